@@ -1,0 +1,44 @@
+import Foundation
+
+/// The forms a store or service knows, by name, with the checks that span forms.
+public struct FormCatalog: Sendable {
+    /// Forms by name.
+    public private(set) var forms: [String: Form]
+    /// Every problem found while reading and checking the forms.
+    public private(set) var problems: [FormProblem]
+
+    /// Builds a catalog from compiled forms and the problems met compiling them, adding cross-form checks.
+    public init(forms list: [Form], problems: [FormProblem] = []) {
+        var forms: [String: Form] = [:]
+        var problems = problems
+        for form in list {
+            if let other = forms[form.name] {
+                problems.append(FormProblem(file: form.file, message: "form '\(form.name)' is also defined in \(other.file)"))
+                continue
+            }
+            forms[form.name] = form
+        }
+        for form in list.sorted(by: { $0.name < $1.name }) {
+            for field in form.fields where field.type == .reference {
+                if let target = field.referencedForm, forms[target] == nil {
+                    problems.append(FormProblem(file: form.file, field: field.name,
+                                                message: "refers to form '\(target)', which does not exist (forms: \(forms.keys.sorted().joined(separator: ", ")))"))
+                }
+            }
+        }
+        self.forms = forms
+        self.problems = problems
+    }
+
+    /// The form with this name.
+    public subscript(name: String) -> Form? { forms[name] }
+
+    /// Form names, sorted.
+    public var names: [String] { forms.keys.sorted() }
+
+    /// The form, or a ``ValidationError`` listing the known forms.
+    public func form(_ name: String) throws(ValidationError) -> Form {
+        guard let f = forms[name] else { throw ValidationError(form: name, field: nil, value: nil, rule: .unknownForm(known: names)) }
+        return f
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// Why a value or a record is refused: the form, the field, the value and the rule it breaks.
+///
+/// ```
+/// participant.age_band: '99' is not one of under_18, 18_24, 25_35, 36_59, 60_plus
+/// ```
+public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The rule that was broken.
+    public enum Rule: Hashable, Sendable {
+        case unknownForm(known: [String])
+        case unknownField(known: [String])
+        case wrongType(FieldType)
+        case notAChoice([String])
+        case required
+        case notRelevant(String)
+        case constraint(String, LocalizedText?)
+        case missingReference(form: String)
+        case referenceToOtherForm(expected: String, actual: String)
+        case deleted
+        case other(String)
+
+        /// The rule in words, in a language.
+        public func message(_ lang: Language) -> String {
+            let fr = lang == .fr
+            switch self {
+            case .unknownForm(let known):
+                return (fr ? "n'est pas un formulaire (formulaires : " : "is not a form (forms: ") + known.joined(separator: ", ") + ")"
+            case .unknownField(let known):
+                return (fr ? "n'est pas un champ de ce formulaire (champs : " : "is not a field of this form (fields: ")
+                    + known.joined(separator: ", ") + ")"
+            case .wrongType(let t):
+                if fr {
+                    let fre: [FieldType: String] = [
+                        .text: "du texte", .integer: "un nombre entier", .decimal: "un nombre", .date: "une date AAAA-MM-JJ",
+                        .selectOne: "un seul choix", .selectMultiple: "des choix séparés par des espaces",
+                        .geopoint: "une position « latitude longitude » en degrés", .reference: "l'identifiant d'un enregistrement",
+                    ]
+                    return "n'est pas \(fre[t]!)"
+                }
+                return "is not \(t.expectation)"
+            case .notAChoice(let choices):
+                return (fr ? "n'est pas l'un de " : "is not one of ") + choices.joined(separator: ", ")
+            case .required:
+                return fr ? "est obligatoire" : "is required"
+            case .notRelevant(let e):
+                return fr ? "ne s'applique pas ici (condition : \(e))" : "does not apply here (relevant only when \(e))"
+            case .constraint(let e, let message):
+                if let message, !message.isEmpty {
+                    return (fr ? "ne respecte pas la règle « \(e) » : " : "breaks the rule '\(e)': ") + message.text(lang)
+                }
+                return fr ? "ne respecte pas la règle « \(e) »" : "breaks the rule '\(e)'"
+            case .missingReference(let form):
+                return fr ? "ne désigne aucun enregistrement « \(form) » de ce magasin" : "is not the id of any '\(form)' record in this store"
+            case .referenceToOtherForm(let expected, let actual):
+                return fr ? "désigne un « \(actual) », pas un « \(expected) »" : "is a '\(actual)' record, not a '\(expected)'"
+            case .deleted:
+                return fr ? "désigne un enregistrement supprimé" : "is a deleted record"
+            case .other(let m):
+                return m
+            }
+        }
+    }
+
+    /// The form.
+    public var form: String
+    /// The field, or nil when the problem is the record's (an unknown form).
+    public var field: String?
+    /// The value as given, nil when there was none.
+    public var value: String?
+    /// The rule broken.
+    public var rule: Rule
+
+    /// Builds an error.
+    public init(form: String, field: String?, value: String?, rule: Rule) {
+        self.form = form
+        self.field = field
+        self.value = value
+        self.rule = rule
+    }
+
+    /// One sentence in a language: `participant.age_band: '99' is not one of …`.
+    public func message(_ lang: Language) -> String {
+        let place = field.map { "\(form).\($0)" } ?? form
+        if let value { return "\(place): '\(value)' \(rule.message(lang))" }
+        return "\(place) \(rule.message(lang))"
+    }
+
+    public var description: String { message(.en) }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// What the validator needs to know about a referenced record.
+public struct ReferenceTarget: Sendable {
+    /// The referenced record's form.
+    public var form: String
+    /// Whether it is deleted.
+    public var deleted: Bool
+
+    /// Builds a target description.
+    public init(form: String, deleted: Bool) {
+        self.form = form
+        self.deleted = deleted
+    }
+}
+
+/// Checks a whole record against its form: unknown fields, types, choices, skip logic, required fields,
+/// constraints and references.
+public struct Validator {
+    /// The form checked against.
+    public let form: Form
+    /// Today's date, `YYYY-MM-DD`, for `today()`.
+    public var today: String
+    /// Looks up a referenced record by id; nil when it does not exist.
+    public var lookup: (String) -> ReferenceTarget?
+
+    /// Builds a validator.
+    public init(form: Form, today: String = Validator.today(), lookup: @escaping (String) -> ReferenceTarget? = { _ in nil }) {
+        self.form = form
+        self.today = today
+        self.lookup = lookup
+    }
+
+    /// Today's date in the local time zone, `YYYY-MM-DD`.
+    public static func today(_ now: Date = Date()) -> String {
+        let c = Calendar.current.dateComponents([.year, .month, .day], from: now)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+
+    /// Every problem with a record's values, in form order; empty when the record is valid.
+    ///
+    /// Fields not in the form are refused unless listed in `keptFields` (data of a field a newer form version removed).
+    public func problems(_ values: [String: Value], keptFields: Set<String> = []) -> [ValidationError] {
+        var out: [ValidationError] = []
+        for name in values.keys.sorted() where form.field(name) == nil && !keptFields.contains(name) {
+            out.append(ValidationError(form: form.name, field: name, value: values[name]?.displayString,
+                                       rule: .unknownField(known: form.fields.map(\.name))))
+        }
+        let ctx = ExpressionContext(current: nil, today: today) { values[$0] }
+        for field in form.fields {
+            let value = values[field.name]
+            let relevant = field.relevant?.isTrue(ctx) ?? true
+            guard let value, !Validator.isEmpty(value) else {
+                if relevant && isRequired(field, ctx) {
+                    out.append(ValidationError(form: form.name, field: field.name, value: nil, rule: .required))
+                }
+                continue
+            }
+            if !relevant {
+                out.append(ValidationError(form: form.name, field: field.name, value: value.displayString,
+                                           rule: .notRelevant(field.relevant!.source)))
+                continue
+            }
+            if let problem = check(value, of: field) {
+                out.append(problem)
+                continue
+            }
+            if let c = field.constraint {
+                var fieldCtx = ctx
+                fieldCtx.current = value
+                if !c.isTrue(fieldCtx) {
+                    out.append(ValidationError(form: form.name, field: field.name, value: value.displayString,
+                                               rule: .constraint(c.source, field.constraintMessage)))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Whether a field must be answered, given the other answers.
+    public func isRequired(_ field: Field, _ ctx: ExpressionContext) -> Bool {
+        switch field.required {
+        case .never: return false
+        case .always: return true
+        case .when(let e): return e.isTrue(ctx)
+        }
+    }
+
+    /// Whether a value counts as no answer.
+    public static func isEmpty(_ v: Value) -> Bool {
+        switch v {
+        case .string(let s): return s.isEmpty
+        case .list(let l): return l.isEmpty
+        default: return false
+        }
+    }
+
+    /// Checks the stored shape, the choices and references of one value.
+    func check(_ value: Value, of field: Field) -> ValidationError? {
+        func fail(_ rule: ValidationError.Rule, _ shown: String? = nil) -> ValidationError {
+            ValidationError(form: form.name, field: field.name, value: shown ?? value.displayString, rule: rule)
+        }
+        guard FieldParser.hasStoredShape(value, for: field.type) else { return fail(.wrongType(field.type)) }
+        switch (field.type, value) {
+        case (.selectOne, .string(let s)):
+            if field.choice(s) == nil { return fail(.notAChoice(field.choices.map(\.name))) }
+        case (.selectMultiple, .list(let l)):
+            if let bad = l.first(where: { field.choice($0) == nil }) { return fail(.notAChoice(field.choices.map(\.name)), bad) }
+        case (.date, .string(let s)):
+            if !FieldParser.isDate(s) { return fail(.wrongType(.date)) }
+        case (.reference, .string(let id)):
+            guard RecordID.isValid(id) else { return fail(.wrongType(.reference)) }
+            let expected = field.referencedForm ?? ""
+            guard let target = lookup(id) else { return fail(.missingReference(form: expected)) }
+            if target.form != expected { return fail(.referenceToOtherForm(expected: expected, actual: target.form)) }
+            if target.deleted { return fail(.deleted) }
+        default:
+            break
+        }
+        return nil
+    }
+}

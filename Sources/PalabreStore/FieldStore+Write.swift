@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+import PalabreCore
+
+extension FieldStore {
+    /// Validates and saves a new record; returns its id (a new UUIDv7 unless `id` is given).
+    ///
+    /// - Throws: ``StoreError/invalid(_:)`` listing every problem; nothing is written then.
+    @discardableResult
+    public func create(form: Form, values: [String: Value], id: String? = nil) throws(StoreError) -> String {
+        let id = id ?? RecordID.make(now: now())
+        try run {
+            try pool.write { db in
+                if try Self.fetchRecord(db, id: id) != nil { throw StoreError.other("a record with the id \(id) already exists") }
+                let problems = Validator(form: form, lookup: Self.lookup(db)).problems(values)
+                if !problems.isEmpty { throw StoreError.invalid(problems) }
+                let identity = try self.identityIn(db)
+                var state = RecordState(id: id, form: form.name, formVersion: form.version, project: identity.project)
+                let stamp = Stamp(hlc: try self.tick(db), node: identity.node)
+                let change = Change(recordID: id, form: form.name, formVersion: form.version, project: identity.project,
+                                    stamp: stamp, values: values.mapValues { Optional($0) })
+                try Self.commit(db, change: change, state: &state, isNew: true, local: true)
+            }
+        }
+        return id
+    }
+
+    /// Changes fields of a record: `set` values, `unset` clears. Returns false when nothing actually changed.
+    ///
+    /// The whole record as it would be after the edit is validated, so an edit cannot leave it invalid.
+    /// - Throws: ``StoreError/notFound(id:)``, ``StoreError/deleted(id:)``, ``StoreError/invalid(_:)``.
+    @discardableResult
+    public func edit(id: String, set: [String: Value], unset: [String] = [], catalog: FormCatalog) throws(StoreError) -> Bool {
+        try run {
+            try pool.write { db in
+                guard let record = try Self.fetchRecord(db, id: id) else { throw StoreError.notFound(id: id) }
+                if record.isDeleted { throw StoreError.deleted(id: id) }
+                let form = try catalog.form(record.form)
+                var after = record.values
+                var written: [String: Value?] = [:]
+                for name in unset {
+                    guard form.field(name) != nil || after[name] != nil else {
+                        throw ValidationError(form: form.name, field: name, value: nil, rule: .unknownField(known: form.fields.map(\.name)))
+                    }
+                    if after[name] != nil { written[name] = .some(nil) }
+                    after[name] = nil
+                }
+                for (name, value) in set where after[name] != value {
+                    after[name] = value
+                    written[name] = value
+                }
+                let kept = Set(record.values.keys).subtracting(form.fields.map(\.name))
+                let problems = Validator(form: form, lookup: Self.lookup(db)).problems(after, keptFields: kept)
+                if !problems.isEmpty { throw StoreError.invalid(problems) }
+                if written.isEmpty { return false }
+                try self.writeLocal(db, record: record, values: written, formVersion: form.version)
+                return true
+            }
+        }
+    }
+
+    /// Marks a record deleted (a tombstone: the row and its history stay).
+    public func delete(id: String) throws(StoreError) { try setDeleted(id: id, true) }
+
+    /// Brings a deleted record back (a later write of its tombstone).
+    public func restore(id: String) throws(StoreError) { try setDeleted(id: id, false) }
+
+    func setDeleted(id: String, _ deleted: Bool) throws(StoreError) {
+        try run {
+            try pool.write { db in
+                guard let record = try Self.fetchRecord(db, id: id) else { throw StoreError.notFound(id: id) }
+                if record.isDeleted == deleted {
+                    throw StoreError.other(deleted ? "record \(id) is already deleted" : "record \(id) is not deleted")
+                }
+                try self.writeLocal(db, record: record, values: [deletedField: .bool(deleted)], formVersion: record.state.formVersion)
+            }
+        }
+    }
+
+    /// Stamps and commits a local write to an existing record.
+    func writeLocal(_ db: Database, record: StoredRecord, values: [String: Value?], formVersion: Int) throws {
+        let identity = try identityIn(db)
+        var state = record.state
+        let stamp = Stamp(hlc: try tick(db), node: identity.node)
+        var prev: [String: Stamp] = [:]
+        for k in values.keys { if let s = state.stamps[k] { prev[k] = s } }
+        let change = Change(recordID: record.id, form: record.form, formVersion: formVersion, project: state.project,
+                            stamp: stamp, values: values, prev: prev)
+        try Self.commit(db, change: change, state: &state, isNew: false, local: true)
+    }
+
+    /// Issues the next clock value and persists it in the same transaction as the write it stamps.
+    func tick(_ db: Database) throws -> HLC {
+        let last = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'") ?? 0
+        var clock = HybridLogicalClock(last: HLC(rawValue: last))
+        let t = clock.send(now: now())
+        try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'hlc'", arguments: [String(t.rawValue)])
+        return t
+    }
+
+    func identityIn(_ db: Database) throws -> StoreIdentity {
+        let node = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") ?? ""
+        let project = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'project'") ?? "default"
+        return StoreIdentity(node: node, device: "", project: project, language: nil)
+    }
+
+    /// Looks up referenced records inside a transaction.
+    static func lookup(_ db: Database) -> (String) -> ReferenceTarget? {
+        { id in
+            guard let row = try? Row.fetchOne(db, sql: "SELECT form, deleted FROM records WHERE id = ?", arguments: [id]) else { return nil }
+            return ReferenceTarget(form: row["form"], deleted: (row["deleted"] as Int) != 0)
+        }
+    }
+
+    /// Applies a change to a record's state and writes all of it: the record row, the change log entry, and
+    /// every superseded value into history. One call, one consistent step inside the caller's transaction.
+    static func commit(_ db: Database, change: Change, state: inout RecordState, isNew: Bool, local: Bool,
+                       body: String? = nil) throws {
+        let superseded = Merge.apply(change, to: &state)
+        let vals = ValueMap.encode(state.fieldValues)
+        let stamps = StampsCodec.encode(stamps: state.stamps, prevs: state.prevs)
+        let deleted = state.isDeleted ? 1 : 0
+        if isNew {
+            let st = try db.cachedStatement(sql: """
+                INSERT INTO records (id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try st.execute(arguments: [state.id, state.form, state.formVersion, state.project, vals, stamps, deleted,
+                                       change.stamp.hlc.rawValue, change.stamp.node, state.updated.hlc.rawValue])
+        } else {
+            let st = try db.cachedStatement(sql: """
+                UPDATE records SET form_version = ?, vals = ?, stamps = ?, deleted = ?, updated_hlc = ?,
+                    created_hlc = min(created_hlc, ?), created_node = CASE WHEN ? < created_hlc THEN ? ELSE created_node END
+                WHERE id = ?
+                """)
+            try st.execute(arguments: [state.formVersion, vals, stamps, deleted, state.updated.hlc.rawValue,
+                                       change.stamp.hlc.rawValue, change.stamp.hlc.rawValue, change.stamp.node, state.id])
+        }
+        let log = try db.cachedStatement(sql: "INSERT INTO changes (record_id, hlc, node, body, local) VALUES (?, ?, ?, ?, ?)")
+        try log.execute(arguments: [change.recordID, change.stamp.hlc.rawValue, change.stamp.node, body ?? change.serialized, local ? 1 : 0])
+        if !superseded.isEmpty {
+            let h = try db.cachedStatement(sql: """
+                INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for s in superseded {
+                try h.execute(arguments: [state.id, s.field, s.value.map { $0.json.serialized }, s.stamp.hlc.rawValue, s.stamp.node,
+                                          s.winner.hlc.rawValue, s.winner.node, s.conflict ? 1 : 0])
+            }
+        }
+    }
+}

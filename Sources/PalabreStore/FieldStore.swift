@@ -1,0 +1,227 @@
+import Foundation
+import GRDB
+import PalabreCore
+
+/// Who a store is: its node id (random, chosen at creation), its device name, project and language.
+public struct StoreIdentity: Hashable, Sendable {
+    /// The node id that stamps every write made here.
+    public var node: String
+    /// A name for the laptop, shown to coordinators.
+    public var device: String
+    /// The project code records are captured for.
+    public var project: String
+    /// The preferred language, if set at `init`.
+    public var language: Language?
+}
+
+/// A Palabre store: one SQLite file (WAL) holding records, their field stamps, history and change log.
+///
+/// Every write goes through one transaction that stamps the changed fields with the hybrid logical clock,
+/// updates the record, appends the change to the log and keeps replaced values in history, so a crash
+/// leaves either all of it or none of it.
+///
+/// ```swift
+/// let store = try FieldStore(path: "/tmp/demo.sqlite")
+/// let id = try store.create(form: sessionForm, values: ["title": .string("Vestibule de la paix")], catalog: catalog)
+/// ```
+public final class FieldStore: Sendable {
+    /// The database.
+    public let pool: DatabasePool
+    /// The file.
+    public let path: String
+    /// The wall clock; tests and benchmarks may pass another.
+    let now: @Sendable () -> Date
+
+    /// Opens the store at `path`, creating it (and its folder) when absent.
+    ///
+    /// - Throws: ``StoreError/unreadable(path:reason:)`` when the file is not a Palabre store or cannot be opened.
+    public init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws(StoreError) {
+        self.path = path
+        self.now = now
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var config = Configuration()
+        // Two processes on one store (a sync while capturing) wait for each other instead of failing.
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            // A dying laptop must not lose a record that was reported saved: sync every commit.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            let existed = FileManager.default.fileExists(atPath: path)
+            if existed, let h = FileHandle(forReadingAtPath: path) {
+                let head = h.readData(ofLength: 16)
+                try? h.close()
+                if !head.isEmpty && !head.starts(with: Array("SQLite format 3".utf8)) {
+                    throw StoreError.unreadable(path: path, reason: "it is not a SQLite database")
+                }
+            }
+            pool = try DatabasePool(path: path, configuration: config)
+            try pool.write { db in
+                let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+                if appID != Schema.applicationID {
+                    if tables > 0 { throw StoreError.unreadable(path: path, reason: "it is a SQLite database of another program") }
+                    try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+                }
+            }
+            try Schema.migrator.migrate(pool)
+            try pool.write { db in
+                if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") == nil {
+                    try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('node', ?), ('hlc', '0'), ('created', ?)",
+                                   arguments: [makeNodeID(), ISO8601DateFormatter().string(from: now())])
+                }
+            }
+        } catch let e as StoreError {
+            throw e
+        } catch let e as DatabaseError {
+            throw .unreadable(path: path, reason: e.message ?? "\(e)")
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Wraps GRDB's errors into ``StoreError``s that name the file.
+    func run<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch let e as StoreError {
+            throw e
+        } catch let e as ValidationError {
+            throw .invalid([e])
+        } catch let e as DatabaseError {
+            throw .unreadable(path: path, reason: e.message ?? "\(e)")
+        } catch {
+            throw .other("\(error)")
+        }
+    }
+
+    // MARK: - Identity
+
+    /// The store's identity.
+    public func identity() throws(StoreError) -> StoreIdentity {
+        try run {
+            try pool.read { db in
+                let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM meta")
+                var m: [String: String] = [:]
+                for r in rows { m[r["key"]] = r["value"] }
+                return StoreIdentity(node: m["node"] ?? "", device: m["device"] ?? "", project: m["project"] ?? "default",
+                                     language: m["language"].flatMap(Language.init(rawValue:)))
+            }
+        }
+    }
+
+    /// Names the store: device name, project, language (nil leaves a setting as it is).
+    public func setIdentity(device: String?, project: String?, language: Language?) throws(StoreError) {
+        try run {
+            try pool.write { db in
+                for (k, v) in [("device", device), ("project", project), ("language", language?.rawValue)] {
+                    if let v { try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [k, v]) }
+                }
+            }
+        }
+    }
+
+    /// A setting kept in the store (the remote URL, cursors…).
+    public func setting(_ key: String) throws(StoreError) -> String? {
+        try run { try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) } }
+    }
+
+    /// Sets (or with nil removes) a setting.
+    public func setSetting(_ key: String, _ value: String?) throws(StoreError) {
+        try run {
+            try pool.write { db in
+                if let value {
+                    try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
+                } else {
+                    try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key])
+                }
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The record with this id (deleted or not), or nil.
+    public func record(_ id: String) throws(StoreError) -> StoredRecord? {
+        try run { try pool.read { db in try Self.fetchRecord(db, id: id) } }
+    }
+
+    /// Records of a form (or of every form), oldest first; deleted ones only when asked.
+    public func records(form: String? = nil, includeDeleted: Bool = false) throws(StoreError) -> [StoredRecord] {
+        try run {
+            try pool.read { db in
+                var sql = "SELECT * FROM records"
+                var conds: [String] = []
+                var args: [any DatabaseValueConvertible] = []
+                if let form {
+                    conds.append("form = ?")
+                    args.append(form)
+                }
+                if !includeDeleted { conds.append("deleted = 0") }
+                if !conds.isEmpty { sql += " WHERE " + conds.joined(separator: " AND ") }
+                sql += " ORDER BY created_hlc, id"
+                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.decodeRecord)
+            }
+        }
+    }
+
+    /// Counts of live records by form.
+    public func counts() throws(StoreError) -> [String: Int] {
+        try run {
+            try pool.read { db in
+                var out: [String: Int] = [:]
+                for r in try Row.fetchAll(db, sql: "SELECT form, count(*) AS n FROM records WHERE deleted = 0 GROUP BY form") {
+                    out[r["form"]] = r["n"]
+                }
+                return out
+            }
+        }
+    }
+
+    /// A record's history: replaced values and lost incoming values, oldest first.
+    public func history(_ id: String) throws(StoreError) -> [HistoryEntry] {
+        try run {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM history WHERE record_id = ? ORDER BY id", arguments: [id]).map(Self.decodeHistory)
+            }
+        }
+    }
+
+    /// The change log from `seq` on (local changes only when asked), for sync and tests.
+    public func changes(after seq: Int64 = 0, localOnly: Bool = false, limit: Int = .max) throws(StoreError) -> [(seq: Int64, change: Change)] {
+        try run {
+            try pool.read { db in
+                let sql = "SELECT seq, body FROM changes WHERE seq > ?" + (localOnly ? " AND local = 1" : "") + " ORDER BY seq LIMIT ?"
+                return try Row.fetchAll(db, sql: sql, arguments: [seq, min(limit, Int(Int32.max))]).map { r in
+                    (r["seq"] as Int64, try Change(json: JSON.parse(r["body"] as String)))
+                }
+            }
+        }
+    }
+
+    static func fetchRecord(_ db: Database, id: String) throws -> StoredRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM records WHERE id = ?", arguments: [id]).map(decodeRecord)
+    }
+
+    static func decodeRecord(_ r: Row) throws -> StoredRecord {
+        var state = RecordState(id: r["id"], form: r["form"], formVersion: r["form_version"], project: r["project"])
+        state.values = try ValueMap.decodePresent(r["vals"])
+        let (stamps, prevs) = try StampsCodec.decode(r["stamps"])
+        state.stamps = stamps
+        state.prevs = prevs
+        if (r["deleted"] as Int) != 0 { state.values[deletedField] = .bool(true) } else if stamps[deletedField] != nil {
+            state.values[deletedField] = .bool(false)
+        }
+        return StoredRecord(state: state, created: Stamp(hlc: HLC(rawValue: r["created_hlc"]), node: r["created_node"]))
+    }
+
+    static func decodeHistory(_ r: Row) throws -> HistoryEntry {
+        let text: String? = r["value"]
+        let value = try text.flatMap { t throws -> Value? in try Value(json: JSON.parse(t)) }
+        let s = Superseded(field: r["field"], value: value, stamp: Stamp(hlc: HLC(rawValue: r["hlc"]), node: r["node"]),
+                           winner: Stamp(hlc: HLC(rawValue: r["winner_hlc"]), node: r["winner_node"]),
+                           conflict: (r["conflict"] as Int) != 0)
+        return HistoryEntry(id: r["id"], recordID: r["record_id"], superseded: s, resolved: (r["resolved"] as Int) != 0)
+    }
+}

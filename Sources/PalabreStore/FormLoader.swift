@@ -1,0 +1,59 @@
+import Foundation
+import PalabreCore
+import Yams
+
+/// Reads form definitions from a folder of `*.yaml` (or `*.yml`, `*.json`) files at run time, so a form added
+/// to the folder is usable without rebuilding anything.
+public enum FormLoader {
+    /// Loads and checks every form in `directory`; problems are listed in the catalog, never thrown.
+    ///
+    /// - Throws: ``StoreError/formsFolder(_:_:)`` when the folder cannot be read at all.
+    public static func load(directory: String) throws(StoreError) -> FormCatalog {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw .formsFolder(directory, "no such folder")
+        }
+        let files: [String]
+        do {
+            files = try fm.contentsOfDirectory(atPath: directory)
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
+                .sorted()
+        } catch {
+            throw .formsFolder(directory, "\(error.localizedDescription)")
+        }
+        var forms: [Form] = []
+        var problems: [FormProblem] = []
+        for name in files {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let (form, found) = loadFile(path)
+            problems += found
+            if let form { forms.append(form) }
+        }
+        if forms.isEmpty && problems.isEmpty {
+            problems.append(FormProblem(file: directory, message: "no form files (*.yaml) in this folder"))
+        }
+        return FormCatalog(forms: forms, problems: problems)
+    }
+
+    /// Loads one form file.
+    public static func loadFile(_ path: String) -> (Form?, [FormProblem]) {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            return (nil, [FormProblem(file: path, message: "cannot be read as UTF-8 text")])
+        }
+        let tree: Any?
+        do {
+            tree = try Yams.load(yaml: text)
+        } catch {
+            return (nil, [FormProblem(file: path, message: "is not valid YAML: \(error)")])
+        }
+        guard let tree else { return (nil, [FormProblem(file: path, message: "is empty")]) }
+        var (form, problems) = FormCompiler.compile(tree, file: path)
+        let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        if let f = form, f.name != base {
+            problems.append(FormProblem(file: path, message: "declares form '\(f.name)' but the file is named '\(base)': name the file after the form"))
+            form = nil
+        }
+        return (form, problems)
+    }
+}

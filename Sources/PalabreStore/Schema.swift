@@ -1,0 +1,56 @@
+import GRDB
+
+/// The store's schema, as migrations: a store is upgraded in place, never wiped.
+enum Schema {
+    /// `PALB`: marks a SQLite file as a Palabre store, so a stranger file is refused rather than written to.
+    static let applicationID: Int32 = 0x5041_4C42
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: records, change log, history") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                -- One row per record: current values and the stamp of each field (see StampsCodec).
+                CREATE TABLE records (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    form TEXT NOT NULL,
+                    form_version INTEGER NOT NULL,
+                    project TEXT NOT NULL,
+                    vals TEXT NOT NULL,
+                    stamps TEXT NOT NULL,
+                    deleted INTEGER NOT NULL DEFAULT 0,
+                    created_hlc INTEGER NOT NULL,
+                    created_node TEXT NOT NULL,
+                    updated_hlc INTEGER NOT NULL
+                );
+                CREATE INDEX records_by_form ON records(form, deleted);
+                -- Every change applied to this store, in order; local = written here (to be pushed).
+                CREATE TABLE changes (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    record_id TEXT NOT NULL,
+                    hlc INTEGER NOT NULL,
+                    node TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    local INTEGER NOT NULL
+                );
+                CREATE INDEX changes_by_record ON changes(record_id);
+                -- Values that stopped being current, and incoming values that lost: nothing is dropped.
+                CREATE TABLE history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    record_id TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    value TEXT,
+                    hlc INTEGER NOT NULL,
+                    node TEXT NOT NULL,
+                    winner_hlc INTEGER NOT NULL,
+                    winner_node TEXT NOT NULL,
+                    conflict INTEGER NOT NULL DEFAULT 0,
+                    resolved INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX history_by_record ON history(record_id);
+                CREATE INDEX history_conflicts ON history(conflict, resolved);
+                """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import PalabreCore
+
+/// Why a store operation failed, in words that say what to do.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// The store file cannot be opened or is not a Palabre store.
+    case unreadable(path: String, reason: String)
+    /// No record has this id.
+    case notFound(id: String)
+    /// Input was refused; nothing was written.
+    case invalid([ValidationError])
+    /// An import file had bad lines; nothing was imported.
+    case importRejected(file: String, problems: [String])
+    /// The forms folder cannot be read.
+    case formsFolder(String, String)
+    /// A record is deleted and must be restored before it is edited.
+    case deleted(id: String)
+    /// Anything else, with a sentence.
+    case other(String)
+
+    /// The message in a language.
+    public func message(_ lang: Language) -> String {
+        let fr = lang == .fr
+        switch self {
+        case .unreadable(let path, let reason):
+            return fr ? "le magasin \(path) est illisible : \(reason)" : "the store \(path) cannot be used: \(reason)"
+        case .notFound(let id):
+            return fr ? "aucun enregistrement n'a l'identifiant '\(id)'" : "no record has the id '\(id)'"
+        case .invalid(let errors):
+            return errors.map { $0.message(lang) }.joined(separator: "\n")
+        case .importRejected(let file, let problems):
+            let head = fr ? "\(file) : rien n'a été importé, \(problems.count) ligne(s) refusée(s) :"
+                : "\(file): nothing was imported, \(problems.count) line(s) refused:"
+            return ([head] + problems.map { "  " + $0 }).joined(separator: "\n")
+        case .formsFolder(let dir, let reason):
+            return fr ? "dossier de formulaires \(dir) : \(reason)" : "forms folder \(dir): \(reason)"
+        case .deleted(let id):
+            return fr ? "l'enregistrement \(id) est supprimé : faites d'abord « palabre restore \(id) »"
+                : "record \(id) is deleted: run 'palabre restore \(id)' first"
+        case .other(let m):
+            return m
+        }
+    }
+
+    public var description: String { message(.en) }
+}
