@@ -32,8 +32,10 @@ public struct Validator {
     }
 
     /// Today's date in the local time zone, `YYYY-MM-DD`.
-    public static func today(_ now: Date = Date()) -> String {
-        let c = Calendar.current.dateComponents([.year, .month, .day], from: now)
+    public static func today(_ now: Date = Date(), utc: Bool = false) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = utc ? TimeZone(identifier: "UTC")! : TimeZone.current
+        let c = cal.dateComponents([.year, .month, .day], from: now)
         return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import PalabreCore
+import PalabreStore
+
+extension Palabre {
+    struct Forms: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List, show and check the form definitions.",
+            subcommands: [ListForms.self, ShowForm.self, Check.self],
+            defaultSubcommand: ListForms.self
+        )
+
+        struct ListForms: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the forms: name, version, fields.")
+            @OptionGroup var options: StoreOptions
+
+            func run() throws {
+                let lang = options.language(nil)
+                try guarded(lang) {
+                    let catalog = try options.catalog(lang)
+                    for name in catalog.names {
+                        let f = catalog[name]!
+                        print("\(name.padding(toLength: 12, withPad: " ", startingAt: 0)) v\(f.version)  \(f.fields.count) fields  \(f.title.text(lang))")
+                    }
+                }
+            }
+        }
+
+        struct ShowForm: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "show", abstract: "Show a form's fields, types, rules and choices.",
+                discussion: "Example: palabre forms show participant --lang fr")
+            @OptionGroup var options: StoreOptions
+            @Argument(help: "The form.") var form: String
+
+            func run() throws {
+                let lang = options.language(nil)
+                try guarded(lang) {
+                    let f = try options.catalog(lang).form(form)
+                    print("\(f.name) v\(f.version): \(f.title.text(lang))  (\(f.file))")
+                    for field in f.fields {
+                        var line = "  \(field.name) [\(field.type.rawValue)"
+                        if let t = field.referencedForm { line += " → \(t)" }
+                        line += "]"
+                        switch field.required {
+                        case .always: line += " *"
+                        case .when(let e): line += " * if \(e.source)"
+                        case .never: break
+                        }
+                        line += "  \(field.label.text(lang))"
+                        print(line)
+                        if let r = field.relevant { print("      relevant: \(r.source)") }
+                        if let c = field.constraint { print("      constraint: \(c.source)") }
+                        if let d = field.defaultValue { print("      default: \(d)") }
+                        if field.sensitive { print("      sensitive" + (field.contact ? ", contact" : "")) }
+                        if !field.choices.isEmpty {
+                            print("      choices: " + field.choices.map { "\($0.name) (\($0.label.text(lang)))" }.joined(separator: ", "))
+                        }
+                    }
+                }
+            }
+        }
+
+        struct Check: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Report every mistake in the forms, with file and field; exits 65 when there is one.",
+                discussion: "Example: palabre forms check --forms ./forms")
+            @OptionGroup var options: StoreOptions
+
+            func run() throws {
+                let lang = options.language(nil)
+                let catalog: FormCatalog
+                do {
+                    catalog = try FormLoader.load(directory: options.formsDirectory)
+                } catch {
+                    printError(error.message(lang))
+                    throw ExitCode(66)
+                }
+                if catalog.problems.isEmpty {
+                    print("\(catalog.names.count) forms OK in \(options.formsDirectory): \(catalog.names.joined(separator: ", "))")
+                    return
+                }
+                for p in catalog.problems { print(p.description) }
+                printError("\(catalog.problems.count) mistake(s) in \(options.formsDirectory)")
+                throw ExitCode(65)
+            }
+        }
+    }
+}

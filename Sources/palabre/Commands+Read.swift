@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import PalabreCore
+import PalabreStore
+
+extension Palabre {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List records, oldest first.",
+            discussion: """
+                --where field=value keeps records whose field has that value (for select_multiple: includes it).
+                With --json, prints a JSON array of {"id", "form", "values", …} objects.
+
+                Example: palabre list participant --where sex=female --where age_band=18_24 --json
+                """
+        )
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "Only records of this form.") var form: String?
+        @Option(name: .customLong("where"), help: "A condition field=value (repeatable).") var conditions: [String] = []
+        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Include deleted records.") var deleted = false
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                let catalog = try options.catalog(lang)
+                var formObj: Form?
+                if let form { formObj = try catalog.form(form) }
+                var filters: [(String, String)] = []
+                for c in conditions {
+                    guard let eq = c.firstIndex(of: "=") else { throw CLIFailure("--where '\(c)': write field=value", code: 64) }
+                    let name = String(c[..<eq])
+                    let value = String(c[c.index(after: eq)...])
+                    if let f = formObj, f.field(name) == nil {
+                        throw PalabreCore.ValidationError(form: f.name, field: name, value: value, rule: .unknownField(known: f.fields.map(\.name)))
+                    }
+                    filters.append((name, value))
+                }
+                let records = try store.records(form: form, includeDeleted: deleted).filter { r in
+                    filters.allSatisfy { (name, want) in
+                        guard let v = r.values[name] else { return want.isEmpty }
+                        if case .list(let l) = v { return l.contains(want) }
+                        return v.displayString == want
+                    }
+                }
+                if json {
+                    var out = "[\n"
+                    for (i, r) in records.enumerated() {
+                        out += r.json(form: catalog[r.form]).serialized
+                        out += i == records.count - 1 ? "\n" : ",\n"
+                    }
+                    out += "]"
+                    print(out)
+                    return
+                }
+                for r in records {
+                    let f = catalog[r.form]
+                    let summary = (f?.fields ?? []).prefix(12).compactMap { field -> String? in
+                        guard let v = r.values[field.name], field.type != .reference, !field.sensitive || true else { return nil }
+                        return display(v, field, lang)
+                    }.prefix(3).joined(separator: " · ")
+                    print("\(r.id)  \(r.form.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.isDeleted ? "[deleted] " : "")\(summary)")
+                }
+                if records.isEmpty { FileHandle.standardError.write(Data((lang == .fr ? "aucun enregistrement\n" : "no records\n").utf8)) }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one record, optionally with the history of its values.",
+            discussion: "Example: palabre show 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --history"
+        )
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The record's id.") var id: String
+        @Flag(help: "Also show replaced values and conflicts.") var history = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                let catalog = try options.catalog(lang)
+                guard let r = try store.record(id.lowercased()) else { throw StoreError.notFound(id: id) }
+                let form = catalog[r.form]
+                let entries = history ? try store.history(r.id) : []
+                if json {
+                    var obj = r.json(form: form)
+                    if history, case .object(var members) = obj {
+                        members.append(("history", .array(entries.map { e in
+                            .object([
+                                ("field", .string(e.superseded.field)), ("value", e.superseded.value?.json ?? .null),
+                                ("written", .string(isoString(e.superseded.stamp.hlc))), ("node", .string(e.superseded.stamp.node)),
+                                ("replaced_by", .string(isoString(e.superseded.winner.hlc))), ("conflict", .bool(e.superseded.conflict)),
+                            ])
+                        })))
+                        obj = .object(members)
+                    }
+                    print(obj.serialized)
+                    return
+                }
+                print("\(form?.title.text(lang) ?? r.form) \(r.id)\(r.isDeleted ? (lang == .fr ? "  [supprimé]" : "  [deleted]") : "")")
+                let values = r.values
+                var width = 0
+                for f in form?.fields ?? [] where values[f.name] != nil { width = max(width, f.label.text(lang).count) }
+                for f in form?.fields ?? [] {
+                    guard let v = values[f.name] else { continue }
+                    print("  " + f.label.text(lang).padding(toLength: width, withPad: " ", startingAt: 0) + "  " + display(v, f, lang))
+                }
+                for k in values.keys.sorted() where form?.field(k) == nil { print("  \(k)  \(values[k]!.displayString)") }
+                print((lang == .fr ? "  saisi le " : "  captured ") + isoString(r.created.hlc) + (lang == .fr ? " par " : " by ") + r.created.node
+                      + (lang == .fr ? ", modifié le " : ", updated ") + isoString(r.state.updated.hlc))
+                if history {
+                    print(lang == .fr ? "Historique :" : "History:")
+                    if entries.isEmpty { print(lang == .fr ? "  (aucune valeur remplacée)" : "  (no replaced values)") }
+                    for e in entries {
+                        let s = e.superseded
+                        let label = form?.field(s.field)?.label.text(lang) ?? s.field
+                        let shown = s.value.map { v in form?.field(s.field).map { display(v, $0, lang) } ?? v.displayString } ?? "∅"
+                        print("  \(isoString(s.stamp.hlc))  \(label): \(shown)  → \(isoString(s.winner.hlc))"
+                              + (s.conflict ? (lang == .fr ? "  [conflit]" : "  [conflict]") : ""))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A value for people: choice labels, and `value (code)` for selects.
+func display(_ v: Value, _ field: Field, _ lang: Language) -> String {
+    switch (field.type, v) {
+    case (.selectOne, .string(let s)):
+        return field.choice(s).map { $0.label.text(lang) } ?? s
+    case (.selectMultiple, .list(let l)):
+        return l.map { c in field.choice(c).map { $0.label.text(lang) } ?? c }.joined(separator: ", ")
+    default:
+        return v.displayString
+    }
+}
+
+/// An ISO 8601 time, to the second.
+func isoString(_ hlc: HLC) -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime]
+    return f.string(from: hlc.date)
+}

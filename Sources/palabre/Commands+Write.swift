@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import PalabreCore
+import PalabreStore
+
+extension Palabre {
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Name this laptop's store: device, project and language (a store is also created on first use).",
+            discussion: "Example: palabre init --device gao-laptop-3 --project vestibules-gao --lang fr"
+        )
+        @OptionGroup var options: StoreOptions
+        @Option(help: "A name for this laptop, shown to coordinators.") var device: String?
+        @Option(help: "The project code records are captured for.") var project: String?
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                let chosen = options.lang.flatMap(Language.init(rawValue:))
+                if let l = options.lang, chosen == nil { throw CLIFailure("--lang '\(l)' is not one of fr, en", code: 64) }
+                try store.setIdentity(device: device, project: project, language: chosen)
+                let id = try store.identity()
+                print(lang == .fr ? "Magasin : \(store.path)" : "Store: \(store.path)")
+                print((lang == .fr ? "Appareil : " : "Device: ") + (id.device.isEmpty ? "-" : id.device))
+                print((lang == .fr ? "Projet : " : "Project: ") + id.project)
+                print((lang == .fr ? "Nœud : " : "Node: ") + id.node)
+            }
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate and save a new record; prints its id.",
+            discussion: """
+                In a terminal without --set, asks each relevant field in form order. Otherwise give values with --set.
+                select_multiple: space-separated choice names; dates: YYYY-MM-DD; geopoints: 'lat lon'.
+
+                Example: palabre add session --set title="Vestibule de Bara" --set date=2026-09-08 --set region=gao \\
+                  --set locality=Bara --set format=intergenerational --set themes="water pasture"
+                """
+        )
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The form: session, participant, initiative, followup…") var form: String
+        @Option(name: .customLong("set"), help: "A value: field=value (repeatable).") var sets: [String] = []
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                let catalog = try options.catalog(lang)
+                let form = try catalog.form(self.form)
+                var values: [String: Value]
+                if sets.isEmpty {
+                    guard isInteractive else {
+                        throw CLIFailure(lang == .fr ? "donnez les valeurs avec --set champ=valeur, ou lancez la commande dans un terminal"
+                            : "give values with --set field=value, or run this in a terminal to be asked", code: 64)
+                    }
+                    guard let answers = try Prompter(form: form, store: store, lang: lang).run() else {
+                        throw CLIFailure(lang == .fr ? "rien n'a été enregistré" : "nothing was saved", code: 1)
+                    }
+                    values = answers
+                } else {
+                    values = try parseAssignments(sets, form: form)
+                    values = try applyDefaults(form, values)
+                }
+                let id = try store.create(form: form, values: values)
+                print(id)
+            }
+        }
+    }
+
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change fields of a record; the record as edited must still be valid.",
+            discussion: "Example: palabre edit 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --set status=funded --unset partner"
+        )
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The record's id.") var id: String
+        @Option(name: .customLong("set"), help: "A new value: field=value (repeatable).") var sets: [String] = []
+        @Option(name: .customLong("unset"), help: "A field to clear (repeatable).") var unsets: [String] = []
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                if sets.isEmpty && unsets.isEmpty { throw CLIFailure("give at least one --set field=value or --unset field", code: 64) }
+                let catalog = try options.catalog(lang)
+                guard let record = try store.record(id.lowercased()) else { throw StoreError.notFound(id: id) }
+                let form = try catalog.form(record.form)
+                let values = try parseAssignments(sets, form: form)
+                let changed = try store.edit(id: record.id, set: values, unset: unsets, catalog: catalog)
+                print(changed ? (lang == .fr ? "modifié \(record.id)" : "edited \(record.id)")
+                      : (lang == .fr ? "aucun changement" : "nothing changed"))
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a record (kept as a tombstone with its history; 'palabre restore' brings it back).",
+            discussion: "Example: palabre delete 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e"
+        )
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The record's id.") var id: String
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                try store.delete(id: id.lowercased())
+                print(lang == .fr ? "supprimé \(id.lowercased())" : "deleted \(id.lowercased())")
+            }
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bring back a deleted record.",
+            discussion: "Example: palabre restore 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e"
+        )
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The record's id.") var id: String
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                try store.restore(id: id.lowercased())
+                print(lang == .fr ? "restauré \(id.lowercased())" : "restored \(id.lowercased())")
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import records from JSON Lines or CSV: all valid, or nothing imported and every bad line listed.",
+            discussion: """
+                JSON Lines: one {"form": …, "id": …, "values": {…}} per line (the shape 'palabre list --json' prints).
+                CSV (.csv): a header of field names, optional 'form' and 'id' columns; empty cells are no value.
+                Records already in the store with the same values are left alone, so importing twice is harmless.
+
+                Example: palabre import samples/demo.jsonl
+                         palabre import participants.csv --form participant
+                """
+        )
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The file to import (.jsonl or .csv).") var file: String
+        @Option(help: "The form of every line, when the file does not say.") var form: String?
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                let catalog = try options.catalog(lang)
+                guard FileManager.default.fileExists(atPath: file) else { throw CLIFailure("no such file: \(file)", code: 66) }
+                let items = try ImportReader.read(path: file, form: form)
+                let progress: ((Int) -> Void)? = isatty(2) == 1 ? { n in
+                    FileHandle.standardError.write(Data("\r\(n)/\(items.count)…".utf8))
+                } : nil
+                let summary = try store.importItems(items, catalog: catalog, file: file, progress: progress)
+                if progress != nil { FileHandle.standardError.write(Data("\r".utf8)) }
+                let parts = summary.imported.keys.sorted().map { "\(summary.imported[$0]!) \($0)" }.joined(separator: ", ")
+                if lang == .fr {
+                    print("\(summary.total) enregistrement(s) importé(s)" + (parts.isEmpty ? "" : " (\(parts))")
+                          + (summary.unchanged > 0 ? ", \(summary.unchanged) déjà présent(s)" : ""))
+                } else {
+                    print("imported \(summary.total) record(s)" + (parts.isEmpty ? "" : " (\(parts))")
+                          + (summary.unchanged > 0 ? ", \(summary.unchanged) already present" : ""))
+                }
+            }
+        }
+    }
+}
+
+/// Fills fields left empty with their form defaults, where the field applies.
+func applyDefaults(_ form: Form, _ values: [String: Value]) throws -> [String: Value] {
+    var out = values
+    for field in form.fields where out[field.name] == nil {
+        guard let d = field.defaultValue else { continue }
+        let ctx = ExpressionContext(current: nil) { out[$0] }
+        if field.relevant?.isTrue(ctx) ?? true { out[field.name] = try FieldParser.parse(d, for: field, form: form.name) }
+    }
+    return out
+}

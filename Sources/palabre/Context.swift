@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import PalabreCore
+import PalabreStore
+
+/// Options every command that touches the store shares.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The store file (default: $PALABRE_STORE or ~/.local/share/palabre/store.sqlite).")
+    var store: String?
+
+    @Option(name: .long, help: "The folder of form definitions (default: $PALABRE_FORMS, or ./forms).")
+    var forms: String?
+
+    @Option(name: .long, help: "Language of prompts and messages: fr or en (default: $PALABRE_LANG, the store's, or the locale).")
+    var lang: String?
+
+    /// The store path chosen by option, environment or default.
+    var storePath: String {
+        if let store { return store }
+        let env = ProcessInfo.processInfo.environment
+        if let p = env["PALABRE_STORE"], !p.isEmpty { return p }
+        let base = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
+        return (base as NSString).appendingPathComponent("palabre/store.sqlite")
+    }
+
+    /// Opens (creating if needed) the store, or exits with a message.
+    func openStore() throws -> FieldStore {
+        do {
+            return try FieldStore(path: storePath)
+        } catch {
+            throw CLIFailure(error.message(language(nil)), code: 74)
+        }
+    }
+
+    /// The language: option, environment, store setting, locale, then English.
+    func language(_ store: FieldStore?) -> Language {
+        let env = ProcessInfo.processInfo.environment
+        if let l = lang.flatMap(Language.init(rawValue:)) { return l }
+        if let l = env["PALABRE_LANG"].flatMap(Language.init(rawValue:)) { return l }
+        if let s = try? store?.identity().language { return s }
+        for key in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let v = env[key], !v.isEmpty { return Language(locale: v) ?? .en }
+        }
+        return .en
+    }
+
+    /// The forms folder: option, environment, ./forms, or a `forms` folder beside the executable's checkout.
+    var formsDirectory: String {
+        if let forms { return forms }
+        let env = ProcessInfo.processInfo.environment
+        if let p = env["PALABRE_FORMS"], !p.isEmpty { return p }
+        let fm = FileManager.default
+        if fm.fileExists(atPath: "forms") { return "forms" }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = dir.appendingPathComponent("forms")
+            if fm.fileExists(atPath: candidate.appendingPathComponent("session.yaml").path) { return candidate.path }
+            dir = dir.deletingLastPathComponent()
+        }
+        return "forms"
+    }
+
+    /// Loads the forms; a folder with mistakes is refused (run `palabre forms check`).
+    func catalog(_ lang: Language) throws -> FormCatalog {
+        let catalog: FormCatalog
+        do {
+            catalog = try FormLoader.load(directory: formsDirectory)
+        } catch {
+            throw CLIFailure(error.message(lang), code: 66)
+        }
+        if !catalog.problems.isEmpty {
+            let head = lang == .fr ? "les formulaires de \(formsDirectory) ont des erreurs (voir « palabre forms check ») :"
+                : "the forms in \(formsDirectory) have mistakes (see 'palabre forms check'):"
+            throw CLIFailure(([head] + catalog.problems.map { "  \($0)" }).joined(separator: "\n"), code: 65)
+        }
+        return catalog
+    }
+}
+
+/// A failure with a message for the user and an exit code.
+struct CLIFailure: Error {
+    var message: String
+    var code: Int32
+    init(_ message: String, code: Int32 = 1) {
+        self.message = message
+        self.code = code
+    }
+}
+
+/// Runs a command body, turning domain errors into one clear message on stderr and a conventional exit code.
+func guarded(_ lang: Language, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let f as CLIFailure {
+        printError(f.message)
+        throw ExitCode(f.code)
+    } catch let e as StoreError {
+        printError(e.message(lang))
+        switch e {
+        case .invalid, .importRejected, .deleted: throw ExitCode(65)
+        case .notFound: throw ExitCode(66)
+        case .unreadable: throw ExitCode(74)
+        default: throw ExitCode(1)
+        }
+    } catch let e as PalabreCore.ValidationError {
+        printError(e.message(lang))
+        throw ExitCode(65)
+    }
+}
+
+/// Writes to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data(("palabre: " + message + "\n").utf8))
+}
+
+/// Whether standard input and output are a terminal (interactive capture, progress lines).
+var isInteractive: Bool { isatty(0) == 1 && isatty(1) == 1 }
+
+/// Parses `field=value` assignments against a form into values, refusing unknown fields with the known ones listed.
+func parseAssignments(_ sets: [String], form: Form) throws -> [String: Value] {
+    var values: [String: Value] = [:]
+    var problems: [PalabreCore.ValidationError] = []
+    for s in sets {
+        guard let eq = s.firstIndex(of: "=") else {
+            throw CLIFailure("--set '\(s)': write field=value, for example --set region=gao", code: 64)
+        }
+        let name = String(s[..<eq]).trimmingCharacters(in: .whitespaces)
+        let raw = String(s[s.index(after: eq)...])
+        guard let field = form.field(name) else {
+            problems.append(PalabreCore.ValidationError(form: form.name, field: name, value: raw, rule: .unknownField(known: form.fields.map(\.name))))
+            continue
+        }
+        if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+        do {
+            values[name] = try FieldParser.parse(raw, for: field, form: form.name)
+        } catch {
+            problems.append(error)
+        }
+    }
+    if !problems.isEmpty { throw StoreError.invalid(problems) }
+    return values
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// `palabre`: capture dialogue sessions, participants, initiatives and follow-ups offline.
+@main
+struct Palabre: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "palabre",
+        abstract: "Capture community dialogue sessions, participants, initiatives and follow-ups, offline.",
+        discussion: """
+            Records are kept in a local SQLite store (--store, $PALABRE_STORE, or ~/.local/share/palabre/store.sqlite),
+            guided by the forms in a folder (--forms, $PALABRE_FORMS, or ./forms).
+
+            Exit codes: 0 done; 64 bad usage; 65 input refused (nothing written); 66 no such record or file;
+            74 the store cannot be used.
+            """,
+        subcommands: [
+            Init.self, Add.self, Edit.self, Delete.self, Restore.self, List.self, Show.self, Import.self,
+            Forms.self, Generate.self,
+        ]
+    )
+}
