@@ -107,7 +107,9 @@ extension FieldStore {
     /// Looks up referenced records inside a transaction.
     static func lookup(_ db: Database) -> (String) -> ReferenceTarget? {
         { id in
-            guard let row = try? Row.fetchOne(db, sql: "SELECT form, deleted FROM records WHERE id = ?", arguments: [id]) else { return nil }
+            guard let st = try? db.cachedStatement(sql: "SELECT form, deleted FROM records WHERE id = ?"),
+                let row = try? Row.fetchOne(st, arguments: [id])
+            else { return nil }
             return ReferenceTarget(form: row["form"], deleted: (row["deleted"] as Int) != 0)
         }
     }
@@ -118,6 +120,8 @@ extension FieldStore {
                        body: String? = nil) throws {
         let superseded = Merge.apply(change, to: &state)
         let vals = ValueMap.encode(state.fieldValues)
+        // A new record's first change holds exactly its values: reuse their JSON rather than encode them twice.
+        let reuse = isNew && body == nil && change.values.count == state.values.count && !change.values.values.contains(where: { $0 == nil })
         let stamps = StampsCodec.encode(stamps: state.stamps, prevs: state.prevs)
         let deleted = state.isDeleted ? 1 : 0
         if isNew {
@@ -137,7 +141,8 @@ extension FieldStore {
                                        change.stamp.hlc.rawValue, change.stamp.hlc.rawValue, change.stamp.node, state.id])
         }
         let log = try db.cachedStatement(sql: "INSERT INTO changes (record_id, hlc, node, body, local) VALUES (?, ?, ?, ?, ?)")
-        try log.execute(arguments: [change.recordID, change.stamp.hlc.rawValue, change.stamp.node, body ?? change.serialized, local ? 1 : 0])
+        let text = body ?? (reuse ? change.serialized(valuesJSON: vals) : change.serialized)
+        try log.execute(arguments: [change.recordID, change.stamp.hlc.rawValue, change.stamp.node, text, local ? 1 : 0])
         if !superseded.isEmpty {
             let h = try db.cachedStatement(sql: """
                 INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)

@@ -201,7 +201,7 @@ public final class FieldStore: Sendable {
     }
 
     static func fetchRecord(_ db: Database, id: String) throws -> StoredRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM records WHERE id = ?", arguments: [id]).map(decodeRecord)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM records WHERE id = ?"), arguments: [id]).map(decodeRecord)
     }
 
     static func decodeRecord(_ r: Row) throws -> StoredRecord {

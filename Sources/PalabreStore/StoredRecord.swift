@@ -55,37 +55,60 @@ public struct HistoryEntry: Hashable, Sendable {
     public var resolved: Bool
 }
 
-/// Encodes field stamps compactly in a record row: `{"field":[hlc,"node",prevHlc,"prevNode"]}`,
-/// the `prev` pair left out when there was none.
+/// Encodes field stamps compactly in a record row, grouping the fields written together:
+/// `[[hlc,"node",["f1","f2"]],[hlc,"node",["f3"],prevHlc,"prevNode"]]`. A new record is one group, so the
+/// stamps cost a few dozen bytes whatever the number of fields.
 enum StampsCodec {
+    struct Key: Hashable {
+        var stamp: Stamp
+        var prev: Stamp
+    }
+
     static func encode(stamps: [String: Stamp], prevs: [String: Stamp]) -> String {
-        var out = "{"
-        for (i, key) in stamps.keys.sorted().enumerated() {
+        var groups: [Key: [String]] = [:]
+        for (field, stamp) in stamps { groups[Key(stamp: stamp, prev: prevs[field] ?? .zero), default: []].append(field) }
+        let keys = groups.keys.sorted { $0.stamp != $1.stamp ? $0.stamp < $1.stamp : $0.prev < $1.prev }
+        var out = "["
+        for (i, key) in keys.enumerated() {
             if i > 0 { out += "," }
-            JSON.writeString(key, into: &out)
-            let s = stamps[key]!
-            out += ":[\(s.hlc.rawValue),"
-            JSON.writeString(s.node, into: &out)
-            if let p = prevs[key], p != .zero {
-                out += ",\(p.hlc.rawValue),"
-                JSON.writeString(p.node, into: &out)
+            out += "["
+            out += String(key.stamp.hlc.rawValue)
+            out += ","
+            JSON.writeString(key.stamp.node, into: &out)
+            out += ",["
+            for (j, f) in groups[key]!.sorted().enumerated() {
+                if j > 0 { out += "," }
+                JSON.writeString(f, into: &out)
+            }
+            out += "]"
+            if key.prev != .zero {
+                out += ","
+                out += String(key.prev.hlc.rawValue)
+                out += ","
+                JSON.writeString(key.prev.node, into: &out)
             }
             out += "]"
         }
-        out += "}"
+        out += "]"
         return out
     }
 
     static func decode(_ text: String) throws -> (stamps: [String: Stamp], prevs: [String: Stamp]) {
-        guard case .object(let members) = try JSON.parse(text) else { throw StoreError.other("corrupt stamps: \(text)") }
+        guard case .array(let groups) = try JSON.parse(text) else { throw StoreError.other("corrupt stamps: \(text)") }
         var stamps: [String: Stamp] = [:]
         var prevs: [String: Stamp] = [:]
-        for (k, v) in members {
-            guard case .array(let a) = v, a.count >= 2, let h = a[0].intValue, let n = a[1].stringValue else {
-                throw StoreError.other("corrupt stamp for \(k): \(v.serialized)")
+        for g in groups {
+            guard case .array(let a) = g, a.count >= 3, let h = a[0].intValue, let n = a[1].stringValue, case .array(let fields) = a[2] else {
+                throw StoreError.other("corrupt stamp group: \(g.serialized)")
             }
-            stamps[k] = Stamp(hlc: HLC(rawValue: h), node: n)
-            if a.count >= 4, let ph = a[2].intValue, let pn = a[3].stringValue { prevs[k] = Stamp(hlc: HLC(rawValue: ph), node: pn) }
+            let stamp = Stamp(hlc: HLC(rawValue: h), node: n)
+            var prev: Stamp?
+            if a.count >= 5, let ph = a[3].intValue, let pn = a[4].stringValue { prev = Stamp(hlc: HLC(rawValue: ph), node: pn) }
+            for f in fields {
+                guard let name = f.stringValue else { continue }
+                stamps[name] = stamp
+                if let prev { prevs[name] = prev }
+            }
         }
         return (stamps, prevs)
     }

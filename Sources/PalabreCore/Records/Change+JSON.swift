@@ -3,7 +3,10 @@ import Foundation
 extension Change {
     /// The change as JSON, as stored in a change log and sent over the wire:
     /// `{"record":…,"form":…,"form_version":1,"project":…,"hlc":…,"node":…,"values":{…},"prev":{"f":[hlc,"node"]}}`.
-    public var serialized: String {
+    public var serialized: String { serialized(valuesJSON: ValueMap.encode(values)) }
+
+    /// The JSON form, given the already encoded `values` object.
+    public func serialized(valuesJSON: String) -> String {
         var out = "{\"record\":"
         JSON.writeString(recordID, into: &out)
         out += ",\"form\":"
@@ -12,7 +15,7 @@ extension Change {
         JSON.writeString(project, into: &out)
         out += ",\"hlc\":\(stamp.hlc.rawValue),\"node\":"
         JSON.writeString(stamp.node, into: &out)
-        out += ",\"values\":" + ValueMap.encode(values)
+        out += ",\"values\":" + valuesJSON
         if !prev.isEmpty {
             out += ",\"prev\":{"
             for (i, k) in prev.keys.sorted().enumerated() {

@@ -110,6 +110,12 @@ public indirect enum JSON: Hashable, Sendable {
 
     /// Appends `s` as a JSON string literal.
     public static func writeString(_ s: String, into out: inout String) {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         var plainStart = s.unicodeScalars.startIndex
         var idx = plainStart
