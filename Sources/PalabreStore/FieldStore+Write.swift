@@ -12,7 +12,7 @@ extension FieldStore {
         try run {
             try pool.write { db in
                 if try Self.fetchRecord(db, id: id) != nil { throw StoreError.other("a record with the id \(id) already exists") }
-                let problems = Validator(form: form, lookup: Self.lookup(db)).problems(values)
+                let problems = Validator(form: form, today: Validator.today(self.now()), lookup: Self.lookup(db)).problems(values)
                 if !problems.isEmpty { throw StoreError.invalid(problems) }
                 let identity = try self.identityIn(db)
                 var state = RecordState(id: id, form: form.name, formVersion: form.version, project: identity.project)
@@ -50,7 +50,7 @@ extension FieldStore {
                     written[name] = value
                 }
                 let kept = Set(record.values.keys).subtracting(form.fields.map(\.name))
-                let problems = Validator(form: form, lookup: Self.lookup(db)).problems(after, keptFields: kept)
+                let problems = Validator(form: form, today: Validator.today(self.now()), lookup: Self.lookup(db)).problems(after, keptFields: kept)
                 if !problems.isEmpty { throw StoreError.invalid(problems) }
                 if written.isEmpty { return false }
                 try self.writeLocal(db, record: record, values: written, formVersion: form.version)
@@ -121,7 +121,8 @@ extension FieldStore {
         let superseded = Merge.apply(change, to: &state)
         let vals = ValueMap.encode(state.fieldValues)
         // A new record's first change holds exactly its values: reuse their JSON rather than encode them twice.
-        let reuse = isNew && body == nil && change.values.count == state.values.count && !change.values.values.contains(where: { $0 == nil })
+        let reuse = isNew && body == nil && change.values[deletedField] == nil && change.values.count == state.values.count
+            && !change.values.values.contains(where: { $0 == nil })
         let stamps = StampsCodec.encode(stamps: state.stamps, prevs: state.prevs)
         let deleted = state.isDeleted ? 1 : 0
         if isNew {
@@ -140,9 +141,9 @@ extension FieldStore {
             try st.execute(arguments: [state.formVersion, vals, stamps, deleted, state.updated.hlc.rawValue,
                                        change.stamp.hlc.rawValue, change.stamp.hlc.rawValue, change.stamp.node, state.id])
         }
-        let log = try db.cachedStatement(sql: "INSERT INTO changes (record_id, hlc, node, body, local) VALUES (?, ?, ?, ?, ?)")
+        let log = try db.cachedStatement(sql: "INSERT INTO changes (record_id, hlc, node, body, local, project) VALUES (?, ?, ?, ?, ?, ?)")
         let text = body ?? (reuse ? change.serialized(valuesJSON: vals) : change.serialized)
-        try log.execute(arguments: [change.recordID, change.stamp.hlc.rawValue, change.stamp.node, text, local ? 1 : 0])
+        try log.execute(arguments: [change.recordID, change.stamp.hlc.rawValue, change.stamp.node, text, local ? 1 : 0, change.project])
         if !superseded.isEmpty {
             let h = try db.cachedStatement(sql: """
                 INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)

@@ -55,6 +55,20 @@ public final class FieldStore: Sendable {
                 if !head.isEmpty && !head.starts(with: Array("SQLite format 3".utf8)) {
                     throw StoreError.unreadable(path: path, reason: "it is not a SQLite database")
                 }
+                if !head.isEmpty {
+                    // Look before opening for writing: opening a pool switches the file to WAL, which would modify
+                    // another program's database that we are about to refuse.
+                    var readOnly = Configuration()
+                    readOnly.readonly = true
+                    let probe = try DatabaseQueue(path: path, configuration: readOnly)
+                    let (appID, tables) = try probe.read { db in
+                        (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0)
+                    }
+                    try probe.close()
+                    if appID != Schema.applicationID && tables > 0 {
+                        throw StoreError.unreadable(path: path, reason: "it is a SQLite database of another program")
+                    }
+                }
             }
             pool = try DatabasePool(path: path, configuration: config)
             try pool.write { db in

@@ -43,7 +43,10 @@ public enum FormLoader {
         }
         let tree: Any?
         do {
-            tree = try Yams.load(yaml: text)
+            // The basic resolver reads every scalar as a string: Yams's default one runs several regular expressions per
+            // scalar, which cost ~10 ms of every command's start, and would read choice codes like `yes` or `18_24` as
+            // booleans and numbers. The form compiler reads `true`, `1`… itself.
+            tree = try Yams.load(yaml: text, .basic)
         } catch {
             return (nil, [FormProblem(file: path, message: "is not valid YAML: \(error)")])
         }

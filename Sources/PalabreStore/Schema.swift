@@ -31,9 +31,20 @@ enum Schema {
                     hlc INTEGER NOT NULL,
                     node TEXT NOT NULL,
                     body TEXT NOT NULL,
-                    local INTEGER NOT NULL
+                    local INTEGER NOT NULL,
+                    project TEXT NOT NULL DEFAULT ''
                 );
-                CREATE INDEX changes_by_record ON changes(record_id);
+                CREATE UNIQUE INDEX changes_by_write ON changes(record_id, hlc, node);
+                CREATE INDEX changes_by_project ON changes(project, seq);
+                -- Changes that could not be applied (unknown form version, invalid value): kept, shown, never dropped.
+                CREATE TABLE set_aside (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    record_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    origin TEXT NOT NULL,
+                    created TEXT NOT NULL
+                );
                 -- Values that stopped being current, and incoming values that lost: nothing is dropped.
                 CREATE TABLE history (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -442,6 +442,14 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
     }
 }
 
+@Test func decimalsRefuseHexadecimalText() throws {
+    let f = try field("cost")
+    // Known bug: FieldParser hands the text to Double(_:), which reads Swift hexadecimal floats, so "0x10" is 16.
+    withKnownIssue("FieldParser.parse accepts hexadecimal text for decimal fields") {
+        #expect(throws: ValidationError.self) { try FieldParser.parse("0x10", for: f, form: "p") }
+    }
+}
+
 @Test func datesMustBeRealCalendarDays() throws {
     let f = try field("date")
     #expect(try FieldParser.parse("2024-02-29", for: f, form: "p") == .string("2024-02-29"))
@@ -610,6 +618,14 @@ func valueRoundTripsThroughJSONText(_ value: Value) throws {
     #expect(try Value(json: .number("12.0")) == .decimal(12))
     #expect(try Value(json: .number("12")) == .integer(12))
     #expect(try Value(json: .number("1e3")) == .decimal(1000))
+}
+
+@Test func jsonNumberTooLargeForADoubleIsRefused() {
+    // Known bug: Double("1e999") is +infinity, not nil, so Value(json:) returns .decimal(inf) instead of throwing
+    // "number out of range", and that value's JSON is the text `inf`, which no JSON reader (this one included) accepts.
+    withKnownIssue("Value(json:) turns an out-of-range number into .decimal(infinity)") {
+        #expect(throws: JSONError.self) { try Value(json: .number("1e999")) }
+    }
 }
 
 @Test func jsonNullIsAClearedValue() throws {

@@ -304,8 +304,9 @@ func editThatWouldMakeTheRecordInvalidThrowsAndChangesNothing(set: [String: Valu
     let catalog = try loadCatalog()
     try withStore { store, _ in
         let ghost = RecordID.make()
+        let participant = try catalog.form("participant")
         let error = #expect(throws: StoreError.self) {
-            try store.create(form: try catalog.form("participant"), values: participantValues(session: ghost))
+            try store.create(form: participant, values: participantValues(session: ghost))
         }
         guard case .invalid(let problems)? = error else {
             Issue.record("expected .invalid, got \(String(describing: error))")
@@ -469,6 +470,24 @@ func editThatWouldMakeTheRecordInvalidThrowsAndChangesNothing(set: [String: Valu
         // Its data is untouched.
         let names = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT name FROM contacts") }
         #expect(names == ["Hawa"])
+    }
+}
+
+@Test func refusingASQLiteFileOfAnotherProgramLeavesItsBytesUnchanged() throws {
+    try withTempDir { dir in
+        let path = dir.appendingPathComponent("other.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in try db.execute(sql: "CREATE TABLE contacts (name TEXT)") }
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(throws: StoreError.self) { try FieldStore(path: path) }
+        let after = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Known bug: FieldStore.init opens the file with DatabasePool (which switches it to WAL journal mode, header
+        // bytes 18-19 go from 1 to 2) before checking its application_id, so the refused file is modified.
+        withKnownIssue("a refused foreign SQLite file is switched to WAL mode by DatabasePool before the check") {
+            #expect(after == before)
+        }
     }
 }
 

@@ -22,7 +22,9 @@ public enum FieldParser {
         case .decimal:
             var n = numeric(text)
             if !n.contains("."), n.filter({ $0 == "," }).count == 1 { n = n.replacingOccurrences(of: ",", with: ".") }
-            guard let d = Double(n), d.isFinite, n.first != "." && !n.hasPrefix("-.") else { throw fail(.wrongType(.decimal)) }
+            // Only plain decimal notation: Double("0x10") would read hexadecimal, and "inf" or "nan" are no numbers.
+            guard n.allSatisfy({ "0123456789.-+eE".contains($0) }), let d = Double(n), d.isFinite, n.first != "." && !n.hasPrefix("-.")
+            else { throw fail(.wrongType(.decimal)) }
             return .decimal(d)
         case .date:
             guard isDate(text) else { throw fail(.wrongType(.date)) }

@@ -98,7 +98,7 @@ public struct Validator {
     }
 
     /// Checks the stored shape, the choices and references of one value.
-    func check(_ value: Value, of field: Field) -> ValidationError? {
+    public func check(_ value: Value, of field: Field) -> ValidationError? {
         func fail(_ rule: ValidationError.Rule, _ shown: String? = nil) -> ValidationError {
             ValidationError(form: form.name, field: field.name, value: shown ?? value.displayString, rule: rule)
         }

@@ -24,7 +24,7 @@ extension Value {
         case .bool(let b): self = .bool(b)
         case .number(let n):
             if n.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) {
-                guard let d = Double(n) else { throw JSONError(message: "number out of range: \(n)", offset: 0) }
+                guard let d = Double(n), d.isFinite else { throw JSONError(message: "number out of range: \(n)", offset: 0) }
                 self = .decimal(d)
             } else if let i = Int64(n) {
                 self = .integer(i)

@@ -1,0 +1,258 @@
+import Foundation
+import GRDB
+import PalabreCore
+
+/// A change that could not be applied, with the reason; kept and shown, never dropped.
+public struct SetAside: Hashable, Sendable {
+    /// The change.
+    public var change: Change
+    /// Why it was set aside.
+    public var reason: String
+
+    /// Builds one.
+    public init(change: Change, reason: String) {
+        self.change = change
+        self.reason = reason
+    }
+}
+
+/// What applying changes from elsewhere did.
+public struct ApplyOutcome: Hashable, Sendable {
+    /// Changes applied (new writes, winning or losing).
+    public var applied = 0
+    /// Changes already known (same record, clock and node), skipped.
+    public var duplicates = 0
+    /// Concurrent writes found (losing values kept in history and listed as conflicts).
+    public var conflicts = 0
+    /// Changes that could not be applied.
+    public var setAside: [SetAside] = []
+    /// The highest clock value seen.
+    public var maxHLC = HLC.zero
+
+    /// An empty outcome.
+    public init() {}
+}
+
+/// A conflict to review: a value that lost to a concurrent write.
+public struct Conflict: Hashable, Sendable {
+    /// The history entry (its id is what `resolve` takes).
+    public var entry: HistoryEntry
+    /// The record's form.
+    public var form: String
+    /// The value that won and is current.
+    public var current: Value?
+}
+
+extension FieldStore {
+    /// Why a change from elsewhere cannot be applied, or nil when it can.
+    ///
+    /// Checks the form and its version, that the record keeps its form and project, and each value's shape and choices.
+    /// References are not checked: changes may arrive in any order.
+    public static func problem(with change: Change, catalog: FormCatalog?, existing: RecordState?) -> String? {
+        guard RecordID.isValid(change.recordID) else { return "'\(change.recordID)' is not a record id" }
+        if change.stamp.node.isEmpty { return "the change has no node" }
+        if let existing {
+            if existing.form != change.form { return "record \(change.recordID) is a '\(existing.form)', not a '\(change.form)'" }
+            if existing.project != change.project {
+                return "record \(change.recordID) belongs to project '\(existing.project)', not '\(change.project)'"
+            }
+        }
+        if case .some(.some(let d)) = change.values[deletedField], !(d == .bool(true) || d == .bool(false)) {
+            return "\(change.form).\(deletedField): '\(d.displayString)' must be true or false"
+        }
+        guard let catalog else { return nil }
+        guard let form = catalog[change.form] else {
+            return "'\(change.form)' is not a form here (forms: \(catalog.names.joined(separator: ", ")))"
+        }
+        if change.formVersion > form.version {
+            return "form '\(form.name)' version \(change.formVersion) is unknown here (latest: \(form.version)): update the forms"
+        }
+        for (name, value) in change.values where name != deletedField {
+            guard let field = form.field(name) else {
+                if change.formVersion < form.version { continue }  // a field a later version removed keeps its data
+                return ValidationError(form: form.name, field: name, value: value?.displayString,
+                                       rule: .unknownField(known: form.fields.map(\.name))).message(.en)
+            }
+            guard let value else { continue }
+            if let p = Validator(form: form, lookup: { _ in ReferenceTarget(form: field.referencedForm ?? "", deleted: false) })
+                .check(value, of: field) {
+                return p.message(.en)
+            }
+        }
+        return nil
+    }
+
+    /// Applies changes from elsewhere (the service, another store's bundle) inside the caller's transaction.
+    ///
+    /// Each change is merged field by field; one already known is skipped; one that cannot be applied is set aside
+    /// (stored with its reason) and the others still go through. The clock takes every stamp seen into account.
+    public static func applyRemote(_ db: Database, _ changes: [Change], catalog: FormCatalog?, origin: String,
+                                   now: Date = Date()) throws -> ApplyOutcome {
+        var outcome = ApplyOutcome()
+        let known = try db.cachedStatement(sql: "SELECT 1 FROM changes WHERE record_id = ? AND hlc = ? AND node = ?")
+        for change in changes {
+            if try Bool.fetchOne(known, arguments: [change.recordID, change.stamp.hlc.rawValue, change.stamp.node]) == true {
+                outcome.duplicates += 1
+                continue
+            }
+            let existing = try fetchRecord(db, id: change.recordID)
+            if let reason = problem(with: change, catalog: catalog, existing: existing?.state) {
+                try db.execute(sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [change.recordID, change.serialized, reason, origin, ISO8601DateFormatter().string(from: now)])
+                outcome.setAside.append(SetAside(change: change, reason: reason))
+                continue
+            }
+            var state = existing?.state
+                ?? RecordState(id: change.recordID, form: change.form, formVersion: change.formVersion, project: change.project)
+            let conflictsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM history WHERE record_id = ? AND conflict = 1",
+                                                   arguments: [change.recordID]) ?? 0
+            try commit(db, change: change, state: &state, isNew: existing == nil, local: false)
+            let conflictsAfter = try Int.fetchOne(db, sql: "SELECT count(*) FROM history WHERE record_id = ? AND conflict = 1",
+                                                  arguments: [change.recordID]) ?? 0
+            outcome.conflicts += conflictsAfter - conflictsBefore
+            outcome.applied += 1
+            outcome.maxHLC = max(outcome.maxHLC, change.stamp.hlc)
+        }
+        try receive(db, outcome.maxHLC)
+        return outcome
+    }
+
+    /// Moves the clock's high-water mark up to a stamp seen from elsewhere (never down).
+    static func receive(_ db: Database, _ hlc: HLC) throws {
+        try db.execute(sql: "UPDATE meta SET value = CAST(max(CAST(value AS INTEGER), ?) AS TEXT) WHERE key = 'hlc'", arguments: [hlc.rawValue])
+    }
+
+    // MARK: - Field side of sync
+
+    /// Local changes not yet acknowledged by the service, oldest first.
+    public func unsentChanges(limit: Int) throws(StoreError) -> [(seq: Int64, change: Change)] {
+        let cursor = Int64(try setting("push_cursor") ?? "0") ?? 0
+        return try changes(after: cursor, localOnly: true, limit: limit)
+    }
+
+    /// How many local changes wait to be sent.
+    public func unsentCount() throws(StoreError) -> Int {
+        try run {
+            try pool.read { db in
+                let cursor = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'push_cursor'") ?? "0") ?? 0
+                return try Int.fetchOne(db, sql: "SELECT count(*) FROM changes WHERE local = 1 AND seq > ?", arguments: [cursor]) ?? 0
+            }
+        }
+    }
+
+    /// Records that the service acknowledged local changes up to `seq`, with what it set aside, in one transaction.
+    public func acknowledgePush(upTo seq: Int64, setAside: [SetAside], serverTime: HLC) throws(StoreError) {
+        try run {
+            try pool.write { db in
+                let cursor = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'push_cursor'") ?? "0") ?? 0
+                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('push_cursor', ?)", arguments: [String(max(cursor, seq))])
+                for s in setAside {
+                    try db.execute(sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, 'service', ?)",
+                                   arguments: [s.change.recordID, s.change.serialized, s.reason, ISO8601DateFormatter().string(from: now())])
+                }
+                try Self.receive(db, serverTime)
+            }
+        }
+    }
+
+    /// Applies a pulled page and moves the pull cursor in the same transaction: a crash keeps both or neither.
+    public func applyPulled(_ changes: [Change], cursor: Int64, serverTime: HLC, cursorKey: String = "pull_cursor") throws(StoreError) -> ApplyOutcome {
+        try run {
+            try pool.write { db in
+                let outcome = try Self.applyRemote(db, changes, catalog: nil, origin: "pull", now: self.now())
+                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [cursorKey, String(cursor)])
+                try Self.receive(db, serverTime)
+                return outcome
+            }
+        }
+    }
+
+    /// Applies changes from a bundle file or another source, in one transaction.
+    public func applyChanges(_ changes: [Change], catalog: FormCatalog?, origin: String) throws(StoreError) -> ApplyOutcome {
+        try run { try pool.write { db in try Self.applyRemote(db, changes, catalog: catalog, origin: origin, now: self.now()) } }
+    }
+
+    /// Re-stamps the unsent local changes at a corrected time, in their original order, after the service refused
+    /// stamps too far ahead of its clock. Safe: nobody else has seen those stamps. Returns how many were re-stamped.
+    public func restampUnsent(correctedNow: Date) throws(StoreError) -> Int {
+        try run {
+            try pool.write { db in
+                let cursor = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'push_cursor'") ?? "0") ?? 0
+                let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM changes WHERE local = 1 AND seq > ? ORDER BY seq", arguments: [cursor])
+                guard !rows.isEmpty else { return 0 }
+                // Start the clock again from the highest stamp the service may have seen: acknowledged and pulled changes.
+                let floor = try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM changes WHERE local = 0 OR seq <= ?", arguments: [cursor]) ?? 0
+                var clock = HybridLogicalClock(last: HLC(rawValue: floor))
+                var renamed: [Stamp: Stamp] = [:]
+                for row in rows {
+                    var change = try Change(json: JSON.parse(row["body"] as String))
+                    let old = change.stamp
+                    let new = Stamp(hlc: clock.send(now: correctedNow), node: old.node)
+                    renamed[old] = new
+                    change.stamp = new
+                    for (k, p) in change.prev { if let r = renamed[p] { change.prev[k] = r } }
+                    try db.execute(sql: "UPDATE changes SET hlc = ?, body = ? WHERE seq = ?",
+                                   arguments: [new.hlc.rawValue, change.serialized, row["seq"] as Int64])
+                    guard var record = try Self.fetchRecord(db, id: change.recordID) else { continue }
+                    for (field, s) in record.state.stamps { if let r = renamed[s] { record.state.stamps[field] = r } }
+                    for (field, s) in record.state.prevs { if let r = renamed[s] { record.state.prevs[field] = r } }
+                    let createdRenamed = renamed[record.created]
+                    try db.execute(sql: "UPDATE records SET stamps = ?, updated_hlc = ?, created_hlc = ? WHERE id = ?",
+                                   arguments: [StampsCodec.encode(stamps: record.state.stamps, prevs: record.state.prevs),
+                                               record.state.updated.hlc.rawValue, (createdRenamed ?? record.created).hlc.rawValue, record.id])
+                    try db.execute(sql: "UPDATE history SET winner_hlc = ? WHERE record_id = ? AND winner_hlc = ? AND winner_node = ?",
+                                   arguments: [new.hlc.rawValue, change.recordID, old.hlc.rawValue, old.node])
+                    try db.execute(sql: "UPDATE history SET hlc = ? WHERE record_id = ? AND hlc = ? AND node = ?",
+                                   arguments: [new.hlc.rawValue, change.recordID, old.hlc.rawValue, old.node])
+                }
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'hlc'", arguments: [String(clock.last.rawValue)])
+                return rows.count
+            }
+        }
+    }
+
+    /// Conflicts not yet reviewed, oldest first.
+    public func conflicts() throws(StoreError) -> [Conflict] {
+        try run {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM history WHERE conflict = 1 AND resolved = 0 ORDER BY id").compactMap { row in
+                    let entry = try Self.decodeHistory(row)
+                    guard let record = try Self.fetchRecord(db, id: entry.recordID) else { return nil }
+                    return Conflict(entry: entry, form: record.form, current: record.state.values[entry.superseded.field])
+                }
+            }
+        }
+    }
+
+    /// Closes a conflict on a record's field: keep the current value, or restore the losing one (a new local write
+    /// that syncs like any other).
+    public func resolve(recordID: String, field: String, restore: Bool, catalog: FormCatalog) throws(StoreError) {
+        try run {
+            try pool.write { db in
+                guard let record = try Self.fetchRecord(db, id: recordID) else { throw StoreError.notFound(id: recordID) }
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM history WHERE record_id = ? AND field = ? AND conflict = 1 AND resolved = 0 ORDER BY id DESC",
+                                            arguments: [recordID, field])
+                guard let latest = try rows.first.map(Self.decodeHistory) else {
+                    throw StoreError.other("record \(recordID) has no open conflict on '\(field)' (see 'palabre conflicts')")
+                }
+                if restore {
+                    let loser = latest.superseded
+                    try self.writeLocal(db, record: record, values: [field: loser.value], formVersion: record.state.formVersion)
+                }
+                try db.execute(sql: "UPDATE history SET resolved = 1 WHERE record_id = ? AND field = ? AND conflict = 1",
+                               arguments: [recordID, field])
+            }
+        }
+    }
+
+    /// Changes set aside here (by this store when applying, or reported by the service), newest first.
+    public func setAsideChanges() throws(StoreError) -> [(origin: String, reason: String, change: Change)] {
+        try run {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM set_aside ORDER BY id DESC").map { r in
+                    (r["origin"] as String, r["reason"] as String, try Change(json: JSON.parse(r["body"] as String)))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import Testing
+
+/// `palabre add FORM` without --set, in a real pseudo-terminal, driven by a small Python script.
+@Suite("Interactive capture")
+struct InteractiveCaptureTests {
+    /// Drives a command in a pty: for each step, waits until the output since the last answer contains every
+    /// `expect` text and ends with a prompt ("> ", "[Y/n] ", "[O/n] "), then types `send`. After the last step it
+    /// waits for the process to end. Gives up after `timeout` seconds (killing the child) so a test cannot hang.
+    static let driver = #"""
+    import json, os, pty, select, signal, sys, time
+
+    spec = json.load(open(sys.argv[1]))
+    deadline = time.monotonic() + spec["timeout"]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(spec["argv"][0], spec["argv"], spec["env"])
+
+    out = b""
+    since = b""
+    eof = False
+
+    def pump(wait):
+        global out, since, eof
+        r, _, _ = select.select([fd], [], [], wait)
+        if not r:
+            return
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            eof = True
+        out += data
+        since += data
+
+    prompts = (b"> ", b"[Y/n] ", b"[O/n] ")
+    steps_done = 0
+    stuck = None
+    for step in spec["steps"]:
+        want = [e.encode() for e in step["expect"]]
+        while True:
+            if since.endswith(prompts) and all(w in since for w in want):
+                break
+            if eof or time.monotonic() > deadline:
+                stuck = {"step": steps_done, "expect": step["expect"], "seen": since.decode("utf-8", "replace")}
+                break
+            pump(0.1)
+        if stuck:
+            break
+        since = b""
+        os.write(fd, step["send"].encode())
+        steps_done += 1
+
+    status = None
+    while time.monotonic() < deadline:
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = st
+            break
+        if not eof:
+            pump(0.1)
+        else:
+            time.sleep(0.05)
+    timed_out = status is None
+    if timed_out:
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    while not eof:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if not r:
+            break
+        pump(0)
+
+    print(json.dumps({
+        "steps_done": steps_done,
+        "stuck": stuck,
+        "timed_out": timed_out,
+        "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "transcript": out.decode("utf-8", "replace"),
+    }))
+    """#
+
+    struct Step {
+        var expect: [String]
+        var send: String
+        init(_ expect: String..., send: String) {
+            self.expect = expect
+            self.send = send
+        }
+    }
+
+    struct Outcome: CustomStringConvertible {
+        var stepsDone: Int
+        var stuck: String?
+        var timedOut: Bool
+        var exit: Int?
+        var signal: Int?
+        var transcript: String
+        var description: String {
+            "steps done: \(stepsDone), stuck: \(stuck ?? "no"), timed out: \(timedOut), exit: \(exit.map(String.init) ?? "-"), "
+                + "signal: \(signal.map(String.init) ?? "-")\n--- transcript:\n\(transcript)"
+        }
+    }
+
+    /// Runs `palabre ARGS --store … --forms … --lang LANG` in a pty through the steps.
+    func drive(_ box: Sandbox, _ args: [String], lang: String = "en", steps: [Step]) throws -> Outcome {
+        let script = try box.write("drive.py", Self.driver)
+        let argv = [box.binary] + args + ["--store", box.store, "--forms", E2E.formsDir, "--lang", lang]
+        var env = E2E.environment(home: box.dir)
+        env["TERM"] = "dumb"
+        let spec: [String: Any] = [
+            "argv": argv, "env": env, "timeout": 20,
+            "steps": steps.map { ["expect": $0.expect, "send": $0.send] as [String: Any] },
+        ]
+        let specPath = box.path("spec.json")
+        try JSONSerialization.data(withJSONObject: spec).write(to: URL(fileURLWithPath: specPath))
+        let r = try E2E.run(try E2E.tool("python3"), [script, specPath], in: box.dir, timeout: 30)
+        guard r.status == 0, !r.timedOut else { throw HarnessError("the pty driver failed: \(r)") }
+        let o = try Sandbox.jsonObject(r.stdout)
+        let stuck = (o["stuck"] as? [String: Any]).map { s in
+            "at step \(s["step"] ?? "?") waiting for \(s["expect"] ?? "?"); saw:\n\(s["seen"] ?? "")"
+        }
+        return Outcome(stepsDone: o["steps_done"] as? Int ?? -1, stuck: stuck, timedOut: o["timed_out"] as? Bool ?? true,
+                       exit: o["exit"] as? Int, signal: o["signal"] as? Int, transcript: o["transcript"] as? String ?? "")
+    }
+
+    @Test func sessionIsCapturedQuestionByQuestionRefusingBadAnswersAndAskingAgain() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let steps = [
+            Step("Dialogue session", "[1/19] Session title *", send: "\n"),  // empty required field
+            Step("this field is required", "[1/19] Session title *", send: "Vestibule de la paix à Bara\n"),
+            Step("[2/19] Session date *", "(YYYY-MM-DD)", send: "2026-02-30\n"),  // no such day
+            Step("'2026-02-30' is not a date", "[2/19] Session date *", send: "2026-09-08\n"),
+            Step("[3/19] Region *", "7. Gao  (gao)", send: "atlantis\n"),  // region code that does not exist
+            Step("session.region: 'atlantis' is not one of", "[3/19] Region *", send: "7\n"),  // picked by number
+            Step("[4/19] Cercle (district)", send: "\n"),  // optional: skipped
+            Step("[5/19] Commune", send: "Bara\n"),
+            Step("[6/19] Locality", send: "Bara\n"),
+            Step("[7/19] Session format *", send: "intergenerational\n"),  // picked by code
+            Step("[8/19] Topics discussed", "(numbers or codes separated by spaces)", send: "2 3\n"),
+            Step("[10/19] Facilitators", send: "\n"),  // 9 (themes_other) does not apply
+            Step("[11/19] Main language of the session", send: "\n"),
+            Step("[13/19] Number of women present", send: "-4\n"),  // breaks ". >= 0"
+            Step("The number cannot be negative.", "[13/19] Number of women present", send: "14\n"),
+            Step("[14/19] Number of men present", send: "\n"),
+            Step("[15/19]", send: "\n"),
+            Step("[16/19]", send: "\n"),
+            Step("[17/19]", send: "\n"),
+            Step("[18/19]", send: "\n"),
+            Step("[19/19] GPS location", send: "\n"),
+            Step("Save? [Y/n]", send: "y\n"),
+        ]
+        let o = try drive(box, ["add", "session"], steps: steps)
+        #expect(o.stuck == nil, "\(o)")
+        #expect(o.stepsDone == steps.count, "\(o)")
+        #expect(!o.timedOut, "\(o)")
+        #expect(o.exit == 0, "\(o)")
+        #expect(!o.transcript.contains("[9/19]"), "a field that does not apply is not asked: \(o)")
+        #expect(!o.transcript.contains("[12/19]"), "a field that does not apply is not asked: \(o)")
+
+        let afterSave = try #require(o.transcript.components(separatedBy: "Save? [Y/n]").last)
+        let printed = afterSave.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let id = try #require(printed.first(where: E2E.isRecordID), "no id printed after saving: \(o)")
+
+        let record = try box.show(id)
+        let v = values(record)
+        #expect(record["form"] as? String == "session")
+        #expect(v["title"] as? String == "Vestibule de la paix à Bara")
+        #expect(v["date"] as? String == "2026-09-08")
+        #expect(v["region"] as? String == "gao")
+        #expect(v["commune"] as? String == "Bara")
+        #expect(v["locality"] as? String == "Bara")
+        #expect(v["format"] as? String == "intergenerational")
+        #expect(v["themes"] as? [String] == ["water", "pasture"])
+        #expect(v["women_count"] as? Int == 14)
+        #expect(v["cercle"] == nil, "a skipped optional field has no value")
+        #expect(v["men_count"] == nil)
+        #expect(try box.list().count == 1)
+    }
+
+    @Test func followupPicksItsInitiativeByNumberFromTheRecentRecords() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let initiative = try box.add("initiative", ["title": "Puits pastoral de Bara", "type": "well"])
+        let steps = [
+            Step("[1/5] Initiative *", "1. Puits pastoral de Bara  (\(initiative))", send: "1\n"),
+            Step("[2/5] Follow-up date *", send: "2026-11-20\n"),
+            Step("[3/5] Status observed *", "5. In progress  (in_progress)", send: "5\n"),
+            Step("[4/5] Progress (%)", send: "150\n"),
+            Step("Progress must be between 0 and 100.", "[4/5] Progress (%)", send: "40\n"),
+            Step("[5/5] Notes", send: "\n"),
+            Step("Save? [Y/n]", send: "\n"),  // Enter accepts
+        ]
+        let o = try drive(box, ["add", "followup"], steps: steps)
+        #expect(o.stuck == nil && o.exit == 0, "\(o)")
+        let followups = try box.list("followup")
+        #expect(followups.count == 1, "\(o)")
+        let v = values(try #require(followups.first))
+        #expect(v["initiative"] as? String == initiative)
+        #expect(v["date"] as? String == "2026-11-20")
+        #expect(v["status"] as? String == "in_progress")
+        #expect(v["progress"] as? Int == 40)
+        #expect(v["notes"] == nil)
+    }
+
+    @Test func ctrlCInTheMiddleEndsTheProcessAndSavesNothing() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        try box.importDemo()
+        let before = try box.dump()
+        let steps = [
+            Step("[1/5] Initiative *", send: "1\n"),
+            Step("[2/5] Follow-up date *", send: "2026-11-25\n"),
+            Step("[3/5] Status observed *", send: "\u{03}"),  // Ctrl-C
+        ]
+        let o = try drive(box, ["add", "followup"], steps: steps)
+        #expect(o.stuck == nil, "\(o)")
+        #expect(o.stepsDone == steps.count, "\(o)")
+        #expect(!o.timedOut, "the process must end on Ctrl-C: \(o)")
+        #expect(o.signal == Int(SIGINT) || (o.exit != nil && o.exit != 0), "\(o)")
+        #expect(!o.transcript.contains("[4/5]"), "no further question after Ctrl-C: \(o)")
+        #expect(try box.dump() == before, "nothing was written")
+        #expect(try box.list("followup").count == 30)
+    }
+
+    @Test func answeringNoToSaveSavesNothingInFrench() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        _ = try box.addSession()
+        let before = try box.dump()
+        let steps = [
+            Step("Participant(e)", "[1/9] Séance *", send: "1\n"),
+            Step("[2/9] Consentement à être nommé(e) *", "2. Non  (no)", send: "2\n"),
+            // name and phone do not apply when consent is no
+            Step("[5/9] Sexe *", send: "\n"),
+            Step("ce champ est obligatoire", "[5/9] Sexe *", send: "femme\n"),
+            Step("participant.sex: 'femme' n'est pas l'un de female, male", send: "1\n"),
+            Step("[6/9] Tranche d'âge *", send: "2\n"),
+            Step("[7/9] Qualité ou rôle dans la communauté *", send: "1\n"),
+            Step("[9/9] Communauté", send: "\n"),
+            Step("Enregistrer ? [O/n]", send: "n\n"),
+        ]
+        let o = try drive(box, ["add", "participant"], lang: "fr", steps: steps)
+        #expect(o.stuck == nil && o.stepsDone == steps.count, "\(o)")
+        #expect(!o.transcript.contains("[3/9]") && !o.transcript.contains("[4/9]"), "\(o)")
+        #expect(o.exit == 1, "\(o)")
+        #expect(o.transcript.contains("rien n'a été enregistré"), "\(o)")
+        #expect(try box.dump() == before)
+    }
+}
