@@ -6,18 +6,26 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "palabre", targets: ["palabre"]),
+        .executable(name: "palabre-server", targets: ["palabre-server"]),
         .library(name: "PalabreCore", targets: ["PalabreCore"]),
         .library(name: "PalabreStore", targets: ["PalabreStore"]),
+        .library(name: "PalabreSync", targets: ["PalabreSync"]),
+        .library(name: "PalabreServer", targets: ["PalabreServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        // Pure domain: forms, expressions, clock, records, merge rule. Foundation only.
+        // Pure domain: forms, expressions, clock, records, merge rule, sync wire types. Foundation only.
         .target(name: "PalabreCore"),
-        // The field store on SQLite (GRDB): records, field stamps, history, change log, import.
+        // The field store on SQLite (GRDB): records, field stamps, history, change log, import, applying remote changes.
         .target(
             name: "PalabreStore",
             dependencies: [
@@ -26,16 +34,52 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The sync client: push, pull, resume, clock correction, over AsyncHTTPClient with gzip bodies.
+        .target(
+            name: "PalabreSync",
+            dependencies: [
+                "PalabreStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The central service on Hummingbird: routes, auth, the SQLite backend.
+        .target(
+            name: "PalabreServer",
+            dependencies: [
+                "PalabreStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The field CLI: parses arguments and calls the libraries.
         .executableTarget(
             name: "palabre",
             dependencies: [
-                "PalabreCore", "PalabreStore",
+                "PalabreCore", "PalabreStore", "PalabreSync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The service executable: parses options and calls PalabreServer.
+        .executableTarget(
+            name: "palabre-server",
+            dependencies: [
+                "PalabreServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PalabreCoreTests", dependencies: ["PalabreCore"]),
         .testTarget(name: "PalabreStoreTests", dependencies: ["PalabreStore"]),
+        .testTarget(
+            name: "PalabreSyncTests",
+            dependencies: [
+                "PalabreSync", "PalabreServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["PalabreCore"]),
     ]
 )

@@ -35,7 +35,10 @@ public final class FieldStore: Sendable {
     /// Opens the store at `path`, creating it (and its folder) when absent.
     ///
     /// - Throws: ``StoreError/unreadable(path:reason:)`` when the file is not a Palabre store or cannot be opened.
-    public init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws(StoreError) {
+    /// - Parameter migrations: further migrations for a store that holds more (the central service's devices and batches),
+    ///   applied after the store's own, each once, by name.
+    public init(path: String, now: @escaping @Sendable () -> Date = { Date() },
+                migrations: [(String, @Sendable (Database) throws -> Void)] = []) throws(StoreError) {
         self.path = path
         self.now = now
         let dir = (path as NSString).deletingLastPathComponent
@@ -79,7 +82,9 @@ public final class FieldStore: Sendable {
                     try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
                 }
             }
-            try Schema.migrator.migrate(pool)
+            var migrator = Schema.migrator
+            for (name, body) in migrations { migrator.registerMigration(name, migrate: body) }
+            try migrator.migrate(pool)
             try pool.write { db in
                 if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") == nil {
                     try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('node', ?), ('hlc', '0'), ('created', ?)",

@@ -66,6 +66,7 @@ extension Palabre {
                 }
                 let id = try store.create(form: form, values: values)
                 print(id)
+                warnIfClockBehind(store, lang)
             }
         }
     }

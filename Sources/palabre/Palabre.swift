@@ -11,11 +11,11 @@ struct Palabre: AsyncParsableCommand {
             guided by the forms in a folder (--forms, $PALABRE_FORMS, or ./forms).
 
             Exit codes: 0 done; 64 bad usage; 65 input refused (nothing written); 66 no such record or file;
-            74 the store cannot be used.
+            69 the service cannot be reached; 74 the store cannot be used; 77 the service refused the token.
             """,
         subcommands: [
             Init.self, Add.self, Edit.self, Delete.self, Restore.self, List.self, Show.self, Import.self,
-            Forms.self, Generate.self,
+            Forms.self, Generate.self, Remote.self, Sync.self, Conflicts.self, Resolve.self,
         ]
     )
 }

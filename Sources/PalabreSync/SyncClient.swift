@@ -1,0 +1,166 @@
+import AsyncHTTPClient
+import CompressNIO
+import Foundation
+import NIOCore
+import NIOHTTP1
+import PalabreCore
+import PalabreStore
+
+/// Why a sync stopped. Nothing is lost in any case: unsent changes stay queued, a pulled page and its cursor are
+/// committed together, and the next `sync` picks up where this one stopped.
+public enum SyncError: Error, Equatable, CustomStringConvertible {
+    /// No remote is set.
+    case noRemote
+    /// The service could not be reached or the link dropped.
+    case offline(String)
+    /// The token was refused (401).
+    case unauthorized(String)
+    /// The service refused the request (403, 4xx) with its message.
+    case refused(status: Int, message: String)
+    /// The service failed (5xx) or answered something unreadable.
+    case service(String)
+
+    public var description: String {
+        switch self {
+        case .noRemote: return "no remote is set: run 'palabre remote set URL --token TOKEN' first"
+        case .offline(let m): return "the service cannot be reached (\(m)); nothing is lost, run 'palabre sync' again when the link is back"
+        case .unauthorized(let m): return "the service refused the token: \(m)"
+        case .refused(let status, let m): return "the service refused the request (\(status)): \(m)"
+        case .service(let m): return "the service failed: \(m); nothing is lost, run 'palabre sync' again"
+        }
+    }
+}
+
+/// What a sync did.
+public struct SyncSummary: Equatable, Sendable {
+    /// Local changes the service acknowledged.
+    public var sent = 0
+    /// Changes received and applied here.
+    public var received = 0
+    /// Concurrent writes found, on either side.
+    public var conflicts = 0
+    /// Changes the service set aside (shown to the user, kept here).
+    public var setAside: [Wire.SetAsideEntry] = []
+    /// Batches sent.
+    public var batches = 0
+    /// When this store's clock was ahead of the service's beyond the bound: by how many milliseconds.
+    public var clockAheadBy: Int64?
+    /// Changes re-stamped at the service's time because of that.
+    public var restamped = 0
+    /// Bytes sent and received on the wire (compressed bodies).
+    public var bytesSent = 0
+    /// Bytes received on the wire.
+    public var bytesReceived = 0
+
+    /// An empty summary.
+    public init() {}
+}
+
+/// Progress of a running sync, for a progress line.
+public enum SyncProgress: Sendable {
+    /// Pushed `sent` of about `total` changes.
+    case pushing(sent: Int, total: Int)
+    /// Pulled `received` changes so far.
+    case pulling(received: Int)
+}
+
+/// How a push was answered.
+public enum PushAnswer: Sendable, Equatable {
+    /// Applied (or already applied: the stored answer).
+    case accepted(Wire.PushResponse)
+    /// Refused whole because stamps are too far ahead of the service's clock.
+    case clockAhead(serverTime: Int64, message: String)
+}
+
+/// The way to the service: HTTP in the field, a direct call in simulations.
+public protocol SyncTransport: Sendable {
+    /// Sends a batch.
+    func push(_ request: Wire.PushRequest) async throws -> PushAnswer
+    /// Fetches a page of changes after a cursor.
+    func pull(after cursor: Int64, limit: Int) async throws -> Wire.PullResponse
+}
+
+/// Syncs a field store with the service: push every unsent change in batches, then pull every page after the
+/// cursor, until both sides agree.
+///
+/// ```swift
+/// let transport = HTTPTransport(url: "http://127.0.0.1:8080", token: token)
+/// let summary = try await SyncClient(store: store, transport: transport).sync()
+/// try await transport.shutdown()
+/// ```
+public struct SyncClient: Sendable {
+    /// The store synced.
+    public let store: FieldStore
+    /// The way to the service.
+    public let transport: any SyncTransport
+    /// Changes per pushed batch.
+    public var batchSize = 500
+    /// Changes per pulled page.
+    public var pageSize = 2000
+
+    /// Builds a client.
+    public init(store: FieldStore, transport: any SyncTransport) {
+        self.store = store
+        self.transport = transport
+    }
+
+    /// Runs a whole sync: push, then pull.
+    ///
+    /// - Throws: ``SyncError``; whatever was acknowledged or pulled before the error stays done.
+    public func sync(progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws -> SyncSummary {
+        var summary = SyncSummary()
+        try await push(&summary, progress)
+        try await pull(&summary, progress)
+        return summary
+    }
+
+    /// Sends every unsent local change, batch by batch; re-stamps them once if the service finds the clock ahead.
+    public func push(_ summary: inout SyncSummary, _ progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws {
+        let node = try store.identity().node
+        let total = try store.unsentCount()
+        var corrected = false
+        while true {
+            let unsent = try store.unsentChanges(limit: batchSize)
+            guard let first = unsent.first, let last = unsent.last else { return }
+            // The id names the queue slice: resending it after a lost answer gets the stored answer back.
+            let request = Wire.PushRequest(batch: "\(node)-\(first.seq)-\(last.seq)", node: node, changes: unsent.map(\.change))
+            switch try await transport.push(request) {
+            case .accepted(let response):
+                let byKey = Dictionary(unsent.map { ("\($0.change.recordID)|\($0.change.stamp.hlc.rawValue)|\($0.change.stamp.node)", $0.change) },
+                                       uniquingKeysWith: { a, _ in a })
+                let setAside = response.setAside.compactMap { e in
+                    byKey["\(e.record)|\(e.hlc)|\(e.node)"].map { SetAside(change: $0, reason: e.reason) }
+                }
+                try store.acknowledgePush(upTo: last.seq, setAside: setAside, serverTime: HLC(wallMilliseconds: response.serverTime))
+                try store.setSetting("last_server_time", String(response.serverTime))
+                summary.sent += unsent.count - response.setAside.count
+                summary.setAside += response.setAside
+                summary.conflicts += response.conflicts
+                summary.batches += 1
+                progress?(.pushing(sent: summary.sent + summary.setAside.count, total: total))
+            case .clockAhead(let serverTime, let message):
+                guard !corrected else { throw SyncError.refused(status: 409, message: message) }
+                // Our clock is ahead of the service's beyond its bound: re-stamp what it has not seen at its time, in order.
+                corrected = true
+                let ours = unsent.map(\.change.stamp.hlc.wallMilliseconds).max() ?? 0
+                summary.clockAheadBy = ours - serverTime
+                summary.restamped = try store.restampUnsent(correctedNow: Date(timeIntervalSince1970: Double(serverTime) / 1000))
+                try store.setSetting("last_server_time", String(serverTime))
+            }
+        }
+    }
+
+    /// Receives every page after the cursor; each page and the new cursor are committed together.
+    public func pull(_ summary: inout SyncSummary, _ progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws {
+        while true {
+            let cursor = Int64(try store.setting("pull_cursor") ?? "0") ?? 0
+            let page = try await transport.pull(after: cursor, limit: pageSize)
+            let outcome = try store.applyPulled(page.changes, cursor: page.next, serverTime: HLC(wallMilliseconds: page.serverTime))
+            try store.setSetting("last_server_time", String(page.serverTime))
+            summary.received += outcome.applied
+            summary.conflicts += outcome.conflicts
+            progress?(.pulling(received: summary.received))
+            if !page.more { return }
+        }
+    }
+}

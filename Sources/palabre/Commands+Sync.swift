@@ -1,0 +1,222 @@
+import ArgumentParser
+import Foundation
+import PalabreCore
+import PalabreStore
+import PalabreSync
+
+extension Palabre {
+    struct Remote: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or set the central service this store syncs with.",
+            discussion: "Example: palabre remote set http://10.0.0.5:8080 --token plb_4f…",
+            subcommands: [ShowRemote.self, SetRemote.self],
+            defaultSubcommand: ShowRemote.self
+        )
+
+        struct ShowRemote: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the remote (the token is masked).")
+            @OptionGroup var options: StoreOptions
+
+            func run() throws {
+                let store = try options.openStore()
+                let lang = options.language(store)
+                try guarded(lang) {
+                    guard let url = try store.setting("remote_url") else {
+                        throw CLIFailure(lang == .fr ? "aucun serveur : « palabre remote set URL --token JETON »"
+                            : "no remote: run 'palabre remote set URL --token TOKEN'", code: 66)
+                    }
+                    let token = try store.setting("remote_token") ?? ""
+                    print("\(url)  token \(token.prefix(8))…  (\(try store.unsentCount()) change(s) to send)")
+                }
+            }
+        }
+
+        struct SetRemote: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "set", abstract: "Set the service URL and this laptop's token.")
+            @OptionGroup var options: StoreOptions
+            @Argument(help: "The service URL, e.g. http://10.0.0.5:8080") var url: String
+            @Option(help: "The token given by 'palabre-server enroll'.") var token: String
+
+            func run() throws {
+                let store = try options.openStore()
+                let lang = options.language(store)
+                try guarded(lang) {
+                    guard let u = URL(string: url), let scheme = u.scheme, ["http", "https"].contains(scheme), u.host != nil else {
+                        throw CLIFailure("remote URL: '\(url)' is not an http:// or https:// address", code: 64)
+                    }
+                    guard !token.isEmpty, !token.contains(where: \.isWhitespace) else {
+                        throw CLIFailure("--token: '\(token)' is not a token (no spaces, not empty)", code: 64)
+                    }
+                    try store.setSetting("remote_url", url)
+                    try store.setSetting("remote_token", token)
+                    print(lang == .fr ? "serveur : \(url)" : "remote: \(url)")
+                }
+            }
+        }
+    }
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send this store's changes to the service and receive everyone else's, until both agree.",
+            discussion: """
+                Interrupted (no link, a cut, Ctrl-C), nothing is lost: the next 'palabre sync' finishes the job without
+                sending acknowledged changes again. Exit code 69 when the service cannot be reached.
+
+                Example: palabre sync
+                """
+        )
+        @OptionGroup var options: StoreOptions
+        @Flag(help: "Print the summary as JSON.") var json = false
+
+        func run() async throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            let fr = lang == .fr
+            guard let url = try? store.setting("remote_url"), let token = try? store.setting("remote_token") else {
+                printError(SyncError.noRemote.description)
+                throw ExitCode(66)
+            }
+            warnIfClockBehind(store, lang)
+            let transport = HTTPTransport(url: url, token: token)
+            let client = SyncClient(store: store, transport: transport)
+            let terminal = isatty(2) == 1 && !json
+            let result: Result<SyncSummary, any Error>
+            do {
+                result = .success(try await client.sync { p in
+                    guard terminal else { return }
+                    let line: String
+                    switch p {
+                    case .pushing(let sent, let total): line = fr ? "envoi \(sent)/\(total)…" : "sending \(sent)/\(total)…"
+                    case .pulling(let received): line = fr ? "réception \(received)…" : "receiving \(received)…"
+                    }
+                    FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+                })
+            } catch {
+                result = .failure(error)
+            }
+            // AsyncHTTPClient must be shut down before it goes away, whatever happened.
+            try? await transport.shutdown()
+            do {
+                var summary = try result.get()
+                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                (summary.bytesSent, summary.bytesReceived) = transport.bytes
+                if json {
+                    var members: [(String, JSON)] = [
+                        ("sent", .number(String(summary.sent))), ("received", .number(String(summary.received))),
+                        ("conflicts", .number(String(summary.conflicts))), ("batches", .number(String(summary.batches))),
+                        ("set_aside", .array(summary.setAside.map {
+                            .object([("record", .string($0.record)), ("reason", .string($0.reason))])
+                        })),
+                        ("bytes_sent", .number(String(summary.bytesSent))), ("bytes_received", .number(String(summary.bytesReceived))),
+                    ]
+                    if let ahead = summary.clockAheadBy {
+                        members.append(("clock_ahead_ms", .number(String(ahead))))
+                        members.append(("restamped", .number(String(summary.restamped))))
+                    }
+                    print(JSON.object(members).serialized)
+                } else {
+                    print(fr ? "envoyés \(summary.sent), reçus \(summary.received), conflits \(summary.conflicts), mis de côté \(summary.setAside.count)"
+                          : "sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts), set aside \(summary.setAside.count)")
+                    for s in summary.setAside {
+                        print((fr ? "  mis de côté " : "  set aside ") + "\(s.record): \(s.reason)")
+                    }
+                    if summary.conflicts > 0 { print(fr ? "  voir « palabre conflicts »" : "  see 'palabre conflicts'") }
+                }
+                if let ahead = summary.clockAheadBy {
+                    printError(fr ? "l'horloge de cet ordinateur avance de \(duration(ahead, lang)) sur celle du serveur : \(summary.restamped) modification(s) ont été réhorodatées à l'heure du serveur et envoyées. Corrigez la date et l'heure de l'ordinateur."
+                        : "this laptop's clock is \(duration(ahead, lang)) ahead of the service's: \(summary.restamped) change(s) were re-stamped at the service's time and sent. Please set the laptop's date and time.")
+                }
+            } catch let e as SyncError {
+                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                printError(e.description)
+                switch e {
+                case .offline: throw ExitCode(69)
+                case .unauthorized, .refused: throw ExitCode(77)
+                default: throw ExitCode(1)
+                }
+            } catch let e as StoreError {
+                printError(e.message(lang))
+                throw ExitCode(74)
+            }
+        }
+    }
+
+    struct Conflicts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List concurrent writes that lost, to keep the winner or restore the loser.",
+            discussion: "Example: palabre conflicts --json"
+        )
+        @OptionGroup var options: StoreOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                let list = try store.conflicts()
+                if json {
+                    print(JSON.array(list.map { c in
+                        JSON.object([
+                            ("record", .string(c.entry.recordID)), ("form", .string(c.form)), ("field", .string(c.entry.superseded.field)),
+                            ("current", c.current?.json ?? .null), ("lost", c.entry.superseded.value?.json ?? .null),
+                            ("lost_written", .string(isoString(c.entry.superseded.stamp.hlc))), ("lost_node", .string(c.entry.superseded.stamp.node)),
+                        ])
+                    }).serialized)
+                    return
+                }
+                if list.isEmpty { print(lang == .fr ? "aucun conflit" : "no conflicts") }
+                for c in list {
+                    let s = c.entry.superseded
+                    print("\(c.entry.recordID) \(c.form).\(s.field): " + (lang == .fr ? "gardé " : "kept ")
+                          + "'\(c.current?.displayString ?? "∅")', " + (lang == .fr ? "perdu " : "lost ")
+                          + "'\(s.value?.displayString ?? "∅")' (\(isoString(s.stamp.hlc)) \(s.stamp.node))")
+                }
+            }
+        }
+    }
+
+    struct Resolve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Close a conflict: keep the current value, or restore the one that lost (a new write that syncs).",
+            discussion: "Example: palabre resolve 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e status --restore"
+        )
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The record's id.") var id: String
+        @Argument(help: "The field.") var field: String
+        @Flag(help: "Keep the current value.") var keep = false
+        @Flag(help: "Restore the value that lost.") var restore = false
+
+        func validate() throws {
+            if keep == restore { throw ArgumentParser.ValidationError("give exactly one of --keep or --restore") }
+        }
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                let catalog = try options.catalog(lang)
+                try store.resolve(recordID: id.lowercased(), field: field, restore: restore, catalog: catalog)
+                print(restore ? (lang == .fr ? "valeur restaurée" : "value restored") : (lang == .fr ? "valeur gardée" : "value kept"))
+            }
+        }
+    }
+}
+
+/// A duration in words.
+func duration(_ ms: Int64, _ lang: Language) -> String {
+    let minutes = ms / 60_000
+    if minutes < 120 { return "\(minutes) min" }
+    let hours = minutes / 60
+    if hours < 72 { return lang == .fr ? "\(hours) h" : "\(hours) hours" }
+    return lang == .fr ? "\(hours / 24) jours" : "\(hours / 24) days"
+}
+
+/// Warns when the wall clock is behind the last time heard from the service: the laptop's date is probably wrong.
+func warnIfClockBehind(_ store: FieldStore, _ lang: Language) {
+    guard let text = try? store.setting("last_server_time"), let last = Int64(text) else { return }
+    let now = HLC.milliseconds(Date())
+    if now < last - 5 * 60_000 {
+        printError(lang == .fr ? "attention : l'horloge de cet ordinateur retarde de \(duration(last - now, lang)) sur le serveur ; corrigez la date et l'heure"
+            : "warning: this laptop's clock is \(duration(last - now, lang)) behind the service; please set the date and time")
+    }
+}
