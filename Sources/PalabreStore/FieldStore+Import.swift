@@ -152,6 +152,14 @@ extension FieldStore {
                         }
                     }
                     if bad { continue }
+                    // Fields left empty take their form default where they apply, as with `palabre add`.
+                    for field in form.fields where values[field.name] == nil {
+                        guard let d = field.defaultValue else { continue }
+                        let ctx = ExpressionContext(current: nil, today: today) { values[$0] }
+                        if field.relevant?.isTrue(ctx) ?? true, let v = try? FieldParser.parse(d, for: field, form: form.name) {
+                            values[field.name] = v
+                        }
+                    }
                     let id = item.id?.lowercased() ?? RecordID.make(now: self.now())
                     if item.id != nil && !RecordID.isValid(id) {
                         fail(item, "'\(item.id!)' is not a valid id (a UUID such as 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e)")

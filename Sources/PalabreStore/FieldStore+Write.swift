@@ -70,7 +70,7 @@ extension FieldStore {
             try pool.write { db in
                 guard let record = try Self.fetchRecord(db, id: id) else { throw StoreError.notFound(id: id) }
                 if record.isDeleted == deleted {
-                    throw StoreError.other(deleted ? "record \(id) is already deleted" : "record \(id) is not deleted")
+                    throw StoreError.refused(deleted ? "record \(id) is already deleted" : "record \(id) is not deleted")
                 }
                 try self.writeLocal(db, record: record, values: [deletedField: .bool(deleted)], formVersion: record.state.formVersion)
             }

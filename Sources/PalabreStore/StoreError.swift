@@ -15,6 +15,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case formsFolder(String, String)
     /// A record is deleted and must be restored before it is edited.
     case deleted(id: String)
+    /// An operation that does not apply to the record as it is (deleting a deleted record…).
+    case refused(String)
     /// Anything else, with a sentence.
     case other(String)
 
@@ -37,7 +39,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .deleted(let id):
             return fr ? "l'enregistrement \(id) est supprimé : faites d'abord « palabre restore \(id) »"
                 : "record \(id) is deleted: run 'palabre restore \(id)' first"
-        case .other(let m):
+        case .refused(let m), .other(let m):
             return m
         }
     }

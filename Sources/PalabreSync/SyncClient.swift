@@ -76,8 +76,8 @@ public enum PushAnswer: Sendable, Equatable {
 public protocol SyncTransport: Sendable {
     /// Sends a batch.
     func push(_ request: Wire.PushRequest) async throws -> PushAnswer
-    /// Fetches a page of changes after a cursor.
-    func pull(after cursor: Int64, limit: Int) async throws -> Wire.PullResponse
+    /// Fetches a page of changes after a cursor, without those `node` (the pulling store) wrote.
+    func pull(after cursor: Int64, limit: Int, node: String) async throws -> Wire.PullResponse
 }
 
 /// Syncs a field store with the service: push every unsent change in batches, then pull every page after the
@@ -152,9 +152,10 @@ public struct SyncClient: Sendable {
 
     /// Receives every page after the cursor; each page and the new cursor are committed together.
     public func pull(_ summary: inout SyncSummary, _ progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws {
+        let node = try store.identity().node
         while true {
             let cursor = Int64(try store.setting("pull_cursor") ?? "0") ?? 0
-            let page = try await transport.pull(after: cursor, limit: pageSize)
+            let page = try await transport.pull(after: cursor, limit: pageSize, node: node)
             let outcome = try store.applyPulled(page.changes, cursor: page.next, serverTime: HLC(wallMilliseconds: page.serverTime))
             try store.setSetting("last_server_time", String(page.serverTime))
             summary.received += outcome.applied

@@ -90,7 +90,12 @@ extension Palabre {
                 guard let record = try store.record(id.lowercased()) else { throw StoreError.notFound(id: id) }
                 let form = try catalog.form(record.form)
                 let values = try parseAssignments(sets, form: form)
-                let changed = try store.edit(id: record.id, set: values, unset: unsets, catalog: catalog)
+                // In an edit, `--set field=` with nothing after the `=` clears the field, like --unset.
+                let emptied = sets.compactMap { s -> String? in
+                    guard let eq = s.firstIndex(of: "="), s[s.index(after: eq)...].allSatisfy(\.isWhitespace) else { return nil }
+                    return String(s[..<eq]).trimmingCharacters(in: .whitespaces)
+                }
+                let changed = try store.edit(id: record.id, set: values, unset: unsets + emptied, catalog: catalog)
                 print(changed ? (lang == .fr ? "modifié \(record.id)" : "edited \(record.id)")
                       : (lang == .fr ? "aucun changement" : "nothing changed"))
             }

@@ -29,7 +29,14 @@ struct StoreOptions: ParsableArguments {
         do {
             return try FieldStore(path: storePath)
         } catch {
-            throw CLIFailure(error.message(language(nil)), code: 74)
+            printError(error.message(language(nil)))
+            throw ExitCode(74)
+        }
+    }
+
+    func validate() throws {
+        if let lang, Language(rawValue: lang) == nil {
+            throw ArgumentParser.ValidationError("--lang '\(lang)' is not one of fr, en")
         }
     }
 
@@ -98,7 +105,7 @@ func guarded(_ lang: Language, _ body: () throws -> Void) throws {
     } catch let e as StoreError {
         printError(e.message(lang))
         switch e {
-        case .invalid, .importRejected, .deleted: throw ExitCode(65)
+        case .invalid, .importRejected, .deleted, .refused: throw ExitCode(65)
         case .notFound: throw ExitCode(66)
         case .unreadable: throw ExitCode(74)
         default: throw ExitCode(1)

@@ -226,6 +226,23 @@ struct InteractiveCaptureTests {
         #expect(try box.list("followup").count == 30)
     }
 
+    @Test func endOfInputInTheMiddleSavesNothing() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        _ = try box.add("initiative", ["title": "Puits pastoral de Bara", "type": "well"])
+        let before = try box.dump()
+        let steps = [
+            Step("[1/5] Initiative *", send: "1\n"),
+            Step("[2/5] Follow-up date *", send: "\u{04}"),  // Ctrl-D
+        ]
+        let o = try drive(box, ["add", "followup"], steps: steps)
+        #expect(o.stuck == nil && o.stepsDone == steps.count, "\(o)")
+        #expect(!o.timedOut, "\(o)")
+        #expect(o.exit == 1, "\(o)")
+        #expect(o.transcript.contains("nothing was saved"), "\(o)")
+        #expect(try box.dump() == before)
+    }
+
     @Test func answeringNoToSaveSavesNothingInFrench() throws {
         let box = try Sandbox()
         defer { box.remove() }

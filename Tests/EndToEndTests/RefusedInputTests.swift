@@ -103,6 +103,18 @@ struct RefusedInputTests {
                           stderr: ["participant.session: '\(initiative)' is a 'initiative' record, not a 'session'"])
     }
 
+    @Test func referenceToADeletedRecordExits65() throws {
+        let seeded = try Seeded()
+        defer { seeded.box.remove() }
+        let session = try seeded.box.addSession(title: "Séance annulée")
+        try #require(try seeded.box.palabre("delete", session).status == 0)
+        let before = try seeded.box.dump()
+        let r = try seeded.box.palabre(Self.participant(session))
+        #expect(r.status == 65, "\(r)")
+        #expect(r.stderr.contains("participant.session: '\(session)' is a deleted record"), "\(r)")
+        #expect(try seeded.box.dump() == before)
+    }
+
     @Test func referenceThatIsNotAnIdExits65() throws {
         try expectRefused({ _ in Self.participant("not-an-id") }, code: 65,
                           stderr: ["participant.session: 'not-an-id' is not the id of a record"])
@@ -145,10 +157,8 @@ struct RefusedInputTests {
         let r = try box.palabre(["list", "--json"], store: notes)
         #expect(r.stderr.contains("notes.txt cannot be used: it is not a SQLite database"), "\(r)")
         #expect(r.stdout.isEmpty, "\(r)")
-        withKnownIssue("BUG: StoreOptions.openStore() throws CLIFailure outside guarded(), so palabre exits 1 with 'Error: CLIFailure(…)' instead of 74") {
-            #expect(r.status == 74, "\(r)")
-            #expect(r.stderr.hasPrefix("palabre: "), "\(r)")
-        }
+        #expect(r.status == 74, "\(r)")
+        #expect(r.stderr.hasPrefix("palabre: "), "\(r)")
         #expect(r.status != 0, "\(r)")
         #expect(try String(contentsOfFile: notes, encoding: .utf8) == text, "the file must not be touched")
         #expect(!FileManager.default.fileExists(atPath: notes + "-wal") && !FileManager.default.fileExists(atPath: notes + "-shm"))
@@ -163,14 +173,11 @@ struct RefusedInputTests {
         let before = try E2E.run(try E2E.tool("sqlite3"), [other, ".dump"], in: box.dir).stdout
         let r = try box.palabre(["add", "session", "--set", "title=x"], store: other)
         #expect(r.stderr.contains("it is a SQLite database of another program"), "\(r)")
-        withKnownIssue("BUG: StoreOptions.openStore() throws CLIFailure outside guarded(), so palabre exits 1 instead of 74") {
-            #expect(r.status == 74, "\(r)")
-        }
+        #expect(r.status == 74, "\(r)")
         #expect(r.status != 0, "\(r)")
         #expect(try E2E.run(try E2E.tool("sqlite3"), [other, ".dump"], in: box.dir).stdout == before)
         let mode = try E2E.run(try E2E.tool("sqlite3"), [other, "PRAGMA journal_mode"], in: box.dir).stdout
-        withKnownIssue("BUG: FieldStore(path:) opens a DatabasePool (which switches the file to WAL) before refusing a foreign database") {
-            #expect(mode.trimmingCharacters(in: .whitespacesAndNewlines) == "delete", "the foreign file's journal mode was changed")
-        }
+        #expect(mode.trimmingCharacters(in: .whitespacesAndNewlines) == "delete", "the foreign file was switched to another journal mode")
+        #expect(!FileManager.default.fileExists(atPath: other + "-wal"))
     }
 }

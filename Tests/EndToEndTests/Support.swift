@@ -54,7 +54,7 @@ enum E2E {
                 if fm.fileExists(atPath: candidate, isDirectory: &isDir), !isDir.boolValue, fm.isExecutableFile(atPath: candidate) {
                     return candidate
                 }
-                tried.append(candidate)
+                if !tried.contains(candidate) { tried.append(candidate) }
                 dir = dir.deletingLastPathComponent()
             }
         }

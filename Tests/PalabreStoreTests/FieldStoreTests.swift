@@ -483,11 +483,7 @@ func editThatWouldMakeTheRecordInvalidThrowsAndChangesNothing(set: [String: Valu
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(throws: StoreError.self) { try FieldStore(path: path) }
         let after = try Data(contentsOf: URL(fileURLWithPath: path))
-        // Known bug: FieldStore.init opens the file with DatabasePool (which switches it to WAL journal mode, header
-        // bytes 18-19 go from 1 to 2) before checking its application_id, so the refused file is modified.
-        withKnownIssue("a refused foreign SQLite file is switched to WAL mode by DatabasePool before the check") {
-            #expect(after == before)
-        }
+        #expect(after == before)
     }
 }
 

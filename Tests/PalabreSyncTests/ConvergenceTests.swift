@@ -1,0 +1,86 @@
+import Foundation
+import PalabreCore
+import PalabreServer
+import PalabreStore
+import PalabreSync
+import Testing
+
+/// Several laptops and the service, random creates, edits, deletes and restores, wrong clocks, random sync orders,
+/// lost answers and duplicated batches: after everyone syncs, every store equals the service, and every field
+/// equals the write with the highest (hlc, node) ever made, computed independently from the change logs.
+@Suite struct ConvergenceTests {
+    static let seeds: [UInt64] = {
+        let n = Int(ProcessInfo.processInfo.environment["PALABRE_SEEDS"] ?? "") ?? 200
+        return (1...UInt64(n)).map { $0 }
+    }()
+
+    @Test("every store converges to the highest write of every field", arguments: seeds)
+    func convergence(seed: UInt64) async throws {
+        var rng = SeededRandom(seed: seed)
+        let lab = try await SyncLab(seed: seed)
+        lab.faults.loseAnswer = 0.2
+        lab.faults.duplicate = 0.15
+        lab.faults.losePage = 0.1
+        let year: TimeInterval = 365 * 86_400
+        try await lab.addLaptop("now")
+        try await lab.addLaptop("in2040", offset: 14 * year)
+        try await lab.addLaptop("in2010", offset: -16 * year)
+        let fields = ["title", "region", "locality", "format", "summary"]
+
+        for _ in 0..<40 {
+            let laptop = lab.laptops.randomElement(using: &rng)!
+            let roll = Int.random(in: 0..<100, using: &rng)
+            let records = try laptop.store.records(form: "session", includeDeleted: true)
+            switch roll {
+            case 0..<25:
+                try laptop.store.create(form: SyncLab.forms["session"]!, values: sessionValues(&rng))
+            case 25..<55 where !records.isEmpty:
+                let r = records.randomElement(using: &rng)!
+                if r.isDeleted {
+                    try laptop.store.restore(id: r.id)
+                } else {
+                    let f = fields.randomElement(using: &rng)!
+                    let v = sessionValues(&rng)[f] ?? .string("Résumé \(Int.random(in: 1...99, using: &rng))")
+                    try laptop.store.edit(id: r.id, set: [f: v], catalog: SyncLab.forms)
+                }
+            case 55..<65 where !records.isEmpty:
+                let r = records.randomElement(using: &rng)!
+                if r.isDeleted { try laptop.store.restore(id: r.id) } else { try laptop.store.delete(id: r.id) }
+            case 65..<70 where laptop.name == "in2010":
+                laptop.clock.shift(by: -Double(Int.random(in: 1...400, using: &rng)) * 86_400)  // the clock jumps back
+            default:
+                do {
+                    try await laptop.sync()
+                } catch is SyncError {
+                    // A lost answer or page: the next sync finishes the job.
+                }
+            }
+        }
+        lab.faults.loseAnswer = 0
+        lab.faults.duplicate = 0
+        lab.faults.losePage = 0
+        for _ in 0..<2 { for laptop in lab.laptops { try await laptop.sync() } }
+
+        let service = try lab.serviceState()
+        for laptop in lab.laptops {
+            #expect(try SyncLab.state(laptop.store) == service, "seed \(seed): \(laptop.name) differs from the service")
+            #expect(try laptop.store.unsentCount() == 0, "seed \(seed): \(laptop.name) has unsent changes")
+        }
+        // The oracle: the highest (hlc, node) write of each field, over every change every laptop made.
+        var best: [String: [String: (Stamp, Value?)]] = [:]
+        for laptop in lab.laptops {
+            for (_, change) in try laptop.store.changes(localOnly: true) {
+                for (field, value) in change.values {
+                    if let current = best[change.recordID]?[field], current.0 >= change.stamp { continue }
+                    best[change.recordID, default: [:]][field] = (change.stamp, value)
+                }
+            }
+        }
+        #expect(Set(best.keys) == Set(service.keys), "seed \(seed): records differ from those written")
+        for (id, fields) in best {
+            for (field, (stamp, value)) in fields {
+                #expect(service[id]?[field] == value, "seed \(seed): \(id).\(field) should be the write at \(stamp)")
+            }
+        }
+    }
+}
