@@ -71,6 +71,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Service-side benchmarks (BENCHMARKS.md); small, so it costs little in every build.
+        .executableTarget(
+            name: "palabre-bench",
+            dependencies: [
+                "PalabreServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "PalabreCoreTests", dependencies: ["PalabreCore"]),
         .testTarget(name: "PalabreStoreTests", dependencies: ["PalabreStore"]),
         .testTarget(

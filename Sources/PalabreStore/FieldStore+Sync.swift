@@ -104,12 +104,8 @@ extension FieldStore {
             }
             var state = existing?.state
                 ?? RecordState(id: change.recordID, form: change.form, formVersion: change.formVersion, project: change.project)
-            let conflictsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM history WHERE record_id = ? AND conflict = 1",
-                                                   arguments: [change.recordID]) ?? 0
-            try commit(db, change: change, state: &state, isNew: existing == nil, local: false)
-            let conflictsAfter = try Int.fetchOne(db, sql: "SELECT count(*) FROM history WHERE record_id = ? AND conflict = 1",
-                                                  arguments: [change.recordID]) ?? 0
-            outcome.conflicts += conflictsAfter - conflictsBefore
+            let superseded = try commit(db, change: change, state: &state, isNew: existing == nil, local: false)
+            outcome.conflicts += superseded.filter(\.conflict).count
             outcome.applied += 1
             outcome.maxHLC = max(outcome.maxHLC, change.stamp.hlc)
         }

@@ -116,8 +116,9 @@ extension FieldStore {
 
     /// Applies a change to a record's state and writes all of it: the record row, the change log entry, and
     /// every superseded value into history. One call, one consistent step inside the caller's transaction.
+    @discardableResult
     static func commit(_ db: Database, change: Change, state: inout RecordState, isNew: Bool, local: Bool,
-                       body: String? = nil) throws {
+                       body: String? = nil) throws -> [Superseded] {
         let superseded = Merge.apply(change, to: &state)
         let vals = ValueMap.encode(state.fieldValues)
         // A new record's first change holds exactly its values: reuse their JSON rather than encode them twice.
@@ -154,5 +155,6 @@ extension FieldStore {
                                           s.winner.hlc.rawValue, s.winner.node, s.conflict ? 1 : 0])
             }
         }
+        return superseded
     }
 }
