@@ -67,6 +67,8 @@ extension FieldStore {
         if change.formVersion > form.version {
             return "form '\(form.name)' version \(change.formVersion) is unknown here (latest: \(form.version)): update the forms"
         }
+        var validator = Validator(form: form, today: "")
+        validator.checksReferences = false
         for (name, value) in change.values where name != deletedField {
             guard let field = form.field(name) else {
                 if change.formVersion < form.version { continue }  // a field a later version removed keeps its data
@@ -74,10 +76,7 @@ extension FieldStore {
                                        rule: .unknownField(known: form.fields.map(\.name))).message(.en)
             }
             guard let value else { continue }
-            if let p = Validator(form: form, lookup: { _ in ReferenceTarget(form: field.referencedForm ?? "", deleted: false) })
-                .check(value, of: field) {
-                return p.message(.en)
-            }
+            if let p = validator.check(value, of: field) { return p.message(.en) }
         }
         return nil
     }
@@ -207,34 +206,52 @@ extension FieldStore {
         }
     }
 
-    /// Conflicts not yet reviewed, oldest first.
-    public func conflicts() throws(StoreError) -> [Conflict] {
-        try run {
-            try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM history WHERE conflict = 1 AND resolved = 0 ORDER BY id").compactMap { row in
-                    let entry = try Self.decodeHistory(row)
-                    guard let record = try Self.fetchRecord(db, id: entry.recordID) else { return nil }
-                    return Conflict(entry: entry, form: record.form, current: record.state.values[entry.superseded.field])
-                }
-            }
-        }
+    /// Conflicts still open, oldest first: a value that lost to a concurrent write, while the field still holds that
+    /// winner. Any later write of the field (a `resolve`, or an edit made after seeing the winner) closes it, on every
+    /// store that receives that write.
+    public func conflicts(project: String? = nil) throws(StoreError) -> [Conflict] {
+        try run { try pool.read { db in try Self.openConflicts(db, project: project) } }
     }
 
-    /// Closes a conflict on a record's field: keep the current value, or restore the losing one (a new local write
-    /// that syncs like any other).
+    /// Open conflicts, read inside a transaction (the service lists them per project).
+    public static func openConflicts(_ db: Database, project: String?) throws -> [Conflict] {
+        var sql = "SELECT h.* FROM history h"
+        var args: [any DatabaseValueConvertible] = []
+        if let project {
+            sql += " JOIN records r ON r.id = h.record_id WHERE r.project = ? AND"
+            args.append(project)
+        } else {
+            sql += " WHERE"
+        }
+        sql += " h.conflict = 1 AND h.resolved = 0 ORDER BY h.id"
+        var out: [Conflict] = []
+        var records: [String: StoredRecord] = [:]
+        for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)) {
+            let entry = try decodeHistory(row)
+            if records[entry.recordID] == nil { records[entry.recordID] = try fetchRecord(db, id: entry.recordID) }
+            guard let record = records[entry.recordID] else { continue }
+            let field = entry.superseded.field
+            // Still open only while the winner is what the field holds.
+            guard record.state.stamps[field] == entry.superseded.winner else { continue }
+            out.append(Conflict(entry: entry, form: record.form, current: record.state.values[field]))
+        }
+        return out
+    }
+
+    /// Closes a conflict on a record's field with a new local write that syncs like any other: `restore` writes the
+    /// value that lost, otherwise the current value is written again (kept). Either way the field now holds a write
+    /// made after seeing the conflict, which closes it on every store and on the service.
     public func resolve(recordID: String, field: String, restore: Bool, catalog: FormCatalog) throws(StoreError) {
         try run {
             try pool.write { db in
                 guard let record = try Self.fetchRecord(db, id: recordID) else { throw StoreError.notFound(id: recordID) }
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM history WHERE record_id = ? AND field = ? AND conflict = 1 AND resolved = 0 ORDER BY id DESC",
-                                            arguments: [recordID, field])
-                guard let latest = try rows.first.map(Self.decodeHistory) else {
-                    throw StoreError.other("record \(recordID) has no open conflict on '\(field)' (see 'palabre conflicts')")
+                guard let latest = try Self.openConflicts(db, project: nil).last(where: {
+                    $0.entry.recordID == recordID && $0.entry.superseded.field == field
+                }) else {
+                    throw StoreError.refused("record \(recordID) has no open conflict on '\(field)' (see 'palabre conflicts')")
                 }
-                if restore {
-                    let loser = latest.superseded
-                    try self.writeLocal(db, record: record, values: [field: loser.value], formVersion: record.state.formVersion)
-                }
+                let value = restore ? latest.entry.superseded.value : record.state.values[field]
+                try self.writeLocal(db, record: record, values: [field: value], formVersion: record.state.formVersion)
                 try db.execute(sql: "UPDATE history SET resolved = 1 WHERE record_id = ? AND field = ? AND conflict = 1",
                                arguments: [recordID, field])
             }

@@ -8,7 +8,9 @@ public enum FormLoader {
     /// Loads and checks every form in `directory`; problems are listed in the catalog, never thrown.
     ///
     /// - Throws: ``StoreError/formsFolder(_:_:)`` when the folder cannot be read at all.
-    public static func load(directory: String) throws(StoreError) -> FormCatalog {
+    /// - Parameter only: read just these forms (a command that needs one form starts faster); cross-form checks are
+    ///   then left to `palabre forms check`.
+    public static func load(directory: String, only: Set<String>? = nil) throws(StoreError) -> FormCatalog {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
@@ -18,6 +20,7 @@ public enum FormLoader {
         do {
             files = try fm.contentsOfDirectory(atPath: directory)
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
+                .filter { only == nil || only!.contains(($0 as NSString).deletingPathExtension) }
                 .sorted()
         } catch {
             throw .formsFolder(directory, "\(error.localizedDescription)")
@@ -33,7 +36,7 @@ public enum FormLoader {
         if forms.isEmpty && problems.isEmpty {
             problems.append(FormProblem(file: directory, message: "no form files (*.yaml) in this folder"))
         }
-        return FormCatalog(forms: forms, problems: problems)
+        return FormCatalog(forms: forms, problems: problems, checkReferences: only == nil)
     }
 
     /// Loads one form file.

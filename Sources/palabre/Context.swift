@@ -69,10 +69,10 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Loads the forms; a folder with mistakes is refused (run `palabre forms check`).
-    func catalog(_ lang: Language) throws -> FormCatalog {
+    func catalog(_ lang: Language, only: Set<String>? = nil) throws -> FormCatalog {
         let catalog: FormCatalog
         do {
-            catalog = try FormLoader.load(directory: formsDirectory)
+            catalog = try FormLoader.load(directory: formsDirectory, only: only)
         } catch {
             throw CLIFailure(error.message(lang), code: 66)
         }

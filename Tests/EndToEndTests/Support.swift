@@ -82,6 +82,17 @@ enum E2E {
         return env
     }
 
+    /// Foundation's `Process.run()` on Linux is not safe to call from several threads at once (a crash in its memcpy
+    /// was seen with suites running in parallel): every launch in the test process goes through this lock.
+    static let launchLock = NSLock()
+
+    /// Starts a configured process, one launch at a time.
+    static func launch(_ process: Process) throws {
+        launchLock.lock()
+        defer { launchLock.unlock() }
+        try process.run()
+    }
+
     /// Runs an executable with no input, output captured through files, killed after `timeout` seconds.
     static func run(_ executable: String, _ arguments: [String], in dir: URL, timeout: TimeInterval = 30) throws -> RunResult {
         let fm = FileManager.default
@@ -107,7 +118,7 @@ enum E2E {
         process.standardError = errHandle
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
-        try process.run()
+        try launch(process)
         var timedOut = false
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             timedOut = true

@@ -8,7 +8,7 @@ public struct FormCatalog: Sendable {
     public private(set) var problems: [FormProblem]
 
     /// Builds a catalog from compiled forms and the problems met compiling them, adding cross-form checks.
-    public init(forms list: [Form], problems: [FormProblem] = []) {
+    public init(forms list: [Form], problems: [FormProblem] = [], checkReferences: Bool = true) {
         var forms: [String: Form] = [:]
         var problems = problems
         for form in list {
@@ -18,7 +18,7 @@ public struct FormCatalog: Sendable {
             }
             forms[form.name] = form
         }
-        for form in list.sorted(by: { $0.name < $1.name }) {
+        for form in list.sorted(by: { $0.name < $1.name }) where checkReferences {
             for field in form.fields where field.type == .reference {
                 if let target = field.referencedForm, forms[target] == nil {
                     problems.append(FormProblem(file: form.file, field: field.name,

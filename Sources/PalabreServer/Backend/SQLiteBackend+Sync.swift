@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+import PalabreCore
+import PalabreStore
+
+extension SQLiteBackend {
+    /// What a push transaction did, for the log written after it commits (`otherDevices`: those already bound to the node).
+    private enum PushResult: Sendable {
+        case applied(Wire.PushResponse, otherDevices: [String])
+        case replayed(Wire.PushResponse)
+    }
+
+    /// Applies a batch in one write transaction (see ``SyncBackend/push(_:from:)``): project check, replay, clock bound,
+    /// merge, stored answer, node binding; a refusal rolls everything back.
+    public func push(_ request: Wire.PushRequest, from device: Device) async throws -> Wire.PushResponse {
+        let maxAhead = maxAheadMs
+        let forms = forms
+        let clock = now
+        let result: PushResult
+        do {
+            result = try await store.pool.write { db in
+                // Read inside the transaction: a push waiting behind another must be judged at the time it is applied.
+                let date = clock()
+                let serverTime = HLC.milliseconds(date)
+                try Self.checkProjects(db, of: request, device: device)
+                if let text = try String.fetchOne(db, sql: "SELECT response FROM batches WHERE node = ? AND batch = ?",
+                                                  arguments: [request.node, request.batch]) {
+                    return .replayed(try Wire.PushResponse(text: text))
+                }
+                if let latest = request.changes.max(by: { $0.stamp.hlc < $1.stamp.hlc }),
+                    latest.stamp.hlc.wallMilliseconds - serverTime > maxAhead {
+                    throw Self.clockAhead(latest.stamp.hlc.wallMilliseconds - serverTime, serverTime: serverTime, maxAheadMs: maxAhead)
+                }
+                let outcome = try FieldStore.applyRemote(db, request.changes, catalog: forms, origin: device.name, now: date)
+                let response = Wire.PushResponse(
+                    batch: request.batch, applied: outcome.applied, duplicates: outcome.duplicates, conflicts: outcome.conflicts,
+                    setAside: outcome.setAside.map {
+                        Wire.SetAsideEntry(record: $0.change.recordID, hlc: $0.change.stamp.hlc.rawValue, node: $0.change.stamp.node,
+                                           reason: $0.reason)
+                    },
+                    serverTime: serverTime)
+                let stamp = Timestamp.text(date)
+                try db.execute(sql: "INSERT INTO batches (node, batch, device_id, response, created) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [request.node, request.batch, device.id, response.serialized, stamp])
+                try db.execute(sql: "INSERT OR IGNORE INTO device_nodes (device_id, node, first_seen) VALUES (?, ?, ?)",
+                               arguments: [device.id, request.node, stamp])
+                // A node newly bound to this device but already bound to another: said once, when it happens.
+                let others = db.changesCount == 0 ? [] : try String.fetchAll(db, sql: """
+                    SELECT d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id
+                    WHERE n.node = ? AND n.device_id != ? ORDER BY d.name
+                    """, arguments: [request.node, device.id])
+                try db.execute(sql: "UPDATE devices SET last_seen = ? WHERE id = ?", arguments: [stamp, device.id])
+                return .applied(response, otherDevices: others)
+            }
+        } catch let error as ServiceError {
+            if case .clockAhead(let message, _, _) = error {
+                logger.warning("push refused: clock ahead", metadata: ["device": "\(device.name)", "node": "\(request.node)",
+                                                                        "batch": "\(request.batch)", "reason": "\(message)"])
+            }
+            throw error
+        }
+        switch result {
+        case .replayed(let response):
+            logger.info("push replayed", metadata: ["device": "\(device.name)", "node": "\(request.node)", "batch": "\(request.batch)"])
+            return response
+        case .applied(let response, let others):
+            for other in others {
+                logger.warning("node \(request.node) used by two devices (\(other), \(device.name)): a copied store?",
+                               metadata: ["node": "\(request.node)", "device": "\(device.name)", "other_device": "\(other)"])
+            }
+            for entry in response.setAside {
+                logger.notice("change set aside", metadata: ["device": "\(device.name)", "record": "\(entry.record)",
+                                                              "reason": "\(entry.reason)"])
+            }
+            logger.info("push applied", metadata: [
+                "device": "\(device.name)", "batch": "\(request.batch)", "applied": "\(response.applied)",
+                "duplicates": "\(response.duplicates)", "conflicts": "\(response.conflicts)", "set_aside": "\(response.setAside.count)",
+            ])
+            return response
+        }
+    }
+
+    /// Reads a page of the log (see ``SyncBackend/pull(project:after:limit:excludingNode:)``); one writer at a time
+    /// makes sequence order commit order, so the cursor never skips.
+    public func pull(project: String, after cursor: Int64, limit: Int, excludingNode: String?) async throws -> PullPage {
+        let serverTime = serverTime()
+        let limit = max(1, limit)
+        return try await store.pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, node, body FROM changes WHERE project = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                        arguments: [project, cursor, limit + 1])
+            let page = rows.prefix(limit)
+            let texts: [String] = page.compactMap { row in
+                excludingNode != nil && row["node"] as String == excludingNode ? nil : row["body"] as String
+            }
+            return PullPage(changeTexts: texts, next: page.last?["seq"] ?? cursor, more: rows.count > limit, serverTime: serverTime)
+        }
+    }
+
+    /// Refuses a batch holding a change for a project the device may not write to, or for no known project.
+    private static func checkProjects(_ db: Database, of request: Wire.PushRequest, device: Device) throws {
+        for code in Set(request.changes.map(\.project)).sorted() {
+            let record = request.changes.first { $0.project == code }?.recordID ?? ""
+            guard device.canAccess(project: code) else {
+                throw ServiceError.forbidden("device '\(device.name)' (\(device.role) of project '\(device.project ?? "")') cannot write to "
+                    + "project '\(code)' (record \(record)): nothing was applied")
+            }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE code = ?", arguments: [code]) == true else {
+                throw ServiceError.forbidden("there is no project '\(code)' on this service (record \(record)): nothing was applied")
+            }
+        }
+    }
+
+    /// The refusal of a batch stamped too far ahead, saying by how much.
+    static func clockAhead(_ leadMs: Int64, serverTime: Int64, maxAheadMs: Int64) -> ServiceError {
+        let time = HLC(wallMilliseconds: serverTime).date
+        let message = "the batch is stamped \(Self.duration(leadMs)) ahead of the service's clock (\(Timestamp.text(time))), "
+            + "more than the \(Self.duration(maxAheadMs)) allowed: nothing was applied; set the device's clock right, "
+            + "re-stamp the unsent changes at the service's time and send them again"
+        return .clockAhead(message: message, serverTime: serverTime, maxAheadMs: maxAheadMs)
+    }
+
+    /// `1 h 2 min 3 s`, `10 min`, `250 ms`, to the nearest second.
+    static func duration(_ ms: Int64) -> String {
+        if ms < 1000 { return "\(ms) ms" }
+        let s = (ms + 500) / 1000
+        var parts: [String] = []
+        if s >= 86_400 { parts.append("\(s / 86_400) d") }
+        if s % 86_400 >= 3600 { parts.append("\(s % 86_400 / 3600) h") }
+        if s % 3600 >= 60 { parts.append("\(s % 3600 / 60) min") }
+        if s % 60 > 0 { parts.append("\(s % 60) s") }
+        return parts.joined(separator: " ")
+    }
+}

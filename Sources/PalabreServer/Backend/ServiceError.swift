@@ -1,0 +1,51 @@
+import PalabreCore
+
+/// Why the service refused something, in words that say what to do; each maps to one HTTP status and
+/// a stable code in ``PalabreCore/Wire/ErrorBody``.
+public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No token, or an unknown or revoked one (401, `unauthorized`).
+    case unauthorized(String)
+    /// The token acts outside its project or role (403, `forbidden`).
+    case forbidden(String)
+    /// No such project, device, record or route (404, `not_found`).
+    case notFound(String)
+    /// The request cannot be read or names a bad value (400, `bad_request`).
+    case badRequest(String)
+    /// A name or code already taken (409, `already_exists`).
+    case alreadyExists(String)
+    /// A batch stamped too far ahead of the service's clock: nothing was applied (409, `clock_ahead`).
+    case clockAhead(message: String, serverTime: Int64, maxAheadMs: Int64)
+    /// A body over the size limit (413, `too_large`).
+    case tooLarge(String)
+    /// A body in an encoding the service does not read (415, `unsupported_encoding`).
+    case unsupportedEncoding(String)
+
+    /// The HTTP status.
+    public var status: Int {
+        switch self {
+        case .unauthorized: return 401
+        case .forbidden: return 403
+        case .notFound: return 404
+        case .badRequest: return 400
+        case .alreadyExists, .clockAhead: return 409
+        case .tooLarge: return 413
+        case .unsupportedEncoding: return 415
+        }
+    }
+
+    /// The error body sent back.
+    public var body: Wire.ErrorBody {
+        switch self {
+        case .unauthorized(let m): return Wire.ErrorBody(message: m, code: "unauthorized")
+        case .forbidden(let m): return Wire.ErrorBody(message: m, code: "forbidden")
+        case .notFound(let m): return Wire.ErrorBody(message: m, code: "not_found")
+        case .badRequest(let m): return Wire.ErrorBody(message: m, code: "bad_request")
+        case .alreadyExists(let m): return Wire.ErrorBody(message: m, code: "already_exists")
+        case .clockAhead(let m, let t, let ahead): return Wire.ErrorBody(message: m, code: "clock_ahead", serverTime: t, maxAheadMs: ahead)
+        case .tooLarge(let m): return Wire.ErrorBody(message: m, code: "too_large")
+        case .unsupportedEncoding(let m): return Wire.ErrorBody(message: m, code: "unsupported_encoding")
+        }
+    }
+
+    public var description: String { body.message }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import PalabreCore
+
+/// A page of the change log, as the service stores it: change bodies already serialised.
+public struct PullPage: Equatable, Sendable {
+    /// The changes' JSON texts, in log order.
+    public var changeTexts: [String]
+    /// The cursor to ask after next time (past every row looked at, including skipped ones).
+    public var next: Int64
+    /// Whether more changes wait after `next`.
+    public var more: Bool
+    /// The service's clock, milliseconds since 1970.
+    public var serverTime: Int64
+
+    /// Builds one.
+    public init(changeTexts: [String], next: Int64, more: Bool, serverTime: Int64) {
+        self.changeTexts = changeTexts
+        self.next = next
+        self.more = more
+        self.serverTime = serverTime
+    }
+
+    /// The `Wire.PullResponse` JSON text.
+    public var serialized: String {
+        Wire.PullResponse.serialized(changeTexts: changeTexts, next: next, more: more, serverTime: serverTime)
+    }
+}
+
+/// Where the central service keeps projects, devices, the merged records and the change log.
+///
+/// Every method is one transaction: a push is applied whole or not at all. ``SQLiteBackend`` is the
+/// embedded implementation; a PostgreSQL one must keep the same promises (notably, a pull cursor never skips
+/// a change that commits later with a lower sequence number).
+///
+/// Methods that act for a device trust that the caller checked the device's role (the HTTP layer does);
+/// they check projects themselves.
+public protocol SyncBackend: Sendable {
+    /// The forms incoming changes are checked against.
+    var forms: FormCatalog { get }
+
+    /// The service's clock, milliseconds since 1970.
+    func serverTime() -> Int64
+
+    // MARK: Sync
+
+    /// Applies a batch from a device in one transaction and answers it; the same `(node, batch)` always gets the
+    /// same answer, and a replay writes nothing.
+    ///
+    /// - Throws: ``ServiceError/forbidden(_:)`` when a change is for a project the device may not write to,
+    ///   ``ServiceError/clockAhead(message:serverTime:maxAheadMs:)`` when a stamp is too far ahead of the service's
+    ///   clock; nothing is written then.
+    func push(_ request: Wire.PushRequest, from device: Device) async throws -> Wire.PushResponse
+
+    /// The changes of a project after a cursor, in log order, at most `limit`; changes written by `excludingNode`
+    /// are skipped (their writer has them) but `next` moves past them.
+    func pull(project: String, after cursor: Int64, limit: Int, excludingNode: String?) async throws -> PullPage
+
+    // MARK: Review
+
+    /// Open conflicts of a project, oldest first.
+    func conflicts(project: String) async throws -> [OpenConflict]
+
+    /// Closes the open conflicts on a record's field: keep the current value, or restore the losing one (a new
+    /// write by the service, which every device then pulls).
+    ///
+    /// - Throws: ``ServiceError/notFound(_:)`` when the record is not in the project or has no open conflict there.
+    func resolve(project: String, record: String, field: String, action: ResolveAction) async throws
+
+    /// The live (not deleted) records of a project, of one form or all, oldest first.
+    func records(project: String, form: String?) async throws -> [LiveRecord]
+
+    // MARK: Administration
+
+    /// Creates a project.
+    ///
+    /// - Throws: ``ServiceError/alreadyExists(_:)``, ``ServiceError/badRequest(_:)`` for a bad code.
+    func createProject(code: String, name: String) async throws -> Project
+
+    /// The project with this code, or nil.
+    func project(_ code: String) async throws -> Project?
+
+    /// Every project, by code.
+    func projects() async throws -> [Project]
+
+    /// Enrols a device and returns its token, the only time it is visible (only its hash is kept).
+    ///
+    /// - Parameter project: required except for an admin, whom nil lets act in every project.
+    /// - Throws: ``ServiceError/notFound(_:)`` for an unknown project, ``ServiceError/alreadyExists(_:)`` for a
+    ///   name in use, ``ServiceError/badRequest(_:)`` for an empty name or a missing project.
+    func enroll(name: String, project: String?, role: Role) async throws -> Enrollment
+
+    /// Every device, oldest first, revoked ones included.
+    func devices() async throws -> [Device]
+
+    /// Revokes a device by name or id; its token stops working at once.
+    ///
+    /// - Throws: ``ServiceError/notFound(_:)`` when no device has this name or id.
+    func revoke(_ nameOrID: String) async throws -> Device
+
+    /// The device holding this token, or nil when the token is unknown or revoked. Checked on every request.
+    func authenticate(token: String) async throws -> Device?
+}

@@ -1,0 +1,58 @@
+import Hummingbird
+
+/// Every route the service answers, with who may call it: the one list that registers the routes and that the
+/// OpenAPI contract is checked against.
+public enum Endpoint: String, CaseIterable, Sendable {
+    /// `GET /healthz`: liveness, no token.
+    case health
+    /// `GET /openapi.yaml`: the contract, no token.
+    case openAPI
+    /// `GET /v1/me`: who the token is.
+    case me
+    /// `POST /v1/sync/push`: send a batch of changes.
+    case push
+    /// `GET /v1/sync/pull`: a page of changes after a cursor.
+    case pull
+    /// `GET /v1/conflicts`: open conflicts of the project.
+    case conflicts
+    /// `POST /v1/conflicts/resolve`: keep or restore.
+    case resolve
+    /// `GET /v1/records`: the merged live records.
+    case records
+
+    /// The HTTP method.
+    public var method: HTTPRequest.Method {
+        switch self {
+        case .push, .resolve: return .post
+        default: return .get
+        }
+    }
+
+    /// The path.
+    public var path: String {
+        switch self {
+        case .health: return "/healthz"
+        case .openAPI: return "/openapi.yaml"
+        case .me: return "/v1/me"
+        case .push: return "/v1/sync/push"
+        case .pull: return "/v1/sync/pull"
+        case .conflicts: return "/v1/conflicts"
+        case .resolve: return "/v1/conflicts/resolve"
+        case .records: return "/v1/records"
+        }
+    }
+
+    /// Whether a bearer token is needed.
+    public var needsToken: Bool { self != .health && self != .openAPI }
+
+    /// The permission the token's role must grant, beyond being valid.
+    public var permission: Permission? {
+        switch self {
+        case .health, .openAPI, .me: return nil
+        case .push: return .push
+        case .pull: return .pull
+        case .conflicts, .resolve: return .review
+        case .records: return .readRecords
+        }
+    }
+}

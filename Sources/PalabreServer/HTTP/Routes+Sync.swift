@@ -1,0 +1,37 @@
+import Hummingbird
+import PalabreCore
+
+extension Routes {
+    /// `POST /v1/sync/push`: a `Wire.PushRequest`; answers a `Wire.PushResponse`, or 409 `clock_ahead`.
+    func push(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
+        let device = try context.device(allowed: .push)
+        let text = try await request.text(maxBytes: configuration.maxBodyBytes)
+        let batch: Wire.PushRequest
+        do {
+            batch = try Wire.PushRequest(text: text)
+        } catch {
+            throw ServiceError.badRequest("the push body is not a batch: \(error.message)")
+        }
+        return .json(try await backend.push(batch, from: device).serialized)
+    }
+
+    /// `GET /v1/sync/pull?after=N&limit=M[&project=P][&node=NODE]`: a `Wire.PullResponse`.
+    ///
+    /// `node` is the pulling store's node id: its own changes are skipped. Analysts get sensitive values masked.
+    func pull(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
+        let device = try context.device(allowed: .pull)
+        let project = try context.project(named: request.query("project"), for: device)
+        let after = try request.query("after", default: 0, in: 0...Int64.max)
+        let limit = try request.query("limit", default: Int64(configuration.defaultPullLimit), in: 1...Int64.max)
+        guard try await backend.project(project) != nil else { throw ServiceError.notFound("there is no project '\(project)'") }
+        var page = try await backend.pull(project: project, after: after, limit: Int(min(limit, Int64(configuration.maxPullLimit))),
+                                          excludingNode: request.query("node"))
+        if device.role.masksSensitiveFields {
+            page.changeTexts = try page.changeTexts.map { text in
+                let change = try Change(json: JSON.parse(text))
+                return Redaction.masked(change, form: backend.forms[change.form]).serialized
+            }
+        }
+        return .json(page.serialized)
+    }
+}

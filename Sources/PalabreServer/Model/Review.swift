@@ -1,0 +1,86 @@
+import PalabreCore
+
+/// An open conflict, for a coordinator: a value that lost to a concurrent write of the same field.
+public struct OpenConflict: Hashable, Sendable {
+    /// The record.
+    public var record: String
+    /// Its form.
+    public var form: String
+    /// The field.
+    public var field: String
+    /// The value that lost (nil: the field was empty).
+    public var losing: Value?
+    /// The losing write's stamp.
+    public var losingStamp: Stamp
+    /// The value that won and is current (nil: empty).
+    public var current: Value?
+    /// The stamp of the write it lost to (the current value may be later still).
+    public var winningStamp: Stamp
+
+    /// The conflict as JSON:
+    /// `{"record","form","field","losing":{"value","hlc","node","time"},"winner":{"hlc","node","time"},"current":value}`.
+    public var json: JSON {
+        func stamp(_ s: Stamp) -> [(String, JSON)] {
+            [("hlc", .number(String(s.hlc.rawValue))), ("node", .string(s.node)), ("time", .string(s.hlc.description))]
+        }
+        return .object([("record", .string(record)), ("form", .string(form)), ("field", .string(field)),
+                        ("losing", .object([("value", losing?.json ?? .null)] + stamp(losingStamp))),
+                        ("winner", .object(stamp(winningStamp))), ("current", current?.json ?? .null)])
+    }
+}
+
+/// How a coordinator closes a conflict.
+public enum ResolveAction: String, Sendable, CaseIterable {
+    /// Keep the current value.
+    case keep
+    /// Write the losing value back: a new write by the service that every device pulls.
+    case restore
+}
+
+/// A merged, live record of a project.
+public struct LiveRecord: Hashable, Sendable {
+    /// The id.
+    public var id: String
+    /// The form.
+    public var form: String
+    /// Current values.
+    public var values: [String: Value]
+
+    /// The record as JSON, `{"id","form","values"}`, its values in the form's field order (then any the form lacks).
+    public func json(form definition: Form?) -> JSON {
+        var ordered: [(String, JSON)] = []
+        var seen: Set<String> = []
+        for field in definition?.fields ?? [] {
+            if let v = values[field.name] {
+                ordered.append((field.name, v.json))
+                seen.insert(field.name)
+            }
+        }
+        for k in values.keys.sorted() where !seen.contains(k) { ordered.append((k, values[k]!.json)) }
+        return .object([("id", .string(id)), ("form", .string(form)), ("values", .object(ordered))])
+    }
+}
+
+/// Masks the values of sensitive fields (names, phone numbers) for roles that may not see who said what.
+public enum Redaction {
+    /// What a masked value reads as.
+    public static let mask = Value.string("***")
+
+    /// The values with every field the form marks `sensitive` replaced by ``mask``.
+    public static func masked(_ values: [String: Value], form: Form?) -> [String: Value] {
+        guard let form else { return values }
+        var out = values
+        for field in form.fields where field.sensitive && out[field.name] != nil { out[field.name] = mask }
+        return out
+    }
+
+    /// A change with its sensitive values masked (a cleared value stays cleared).
+    public static func masked(_ change: Change, form: Form?) -> Change {
+        guard let form else { return change }
+        var out = change
+        for field in form.fields where field.sensitive {
+            if case .some(.some) = out.values[field.name] { out.values[field.name] = .some(mask) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import PalabreServer
+
+extension PalabreServerCommand {
+    struct ProjectCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "project",
+            abstract: "Create and list projects: the scope of devices, records and changes.",
+            discussion: "Example: palabre-server project create vestibules-gao --name \"Vestibules de la paix, Gao\"",
+            subcommands: [Create.self, List.self]
+        )
+
+        struct Create: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Create a project.",
+                discussion: "Example: palabre-server project create vestibules-gao --name \"Vestibules de la paix, Gao\""
+            )
+            @OptionGroup var options: DatabaseOptions
+            @Argument(help: "The project code: lowercase letters, digits, '-', '_' or '.' (e.g. vestibules-gao).") var code: String
+            @Option(help: "A name for people.") var name: String
+
+            func run() async throws {
+                bootstrapLogging(level: .warning)
+                try await guarded {
+                    let project = try await options.openBackend().createProject(code: code, name: name)
+                    print("project \(project.code) created: \(project.name)")
+                }
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the projects.", discussion: "Example: palabre-server project list")
+            @OptionGroup var options: DatabaseOptions
+
+            func run() async throws {
+                bootstrapLogging(level: .warning)
+                try await guarded {
+                    for p in try await options.openBackend().projects() { print("\(p.code)\t\(p.name)\t\(Table.date(p.created))") }
+                }
+            }
+        }
+    }
+
+    struct Enroll: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enrol a device; prints its token, once (only a hash is kept).",
+            discussion: """
+                The token alone goes to standard output, so a script can capture it; give it to the laptop with \
+                'palabre remote set URL --token TOKEN'. Roles: facilitator (push and pull), coordinator (also \
+                conflicts and records), analyst (read only, sensitive fields masked), admin (everything; without \
+                --project, in every project).
+
+                Example: TOKEN=$(palabre-server enroll --project vestibules-gao --role facilitator --name bara-laptop)
+                """
+        )
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "The project (required except for an admin of every project).") var project: String?
+        @Option(help: "One of \(Role.names).") var role: String
+        @Option(help: "A unique name for the device, shown in logs (e.g. bara-laptop).") var name: String
+
+        func validate() throws {
+            guard Role(rawValue: role) != nil else { throw ValidationError("--role: '\(role)' is not one of \(Role.names)") }
+        }
+
+        func run() async throws {
+            bootstrapLogging(level: .warning)
+            try await guarded {
+                let enrollment = try await options.openBackend().enroll(name: name, project: project, role: Role(rawValue: role)!)
+                print(enrollment.token)
+                let scope = enrollment.device.project.map { "project \($0)" } ?? "every project"
+                printError("enrolled \(enrollment.device.name) as \(enrollment.device.role) of \(scope); "
+                    + "this token is shown only once: keep it now")
+            }
+        }
+    }
+
+    struct Devices: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the enrolled devices, revoked ones included.",
+            discussion: "Example: palabre-server devices --database /var/lib/palabre/central.sqlite"
+        )
+        @OptionGroup var options: DatabaseOptions
+
+        func run() async throws {
+            bootstrapLogging(level: .warning)
+            try await guarded {
+                let devices = try await options.openBackend().devices()
+                if devices.isEmpty {
+                    printError("no device is enrolled yet (see 'palabre-server enroll --help')")
+                    return
+                }
+                let rows = devices.map { d in
+                    [d.name, d.id, d.project ?? "*", d.role.rawValue, Table.date(d.created), d.lastSeen.map(Table.date) ?? "-",
+                     d.revoked.map(Table.date) ?? "-"]
+                }
+                print(Table.render(header: ["NAME", "ID", "PROJECT", "ROLE", "CREATED", "LAST SEEN", "REVOKED"], rows: rows))
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a device's token, by name or id: it stops working at once, even while the service runs.",
+            discussion: "Example: palabre-server revoke bara-laptop"
+        )
+        @OptionGroup var options: DatabaseOptions
+        @Argument(help: "The device's name or id (see 'palabre-server devices').") var device: String
+
+        func run() async throws {
+            bootstrapLogging(level: .warning)
+            try await guarded {
+                let revoked = try await options.openBackend().revoke(device)
+                print("revoked \(revoked.name) (\(revoked.id)) on \(revoked.revoked.map(Table.date) ?? "-")")
+            }
+        }
+    }
+}
+
+/// Plain-text tables for the terminal.
+enum Table {
+    /// `2026-11-02 08:45:12Z`.
+    static func date(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date).replacingOccurrences(of: "T", with: " ")
+    }
+
+    /// Columns padded to their widest cell.
+    static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PalabreCore
+import PalabreServer
+import PalabreStore
+
+extension PalabreServerCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the service until SIGTERM or SIGINT (requests in flight finish; a push is applied whole or not at all).",
+            discussion: """
+                Settings by option, else environment ($PALABRE_DATABASE, $PALABRE_HOST, $PALABRE_PORT, $PALABRE_FORMS, \
+                $PALABRE_MAX_CLOCK_AHEAD, $PALABRE_LOG_LEVEL), else the default. The database is created when absent. \
+                With --demo, a fresh database gets project 'demo' holding the sample data set and three enrolled devices, \
+                and the commands to try are printed.
+
+                Example: palabre-server serve --database /var/lib/palabre/central.sqlite --host 0.0.0.0 --port 8080
+                Example: palabre-server serve --demo --database /tmp/palabre-demo.sqlite
+                """
+        )
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "The address to listen on (default: $PALABRE_HOST, or 127.0.0.1).") var host: String?
+        @Option(help: "The port; 0 picks a free one (default: $PALABRE_PORT, or 8080).") var port: String?
+        @Option(help: "The folder of form definitions (default: $PALABRE_FORMS, ./forms, or the checkout's forms/).") var forms: String?
+        @Option(name: .customLong("max-clock-ahead"),
+                help: "How many minutes ahead of the service's clock a change may be stamped (default: $PALABRE_MAX_CLOCK_AHEAD, or 10).")
+        var maxClockAhead: String?
+        @Option(name: .customLong("max-body-mb"), help: "The largest request body, in MiB once decompressed (default 64).") var maxBodyMB = 64
+        @Option(name: .customLong("log-level"),
+                help: "trace, debug, info, notice, warning, error or critical (default: $PALABRE_LOG_LEVEL, or info).")
+        var logLevel: String?
+        @Flag(help: "Prepare a demonstration on this database (idempotent), then serve.") var demo = false
+        @Option(help: "The demo's data set (default: samples/demo.jsonl of the checkout).") var samples: String?
+
+        /// A setting from its option, else the environment, else the default.
+        private func setting(_ option: String?, _ variable: String, _ fallback: String) -> (value: String, source: String) {
+            if let option { return (option, "--" + variable.dropFirst("PALABRE_".count).lowercased().replacingOccurrences(of: "_", with: "-")) }
+            if let value = environment(variable) { return (value, "$" + variable) }
+            return (fallback, "default")
+        }
+
+        struct Settings {
+            var host: String
+            var port: Int
+            var maxClockAheadMinutes: Int
+            var level: Logger.Level
+        }
+
+        func settings() throws -> Settings {
+            let host = setting(self.host, "PALABRE_HOST", "127.0.0.1")
+            guard !host.value.isEmpty, !host.value.contains(where: \.isWhitespace) else {
+                throw ValidationError("\(host.source): '\(host.value)' is not a host name or address")
+            }
+            let port = setting(self.port, "PALABRE_PORT", "8080")
+            guard let p = Int(port.value), (0...65535).contains(p) else {
+                throw ValidationError("\(port.source): '\(port.value)' is not a port (a whole number from 0 to 65535)")
+            }
+            let ahead = setting(maxClockAhead, "PALABRE_MAX_CLOCK_AHEAD", "10")
+            guard let minutes = Int(ahead.value), (0...10_080).contains(minutes) else {
+                throw ValidationError("\(ahead.source): '\(ahead.value)' is not a number of minutes from 0 to 10080")
+            }
+            let level = setting(logLevel, "PALABRE_LOG_LEVEL", "info")
+            guard let l = Logger.Level(rawValue: level.value.lowercased()) else {
+                throw ValidationError("\(level.source): '\(level.value)' is not one of trace, debug, info, notice, warning, error, critical")
+            }
+            return Settings(host: host.value, port: p, maxClockAheadMinutes: minutes, level: l)
+        }
+
+        func validate() throws {
+            _ = try settings()
+            guard (1...4096).contains(maxBodyMB) else { throw ValidationError("--max-body-mb: '\(maxBodyMB)' is not from 1 to 4096") }
+        }
+
+        func run() async throws {
+            let settings = try settings()
+            bootstrapLogging(level: settings.level)
+            let logger = Logger(label: "palabre.server")
+            try await guarded {
+                let catalog = try loadForms()
+                let backend = try options.openBackend(forms: catalog, maxClockAhead: .seconds(settings.maxClockAheadMinutes * 60), logger: logger)
+                var configuration = ServerConfiguration(host: settings.host, port: settings.port, maxBodyBytes: maxBodyMB << 20)
+                configuration.openAPIPath = ResourceLocator.find("sync/openapi.yaml")
+                let shownHost = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
+                if demo {
+                    guard let samples = samples ?? ResourceLocator.find("samples/demo.jsonl") else {
+                        throw Failure("--samples: the demo data set samples/demo.jsonl was not found; give --samples FILE", code: 66)
+                    }
+                    let report = try await DemoSetup.prepare(backend, samples: samples)
+                    // Written straight to the descriptor: the tokens must show before the service blocks, even when piped.
+                    let text = DemoSetup.instructions(report, url: "http://\(shownHost):\(settings.port)", database: options.path)
+                    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+                }
+                let app = buildApplication(configuration: configuration, backend: backend, logger: logger) { port in
+                    logger.notice("listening", metadata: [
+                        "url": "http://\(shownHost):\(port)", "database": "\(options.path)", "forms": "\(catalog.names.joined(separator: ","))",
+                        "max_clock_ahead_min": "\(settings.maxClockAheadMinutes)",
+                    ])
+                }
+                do {
+                    try await app.runService()
+                } catch {
+                    throw Failure("the service stopped: \(error)", code: 1)
+                }
+                logger.notice("stopped")
+            }
+        }
+
+        /// The forms incoming changes are checked against; a folder with mistakes is refused.
+        func loadForms() throws -> FormCatalog {
+            guard let dir = forms ?? environment("PALABRE_FORMS") ?? ResourceLocator.find("forms", marker: "session.yaml") else {
+                throw Failure("--forms: no forms folder found (./forms or the checkout's forms/); give --forms DIR", code: 66)
+            }
+            let catalog = try FormLoader.load(directory: dir)
+            if !catalog.problems.isEmpty {
+                throw Failure((["the forms in \(dir) have mistakes (see 'palabre forms check'):"] + catalog.problems.map { "  \($0)" })
+                    .joined(separator: "\n"), code: 65)
+            }
+            return catalog
+        }
+    }
+}

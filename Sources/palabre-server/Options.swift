@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PalabreCore
+import PalabreServer
+import PalabreStore
+
+/// The database option every command shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "The service's SQLite file (default: $PALABRE_DATABASE, or ./palabre-central.sqlite).")
+    var database: String?
+
+    /// The path chosen by option, environment or default.
+    var path: String {
+        database ?? environment("PALABRE_DATABASE") ?? "palabre-central.sqlite"
+    }
+
+    /// Opens the backend, creating the database when absent.
+    func openBackend(forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600),
+                     logger: Logger = Logger(label: "palabre.server")) throws -> SQLiteBackend {
+        do {
+            return try SQLiteBackend(path: path, forms: forms, maxClockAhead: maxClockAhead, logger: logger)
+        } catch {
+            throw Failure(error.message(.en), code: 74)
+        }
+    }
+}
+
+/// A value from the environment, nil when unset or empty.
+func environment(_ name: String) -> String? {
+    guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { return nil }
+    return v
+}
+
+/// A failure with a message for the user and an exit code.
+struct Failure: Error {
+    var message: String
+    var code: Int32
+
+    init(_ message: String, code: Int32) {
+        self.message = message
+        self.code = code
+    }
+}
+
+/// Runs a command body, turning errors into one clear line on stderr and a conventional exit code.
+func guarded(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let f as Failure {
+        printError(f.message)
+        throw ExitCode(f.code)
+    } catch let e as ServiceError {
+        printError(e.description)
+        switch e {
+        case .notFound: throw ExitCode(66)
+        case .alreadyExists: throw ExitCode(65)
+        default: throw ExitCode(64)
+        }
+    } catch let e as StoreError {
+        printError(e.message(.en))
+        switch e {
+        case .unreadable: throw ExitCode(74)
+        case .notFound, .formsFolder: throw ExitCode(66)
+        default: throw ExitCode(65)
+        }
+    }
+}
+
+/// Writes to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data(("palabre-server: " + message + "\n").utf8))
+}
+
+/// Sends every log line to standard error (standard output is kept for what scripts capture, such as a token).
+func bootstrapLogging(level: Logger.Level) {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+}

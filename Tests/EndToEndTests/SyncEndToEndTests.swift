@@ -1,0 +1,388 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Sync end to end: the real `palabre-server` on 127.0.0.1 (its own port and database per test) and laptops syncing
+/// with it through the real `palabre`. Serialized: several tests time a kill against a running transfer, and the
+/// machines that run them have two cores.
+@Suite("Sync end to end", .serialized)
+enum SyncEndToEnd {}
+
+extension SyncEndToEnd {
+    /// A service with project `p`, two facilitators' laptops set up on it, and a coordinator's token.
+    struct Field {
+        let box: Sandbox
+        let service: Service
+        let a: Laptop
+        let b: Laptop
+        let coordinator: String
+
+        init(_ box: Sandbox, serveOptions: [String] = []) throws {
+            self.box = box
+            service = try Service(box, serveOptions: serveOptions)
+            try service.createProject("p")
+            let tokenA = try service.enroll("laptop-a", role: "facilitator", project: "p")
+            let tokenB = try service.enroll("laptop-b", role: "facilitator", project: "p")
+            coordinator = try service.enroll("coordinator", role: "coordinator", project: "p")
+            try service.start()
+            a = Laptop(box, "a")
+            b = Laptop(box, "b")
+            try a.setUp(project: "p", url: service.url, token: tokenA)
+            try b.setUp(project: "p", url: service.url, token: tokenB)
+        }
+    }
+
+    @Suite("Convergence")
+    struct Convergence {
+        @Test func twoLaptopsSyncingInTurnHoldTheSameRecordsAsEachOtherAndAsTheService() throws {
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let (a, b) = (field.a, field.b)
+
+            let s = try a.add("session", ["title": "Vestibule de la paix à Bara", "date": "2026-11-02", "region": "gao",
+                                          "cercle": "Ansongo", "locality": "Bara", "format": "intergenerational", "themes": "water pasture"])
+            let hawa = try a.add("participant", ["session": s, "consent": "yes", "name": "Hawa Maïga", "sex": "female",
+                                                 "age_band": "18_24", "role": "youth"])
+            let forage = try a.add("initiative", ["title": "Forage à Bara", "type": "borehole", "session": s, "region": "gao",
+                                                  "beneficiaries": "1200", "estimated_cost": "12 500 000"])
+            let s2 = try b.add("session", ["title": "Espace de dialogue à Ansongo", "date": "2026-11-03", "region": "gao",
+                                           "locality": "Ansongo", "format": "intergenerational"])
+            let elder = try b.add("participant", ["session": s2, "consent": "no", "sex": "male", "age_band": "60_plus", "role": "elder"])
+            let all: Set = [s, hawa, forage, s2, elder]
+
+            for (laptop, round) in [(a, 1), (b, 1), (a, 2), (b, 2)] {
+                let r = try laptop.sync(json: true)
+                #expect(r.status == 0, "sync \(round) of \(laptop.name): \(r)")
+            }
+
+            let onA = contents(try a.list())
+            let onB = contents(try b.list())
+            #expect(Set(onA.keys) == all, "laptop a: \(onA)")
+            #expect(Set(onB.keys) == all, "laptop b: \(onB)")
+            #expect(onA == onB, "both laptops must hold the same values")
+            let central = contents(try field.service.records(token: field.coordinator))
+            #expect(central == onA, "the service's records must be the laptops'")
+
+            // A decimal keeps its decimal point across the wire (PROTOCOL.md: decimals always with a '.').
+            #expect(try b.run(["show", forage, "--json"]).stdout.contains(#""estimated_cost":12500000.0"#))
+            #expect(try field.service.http("GET", "/v1/records", token: field.coordinator).body.contains(#""estimated_cost":12500000.0"#))
+        }
+
+        @Test func aConcurrentEditIsListedOnTheLosingLaptopAndRestoringItMakesItCurrentEverywhere() throws {
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let (a, b) = (field.a, field.b)
+            let id = try a.addSession("Titre d'origine")
+            try a.syncOK()
+            try b.syncOK()
+            try #require(values(try b.show(id))["title"] as? String == "Titre d'origine", "setup: b should have the record")
+
+            // Both edit the same field before syncing; b writes last, so b's stamp is the higher one and wins.
+            #expect(try a.run(["edit", id, "--set", "title=Titre de A"]).status == 0)
+            #expect(try b.run(["edit", id, "--set", "title=Titre de B"]).status == 0)
+            for laptop in [a, b, a] {
+                let r = try laptop.sync(json: true)
+                #expect(r.status == 0, "\(laptop.name): \(r)")
+            }
+            #expect(values(try a.show(id))["title"] as? String == "Titre de B")
+            #expect(values(try b.show(id))["title"] as? String == "Titre de B")
+
+            let listed = try a.conflicts()
+            let conflict = try #require(listed.first { $0["record"] as? String == id && $0["field"] as? String == "title" },
+                                        "conflicts --json on the losing laptop: \(listed)")
+            #expect(conflict["lost"] as? String == "Titre de A")
+            #expect(conflict["current"] as? String == "Titre de B")
+            #expect(conflict["form"] as? String == "session")
+
+            let resolved = try a.run(["resolve", id, "title", "--restore"])
+            #expect(resolved.status == 0, "\(resolved)")
+            #expect(try a.conflicts().isEmpty, "the conflict is closed on the laptop that resolved it")
+            try a.syncOK()
+            try b.syncOK()
+            #expect(values(try a.show(id))["title"] as? String == "Titre de A")
+            #expect(values(try b.show(id))["title"] as? String == "Titre de A")
+            let central = try field.service.records(token: field.coordinator).first { $0["id"] as? String == id }
+            #expect(central.map(values)?["title"] as? String == "Titre de A")
+        }
+
+        /// PROTOCOL.md: a conflict is listed "until someone keeps the winner or restores the loser (a new write, which
+        /// syncs like any other)". Once the restore has reached the other laptop and the service, neither should still
+        /// list the conflict (they list it with the restored value as both "current" and "lost").
+        @Test func aConflictRestoredOnOneLaptopIsNoLongerListedOnTheOtherNorOnTheService() throws {
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let (a, b) = (field.a, field.b)
+            let id = try a.addSession("Titre d'origine")
+            try a.syncOK()
+            try b.syncOK()
+            #expect(try a.run(["edit", id, "--set", "title=Titre de A"]).status == 0)
+            #expect(try b.run(["edit", id, "--set", "title=Titre de B"]).status == 0)
+            try a.syncOK()
+            try b.syncOK()
+            try a.syncOK()
+            try #require(try a.run(["resolve", id, "title", "--restore"]).status == 0)
+            try a.syncOK()
+            try b.syncOK()
+            try #require(values(try b.show(id))["title"] as? String == "Titre de A", "setup: the restore should have reached b")
+
+            let onB = try b.conflicts().filter { $0["record"] as? String == id && $0["field"] as? String == "title" }
+            #expect(onB.isEmpty, "laptop b still lists the restored conflict: \(onB)")
+            let central = try field.service.http("GET", "/v1/conflicts", token: field.coordinator)
+            #expect(central.status == 200, "\(central)")
+            let open = (central.object?["conflicts"] as? [[String: Any]] ?? []).filter { $0["record"] as? String == id }
+            #expect(open.isEmpty, "the service still lists the restored conflict: \(open)")
+        }
+    }
+
+    @Suite("Wrong clocks")
+    struct WrongClocks {
+        static let future = "2040-06-01"
+        static let past = "2010-01-01"
+
+        @Test func aLaptopYearsAheadIsReStampedAtTheServicesTimeToldSoAndHeard() throws {
+            _ = try E2E.datefudge()
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let (f, b) = (field.a, field.b)
+            let ids = [try f.addSession("Session notée en 2040 n°1", at: Self.future),
+                       try f.addSession("Session notée en 2040 n°2", at: Self.future)]
+            let created = try f.show(ids[0])["created"] as? String
+            try #require(created?.hasPrefix("2040") == true, "datefudge should put the laptop in 2040 (created \(created ?? "nil"))")
+
+            let r = try f.sync(json: true, at: Self.future)
+            #expect(r.status == 0, "\(r)")
+            let summary = try #require(E2E.json(r.stdout) as? [String: Any], "\(r)")
+            let ahead = try #require((summary["clock_ahead_ms"] as? NSNumber)?.int64Value, "no clock_ahead_ms: \(r)")
+            let tenYears: Int64 = 10 * 365 * 86_400_000
+            #expect(ahead > tenYears)
+            let expected = Int64((isoDate(Self.future + "T00:00:00Z")!.timeIntervalSinceNow) * 1000)
+            #expect(abs(ahead - expected) < 2 * 86_400_000, "clock_ahead_ms \(ahead), expected about \(expected)")
+            #expect((summary["restamped"] as? NSNumber)?.intValue == 2, "\(r)")
+            #expect((summary["sent"] as? NSNumber)?.intValue == 2, "\(r)")
+            #expect(r.stderr.contains("clock") && r.stderr.contains("ahead"), "the user must be told: \(r)")
+
+            try b.syncOK()
+            let onB = contents(try b.list())
+            #expect(Set(onB.keys) == Set(ids), "\(onB)")
+            #expect(onB == contents(try f.list()))
+            for id in ids {
+                // Re-stamped at the service's time: the other laptop sees them written now, not in 2040.
+                let updated = (try b.show(id)["updated"] as? String).flatMap(isoDate)
+                #expect(updated.map { abs($0.timeIntervalSinceNow) < 86_400 } == true, "updated \(String(describing: updated))")
+            }
+        }
+
+        /// Re-stamping must rewrite the laptop's own field stamps too: were they left in 2040, a later edit made
+        /// elsewhere would win on the service and lose on that laptop.
+        @Test func aReStampedRecordEditedElsewhereAfterwardsTakesTheEditOnTheLaptopAheadToo() throws {
+            _ = try E2E.datefudge()
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let (f, b) = (field.a, field.b)
+            let id = try f.addSession("Session notée en 2040", at: Self.future)
+            let first = try f.sync(json: true, at: Self.future)
+            try #require(first.status == 0 && first.stdout.contains("clock_ahead_ms"), "setup: a re-stamped sync: \(first)")
+            try b.syncOK()
+            #expect(try b.run(["edit", id, "--set", "title=Corrigée ensuite"]).status == 0)
+            try b.syncOK()
+
+            let r = try f.sync(json: true, at: Self.future)
+            #expect(r.status == 0, "\(r)")
+            #expect(values(try f.show(id))["title"] as? String == "Corrigée ensuite")
+            #expect(values(try b.show(id))["title"] as? String == "Corrigée ensuite")
+            let central = try field.service.records(token: field.coordinator).first { $0["id"] as? String == id }
+            #expect(central.map(values)?["title"] as? String == "Corrigée ensuite")
+            #expect(try f.conflicts().isEmpty, "a later edit is not a conflict")
+        }
+
+        @Test func aLaptopYearsBehindIsNeverRefusedAndItsRecordsArrive() throws {
+            _ = try E2E.datefudge()
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let (p, b) = (field.a, field.b)
+            let ids = [try p.addSession("Session notée en 2010 n°1", at: Self.past),
+                       try p.addSession("Session notée en 2010 n°2", at: Self.past)]
+            let created = try p.show(ids[0])["created"] as? String
+            try #require(created?.hasPrefix("2010") == true, "datefudge should put the laptop in 2010 (created \(created ?? "nil"))")
+
+            let r = try p.sync(json: true, at: Self.past)
+            #expect(r.status == 0, "\(r)")
+            let summary = try #require(E2E.json(r.stdout) as? [String: Any], "\(r)")
+            #expect(summary["clock_ahead_ms"] == nil, "a laptop behind is never refused: \(r)")
+            #expect(summary["restamped"] == nil, "\(r)")
+            #expect((summary["sent"] as? NSNumber)?.intValue == 2, "\(r)")
+            #expect((summary["set_aside"] as? [Any])?.isEmpty == true, "\(r)")
+
+            try b.syncOK()
+            let onB = contents(try b.list())
+            #expect(Set(onB.keys) == Set(ids), "\(onB)")
+            #expect(onB == contents(try p.list()))
+        }
+
+        @Test func aLaptopYearsBehindStampsItsNextWritesAfterTheServicesTimeAndIsWarned() throws {
+            _ = try E2E.datefudge()
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let p = field.a
+            _ = try p.addSession("Session notée en 2010", at: Self.past)
+            try p.syncOK(at: Self.past)
+
+            // HLC receive: the service's time went into the laptop's clock, so a later write is stamped after it.
+            let later = try p.addSession("Après la synchro", at: Self.past)
+            let created = (try p.show(later)["created"] as? String).flatMap(isoDate)
+            #expect(created.map { abs($0.timeIntervalSinceNow) < 86_400 } == true, "created \(String(describing: created))")
+
+            let r = try p.sync(at: Self.past)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stderr.contains("behind"), "the user must be told the clock is behind: \(r)")
+        }
+    }
+
+    @Suite("Interruptions")
+    struct Interruptions {
+        static let size = 20_000
+
+        /// `generate` then `import` on a laptop; returns the generated ids.
+        static func fill(_ laptop: Laptop) throws -> Set<String> {
+            let file = laptop.box.path("generated.jsonl")
+            let g = try laptop.run(["generate", "--records", String(size), "--out", file])
+            guard g.status == 0 else { throw HarnessError("setup: generate failed: \(g)") }
+            let i = try laptop.run(["import", file], timeout: 180)
+            guard i.status == 0 else { throw HarnessError("setup: import failed: \(i)") }
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            let ids = Set(text.split(separator: "\n").compactMap { line in
+                (E2E.json(String(line)) as? [String: Any])?["id"] as? String
+            })
+            guard ids.count == size else { throw HarnessError("setup: the generated file has \(ids.count) ids, not \(size)") }
+            return ids
+        }
+
+        @Test func theServiceKilledDuringALargePushLosesAndDuplicatesNothing() throws {
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            let service = field.service
+            defer { service.stop() }
+            let a = field.a
+            let generated = try Self.fill(a)
+            try #require(try a.unsent() == Self.size)
+
+            let syncing = try a.start(["sync"], tag: "sync-cut")
+            defer { syncing.stop() }
+            Thread.sleep(forTimeInterval: 0.3)
+            // Kill once the service has applied a batch or more, while the rest of the push is still on its way.
+            let midway = E2E.waitUntil(timeout: 60) { syncing.hasExited || service.log.contains("push applied") }
+            try #require(midway && !syncing.hasExited, "the push should still run when the service is killed: \(syncing.result)")
+            service.kill9()
+            #expect(!service.isRunning)
+
+            let cut = syncing.finish(timeout: 60)
+            #expect(cut.status == 69 && !cut.signalled, "\(cut)")
+            #expect(cut.stderr.contains("cannot be reached"), "\(cut)")
+            let left = try a.unsent()
+            #expect(left > 0 && left <= Self.size, "\(left) change(s) to send after the cut")
+
+            // Batches are applied whole or not at all: every change on the service belongs to an answered batch.
+            let held = try service.count("select count(*) from changes")
+            let answered = try service.count("select coalesce(sum(json_extract(response, '$.applied')), 0) from batches")
+            #expect(held == answered, "\(held) changes on the service, \(answered) in its batch answers")
+            #expect(held >= Self.size - left, "acknowledged changes must be on the service")
+
+            try service.restart()
+            let resumed = try a.sync(json: true, timeout: 180)
+            #expect(resumed.status == 0, "\(resumed)")
+            let summary = E2E.json(resumed.stdout) as? [String: Any]
+            #expect((summary?["sent"] as? NSNumber)?.intValue == left, "the resumed sync sends what was left: \(resumed)")
+            #expect(try a.unsent() == 0)
+
+            let central = try service.records(token: field.coordinator)
+            #expect(central.count == Self.size)
+            #expect(Set(ids(central)) == generated)
+            #expect(try service.count("select count(*) from changes") == Self.size)
+            #expect(try service.count("select count(distinct record_id || ' ' || hlc || ' ' || node) from changes") == Self.size)
+            #expect(try a.sql("select count(*) from changes where local = 1") == String(Self.size))
+        }
+
+        @Test func aSyncKilledMidPullLeavesAnIntactStoreThatTheNextSyncCompletes() throws {
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let (a, b) = (field.a, field.b)
+            let generated = try Self.fill(a)
+            try a.syncOK()
+            try #require(try field.service.count("select count(*) from changes") == Self.size, "setup: the service should hold every change")
+
+            let pulling = try b.start(["sync"], tag: "pull-cut")
+            defer { pulling.stop() }
+            Thread.sleep(forTimeInterval: 0.3)
+            // Kill once a first page is committed, while the others are still to come.
+            let midway = E2E.waitUntil(timeout: 60) { pulling.hasExited || ((try? b.sql("select count(*) from records")) ?? "0") != "0" }
+            try #require(midway && !pulling.hasExited, "the pull should still run when it is killed: \(pulling.result)")
+            pulling.signal(SIGKILL)
+            #expect(pulling.wait(timeout: 10))
+            #expect(pulling.result.signalled && pulling.result.status == SIGKILL, "\(pulling.result)")
+
+            #expect(try b.sql("PRAGMA integrity_check") == "ok")
+            let partial = Int(try b.sql("select count(*) from records")) ?? -1
+            #expect(partial >= 0 && partial < Self.size, "\(partial) records after the kill")
+
+            let r = try b.sync(json: true, timeout: 180)
+            #expect(r.status == 0, "\(r)")
+            let summary = E2E.json(r.stdout) as? [String: Any]
+            #expect((summary?["received"] as? NSNumber)?.intValue == Self.size - partial, "nothing received twice: \(r)")
+            let listed = try b.list()
+            #expect(listed.count == Self.size)
+            #expect(Set(ids(listed)) == generated)
+            #expect(try b.sql("select count(*) from changes") == String(Self.size))
+            #expect(try b.sql("PRAGMA integrity_check") == "ok")
+        }
+
+        @Test func syncWithNothingListeningExits69AndKeepsEveryChangeToSend() throws {
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let a = field.a
+            _ = try a.addSession("Hors ligne n°1")
+            _ = try a.addSession("Hors ligne n°2")
+            field.service.stop()
+            try #require(!field.service.isRunning)
+            try #require(try a.unsent() == 2)
+
+            let r = try a.sync(timeout: 60)
+            #expect(r.status == 69, "\(r)")
+            #expect(r.stderr.contains("cannot be reached"), "\(r)")
+            #expect(r.stderr.contains("nothing is lost"), "\(r)")
+            #expect(try a.unsent() == 2)
+        }
+    }
+}
+
+/// An ISO 8601 date, with or without fractional seconds.
+func isoDate(_ text: String) -> Date? {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let d = f.date(from: text) { return d }
+    f.formatOptions = [.withInternetDateTime]
+    return f.date(from: text)
+}

@@ -1,0 +1,132 @@
+import CompressNIO
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PalabreCore
+import PalabreServer
+import PalabreStore
+
+/// A central service on a real SQLite file in a temporary folder, with two projects and a device of each role:
+/// `fac1`, `fac2` (facilitators of p1), `fac3` (facilitator of p2), `coord` (coordinator of p1), `analyst` (of p1)
+/// and `admin` (every project).
+final class ServerFixture: @unchecked Sendable {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let forms: FormCatalog = try! FormLoader.load(directory: repo.appendingPathComponent("forms").path)
+    static let openAPIPath = repo.appendingPathComponent("sync/openapi.yaml").path
+
+    let dir: URL
+    let backend: SQLiteBackend
+    let configuration: ServerConfiguration
+    let logs = LogCapture()
+    private(set) var tokens: [String: String] = [:]
+    private(set) var devices: [String: Device] = [:]
+
+    init(maxBodyBytes: Int = 64 << 20, maxClockAhead: Duration = .seconds(600),
+         now: @escaping @Sendable () -> Date = { Date() }) async throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let logs = logs
+        let logger = Logger(label: "test") { _ in CapturingLogHandler(capture: logs) }
+        backend = try SQLiteBackend(path: dir.appendingPathComponent("central.sqlite").path, forms: Self.forms,
+                                    maxClockAhead: maxClockAhead, logger: logger, now: now)
+        configuration = ServerConfiguration(maxBodyBytes: maxBodyBytes, openAPIPath: Self.openAPIPath)
+        _ = try await backend.createProject(code: "p1", name: "Project one")
+        _ = try await backend.createProject(code: "p2", name: "Project two")
+        let roster: [(String, String?, Role)] = [("fac1", "p1", .facilitator), ("fac2", "p1", .facilitator), ("fac3", "p2", .facilitator),
+                                                 ("coord", "p1", .coordinator), ("analyst", "p1", .analyst), ("admin", nil, .admin)]
+        for (name, project, role) in roster {
+            let e = try await backend.enroll(name: name, project: project, role: role)
+            tokens[name] = e.token
+            devices[name] = e.device
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
+    /// The service under test, logging into ``logs``.
+    func app() -> Application<RouterResponder<PalabreRequestContext>> {
+        let logs = logs
+        return buildApplication(configuration: configuration, backend: backend,
+                                logger: Logger(label: "test") { _ in CapturingLogHandler(capture: logs) })
+    }
+
+    /// Rows in the service's change log.
+    func changeCount() throws -> Int { try backend.store.changes().count }
+}
+
+/// A session change: by default a new record titled `title`, in p1.
+func sessionChange(node: String, hlc: HLC, project: String = "p1", record: String = RecordID.make(),
+                   values: [String: Value?] = ["title": .string("Séance")], prev: [String: Stamp] = [:]) -> Change {
+    Change(recordID: record, form: "session", formVersion: 1, project: project, stamp: Stamp(hlc: hlc, node: node), values: values, prev: prev)
+}
+
+/// The clock value `seconds` from now (plus a counter), as field stores stamp.
+func stampNow(plus seconds: Double = 0, counter: Int64 = 0) -> HLC {
+    HLC(wallMilliseconds: HLC.milliseconds(Date().addingTimeInterval(seconds)), counter: counter)
+}
+
+extension TestClientProtocol {
+    /// Sends a request with a token and a body (gzipped on request).
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: String? = nil, gzip: Bool = false,
+              headers extra: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var buffer = body.map { ByteBuffer(string: $0) }
+        if gzip, var plain = buffer {
+            buffer = try plain.compress(with: .gzip())
+            headers[.contentEncoding] = "gzip"
+        }
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await executeRequest(uri: uri, method: method, headers: headers, body: buffer)
+    }
+
+    /// Pulls a page as a device.
+    func pull(_ query: String, token: String?) async throws -> Wire.PullResponse {
+        let r = try await send(.get, "/v1/sync/pull?" + query, token: token)
+        guard r.status == .ok else { throw ServiceError.badRequest("pull answered \(r.status): \(r.text)") }
+        return try Wire.PullResponse(text: r.text)
+    }
+
+    /// Pushes a batch as a device.
+    func push(_ batch: Wire.PushRequest, token: String?) async throws -> TestResponse {
+        try await send(.post, "/v1/sync/push", token: token, body: batch.serialized)
+    }
+}
+
+extension TestResponse {
+    /// The body as text.
+    var text: String { String(buffer: body) }
+    /// The body as JSON (null when it is not JSON).
+    var json: JSON { (try? JSON.parse(text)) ?? .null }
+    /// The error body's code.
+    var errorCode: String? { Wire.ErrorBody(text: text)?.code }
+}
+
+/// Log lines kept for assertions.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
+/// A log handler writing into a ``LogCapture``.
+struct CapturingLogHandler: LogHandler {
+    let capture: LogCapture
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        capture.append("\(event.level) \(event.message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+    }
+}
