@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Pure domain: forms, expressions, clock, records, merge rule, sync wire types. Foundation only.
@@ -39,6 +41,9 @@ let package = Package(
             name: "PalabreSync",
             dependencies: [
                 "PalabreStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -49,6 +54,8 @@ let package = Package(
             name: "PalabreServer",
             dependencies: [
                 "PalabreStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -67,7 +74,8 @@ let package = Package(
         .executableTarget(
             name: "palabre-server",
             dependencies: [
-                "PalabreServer",
+                "PalabreServer", "PalabreStore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,12 +90,19 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PalabreCoreTests", dependencies: ["PalabreCore"]),
-        .testTarget(name: "PalabreStoreTests", dependencies: ["PalabreStore"]),
+        .testTarget(
+            name: "PalabreStoreTests",
+            dependencies: ["PalabreStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "PalabreSyncTests",
             dependencies: [
                 "PalabreSync", "PalabreServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["PalabreCore"]),

@@ -22,7 +22,7 @@ public final class HTTPTransport: SyncTransport {
         self.token = token
         self.timeout = timeout
         http = HTTPClient(eventLoopGroupProvider: .singleton,
-                          configuration: .init(timeout: .init(connect: .seconds(15), read: .seconds(90))))
+                          configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(90))))
     }
 
     /// Closes the client; call once done.
