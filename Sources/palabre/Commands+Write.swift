@@ -112,14 +112,7 @@ extension Palabre {
         @OptionGroup var options: StoreOptions
         @Argument(help: "The record's id.") var id: String
 
-        func run() throws {
-            let store = try options.openStore()
-            let lang = options.language(store)
-            try guarded(lang) {
-                try store.delete(id: id.lowercased())
-                print(lang == .fr ? "supprimé \(id.lowercased())" : "deleted \(id.lowercased())")
-            }
-        }
+        func run() throws { try writeTombstone(options, id, deleted: true) }
     }
 
     struct Restore: ParsableCommand {
@@ -130,14 +123,7 @@ extension Palabre {
         @OptionGroup var options: StoreOptions
         @Argument(help: "The record's id.") var id: String
 
-        func run() throws {
-            let store = try options.openStore()
-            let lang = options.language(store)
-            try guarded(lang) {
-                try store.restore(id: id.lowercased())
-                print(lang == .fr ? "restauré \(id.lowercased())" : "restored \(id.lowercased())")
-            }
-        }
+        func run() throws { try writeTombstone(options, id, deleted: false) }
     }
 
     struct Import: ParsableCommand {
@@ -181,6 +167,22 @@ extension Palabre {
                           + (summary.unchanged > 0 ? ", \(summary.unchanged) already present" : ""))
                 }
             }
+        }
+    }
+}
+
+/// Deletes or restores a record and says so.
+func writeTombstone(_ options: StoreOptions, _ rawID: String, deleted: Bool) throws {
+    let store = try options.openStore()
+    let lang = options.language(store)
+    let id = rawID.lowercased()
+    try guarded(lang) {
+        if deleted { try store.delete(id: id) } else { try store.restore(id: id) }
+        switch (deleted, lang) {
+        case (true, .fr): print("supprimé \(id)")
+        case (true, .en): print("deleted \(id)")
+        case (false, .fr): print("restauré \(id)")
+        case (false, .en): print("restored \(id)")
         }
     }
 }

@@ -1,0 +1,119 @@
+import Foundation
+import PalabreCore
+
+/// The columns of a form in exports: one per field in form order, select_multiple also as one 0/1 column per choice
+/// (`themes/water`, as KoboToolbox does), geopoints as `location_latitude` and `location_longitude`, then the
+/// record's `id`, capture and update times and capturing device. Stable: the same form gives the same columns.
+public struct ExportColumns: Sendable {
+    /// What a column holds.
+    public enum Kind: Sendable, Equatable {
+        /// A field's value (codes or labels).
+        case value(Field)
+        /// 1 when a select_multiple field includes the choice, else 0.
+        case choice(Field, String)
+        /// A geopoint's latitude or longitude.
+        case latitude(Field), longitude(Field)
+        /// Record metadata.
+        case id, created, updated, device, deleted
+
+        /// The SQLite type of the column.
+        public var sqlType: String {
+            switch self {
+            case .value(let f):
+                switch f.type {
+                case .integer: return "INTEGER"
+                case .decimal: return "REAL"
+                default: return "TEXT"
+                }
+            case .choice: return "INTEGER"
+            case .latitude, .longitude: return "REAL"
+            case .id, .created, .updated, .device: return "TEXT"
+            case .deleted: return "INTEGER"
+            }
+        }
+    }
+
+    /// Column names and kinds, in order.
+    public let columns: [(name: String, kind: Kind)]
+
+    /// The columns of a form.
+    public init(form: Form, includeDeleted: Bool) {
+        var cols: [(String, Kind)] = []
+        for f in form.fields {
+            switch f.type {
+            case .geopoint:
+                cols.append(("\(f.name)_latitude", .latitude(f)))
+                cols.append(("\(f.name)_longitude", .longitude(f)))
+            case .selectMultiple:
+                cols.append((f.name, .value(f)))
+                for c in f.choices { cols.append(("\(f.name)/\(c.name)", .choice(f, c.name))) }
+            default:
+                cols.append((f.name, .value(f)))
+            }
+        }
+        cols += [("id", .id), ("created", .created), ("updated", .updated), ("device", .device)]
+        if includeDeleted { cols.append(("deleted", .deleted)) }
+        columns = cols
+    }
+
+    /// A record's cell for each column; nil is an empty cell. Labels replace choice codes when a language is given.
+    public func cells(_ record: StoredRecord, labels: Language?, protect: ((Field, Value) -> Value?)? = nil) -> [ExportCell] {
+        let values = record.values
+        func value(_ f: Field) -> Value? {
+            guard let v = values[f.name] else { return nil }
+            return protect.map { $0(f, v) } ?? v
+        }
+        return columns.map { _, kind in
+            switch kind {
+            case .value(let f):
+                guard let v = value(f) else { return .empty }
+                switch (f.type, v) {
+                case (.integer, .integer(let i)): return .integer(i)
+                case (.decimal, .decimal(let d)): return .real(d)
+                case (.selectOne, .string(let s)):
+                    return .text(labels.flatMap { l in f.choice(s)?.label.text(l) } ?? s)
+                case (.selectMultiple, .list(let l)):
+                    // Codes are separated by spaces as in XLSForm; labels hold spaces themselves, so "; " separates them.
+                    return .text(l.map { c in labels.flatMap { lang in f.choice(c)?.label.text(lang) } ?? c }.joined(separator: labels == nil ? " " : "; "))
+                default: return .text(v.displayString)
+                }
+            case .choice(let f, let name):
+                guard case .list(let l)? = value(f) else { return .empty }
+                return .integer(l.contains(name) ? 1 : 0)
+            case .latitude(let f):
+                if case .geopoint(let lat, _)? = value(f) { return .real(lat) }
+                return .empty
+            case .longitude(let f):
+                if case .geopoint(_, let lon)? = value(f) { return .real(lon) }
+                return .empty
+            case .id: return .text(record.id)
+            case .created: return .text(StampsCodec.iso(record.created.hlc))
+            case .updated: return .text(StampsCodec.iso(record.state.updated.hlc))
+            case .device: return .text(record.created.node)
+            case .deleted: return .integer(record.isDeleted ? 1 : 0)
+            }
+        }
+    }
+}
+
+/// One exported cell.
+public enum ExportCell: Sendable, Equatable {
+    case empty
+    case text(String)
+    case integer(Int64)
+    case real(Double)
+
+    /// The cell as CSV text (quoted when needed).
+    public var csv: String {
+        switch self {
+        case .empty: return ""
+        case .integer(let i): return String(i)
+        case .real(let d): return Value.format(d)
+        case .text(let s):
+            if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+                return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            return s
+        }
+    }
+}
