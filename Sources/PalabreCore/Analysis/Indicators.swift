@@ -1,0 +1,187 @@
+import Foundation
+
+/// The programme's indicators, computed from live records: sessions by region, month and format; participants by
+/// sex, age band and role; the share of women and of youth; initiatives by type, status and region with their
+/// beneficiaries, estimated cost and latest follow-up; initiatives without a follow-up in 90 days.
+///
+/// Participants are counted once: a session with registered participants counts them; a session without counts its
+/// headcounts (`women_count`, `men_count`, `youth_count`). Youth means under 25 (age bands `under_18` and `18_24`).
+public struct Indicators: Sendable, Equatable {
+    /// Filters.
+    public struct Filter: Sendable, Equatable {
+        /// Only sessions (and their participants and initiatives) of this region.
+        public var region: String?
+        /// Only sessions on or after this day.
+        public var from: String?
+        /// Only sessions on or before this day.
+        public var to: String?
+
+        /// Builds a filter.
+        public init(region: String? = nil, from: String? = nil, to: String? = nil) {
+            self.region = region
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// One initiative's situation.
+    public struct Initiative: Sendable, Equatable {
+        public var id: String
+        public var title: String
+        public var type: String
+        public var status: String
+        public var region: String
+        public var beneficiaries: Int64
+        public var estimatedCost: Double
+        /// The latest follow-up's date, status and progress.
+        public var lastFollowup: String?
+        public var lastStatus: String?
+        public var lastProgress: Int64?
+    }
+
+    public var sessions = 0
+    public var sessionsByRegion: [String: Int] = [:]
+    public var sessionsByMonth: [String: Int] = [:]
+    public var sessionsByFormat: [String: Int] = [:]
+    /// Participants: registered plus headcounts of sessions without registration.
+    public var participants = 0
+    public var registered = 0
+    public var counted = 0
+    public var women = 0
+    public var men = 0
+    public var youth = 0
+    public var byAgeBand: [String: Int] = [:]
+    public var byRole: [String: Int] = [:]
+    public var initiatives: [Initiative] = []
+    public var initiativesByType: [String: Int] = [:]
+    public var initiativesByStatus: [String: Int] = [:]
+    public var initiativesByRegion: [String: Int] = [:]
+    public var beneficiaries: Int64 = 0
+    public var estimatedCost: Double = 0
+    /// Initiatives not completed or abandoned whose latest follow-up (or proposal) is more than 90 days old.
+    public var withoutRecentFollowup: [String] = []
+
+    /// Share of women among participants (0…1), nil without participants.
+    public var shareWomen: Double? { participants == 0 ? nil : Double(women) / Double(participants) }
+    /// Share of youth (under 25) among participants (0…1), nil without participants.
+    public var shareYouth: Double? { participants == 0 ? nil : Double(youth) / Double(participants) }
+
+    /// Computes the indicators from live records given as (form, id, values), as of `today` (`YYYY-MM-DD`).
+    public init(records: [(form: String, id: String, values: [String: Value])], filter: Filter = Filter(), today: String) {
+        func text(_ v: [String: Value], _ k: String) -> String? { if case .string(let s)? = v[k] { return s } else { return nil } }
+        func int(_ v: [String: Value], _ k: String) -> Int64? { if case .integer(let i)? = v[k] { return i } else { return nil } }
+        func number(_ v: [String: Value], _ k: String) -> Double? {
+            switch v[k] {
+            case .decimal(let d)?: return d
+            case .integer(let i)?: return Double(i)
+            default: return nil
+            }
+        }
+        var sessionRegion: [String: String] = [:]
+        var kept: Set<String> = []
+        for r in records where r.form == "session" {
+            let region = text(r.values, "region") ?? ""
+            let date = text(r.values, "date") ?? ""
+            sessionRegion[r.id] = region
+            if let want = filter.region, want != region { continue }
+            if let from = filter.from, date < from { continue }
+            if let to = filter.to, date > to { continue }
+            kept.insert(r.id)
+            sessions += 1
+            sessionsByRegion[region, default: 0] += 1
+            sessionsByMonth[String(date.prefix(7)), default: 0] += 1
+            sessionsByFormat[text(r.values, "format") ?? "", default: 0] += 1
+        }
+        var withRegistrations: Set<String> = []
+        for r in records where r.form == "participant" {
+            guard let s = text(r.values, "session"), kept.contains(s) else { continue }
+            withRegistrations.insert(s)
+            registered += 1
+            switch text(r.values, "sex") {
+            case "female": women += 1
+            case "male": men += 1
+            default: break
+            }
+            let band = text(r.values, "age_band") ?? ""
+            byAgeBand[band, default: 0] += 1
+            if band == "under_18" || band == "18_24" { youth += 1 }
+            byRole[text(r.values, "role") ?? "", default: 0] += 1
+        }
+        for r in records where r.form == "session" && kept.contains(r.id) && !withRegistrations.contains(r.id) {
+            let w = Int(int(r.values, "women_count") ?? 0), m = Int(int(r.values, "men_count") ?? 0)
+            counted += w + m
+            women += w
+            men += m
+            youth += Int(int(r.values, "youth_count") ?? 0)
+        }
+        participants = registered + counted
+
+        var latest: [String: (date: String, status: String?, progress: Int64?)] = [:]
+        for r in records where r.form == "followup" {
+            guard let i = text(r.values, "initiative"), let date = text(r.values, "date") else { continue }
+            if let current = latest[i], current.date >= date { continue }
+            latest[i] = (date, text(r.values, "status"), int(r.values, "progress"))
+        }
+        let cutoff = Self.day(today, minus: 90)
+        for r in records where r.form == "initiative" {
+            let session = text(r.values, "session")
+            let region = text(r.values, "region") ?? session.flatMap { sessionRegion[$0] } ?? ""
+            if filter.region != nil || filter.from != nil || filter.to != nil {
+                // Filtered: an initiative counts with its session; one without a session, by its own region.
+                if let session { guard kept.contains(session) else { continue } } else if let want = filter.region, want != region { continue }
+            }
+            let f = latest[r.id]
+            let item = Initiative(id: r.id, title: text(r.values, "title") ?? "", type: text(r.values, "type") ?? "",
+                                  status: text(r.values, "status") ?? "", region: region, beneficiaries: int(r.values, "beneficiaries") ?? 0,
+                                  estimatedCost: number(r.values, "estimated_cost") ?? 0, lastFollowup: f?.date, lastStatus: f?.status,
+                                  lastProgress: f?.progress)
+            initiatives.append(item)
+            initiativesByType[item.type, default: 0] += 1
+            initiativesByStatus[item.status, default: 0] += 1
+            initiativesByRegion[item.region, default: 0] += 1
+            beneficiaries += item.beneficiaries
+            estimatedCost += item.estimatedCost
+            if !["completed", "abandoned"].contains(item.status), (f?.date ?? "") < cutoff { withoutRecentFollowup.append(item.id) }
+        }
+        initiatives.sort { $0.id < $1.id }
+        withoutRecentFollowup.sort()
+    }
+
+    /// The day `days` before `day` (`YYYY-MM-DD`).
+    static func day(_ day: String, minus days: Int) -> String {
+        guard let d = ISO8601DateFormatter().date(from: day + "T00:00:00Z") else { return day }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withFullDate]
+        return f.string(from: d.addingTimeInterval(-Double(days) * 86_400))
+    }
+
+    /// The indicators as JSON, keys stable, for `--json` and the service.
+    public var json: JSON {
+        func counts(_ d: [String: Int]) -> JSON { .object(d.keys.sorted().map { ($0, .number(String(d[$0]!))) }) }
+        func share(_ x: Double?) -> JSON { x.map { .number(String(($0 * 1000).rounded() / 1000)) } ?? .null }
+        return .object([
+            ("sessions", .object([("total", .number(String(sessions))), ("by_region", counts(sessionsByRegion)),
+                                  ("by_month", counts(sessionsByMonth)), ("by_format", counts(sessionsByFormat))])),
+            ("participants", .object([
+                ("total", .number(String(participants))), ("registered", .number(String(registered))),
+                ("headcounts", .number(String(counted))), ("women", .number(String(women))), ("men", .number(String(men))),
+                ("youth", .number(String(youth))), ("share_women", share(shareWomen)), ("share_youth", share(shareYouth)),
+                ("by_age_band", counts(byAgeBand)), ("by_role", counts(byRole)),
+            ])),
+            ("initiatives", .object([
+                ("total", .number(String(initiatives.count))), ("by_type", counts(initiativesByType)),
+                ("by_status", counts(initiativesByStatus)), ("by_region", counts(initiativesByRegion)),
+                ("beneficiaries", .number(String(beneficiaries))), ("estimated_cost", .number(Value.decimalLiteral(estimatedCost))),
+                ("without_followup_90_days", .array(withoutRecentFollowup.map { .string($0) })),
+                ("items", .array(initiatives.map { i in
+                    .object([("id", .string(i.id)), ("title", .string(i.title)), ("type", .string(i.type)), ("status", .string(i.status)),
+                             ("region", .string(i.region)), ("beneficiaries", .number(String(i.beneficiaries))),
+                             ("estimated_cost", .number(Value.decimalLiteral(i.estimatedCost))),
+                             ("last_followup", i.lastFollowup.map { .string($0) } ?? .null),
+                             ("last_status", i.lastStatus.map { .string($0) } ?? .null),
+                             ("last_progress", i.lastProgress.map { .number(String($0)) } ?? .null)])
+                })),
+            ])),
+        ])
+    }
+}
