@@ -94,3 +94,46 @@ public final class HTTPTransport: SyncTransport {
         return (Int(response.status.code), String(buffer: buffer))
     }
 }
+
+extension HTTPTransport {
+    /// Downloads `GET path` into a file, streaming: memory stays flat whatever the size.
+    ///
+    /// - Throws: ``SyncError``; on a refusal the file is removed.
+    public func download(_ path: String, to file: String) async throws {
+        var request = HTTPClientRequest(url: url + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: timeout)
+        } catch {
+            throw SyncError.offline("\(error)")
+        }
+        guard response.status == .ok else {
+            let body = String(buffer: (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer())
+            throw failure(Int(response.status.code), body)
+        }
+        guard FileManager.default.createFile(atPath: file, contents: nil), let handle = FileHandle(forWritingAtPath: file) else {
+            throw SyncError.refused(status: 0, message: "cannot write \(file)")
+        }
+        do {
+            var received = 0
+            for try await chunk in response.body {
+                received += chunk.readableBytes
+                try handle.write(contentsOf: Data(chunk.readableBytesView))
+            }
+            try handle.close()
+            counters.withLockedValue { $0.received += received }
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: file)
+            throw SyncError.offline("the download was cut: \(error)")
+        }
+    }
+
+    /// `GET path` answered with JSON text.
+    public func getText(_ path: String) async throws -> String {
+        let (status, body) = try await send(method: .GET, path: path, body: nil)
+        guard status == 200 else { throw failure(status, body) }
+        return body
+    }
+}

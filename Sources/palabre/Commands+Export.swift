@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import PalabreCore
 import PalabreStore
+import PalabreSync
 
 extension Palabre {
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export the store's records for Excel, R, pandas or Power BI: CSV, JSON Lines or SQLite.",
             discussion: """
@@ -14,8 +15,12 @@ extension Palabre {
                 and views joining records to the records they reference (participant_session, initiative_session…).
                 Deleted records are left out unless --include-deleted (then a 'deleted' column marks them).
 
+                With --remote, the merged data set is downloaded from the service (the store's remote and token), as that
+                token's role may see it: analysts get sensitive fields as stable pseudonyms and no phone numbers.
+
                 Example: palabre export --format csv --out exports/ --labels fr
                          palabre export --format sqlite --out palabre.sqlite --since 2026-10-01
+                         palabre export --remote --format csv --out merged/
                 """
         )
         @OptionGroup var options: StoreOptions
@@ -25,10 +30,15 @@ extension Palabre {
         @Option(help: "Only records changed on or after this day (YYYY-MM-DD).") var since: String?
         @Option(help: "Choice labels in this language (fr or en) instead of codes.") var labels: String?
         @Flag(help: "Keep deleted records, marked in a 'deleted' column.") var includeDeleted = false
+        @Flag(help: "Download the merged data set from the service instead of exporting this store.") var remote = false
 
-        func run() throws {
+        func run() async throws {
             let store = try options.openStore()
             let lang = options.language(store)
+            if remote {
+                try await runRemote(store, lang)
+                return
+            }
             try guarded(lang) {
                 guard let format = ExportOptions.Format(rawValue: format) else {
                     throw CLIFailure("--format: '\(format)' is not one of csv, jsonl, sqlite", code: 64)
@@ -48,6 +58,47 @@ extension Palabre {
                 let parts = summary.counts.keys.sorted().map { "\(summary.counts[$0]!) \($0)" }.joined(separator: ", ")
                 print((lang == .fr ? "exporté vers \(out) : " : "exported to \(out): ") + parts)
             }
+        }
+
+        /// Downloads each requested file from the service, streaming to disk.
+        func runRemote(_ store: FieldStore, _ lang: Language) async throws {
+            guard let format = ExportOptions.Format(rawValue: format) else {
+                printError("--format: '\(format)' is not one of csv, jsonl, sqlite")
+                throw ExitCode(64)
+            }
+            guard let url = try? store.setting("remote_url"), let token = try? store.setting("remote_token") else {
+                printError(SyncError.noRemote.description)
+                throw ExitCode(66)
+            }
+            var query = "format=\(format.rawValue)"
+            if let since { query += "&since=\(since)" }
+            if let labels { query += "&labels=\(labels)" }
+            if includeDeleted { query += "&include_deleted=true" }
+            var downloads: [(String, String)] = []
+            switch format {
+            case .csv:
+                let names = forms.isEmpty ? ((try? options.catalog(lang).names) ?? []) : forms
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                for name in names { downloads.append(("/v1/export?\(query)&form=\(name)", (out as NSString).appendingPathComponent("\(name).csv"))) }
+            case .jsonl, .sqlite:
+                if let only = forms.first { query += "&form=\(only)" }
+                downloads.append(("/v1/export?\(query)", out))
+            }
+            let transport = HTTPTransport(url: url, token: token)
+            var failure: (any Error)?
+            for (path, file) in downloads {
+                do { try await transport.download(path, to: file) } catch {
+                    failure = error
+                    break
+                }
+            }
+            try? await transport.shutdown()
+            if let failure {
+                printError((failure as? SyncError)?.description ?? "\(failure)")
+                if case .offline? = failure as? SyncError { throw ExitCode(69) }
+                throw ExitCode(77)
+            }
+            print((lang == .fr ? "téléchargé du serveur : " : "downloaded from the service: ") + downloads.map(\.1).joined(separator: ", "))
         }
     }
 }

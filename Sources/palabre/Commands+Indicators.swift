@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import PalabreCore
 import PalabreStore
+import PalabreSync
 
 extension Palabre {
-    struct IndicatorsCommand: ParsableCommand {
+    struct IndicatorsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "indicators",
             abstract: "The programme's indicators from this store: sessions, participants (share of women and youth), initiatives.",
@@ -21,11 +22,34 @@ extension Palabre {
         @Option(help: "Only sessions up to this day (YYYY-MM-DD).") var to: String?
         @Option(help: "The day the 90-day follow-up rule counts from (default: today).") var asOf: String?
         @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "The indicators of the merged data set on the service (the store's remote and token), as JSON.") var remote = false
 
-        func run() throws {
+        func run() async throws {
             let store = try options.openStore()
             let lang = options.language(store)
             let fr = lang == .fr
+            if remote {
+                guard let url = try? store.setting("remote_url"), let token = try? store.setting("remote_token") else {
+                    printError(SyncError.noRemote.description)
+                    throw ExitCode(66)
+                }
+                var query: [String] = []
+                for (name, value) in [("region", region), ("from", from), ("to", to), ("as_of", asOf)] {
+                    if let value { query.append("\(name)=\(value)") }
+                }
+                let transport = HTTPTransport(url: url, token: token)
+                let result: Result<String, any Error>
+                do { result = .success(try await transport.getText("/v1/indicators?" + query.joined(separator: "&"))) } catch { result = .failure(error) }
+                try? await transport.shutdown()
+                switch result {
+                case .success(let text): print(text)
+                case .failure(let error):
+                    printError((error as? SyncError)?.description ?? "\(error)")
+                    if case .offline? = error as? SyncError { throw ExitCode(69) }
+                    throw ExitCode(77)
+                }
+                return
+            }
             try guarded(lang) {
                 for (name, value) in [("from", from), ("to", to), ("as-of", asOf)] {
                     if let value, !FieldParser.isDate(value) { throw CLIFailure("--\(name): '\(value)' is not a date as YYYY-MM-DD", code: 64) }

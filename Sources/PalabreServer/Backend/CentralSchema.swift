@@ -43,5 +43,21 @@ enum CentralSchema {
                 CREATE INDEX records_by_project ON records(project, deleted, form);
                 """)
         }),
+        ("central v2: export log", { db in
+            // Every export: who, when, which project and forms, which view (values or pseudonymised).
+            try db.execute(sql: """
+                CREATE TABLE exports (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    device_id TEXT NOT NULL,
+                    device TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    project TEXT NOT NULL,
+                    forms TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    view TEXT NOT NULL,
+                    created TEXT NOT NULL
+                );
+                """)
+        }),
     ]
 }

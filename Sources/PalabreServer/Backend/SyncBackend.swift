@@ -69,6 +69,12 @@ public protocol SyncBackend: Sendable {
     /// The live (not deleted) records of a project, of one form or all, oldest first.
     func records(project: String, form: String?) async throws -> [LiveRecord]
 
+    /// Writes an export to a temporary file or folder and logs it; sensitive fields pseudonymised for analysts.
+    func export(_ request: ExportRequest, for device: Device) async throws -> String
+
+    /// The indicators of a project's merged records.
+    func indicators(project: String, filter: Indicators.Filter, today: String) async throws -> Indicators
+
     // MARK: Administration
 
     /// Creates a project.

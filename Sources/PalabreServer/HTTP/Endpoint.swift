@@ -19,6 +19,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case resolve
     /// `GET /v1/records`: the merged live records.
     case records
+    case export
+    case indicators
 
     /// The HTTP method.
     public var method: HTTPRequest.Method {
@@ -39,6 +41,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .conflicts: return "/v1/conflicts"
         case .resolve: return "/v1/conflicts/resolve"
         case .records: return "/v1/records"
+        case .export: return "/v1/export"
+        case .indicators: return "/v1/indicators"
         }
     }
 
@@ -52,7 +56,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .push: return .push
         case .pull: return .pull
         case .conflicts, .resolve: return .review
-        case .records: return .readRecords
+        case .records, .export, .indicators: return .readRecords
         }
     }
 }

@@ -20,6 +20,8 @@ struct Routes: Sendable {
         case .conflicts: return try await conflicts(request, context)
         case .resolve: return try await resolve(request, context)
         case .records: return try await records(request, context)
+        case .export: return try await export(request, context)
+        case .indicators: return try await indicators(request, context)
         }
     }
 

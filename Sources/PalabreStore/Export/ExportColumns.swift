@@ -37,9 +37,9 @@ public struct ExportColumns: Sendable {
     public let columns: [(name: String, kind: Kind)]
 
     /// The columns of a form.
-    public init(form: Form, includeDeleted: Bool) {
+    public init(form: Form, includeDeleted: Bool, dropContact: Bool = false) {
         var cols: [(String, Kind)] = []
-        for f in form.fields {
+        for f in form.fields where !(dropContact && f.contact) {
             switch f.type {
             case .geopoint:
                 cols.append(("\(f.name)_latitude", .latitude(f)))
@@ -57,12 +57,9 @@ public struct ExportColumns: Sendable {
     }
 
     /// A record's cell for each column; nil is an empty cell. Labels replace choice codes when a language is given.
-    public func cells(_ record: StoredRecord, labels: Language?, protect: ((Field, Value) -> Value?)? = nil) -> [ExportCell] {
+    public func cells(_ record: StoredRecord, labels: Language?) -> [ExportCell] {
         let values = record.values
-        func value(_ f: Field) -> Value? {
-            guard let v = values[f.name] else { return nil }
-            return protect.map { $0(f, v) } ?? v
-        }
+        func value(_ f: Field) -> Value? { values[f.name] }
         return columns.map { _, kind in
             switch kind {
             case .value(let f):

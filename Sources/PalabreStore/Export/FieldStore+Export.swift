@@ -22,13 +22,38 @@ public struct ExportOptions: Sendable {
     public var labels: Language?
     /// Keep deleted records, marked in a `deleted` column.
     public var includeDeleted = false
+    /// Only records of this project (the central store holds several).
+    public var project: String?
+    /// Replaces the value of every `sensitive` field (the service passes a keyed-hash pseudonym for analysts).
+    public var pseudonymise: (@Sendable (Form, Field, Value) -> Value)?
+    /// Leaves `contact` fields (phone numbers) out entirely.
+    public var dropContact = false
 
     /// Builds options.
-    public init(forms: [String]? = nil, since: String? = nil, labels: Language? = nil, includeDeleted: Bool = false) {
+    public init(forms: [String]? = nil, since: String? = nil, labels: Language? = nil, includeDeleted: Bool = false,
+                project: String? = nil, pseudonymise: (@Sendable (Form, Field, Value) -> Value)? = nil, dropContact: Bool = false) {
         self.forms = forms
         self.since = since
         self.labels = labels
         self.includeDeleted = includeDeleted
+        self.project = project
+        self.pseudonymise = pseudonymise
+        self.dropContact = dropContact
+    }
+
+    /// A record's values as this export may show them: contact fields dropped, sensitive ones pseudonymised.
+    func protected(_ record: StoredRecord, form: Form) -> StoredRecord {
+        guard pseudonymise != nil || dropContact else { return record }
+        var shown = record
+        for f in form.fields {
+            guard let v = record.values[f.name] else { continue }
+            if dropContact && f.contact {
+                shown.state.values[f.name] = nil
+            } else if f.sensitive, let pseudonymise {
+                shown.state.values[f.name] = pseudonymise(form, f, v)
+            }
+        }
+        return shown
     }
 }
 
@@ -98,12 +123,13 @@ extension FieldStore {
                 for form in forms {
                     let file = (path as NSString).appendingPathComponent("\(form.name).csv")
                     let out = try BufferedWriter(path: file)
-                    let columns = ExportColumns(form: form, includeDeleted: options.includeDeleted)
+                    let columns = ExportColumns(form: form, includeDeleted: options.includeDeleted, dropContact: options.dropContact)
                     // A byte-order mark: Excel then opens UTF-8 with accents intact (Ségou, Tombouctou).
                     try out.write("\u{FEFF}" + columns.columns.map { ExportCell.text($0.name).csv }.joined(separator: ",") + "\r\n")
                     var n = 0
                     try forEachRecord(form: form.name, options: options) { record in
-                        try out.write(columns.cells(record, labels: options.labels).map(\.csv).joined(separator: ",") + "\r\n")
+                        try out.write(columns.cells(options.protected(record, form: form), labels: options.labels).map(\.csv)
+                            .joined(separator: ",") + "\r\n")
                         n += 1
                         tick()
                     }
@@ -116,7 +142,7 @@ extension FieldStore {
                 for form in forms {
                     var n = 0
                     try forEachRecord(form: form.name, options: options) { record in
-                        try out.write(Self.jsonLine(record, form: form, labels: options.labels) + "\n")
+                        try out.write(Self.jsonLine(options.protected(record, form: form), form: form, labels: options.labels) + "\n")
                         n += 1
                         tick()
                     }
@@ -129,13 +155,14 @@ extension FieldStore {
                 let target = try DatabaseQueue(path: path)
                 try target.write { db in
                     for form in forms {
-                        let columns = ExportColumns(form: form, includeDeleted: options.includeDeleted)
+                        let columns = ExportColumns(form: form, includeDeleted: options.includeDeleted, dropContact: options.dropContact)
                         let defs = columns.columns.map { "\(Self.quote($0.name)) \($0.kind.sqlType)\($0.name == "id" ? " PRIMARY KEY" : "")" }
                         try db.execute(sql: "CREATE TABLE \(Self.quote(form.name)) (\(defs.joined(separator: ", ")))")
                         let insert = try db.makeStatement(sql: "INSERT INTO \(Self.quote(form.name)) VALUES (\(Array(repeating: "?", count: columns.columns.count).joined(separator: ", ")))")
                         var n = 0
                         try forEachRecord(form: form.name, options: options) { record in
-                            let args: [(any DatabaseValueConvertible)?] = columns.cells(record, labels: options.labels).map { cell in
+                            let cells = columns.cells(options.protected(record, form: form), labels: options.labels)
+                            let args: [(any DatabaseValueConvertible)?] = cells.map { cell in
                                 switch cell {
                                 case .empty: return nil
                                 case .text(let s): return s
@@ -164,6 +191,10 @@ extension FieldStore {
             var sql = "SELECT * FROM records WHERE form = ?"
             var args: [any DatabaseValueConvertible] = [form]
             if !options.includeDeleted { sql += " AND deleted = 0" }
+            if let project = options.project {
+                sql += " AND project = ?"
+                args.append(project)
+            }
             if let since = options.since, let day = ISO8601DateFormatter().date(from: since + "T00:00:00Z") {
                 sql += " AND updated_hlc >= ?"
                 args.append(HLC(wallMilliseconds: HLC.milliseconds(day)).rawValue)
@@ -195,7 +226,8 @@ extension FieldStore {
         for form in forms {
             for field in form.fields where field.type == .reference {
                 guard let target = field.referencedForm.flatMap({ byName[$0] }) else { continue }
-                let targetColumns = ExportColumns(form: target, includeDeleted: options.includeDeleted).columns.map(\.name)
+                let targetColumns = ExportColumns(form: target, includeDeleted: options.includeDeleted, dropContact: options.dropContact)
+                    .columns.map(\.name)
                     .filter { !$0.contains("/") && !["created", "updated", "device", "deleted"].contains($0) }
                 let joined = targetColumns.map { "t.\(quote($0)) AS \(quote("\(field.name)_\($0)"))" }.joined(separator: ", ")
                 try db.execute(sql: """

@@ -6,8 +6,9 @@ struct CompressionMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: PalabreRequestContext,
                 next: (Request, PalabreRequestContext) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
+        // `Cache-Control: no-transform` marks a streamed download (an export) that must not be gathered in memory.
         guard Self.acceptsGzip(request.headers[values: .acceptEncoding]), response.headers[.contentEncoding] == nil,
-            response.body.contentLength != 0
+            response.body.contentLength != 0, !(response.headers[.cacheControl] ?? "").contains("no-transform")
         else { return response }
         let box = BufferBox()
         try await response.body.write(CollectingWriter(box: box))

@@ -1,0 +1,119 @@
+import Crypto
+import Foundation
+import GRDB
+import PalabreCore
+import PalabreStore
+
+/// Who asked for an export and what they may see.
+public struct ExportRequest: Sendable {
+    /// The format.
+    public var format: ExportOptions.Format
+    /// The project.
+    public var project: String
+    /// Only these forms (nil: all).
+    public var forms: [String]?
+    /// Only records changed on or after this day.
+    public var since: String?
+    /// Choice labels instead of codes.
+    public var labels: Language?
+    /// Keep deleted records, marked.
+    public var includeDeleted: Bool
+
+    /// Builds one.
+    public init(format: ExportOptions.Format, project: String, forms: [String]? = nil, since: String? = nil, labels: Language? = nil,
+                includeDeleted: Bool = false) {
+        self.format = format
+        self.project = project
+        self.forms = forms
+        self.since = since
+        self.labels = labels
+        self.includeDeleted = includeDeleted
+    }
+}
+
+extension SQLiteBackend {
+    /// Writes an export of a project's merged records to a new temporary file (or folder, for CSV) and logs it: who,
+    /// when, which project and forms, which view. Analysts get every `sensitive` field as a stable pseudonym (a keyed
+    /// hash with a secret only the service holds) and no `contact` field; coordinators and admins get the values.
+    public func export(_ request: ExportRequest, for device: Device) async throws -> String {
+        let key = try await pseudonymKey()
+        let analyst = device.role.masksSensitiveFields
+        var pseudonymise: (@Sendable (Form, Field, Value) -> Value)?
+        if analyst {
+            pseudonymise = { @Sendable form, field, value in Self.pseudonym(form, field, value, key: key) }
+        }
+        let options = ExportOptions(forms: request.forms, since: request.since, labels: request.labels, includeDeleted: request.includeDeleted,
+                                    project: request.project, pseudonymise: pseudonymise, dropContact: analyst)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent(request.format == .csv ? "csv" : "export.\(request.format.rawValue)").path
+        let store = store
+        let forms = forms
+        do {
+            _ = try await offload { try store.export(request.format, to: path, catalog: forms, options: options) }
+        } catch let e as StoreError {
+            try? FileManager.default.removeItem(at: dir)
+            throw ServiceError.badRequest(e.message(.en))
+        }
+        let stamp = Timestamp.text(now())
+        try await store.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO exports (device_id, device, role, project, forms, format, view, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [device.id, device.name, device.role.rawValue, request.project, (request.forms ?? forms.names).joined(separator: " "),
+                                 request.format.rawValue, analyst ? "pseudonymised" : "values", stamp])
+        }
+        logger.info("export", metadata: ["device": "\(device.name)", "project": "\(request.project)", "format": "\(request.format.rawValue)",
+                                         "view": "\(analyst ? "pseudonymised" : "values")"])
+        return path
+    }
+
+    /// The export log, newest first: (device, role, project, forms, format, view, when).
+    public func exportLog() async throws -> [[String: String]] {
+        try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM exports ORDER BY id DESC").map { row in
+                var out: [String: String] = [:]
+                for column in ["device", "role", "project", "forms", "format", "view", "created"] { out[column] = row[column] }
+                return out
+            }
+        }
+    }
+
+    /// The indicators of a project's merged records.
+    public func indicators(project: String, filter: Indicators.Filter, today: String) async throws -> Indicators {
+        let records = try await self.records(project: project, form: nil)
+        return Indicators(records: records.map { (form: $0.form, id: $0.id, values: $0.values) }, filter: filter, today: today)
+    }
+
+    /// The secret behind pseudonyms: 32 random bytes made once and kept in the service's database, never exported.
+    func pseudonymKey() async throws -> Data {
+        try await store.pool.write { db in
+            if let hex = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'pseudonym_key'"), let data = Data(hexString: hex) {
+                return data
+            }
+            let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('pseudonym_key', ?)", arguments: [key.map { String(format: "%02x", $0) }.joined()])
+            return key
+        }
+    }
+
+    /// A stable pseudonym: the same value of the same field gets the same one in every export; without the key it
+    /// cannot be reversed. Case and spacing are ignored, so "Awa  Maïga" and "awa maïga" are one person.
+    static func pseudonym(_ form: Form, _ field: Field, _ value: Value, key: Data) -> Value {
+        let normalised = value.displayString.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(form.name).\(field.name)\u{1F}\(normalised)".utf8), using: SymmetricKey(data: key))
+        return .string("anon-" + Data(mac).prefix(8).map { String(format: "%02x", $0) }.joined())
+    }
+}
+
+extension Data {
+    /// Bytes from hexadecimal text; nil when the text is not hex.
+    init?(hexString: String) {
+        var bytes: [UInt8] = []
+        var chars = hexString.makeIterator()
+        while let a = chars.next() {
+            guard let b = chars.next(), let v = UInt8(String([a, b]), radix: 16) else { return nil }
+            bytes.append(v)
+        }
+        self.init(bytes)
+    }
+}

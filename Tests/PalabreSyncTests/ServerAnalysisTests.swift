@@ -1,0 +1,101 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PalabreCore
+import PalabreServer
+import PalabreStore
+import Testing
+
+/// Exports and indicators from the service: what each role sees, pseudonyms that are stable and keyed, the export log.
+@Suite struct ServerAnalysisTests {
+    /// A service holding the demo samples in project p1, imported as the laptops would have pushed them.
+    func loadedFixture() async throws -> ServerFixture {
+        let fx = try await ServerFixture()
+        try fx.backend.store.setIdentity(device: "central", project: "p1", language: nil)
+        let items = try ImportReader.read(path: ServerFixture.repo.appendingPathComponent("samples/demo.jsonl").path, form: nil)
+        _ = try fx.backend.store.importItems(items, catalog: ServerFixture.forms, file: "demo.jsonl")
+        return fx
+    }
+
+    func csvRows(_ text: String) -> [[String]] {
+        text.replacingOccurrences(of: "\u{FEFF}", with: "").split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    @Test func analystsGetStablePseudonymsAndNoPhoneNumbers() async throws {
+        let fx = try await loadedFixture()
+        try await fx.app().test(.router) { client in
+            let first = try await client.send(.get, "/v1/export?format=csv&form=participant", token: fx.tokens["analyst"])
+            #expect(first.status == .ok)
+            #expect(first.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let rows = csvRows(first.text)
+            let header = rows[0]
+            #expect(!header.contains("phone"), "contact fields are dropped for analysts")
+            let nameColumn = try #require(header.firstIndex(of: "name"))
+            let names = rows.dropFirst().map { $0[nameColumn] }.filter { !$0.isEmpty }
+            #expect(!names.isEmpty && names.allSatisfy { $0.hasPrefix("anon-") && $0.count == 21 })
+            #expect(!first.text.contains("Fatoumata"), "no real name leaks")
+            let second = try await client.send(.get, "/v1/export?format=csv&form=participant", token: fx.tokens["analyst"])
+            #expect(second.text == first.text, "the same person has the same pseudonym in every export")
+        }
+    }
+
+    @Test func pseudonymsDependOnTheServicesSecret() async throws {
+        let a = try await loadedFixture()
+        let b = try await loadedFixture()
+        let texts = try await [a, b].asyncMap { fx in
+            try await fx.app().test(.router) { client in
+                try await client.send(.get, "/v1/export?format=jsonl&form=participant", token: fx.tokens["analyst"]).text
+            }
+        }
+        #expect(texts[0] != texts[1], "two services with different secrets give different pseudonyms")
+    }
+
+    @Test func coordinatorsGetTheValuesAndEveryExportIsLogged() async throws {
+        let fx = try await loadedFixture()
+        try await fx.app().test(.router) { client in
+            let r = try await client.send(.get, "/v1/export?format=csv&form=participant", token: fx.tokens["coord"])
+            #expect(r.status == .ok)
+            #expect(csvRows(r.text)[0].contains("phone"))
+            #expect(r.text.contains("Fatoumata Tandina"))
+            _ = try await client.send(.get, "/v1/export?format=jsonl", token: fx.tokens["analyst"])
+        }
+        let log = try await fx.backend.exportLog()
+        #expect(log.count == 2)
+        #expect(log.first?["device"] == "analyst" && log.first?["view"] == "pseudonymised" && log.first?["format"] == "jsonl")
+        #expect(log.last?["device"] == "coord" && log.last?["view"] == "values" && log.last?["forms"] == "participant")
+    }
+
+    @Test func exportsAreRefusedToFacilitatorsAndBadOptionsNamed() async throws {
+        let fx = try await loadedFixture()
+        try await fx.app().test(.router) { client in
+            #expect(try await client.send(.get, "/v1/export?format=jsonl", token: fx.tokens["fac1"]).status == .forbidden)
+            let noForm = try await client.send(.get, "/v1/export?format=csv", token: fx.tokens["coord"])
+            #expect(noForm.status == .badRequest && noForm.text.contains("'form' is required"))
+            let badFormat = try await client.send(.get, "/v1/export?format=xlsx", token: fx.tokens["coord"])
+            #expect(badFormat.status == .badRequest && badFormat.text.contains("xlsx"))
+            let otherProject = try await client.send(.get, "/v1/export?format=jsonl&project=p2", token: fx.tokens["analyst"])
+            #expect(otherProject.status == .forbidden)
+        }
+        #expect(try await fx.backend.exportLog().isEmpty, "refused exports are not logged as exports")
+    }
+
+    @Test func indicatorsOfTheServiceMatchTheRuleOnItsRecords() async throws {
+        let fx = try await loadedFixture()
+        let json = try await fx.app().test(.router) { client in
+            try await client.send(.get, "/v1/indicators?as_of=2026-12-31&region=gao", token: fx.tokens["analyst"]).json
+        }
+        let records = try fx.backend.store.records().map { (form: $0.form, id: $0.id, values: $0.values) }
+        let expected = Indicators(records: records, filter: .init(region: "gao"), today: "2026-12-31")
+        #expect(json == expected.json)
+        #expect(json["sessions"]?["total"]?.intValue == 9)
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for e in self { out.append(try await transform(e)) }
+        return out
+    }
+}
