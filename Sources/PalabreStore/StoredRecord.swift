@@ -115,9 +115,5 @@ enum StampsCodec {
 
     static func encodeStamp(_ s: Stamp) -> JSON { .array([.number(String(s.hlc.rawValue)), .string(s.node)]) }
 
-    static func iso(_ hlc: HLC) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: hlc.date)
-    }
+    static func iso(_ hlc: HLC) -> String { hlc.iso }
 }

@@ -282,3 +282,14 @@ private func hexDigits(_ uuid: String) -> [Character] { Array(uuid.replacingOccu
 func isValidRejectsMalformedIDs(_ id: String) {
     #expect(!RecordID.isValid(id))
 }
+
+@Test func isoTimesMatchFoundationsFormatterAcrossCenturiesAndLeapDays() {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    var rng = SeededRandom(seed: 11)
+    var samples: [Int64] = [0, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, -86_400_001, 1_788_000_000_123]
+    for _ in 0..<2000 { samples.append(Int64.random(in: -2_000_000_000_000...5_000_000_000_000, using: &rng)) }
+    for ms in samples {
+        #expect(HLC.iso(milliseconds: ms) == f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000)), "\(ms)")
+    }
+}
