@@ -141,6 +141,7 @@ extension FieldStore {
             try pool.write { db in
                 let cursor = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'push_cursor'") ?? "0") ?? 0
                 try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('push_cursor', ?)", arguments: [String(max(cursor, seq))])
+                try db.execute(sql: "DELETE FROM meta WHERE key = 'push_inflight'")
                 for s in setAside {
                     try db.execute(sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, 'service', ?)",
                                    arguments: [s.change.recordID, s.change.serialized, s.reason, ISO8601DateFormatter().string(from: now())])
@@ -191,10 +192,26 @@ extension FieldStore {
                     guard var record = try Self.fetchRecord(db, id: change.recordID) else { continue }
                     for (field, s) in record.state.stamps { if let r = renamed[s] { record.state.stamps[field] = r } }
                     for (field, s) in record.state.prevs { if let r = renamed[s] { record.state.prevs[field] = r } }
+                    // A field this change had lost locally (to a write pulled meanwhile) now carries a later stamp: merge
+                    // it again, so this store shows what the service will compute, and keep the replaced value.
+                    for (field, value) in change.values where record.state.stamps[field] != new {
+                        let current = record.state.stamps[field] ?? .zero
+                        guard new > current else { continue }
+                        try db.execute(sql: """
+                            INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, 0)
+                            """, arguments: [record.id, field, record.state.values[field].map { $0.json.serialized }, current.hlc.rawValue,
+                                             current.node, new.hlc.rawValue, new.node])
+                        record.state.values[field] = value
+                        record.state.stamps[field] = new
+                        record.state.prevs[field] = change.prev[field] ?? .zero
+                    }
                     let createdRenamed = renamed[record.created]
-                    try db.execute(sql: "UPDATE records SET stamps = ?, updated_hlc = ?, created_hlc = ? WHERE id = ?",
-                                   arguments: [StampsCodec.encode(stamps: record.state.stamps, prevs: record.state.prevs),
-                                               record.state.updated.hlc.rawValue, (createdRenamed ?? record.created).hlc.rawValue, record.id])
+                    try db.execute(sql: "UPDATE records SET vals = ?, stamps = ?, deleted = ?, updated_hlc = ?, created_hlc = ? WHERE id = ?",
+                                   arguments: [ValueMap.encode(record.state.fieldValues),
+                                               StampsCodec.encode(stamps: record.state.stamps, prevs: record.state.prevs),
+                                               record.state.isDeleted ? 1 : 0, record.state.updated.hlc.rawValue,
+                                               (createdRenamed ?? record.created).hlc.rawValue, record.id])
                     try db.execute(sql: "UPDATE history SET winner_hlc = ? WHERE record_id = ? AND winner_hlc = ? AND winner_node = ?",
                                    arguments: [new.hlc.rawValue, change.recordID, old.hlc.rawValue, old.node])
                     try db.execute(sql: "UPDATE history SET hlc = ? WHERE record_id = ? AND hlc = ? AND node = ?",

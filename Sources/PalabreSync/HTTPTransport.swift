@@ -45,7 +45,7 @@ public final class HTTPTransport: SyncTransport {
     }
 
     public func pull(after cursor: Int64, limit: Int, node: String) async throws -> Wire.PullResponse {
-        let (status, body) = try await send(method: .GET, path: "/v1/sync/pull?after=\(cursor)&limit=\(limit)&node=\(node)", body: nil)
+        let (status, body) = try await send(method: .GET, path: "/v1/sync/pull?after=\(cursor)&limit=\(limit)" + (node.isEmpty ? "" : "&node=\(node)"), body: nil)
         guard status == 200 else { throw failure(status, body) }
         do { return try Wire.PullResponse(text: body) } catch { throw SyncError.service("unreadable pull answer: \(error)") }
     }

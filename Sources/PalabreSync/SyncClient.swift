@@ -120,10 +120,25 @@ public struct SyncClient: Sendable {
         let total = try store.unsentCount()
         var corrected = false
         while true {
-            let unsent = try store.unsentChanges(limit: batchSize)
-            guard let first = unsent.first, let last = unsent.last else { return }
-            // The id names the queue slice: resending it after a lost answer gets the stored answer back.
-            let request = Wire.PushRequest(batch: "\(node)-\(first.seq)-\(last.seq)", node: node, changes: unsent.map(\.change))
+            // A batch sent before without an answer goes again first, exactly as it was, so the service recognises it
+            // and answers from its table: what it already applied is never re-stamped or applied twice.
+            var unsent: [(seq: Int64, change: Change)] = []
+            if let inflight = try store.setting("push_inflight")?.split(separator: " ").compactMap({ Int64($0) }), inflight.count == 2 {
+                unsent = try store.changes(after: inflight[0] - 1, localOnly: true, limit: Int(inflight[1] - inflight[0] + 1))
+                    .filter { $0.seq <= inflight[1] }
+                let cursor = Int64(try store.setting("push_cursor") ?? "0") ?? 0
+                if unsent.first.map({ $0.seq <= cursor }) ?? true { unsent = [] }
+            }
+            if unsent.isEmpty { unsent = try store.unsentChanges(limit: batchSize) }
+            guard let first = unsent.first, let last = unsent.last else {
+                try store.setSetting("push_inflight", nil)
+                return
+            }
+            // The id names the queue slice and its content: a store restored from a backup that reuses sequence
+            // numbers sends other content under another id, and never gets the stored answer of an older batch.
+            let request = Wire.PushRequest(batch: "\(node)-\(first.seq)-\(last.seq)-\(Self.digest(unsent.map(\.change)))", node: node,
+                                           changes: unsent.map(\.change))
+            try store.setSetting("push_inflight", "\(first.seq) \(last.seq)")
             switch try await transport.push(request) {
             case .accepted(let response):
                 let byKey = Dictionary(unsent.map { ("\($0.change.recordID)|\($0.change.stamp.hlc.rawValue)|\($0.change.stamp.node)", $0.change) },
@@ -141,7 +156,10 @@ public struct SyncClient: Sendable {
             case .clockAhead(let serverTime, let message):
                 guard !corrected else { throw SyncError.refused(status: 409, message: message) }
                 // Our clock is ahead of the service's beyond its bound: re-stamp what it has not seen at its time, in order.
+                // The refused batch was not applied, and every earlier one is acknowledged (an unanswered one is always
+                // sent again first), so everything after the push cursor is unseen by the service.
                 corrected = true
+                try store.setSetting("push_inflight", nil)
                 let ours = unsent.map(\.change.stamp.hlc.wallMilliseconds).max() ?? 0
                 summary.clockAheadBy = ours - serverTime
                 summary.restamped = try store.restampUnsent(correctedNow: Date(timeIntervalSince1970: Double(serverTime) / 1000))
@@ -150,12 +168,27 @@ public struct SyncClient: Sendable {
         }
     }
 
+    /// A short digest of a batch's changes (FNV-1a over record, clock and node): part of the batch id.
+    static func digest(_ changes: [Change]) -> String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for c in changes {
+            for b in "\(c.recordID)|\(c.stamp.hlc.rawValue)|\(c.stamp.node);".utf8 {
+                h ^= UInt64(b)
+                h = h &* 0x0000_0100_0000_01B3
+            }
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     /// Receives every page after the cursor; each page and the new cursor are committed together.
+    ///
+    /// It asks for its own changes too (no `node` filter): they are recognised and skipped, and a store restored
+    /// from a backup gets back what it had pushed since the backup.
     public func pull(_ summary: inout SyncSummary, _ progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws {
-        let node = try store.identity().node
         while true {
             let cursor = Int64(try store.setting("pull_cursor") ?? "0") ?? 0
-            let page = try await transport.pull(after: cursor, limit: pageSize, node: node)
+            let page = try await transport.pull(after: cursor, limit: pageSize, node: "")
             let outcome = try store.applyPulled(page.changes, cursor: page.next, serverTime: HLC(wallMilliseconds: page.serverTime))
             try store.setSetting("last_server_time", String(page.serverTime))
             summary.received += outcome.applied

@@ -94,4 +94,26 @@ import Testing
         #expect(try lab.serviceState()[y] != nil, "the service never received the new record: the stale answer of batch -1-1 was replayed")
         #expect(try restored.record(x) != nil, "the restored store never gets back its own pushed record")
     }
+
+    /// Finding 4. Changes applied from a bundle (`applyChanges`, local = 0) are neither bounded nor excluded from the
+    /// re-stamp floor. One change from a laptop at 2040 moves this store's clock to 2040, and every re-stamp then
+    /// starts above it: the push is refused again, and the queue can never be sent.
+    @Test func aBundleFromA2040LaptopBlocksThePushQueueForever() async throws {
+        var rng = SeededRandom(seed: 14)
+        let lab = try await SyncLab()
+        let a = try await lab.addLaptop("a")
+        let year: TimeInterval = 365 * 86_400
+        let far = HLC(wallMilliseconds: HLC.milliseconds(Date().addingTimeInterval(14 * year)))
+        let fromBundle = Change(recordID: RecordID.make(), form: "session", formVersion: session.version, project: "p1",
+                                stamp: Stamp(hlc: far, node: "00000000000000ff"), values: sessionValues(&rng).mapValues { Optional($0) })
+        _ = try a.store.applyChanges([fromBundle], catalog: SyncLab.forms, origin: "bundle")
+        let mine = try a.store.create(form: session, values: sessionValues(&rng))
+        // Bundles between laptops (USB) are not a feature yet; when they come, applying one must bound foreign stamps
+        // as the service does. Until then this is a known issue of the store's applyChanges, kept visible here.
+        let state = try lab.serviceState()
+        await withKnownIssue("bundles: foreign stamps are not bounded yet") {
+            do { try await a.sync() } catch { Issue.record("the laptop's own (correctly clocked) work cannot be sent: \(error)") }
+            #expect(state[mine] != nil)
+        }
+    }
 }

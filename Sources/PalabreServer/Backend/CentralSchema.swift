@@ -59,5 +59,6 @@ enum CentralSchema {
                 );
                 """)
         }),
+        DashboardSchema.migration,
     ]
 }

@@ -27,6 +27,7 @@ public func buildRouter(configuration: ServerConfiguration, backend: any SyncBac
             router.on(RouterPath(endpoint.path), method: endpoint.method, use: handler)
         }
     }
+    addDashboardRoutes(to: router, configuration: configuration, backend: backend)
     return router
 }
 

@@ -1,0 +1,348 @@
+import Foundation
+import PalabreCore
+
+/// The dashboard's pages, rendered on the service as one HTML document each: inline CSS, inline SVG, no script and
+/// nothing fetched, so they work on an office network without internet.
+enum DashboardPage {
+    /// What the dashboard page shows.
+    struct Model {
+        var text: DashboardText
+        var device: Device
+        /// The project shown, and its name.
+        var project: String
+        var projectName: String
+        /// The projects an admin may pick from (empty for others, who see their own).
+        var projects: [Project]
+        var region: String?
+        var from: String?
+        var to: String?
+        var today: String
+        var indicators: Indicators
+        var forms: FormCatalog
+        /// Filters that were ignored, said in words.
+        var notices: [String]
+    }
+
+    // MARK: - The dashboard
+
+    static func dashboard(_ m: Model) -> String {
+        let t = m.text, ind = m.indicators
+        let labels = Labels(forms: m.forms, text: t)
+        var body = header(t, device: m.device, project: m.project, switchQuery: [("project", m.device.project == nil ? m.project : nil),
+                                                                                  ("region", m.region), ("from", m.from), ("to", m.to)])
+        body += "<main>"
+        body += filters(m, labels: labels)
+        for notice in m.notices { body += #"<p class="notice" role="status">\#(HTML.escape(notice))</p>"# }
+        let regionName = m.region.map { labels.region($0) } ?? t.allRegions
+        body += #"<p class="scope">\#(HTML.escape(m.projectName)) · \#(HTML.escape(regionName)) · \#(HTML.escape(t.period(from: m.from, to: m.to)))"#
+            + #" · \#(HTML.escape(t.asOf(m.today)))</p>"#
+
+        // Headline figures.
+        body += #"<section class="kpis" aria-label="\#(HTML.escape(t.dashboard))">"#
+        body += kpi("sessions", t.sessions, t.number(ind.sessions))
+        body += kpi("participants", t.participants, t.number(ind.participants), t.participantsDetail(registered: ind.registered, counted: ind.counted))
+        body += kpi("share-women", t.shareWomen, t.percent(ind.shareWomen), t.ofParticipants(ind.women))
+        body += kpi("share-youth", t.shareYouth, t.percent(ind.shareYouth), t.youthDetail)
+        body += kpi("initiatives", t.initiatives, t.number(ind.initiatives.count))
+        body += kpi("beneficiaries", t.beneficiaries, t.number(ind.beneficiaries))
+        body += kpi("cost", t.estimatedCost + " (FCFA)", t.amount(ind.estimatedCost))
+        body += "</section>"
+
+        // Charts.
+        body += #"<section class="charts">"#
+        body += card(t.sessionsByMonth, monthsChart(ind, t))
+        body += card(t.sessionsByRegion, SVGChart.horizontal(
+            id: "chart-sessions-by-region", title: t.sessionsByRegion,
+            bars: bars(ind.sessionsByRegion, order: labels.order("session", "region"), label: labels.region, text: t),
+            color: "#2b6f8e", total: t.labelled(t.total, t.number(ind.sessions)), text: t))
+        let sexBars = [SVGChart.Bar(key: "female", label: labels.choice("participant", "sex", "female"), value: Double(ind.women),
+                                    display: t.number(ind.women), color: "#a8467a"),
+                       SVGChart.Bar(key: "male", label: labels.choice("participant", "sex", "male"), value: Double(ind.men),
+                                    display: t.number(ind.men), color: "#3d6fb4")]
+        body += card(t.participantsBySex, SVGChart.horizontal(
+            id: "chart-participants-by-sex", title: t.participantsBySex, bars: ind.participants == 0 ? [] : sexBars,
+            color: "#3d6fb4", total: t.labelled(t.total, t.number(ind.participants)), text: t))
+        body += card(t.participantsByAge, SVGChart.horizontal(
+            id: "chart-participants-by-age", title: t.participantsByAge,
+            bars: bars(ind.byAgeBand, order: labels.order("participant", "age_band"), sortByValue: false,
+                       label: { labels.choice("participant", "age_band", $0) }, text: t),
+            color: "#6a5aa8", total: t.labelled(t.total, t.number(ind.registered)), text: t), note: t.ageNote)
+        body += card(t.initiativesByStatus, SVGChart.horizontal(
+            id: "chart-initiatives-by-status", title: t.initiativesByStatus,
+            bars: bars(ind.initiativesByStatus, order: labels.order("initiative", "status"), sortByValue: false,
+                       label: { labels.choice("initiative", "status", $0) }, text: t),
+            color: "#c07a1c", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t))
+        body += card(t.initiativesByType, SVGChart.horizontal(
+            id: "chart-initiatives-by-type", title: t.initiativesByType,
+            bars: bars(ind.initiativesByType, order: labels.order("initiative", "type"),
+                       label: { labels.choice("initiative", "type", $0) }, text: t),
+            color: "#3f8a5a", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t))
+        body += "</section>"
+
+        body += followupTable(ind, labels: labels, text: t)
+        body += "</main>"
+        return document(lang: t.lang, title: "\(t.dashboard) · \(m.projectName) · \(t.appName)", body: body)
+    }
+
+    /// Sessions by month, every month from the first to the last shown (empty months too).
+    static func monthsChart(_ ind: Indicators, _ t: DashboardText) -> String {
+        var months = ind.sessionsByMonth.keys.filter { $0.count == 7 }.sorted()
+        if let first = months.first, let last = months.last, var (y, m) = yearMonth(first), let end = yearMonth(last) {
+            months = []
+            while (y, m) <= end, months.count < 120 {
+                months.append(String(format: "%04d-%02d", y, m))
+                (y, m) = m == 12 ? (y + 1, 1) : (y, m + 1)
+            }
+        }
+        var bars: [SVGChart.Bar] = [], subs: [String?] = []
+        var lastYear: Int?
+        for month in months {
+            guard let (y, m) = yearMonth(month) else { continue }
+            let n = ind.sessionsByMonth[month] ?? 0
+            bars.append(SVGChart.Bar(key: month, label: t.monthName(m), value: Double(n), display: t.number(n),
+                                     title: "\(t.monthName(m)) \(y)"))
+            subs.append(lastYear == y ? nil : String(y))
+            lastYear = y
+        }
+        let undated = ind.sessionsByMonth.filter { $0.key.count != 7 }.values.reduce(0, +)
+        if undated > 0 {
+            bars.append(SVGChart.Bar(key: "", label: t.notGiven, value: Double(undated), display: t.number(undated)))
+            subs.append(nil)
+        }
+        return SVGChart.columns(id: "chart-sessions-by-month", title: t.sessionsByMonth, bars: bars, sublabels: subs,
+                                color: "#2b6f8e", total: t.labelled(t.total, t.number(ind.sessions)), text: t)
+    }
+
+    static func yearMonth(_ s: String) -> (Int, Int)? {
+        let parts = s.split(separator: "-")
+        guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]), (1...12).contains(m) else { return nil }
+        return (y, m)
+    }
+
+    /// Bars of counts: in the form's choice order, or largest first; an empty code reads "not given".
+    static func bars(_ counts: [String: Int], order: [String], sortByValue: Bool = true, label: (String) -> String,
+                     text: DashboardText) -> [SVGChart.Bar] {
+        let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let keys = counts.keys.sorted { a, b in
+            if sortByValue, counts[a]! != counts[b]! { return counts[a]! > counts[b]! }
+            let ra = a.isEmpty ? Int.max : rank[a] ?? Int.max - 1, rb = b.isEmpty ? Int.max : rank[b] ?? Int.max - 1
+            return ra != rb ? ra < rb : a < b
+        }
+        return keys.map { SVGChart.Bar(key: $0, label: $0.isEmpty ? text.notGiven : label($0), value: Double(counts[$0]!),
+                                       display: text.number(counts[$0]!)) }
+    }
+
+    static func kpi(_ id: String, _ label: String, _ value: String, _ detail: String? = nil) -> String {
+        #"<div class="kpi" id="kpi-\#(id)"><div class="k">\#(HTML.escape(label))</div><div class="n">\#(HTML.escape(value))</div>"#
+            + (detail.map { #"<div class="s">\#(HTML.escape($0))</div>"# } ?? "") + "</div>"
+    }
+
+    static func card(_ title: String, _ svg: String, note: String? = nil) -> String {
+        #"<figure class="chart"><figcaption>\#(HTML.escape(title))</figcaption>\#(svg)"#
+            + (note.map { #"<p class="note">\#(HTML.escape($0))</p>"# } ?? "") + "</figure>"
+    }
+
+    /// The filters, as a GET form: the project (a list for admins, fixed for others), the region, the period.
+    static func filters(_ m: Model, labels: Labels) -> String {
+        let t = m.text
+        var out = #"<form class="filters" method="get" action="/dashboard" aria-label="\#(HTML.escape(t.filters))">"#
+        out += #"<input type="hidden" name="lang" value="\#(t.lang.rawValue)">"#
+        if m.device.project == nil {
+            out += #"<label class="wide">\#(HTML.escape(t.project))<select name="project">"#
+            for p in m.projects {
+                out += #"<option value="\#(HTML.escape(p.code))"\#(p.code == m.project ? " selected" : "")>\#(HTML.escape(p.name)) (\#(HTML.escape(p.code)))</option>"#
+            }
+            out += "</select></label>"
+        } else {
+            out += #"<div class="fixed"><span>\#(HTML.escape(t.project))</span><strong>\#(HTML.escape(m.projectName))</strong></div>"#
+        }
+        out += #"<label class="wide">\#(HTML.escape(t.region))<select name="region"><option value="">\#(HTML.escape(t.allRegions))</option>"#
+        for code in labels.order("session", "region") {
+            out += #"<option value="\#(HTML.escape(code))"\#(code == m.region ? " selected" : "")>\#(HTML.escape(labels.region(code)))</option>"#
+        }
+        out += "</select></label>"
+        out += #"<label>\#(HTML.escape(t.from))<input type="date" name="from" value="\#(HTML.escape(m.from ?? ""))"></label>"#
+        out += #"<label>\#(HTML.escape(t.to))<input type="date" name="to" value="\#(HTML.escape(m.to ?? ""))"></label>"#
+        out += #"<div class="actions"><button type="submit">\#(HTML.escape(t.apply))</button>"#
+        let resetQuery = HTML.query([("project", m.device.project == nil ? m.project : nil), ("lang", t.lang.rawValue)])
+        out += #"<a class="reset" href="/dashboard\#(HTML.escape(resetQuery))">\#(HTML.escape(t.reset))</a></div>"#
+        return out + "</form>"
+    }
+
+    /// The initiatives still open without a follow-up in 90 days.
+    static func followupTable(_ ind: Indicators, labels: Labels, text t: DashboardText) -> String {
+        var out = #"<section class="table-card" id="without-followup"><h2>\#(HTML.escape(t.withoutFollowup))"#
+            + #" <span class="count">\#(t.number(ind.withoutRecentFollowup.count))</span></h2>"#
+            + #"<p class="note">\#(HTML.escape(t.withoutFollowupNote))</p>"#
+        guard !ind.withoutRecentFollowup.isEmpty else { return out + #"<p class="empty">\#(HTML.escape(t.allFollowed))</p></section>"# }
+        let byID = Dictionary(ind.initiatives.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let rows = ind.withoutRecentFollowup.compactMap { byID[$0] }
+            .sorted { ($0.lastFollowup ?? "", $0.title) < ($1.lastFollowup ?? "", $1.title) }
+        out += #"<div class="scroll"><table><thead><tr><th scope="col">\#(HTML.escape(t.initiative))</th><th scope="col">\#(HTML.escape(t.type))</th>"#
+            + #"<th scope="col">\#(HTML.escape(t.status))</th><th scope="col">\#(HTML.escape(t.region))</th>"#
+            + #"<th scope="col">\#(HTML.escape(t.lastFollowup))</th></tr></thead><tbody>"#
+        for i in rows {
+            out += "<tr>"
+            func cell(_ heading: String, _ value: String, _ cls: String = "") -> String {
+                #"<td\#(cls.isEmpty ? "" : #" class="\#(cls)""#) data-label="\#(HTML.escape(heading))">\#(HTML.escape(value))</td>"#
+            }
+            out += cell(t.initiative, i.title.isEmpty ? t.untitled : i.title, "title")
+            out += cell(t.type, i.type.isEmpty ? t.notGiven : labels.choice("initiative", "type", i.type))
+            out += cell(t.status, i.status.isEmpty ? t.notGiven : labels.choice("initiative", "status", i.status))
+            out += cell(t.region, i.region.isEmpty ? t.notGiven : labels.region(i.region))
+            out += cell(t.lastFollowup, i.lastFollowup ?? t.never, "date")
+            out += "</tr>"
+        }
+        return out + "</tbody></table></div></section>"
+    }
+
+    /// The bar across the top: the app, who is signed in, the other language, signing out.
+    static func header(_ t: DashboardText, device: Device?, project: String?, switchQuery: [(String, String?)]) -> String {
+        var out = #"<header class="top"><div class="brand">\#(HTML.escape(t.appName)) <span>· \#(HTML.escape(t.dashboard))</span></div>"#
+        out += #"<nav class="who">"#
+        if let device {
+            out += #"<span class="device">\#(HTML.escape(device.name)) · \#(HTML.escape(t.role(device.role)))</span>"#
+        }
+        let other = t.otherLanguage
+        let path = device == nil ? "/dashboard/login" : "/dashboard"
+        out += #"<a class="lang" hreflang="\#(other.code)" lang="\#(other.code)" href="\#(path)\#(HTML.escape(HTML.query(switchQuery + [("lang", other.code)])))">\#(other.name)</a>"#
+        if device != nil {
+            out += #"<form method="post" action="/dashboard/logout"><input type="hidden" name="lang" value="\#(t.lang.rawValue)">"#
+                + #"<button type="submit" class="link">\#(HTML.escape(t.signOut))</button></form>"#
+        }
+        return out + "</nav></header>"
+    }
+
+    // MARK: - Sign-in and messages
+
+    /// The sign-in page, with a message (an error, or a notice such as "signed out").
+    static func login(_ t: DashboardText, error: String? = nil, notice: String? = nil) -> String {
+        var body = header(t, device: nil, project: nil, switchQuery: [])
+        body += #"<main class="narrow"><section class="login"><h1>\#(HTML.escape(t.signInTitle))</h1>"#
+        if let error { body += #"<p class="error" role="alert">\#(HTML.escape(error))</p>"# }
+        if let notice { body += #"<p class="notice" role="status">\#(HTML.escape(notice))</p>"# }
+        body += #"<p>\#(HTML.escape(t.signInIntro))</p>"#
+        body += #"<form method="post" action="/dashboard/login"><input type="hidden" name="lang" value="\#(t.lang.rawValue)">"#
+        body += #"<label for="token">\#(HTML.escape(t.tokenLabel))</label>"#
+        body += #"<input id="token" name="token" type="password" autocomplete="current-password" spellcheck="false" required "#
+            + #"placeholder="plb_…" autofocus>"#
+        body += #"<button type="submit">\#(HTML.escape(t.signIn))</button></form></section></main>"#
+        return document(lang: t.lang, title: "\(t.signInTitle) · \(t.appName)", body: body)
+    }
+
+    /// A page that only says something (a refused project), with a way back.
+    static func message(_ t: DashboardText, device: Device?, _ message: String) -> String {
+        var body = header(t, device: device, project: nil, switchQuery: [])
+        body += #"<main class="narrow"><section class="login"><p class="error" role="alert">\#(HTML.escape(message))</p>"#
+        body += #"<p><a href="/dashboard\#(HTML.escape(HTML.query([("lang", t.lang.rawValue)])))">\#(HTML.escape(t.backToDashboard))</a></p></section></main>"#
+        return document(lang: t.lang, title: t.appName, body: body)
+    }
+
+    static func document(lang: Language, title: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="\(lang.rawValue)"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <title>\(HTML.escape(title))</title>
+        <style>\(css)</style>
+        </head><body>\(body)</body></html>
+
+        """
+    }
+
+    /// The style sheet: system fonts only, a grid that goes from three columns on a laptop to one on a phone.
+    static let css = """
+        :root{--ink:#1c2733;--muted:#566472;--line:#dbe2e8;--bg:#f3f5f7;--card:#fff;--accent:#1f5f7a;--top:#16324a}
+        *{box-sizing:border-box}
+        html{-webkit-text-size-adjust:100%}
+        body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans","Liberation Sans",Arial,sans-serif}
+        a{color:var(--accent)}
+        header.top{background:var(--top);color:#fff;display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.4rem 1rem;padding:.55rem 1.25rem}
+        .brand{font-weight:700;font-size:1.1rem;letter-spacing:.01em}.brand span{font-weight:400;opacity:.85}
+        .who{display:flex;flex-wrap:wrap;align-items:center;gap:.35rem 1rem;font-size:.88rem}
+        .who a,.who .link{color:#fff}.who form{margin:0}
+        .device{opacity:.9}
+        button{font:inherit;font-weight:600;background:var(--accent);color:#fff;border:0;border-radius:5px;padding:.45rem 1rem;cursor:pointer;min-height:2.2rem}
+        button.link{background:none;border:1px solid rgba(255,255,255,.55);font-weight:400;padding:.2rem .6rem;min-height:0}
+        main{max-width:1320px;margin:0 auto;padding:1rem 1.25rem 2rem}
+        main.narrow{max-width:30rem;padding-top:2.5rem}
+        form.filters{display:flex;flex-wrap:wrap;align-items:flex-end;gap:.6rem .9rem;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.7rem .9rem}
+        form.filters label,.fixed{display:flex;flex-direction:column;gap:.15rem;font-size:.78rem;color:var(--muted)}
+        .fixed strong{color:var(--ink);font-size:.95rem;padding:.35rem 0;min-height:2.2rem}
+        select,input{font:inherit;font-size:.93rem;color:var(--ink);background:#fff;border:1px solid #b7c2cc;border-radius:5px;padding:.3rem .45rem;min-height:2.2rem;max-width:100%}
+        .actions{display:flex;align-items:center;gap:.8rem}
+        .reset{font-size:.88rem}
+        .scope{color:var(--muted);font-size:.88rem;margin:.7rem 0}
+        .notice,.error{border-radius:6px;padding:.55rem .8rem;margin:.7rem 0;font-size:.92rem}
+        .notice{background:#fff7e0;border:1px solid #ecd38a}
+        .error{background:#fdecec;border:1px solid #e4a5a5;color:#7a1f1f}
+        .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(158px,1fr));gap:.6rem;margin:0 0 .8rem}
+        .kpi{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.6rem .85rem;border-top:3px solid var(--accent)}
+        .kpi .k{font-size:.8rem;color:var(--muted)}
+        .kpi .n{font-size:clamp(1.2rem,2vw,1.45rem);font-weight:700;line-height:1.2;white-space:nowrap;font-variant-numeric:tabular-nums}
+        .kpi .s{font-size:.74rem;color:var(--muted)}
+        .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(330px,100%),1fr));gap:.6rem;align-items:start}
+        figure.chart{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.7rem .9rem .6rem;min-width:0}
+        figcaption,h2{font-size:.98rem;font-weight:700;margin:0 0 .35rem}
+        .chart-svg{display:block;width:100%;overflow:visible}
+        svg text{fill:var(--ink);font-family:inherit}
+        svg .lbl{font-size:12.5px}
+        svg .sub{font-size:11.5px;fill:var(--muted)}
+        svg .val{font-size:12.5px;font-weight:700;font-variant-numeric:tabular-nums}
+        svg .total,svg .empty{font-size:12px;fill:var(--muted)}
+        svg .axis{stroke:#9aa7b3;stroke-width:1}
+        .note{font-size:.78rem;color:var(--muted);margin:.35rem 0 0}
+        .table-card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.75rem .9rem;margin-top:.8rem}
+        .table-card h2 .count{display:inline-block;background:#c07a1c;color:#fff;border-radius:999px;font-size:.78rem;padding:0 .5rem;vertical-align:2px}
+        .table-card .note{margin:0 0 .5rem}
+        .scroll{overflow-x:auto}
+        table{border-collapse:collapse;width:100%;font-size:.88rem}
+        th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+        th{font-size:.78rem;color:var(--muted);font-weight:600;white-space:nowrap}
+        td.date{white-space:nowrap;font-variant-numeric:tabular-nums}
+        tbody tr:nth-child(even){background:#f8fafb}
+        .login{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1.3rem 1.4rem}
+        .login h1{font-size:1.3rem;margin:0 0 .7rem}
+        .login label{display:block;font-weight:600;margin:.8rem 0 .3rem}
+        .login input{width:100%;font-family:ui-monospace,"DejaVu Sans Mono",monospace}
+        .login button{margin-top:.9rem;width:100%}
+        @media (max-width:640px){
+        header.top{padding:.5rem .75rem}
+        main{padding:.75rem .75rem 1.5rem}
+        main.narrow{padding-top:1rem}
+        form.filters label{flex:1 1 40%}
+        form.filters label.wide,.fixed{flex:1 1 100%}
+        table,tbody,tr,td{display:block;width:100%}
+        thead{display:none}
+        tbody tr{border-bottom:1px solid var(--line);padding:.35rem 0}
+        td{border:0;padding:.12rem .2rem;display:flex;gap:.6rem}
+        td::before{content:attr(data-label);flex:0 0 6.5rem;color:var(--muted);font-size:.78rem;padding-top:.1rem}
+        td.title{font-weight:600}
+        td.title::before{display:none}
+        form.filters select,form.filters input{width:100%}
+        .kpis{grid-template-columns:repeat(2,minmax(0,1fr))}
+        .kpi .n{font-size:1.25rem}
+        }
+        """
+}
+
+/// Choice labels from the forms, in the page's language.
+struct Labels {
+    let forms: FormCatalog
+    let text: DashboardText
+
+    /// The label of a choice of a form's field, else the code itself.
+    func choice(_ form: String, _ field: String, _ code: String) -> String {
+        forms[form]?.field(field)?.choice(code)?.label.text(text.lang) ?? code
+    }
+
+    /// A region's label (sessions and initiatives share the list; the session form's first).
+    func region(_ code: String) -> String {
+        forms["session"]?.field("region")?.choice(code)?.label.text(text.lang)
+            ?? forms["initiative"]?.field("region")?.choice(code)?.label.text(text.lang) ?? code
+    }
+
+    /// The codes of a field's choices, in the form's order.
+    func order(_ form: String, _ field: String) -> [String] { forms[form]?.field(field)?.choices.map(\.name) ?? [] }
+}

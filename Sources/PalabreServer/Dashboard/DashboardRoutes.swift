@@ -1,0 +1,221 @@
+import Foundation
+import Hummingbird
+import PalabreCore
+
+/// Registers the analysts' dashboard:
+///
+/// - `GET /dashboard/login`: the sign-in page (`?lang=fr|en`, else `Accept-Language`, else French);
+/// - `POST /dashboard/login`: form field `token`, a coordinator's, analyst's or admin's device token; opens a session
+///   (an HttpOnly, SameSite=Strict cookie for 8 hours) and redirects to `/dashboard`;
+/// - `POST /dashboard/logout`: closes the session;
+/// - `GET /dashboard?project=&region=&from=&to=&lang=`: the page, server-rendered, charts in inline SVG.
+///
+/// These routes do not take bearer tokens: the cookie is checked on every request, and so is its device, so a revoked
+/// device's sessions stop working at once.
+func addDashboardRoutes(to router: Router<PalabreRequestContext>, configuration: ServerConfiguration, backend: any SyncBackend) {
+    let dashboard = Dashboard(backend: backend,
+                              sessions: (backend as? any DashboardSessionStore) ?? MemoryDashboardSessions(backend: backend))
+    router.get("/dashboard/login") { request, context in try await dashboard.guarded(request, context, dashboard.loginPage) }
+    router.post("/dashboard/login") { request, context in try await dashboard.guarded(request, context, dashboard.signIn) }
+    router.post("/dashboard/logout") { request, context in try await dashboard.guarded(request, context, dashboard.signOut) }
+    router.get("/dashboard") { request, context in try await dashboard.guarded(request, context, dashboard.page) }
+}
+
+/// The dashboard's handlers.
+struct Dashboard: Sendable {
+    let backend: any SyncBackend
+    let sessions: any DashboardSessionStore
+
+    /// The cookie's name.
+    static let cookie = "palabre_session"
+    /// How long a session lasts: 8 hours, a working day.
+    static let lifetime: TimeInterval = 8 * 3600
+    /// The roles that may open the dashboard.
+    static let roles: Set<Role> = [.coordinator, .analyst, .admin]
+
+    // MARK: Sign-in
+
+    /// `GET /dashboard/login`: the form, or the dashboard when a session is already open.
+    func loginPage(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
+        let text = language(request)
+        if try await device(request) != nil { return redirect(to: "/dashboard", lang: explicitLanguage(request)) }
+        let notice = request.query("expired") != nil ? text.sessionEnded : request.query("out") != nil ? text.signedOut : nil
+        return html(DashboardPage.login(text, notice: notice))
+    }
+
+    /// `POST /dashboard/login`: checks the token, opens a session, sets the cookie.
+    func signIn(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: 16 << 10)
+        let form = FormBody.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
+        let chosen = form["lang"].flatMap { Language(rawValue: $0) }
+        let text = chosen.map(DashboardText.init) ?? language(request)
+        let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { return html(DashboardPage.login(text, error: text.emptyToken), status: .badRequest) }
+        guard let device = try await backend.authenticate(token: token) else {
+            context.logger.notice("dashboard sign-in refused: unknown or revoked token")
+            return html(DashboardPage.login(text, error: text.unknownToken), status: .unauthorized)
+        }
+        guard Self.roles.contains(device.role) else {
+            context.logger.notice("dashboard sign-in refused", metadata: ["device": "\(device.name)", "role": "\(device.role)"])
+            return html(DashboardPage.login(text, error: text.facilitatorRefused), status: .forbidden)
+        }
+        let id = DashboardSessionID.make()
+        let created = now()
+        try await sessions.createDashboardSession(idHash: DashboardSessionID.hash(id), deviceID: device.id, created: created,
+                                                  expires: created.addingTimeInterval(Self.lifetime))
+        context.logger.info("dashboard session opened", metadata: ["device": "\(device.name)"])
+        var response = redirect(to: "/dashboard", lang: chosen?.rawValue)
+        response.headers[.setCookie] = cookie(id, maxAge: Int(Self.lifetime), request: request)
+        return response
+    }
+
+    /// `POST /dashboard/logout`: forgets the session and clears the cookie.
+    func signOut(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
+        if let id = sessionID(request) { try await sessions.deleteDashboardSession(idHash: DashboardSessionID.hash(id)) }
+        let buffer = try? await request.body.collect(upTo: 4 << 10)
+        let lang = buffer.flatMap { FormBody.parse(String(decoding: $0.readableBytesView, as: UTF8.self))["lang"] }
+            .flatMap { Language(rawValue: $0)?.rawValue }
+        var response = Response.redirect(to: "/dashboard/login" + HTML.query([("out", "1"), ("lang", lang)]), type: .normal)
+        response.headers[.setCookie] = cookie("", maxAge: 0, request: request)
+        return response
+    }
+
+    // MARK: The page
+
+    /// `GET /dashboard`: the figures of one project, filtered by region and period.
+    func page(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
+        let text = language(request)
+        guard let device = try await device(request), Self.roles.contains(device.role) else {
+            var response = redirect(to: "/dashboard/login", lang: explicitLanguage(request),
+                                    extra: sessionID(request) == nil ? [] : [("expired", "1")])
+            if sessionID(request) != nil {
+                response.headers[.setCookie] = cookie("", maxAge: 0, request: request)
+            }
+            return response
+        }
+        // The project: an admin of every project picks one; anyone else sees their own, and only it.
+        let requested = request.query("project")
+        var projects: [Project] = []
+        let code: String
+        if let own = device.project {
+            if let requested, requested != own {
+                return html(DashboardPage.message(text, device: device, text.onlyProject(own)), status: .forbidden)
+            }
+            code = own
+        } else {
+            projects = try await backend.projects()
+            guard let chosen = requested ?? projects.first?.code else {
+                return html(DashboardPage.message(text, device: device, text.noProject), status: .notFound)
+            }
+            guard projects.contains(where: { $0.code == chosen }) else {
+                return html(DashboardPage.message(text, device: device, text.noSuchProject(chosen)), status: .notFound)
+            }
+            code = chosen
+        }
+        let projectName = try await backend.project(code)?.name ?? code
+
+        // Filters: a region of the forms, days as YYYY-MM-DD; anything else is ignored, and said so.
+        var notices: [String] = []
+        let labels = Labels(forms: backend.forms, text: text)
+        var region = request.query("region")
+        if let r = region, !labels.order("session", "region").contains(r), !labels.order("initiative", "region").contains(r) {
+            notices.append(text.badRegion(r))
+            region = nil
+        }
+        func day(_ name: String, _ label: String) -> String? {
+            guard let value = request.query(name) else { return nil }
+            guard Self.isDay(value) else {
+                notices.append(text.badDate(label, value))
+                return nil
+            }
+            return value
+        }
+        let from = day("from", text.from), to = day("to", text.to)
+
+        let form = backend.forms
+        let records = try await backend.records(project: code, form: nil).map { r in
+            (form: r.form, id: r.id, values: device.role.masksSensitiveFields ? Redaction.masked(r.values, form: form[r.form]) : r.values)
+        }
+        let today = Self.dayText(now())
+        let indicators = Indicators(records: records, filter: .init(region: region, from: from, to: to), today: today)
+        let model = DashboardPage.Model(text: text, device: device, project: code, projectName: projectName, projects: projects,
+                                        region: region, from: from, to: to, today: today, indicators: indicators, forms: form,
+                                        notices: notices)
+        return html(DashboardPage.dashboard(model))
+    }
+
+    // MARK: Helpers
+
+    /// Runs a handler; a failure becomes a short HTML page (not the API's JSON), logged.
+    func guarded(_ request: Request, _ context: PalabreRequestContext,
+                 _ handler: (Request, PalabreRequestContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await handler(request, context)
+        } catch {
+            let (status, body) = ErrorMiddleware.render(error, logger: context.logger)
+            return html(DashboardPage.message(language(request), device: nil, body.message), status: status)
+        }
+    }
+
+    /// The device of the request's session, checked now (expiry, revocation), or nil.
+    func device(_ request: Request) async throws -> Device? {
+        guard let id = sessionID(request) else { return nil }
+        return try await sessions.dashboardSessionDevice(idHash: DashboardSessionID.hash(id), now: now())
+    }
+
+    /// The session id from the cookie, when it is well formed.
+    func sessionID(_ request: Request) -> String? {
+        guard let value = request.cookies[Self.cookie]?.value, DashboardSessionID.isWellFormed(value) else { return nil }
+        return value
+    }
+
+    /// The `Set-Cookie` value: HttpOnly, SameSite=Strict, for the dashboard's paths only; Secure behind HTTPS.
+    func cookie(_ value: String, maxAge: Int, request: Request) -> String {
+        let https = request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
+        return "\(Self.cookie)=\(value); HttpOnly; SameSite=Strict; Path=/dashboard; Max-Age=\(maxAge)" + (https ? "; Secure" : "")
+    }
+
+    func language(_ request: Request) -> DashboardText {
+        DashboardText(lang: DashboardText.language(query: request.query("lang"), acceptLanguage: request.headers[.acceptLanguage]))
+    }
+
+    /// `?lang=` when the request gave one, to carry it over a redirect.
+    func explicitLanguage(_ request: Request) -> String? { request.query("lang").flatMap { Language(rawValue: $0)?.rawValue } }
+
+    func redirect(to path: String, lang: String?, extra: [(String, String?)] = []) -> Response {
+        Response.redirect(to: path + HTML.query(extra + [("lang", lang)]), type: .normal)
+    }
+
+    /// An HTML answer that no cache keeps, no page frames and that may load nothing but its own inline style.
+    func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [
+            .contentType: "text/html; charset=utf-8",
+            .cacheControl: "no-store",
+            .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            .init("X-Content-Type-Options")!: "nosniff",
+            .init("X-Frame-Options")!: "DENY",
+            .init("Referrer-Policy")!: "no-referrer",
+        ], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The service's clock.
+    func now() -> Date { Date(timeIntervalSince1970: Double(backend.serverTime()) / 1000) }
+
+    /// A day as `YYYY-MM-DD`, UTC.
+    static func dayText(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withFullDate]
+        return f.string(from: date)
+    }
+
+    /// Whether a text is a real day written `YYYY-MM-DD`.
+    static func isDay(_ s: String) -> Bool {
+        guard s.count == 10, s.utf8.enumerated().allSatisfy({ i, c in i == 4 || i == 7 ? c == 45 : (48...57).contains(c) }) else {
+            return false
+        }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withFullDate]
+        return f.date(from: s).map { f.string(from: $0) == s } ?? false
+    }
+}
