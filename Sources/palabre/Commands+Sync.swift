@@ -47,6 +47,13 @@ extension Palabre {
                     guard !token.isEmpty, !token.contains(where: \.isWhitespace) else {
                         throw CLIFailure("--token: '\(token)' is not a token (no spaces, not empty)", code: 64)
                     }
+                    // Another service has its own change log and has none of this store's changes: start both cursors
+                    // again (what is already there is recognised and skipped), or changes would be skipped for good.
+                    if let previous = try store.setting("remote_url"), previous != url {
+                        try store.setSetting("pull_cursor", nil)
+                        try store.setSetting("push_cursor", nil)
+                        try store.setSetting("push_inflight", nil)
+                    }
                     try store.setSetting("remote_url", url)
                     try store.setSetting("remote_token", token)
                     print(lang == .fr ? "serveur : \(url)" : "remote: \(url)")

@@ -19,6 +19,12 @@ extension Palabre {
             try guarded(lang) {
                 let chosen = options.lang.flatMap(Language.init(rawValue:))
                 if let l = options.lang, chosen == nil { throw CLIFailure("--lang '\(l)' is not one of fr, en", code: 64) }
+                // Changes waiting to be sent belong to the current project: the service would refuse them under another.
+                if let project, project != (try store.identity().project), try store.unsentCount() > 0 {
+                    throw CLIFailure(lang == .fr ? "--project : \(try store.unsentCount()) modification(s) du projet actuel attendent l'envoi ; faites « palabre sync » avant de changer de projet"
+                        : "--project: \(try store.unsentCount()) change(s) of the current project wait to be sent; run 'palabre sync' before changing the project",
+                                     code: 65)
+                }
                 try store.setIdentity(device: device, project: project, language: chosen)
                 let id = try store.identity()
                 print(lang == .fr ? "Magasin : \(store.path)" : "Store: \(store.path)")
