@@ -180,7 +180,7 @@ public final class FieldStore: Sendable {
                 if !includeDeleted { conds.append("deleted = 0") }
                 if !conds.isEmpty { sql += " WHERE " + conds.joined(separator: " AND ") }
                 sql += " ORDER BY created_hlc, id"
-                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.decodeRecord)
+                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Self.decodeRecord($0) }
             }
         }
     }
@@ -220,19 +220,22 @@ public final class FieldStore: Sendable {
     }
 
     static func fetchRecord(_ db: Database, id: String) throws -> StoredRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM records WHERE id = ?"), arguments: [id]).map(decodeRecord)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM records WHERE id = ?"), arguments: [id]).map { try decodeRecord($0) }
     }
 
-    static func decodeRecord(_ r: Row) throws -> StoredRecord {
+    /// Decodes a record row; `stamps: false` skips the field stamps (exports and listings need only values and times).
+    static func decodeRecord(_ r: Row, stamps withStamps: Bool = true) throws -> StoredRecord {
         var state = RecordState(id: r["id"], form: r["form"], formVersion: r["form_version"], project: r["project"])
         state.values = try ValueMap.decodePresent(r["vals"])
-        let (stamps, prevs) = try StampsCodec.decode(r["stamps"])
-        state.stamps = stamps
-        state.prevs = prevs
-        if (r["deleted"] as Int) != 0 { state.values[deletedField] = .bool(true) } else if stamps[deletedField] != nil {
-            state.values[deletedField] = .bool(false)
+        if withStamps {
+            let (stamps, prevs) = try StampsCodec.decode(r["stamps"])
+            state.stamps = stamps
+            state.prevs = prevs
+            if stamps[deletedField] != nil { state.values[deletedField] = .bool(false) }
         }
-        return StoredRecord(state: state, created: Stamp(hlc: HLC(rawValue: r["created_hlc"]), node: r["created_node"]))
+        if (r["deleted"] as Int) != 0 { state.values[deletedField] = .bool(true) }
+        return StoredRecord(state: state, created: Stamp(hlc: HLC(rawValue: r["created_hlc"]), node: r["created_node"]),
+                            updated: HLC(rawValue: r["updated_hlc"]))
     }
 
     static func decodeHistory(_ r: Row) throws -> HistoryEntry {

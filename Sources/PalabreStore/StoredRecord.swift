@@ -7,6 +7,15 @@ public struct StoredRecord: Hashable, Sendable {
     public var state: RecordState
     /// The stamp of its first write.
     public var created: Stamp
+    /// When it last changed (the highest field stamp), kept in its own column so reading it needs no stamp decoding.
+    public var updated: HLC
+
+    /// Builds a record from its state; `updated` defaults to its highest field stamp.
+    public init(state: RecordState, created: Stamp, updated: HLC? = nil) {
+        self.state = state
+        self.created = created
+        self.updated = updated ?? state.updated.hlc
+    }
 
     /// The id.
     public var id: String { state.id }
@@ -37,7 +46,7 @@ public struct StoredRecord: Hashable, Sendable {
         members.append(("project", .string(state.project)))
         members.append(("deleted", .bool(isDeleted)))
         members.append(("created", .string(StampsCodec.iso(created.hlc))))
-        members.append(("updated", .string(StampsCodec.iso(state.updated.hlc))))
+        members.append(("updated", .string(StampsCodec.iso(updated))))
         members.append(("device", .string(created.node)))
         return .object(members)
     }

@@ -90,6 +90,10 @@ enum E2E {
     static func launch(_ process: Process) throws {
         launchLock.lock()
         defer { launchLock.unlock() }
+        // Other test modules in the same process launch programs too: a file lock keeps them apart as well.
+        let fd = open("/tmp/palabre-tests-launch.lock", O_CREAT | O_RDWR, 0o666)
+        if fd >= 0 { flock(fd, LOCK_EX) }
+        defer { if fd >= 0 { flock(fd, LOCK_UN); close(fd) } }
         try process.run()
     }
 

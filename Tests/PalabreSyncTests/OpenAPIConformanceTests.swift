@@ -64,7 +64,17 @@ import Testing
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        try process.run()
+        // Foundation's Process.run() is not safe beside other launches in this test process (the end-to-end tests
+        // launch many): the same file lock as theirs keeps launches one at a time.
+        let fd = open("/tmp/palabre-tests-launch.lock", O_CREAT | O_RDWR, 0o666)
+        if fd >= 0 { flock(fd, LOCK_EX) }
+        do {
+            try process.run()
+        } catch {
+            if fd >= 0 { flock(fd, LOCK_UN); close(fd) }
+            throw error
+        }
+        if fd >= 0 { flock(fd, LOCK_UN); close(fd) }
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(recorded.count >= 17)

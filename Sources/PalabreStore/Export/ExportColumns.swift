@@ -85,7 +85,7 @@ public struct ExportColumns: Sendable {
                 return .empty
             case .id: return .text(record.id)
             case .created: return .text(StampsCodec.iso(record.created.hlc))
-            case .updated: return .text(StampsCodec.iso(record.state.updated.hlc))
+            case .updated: return .text(StampsCodec.iso(record.updated))
             case .device: return .text(record.created.node)
             case .deleted: return .integer(record.isDeleted ? 1 : 0)
             }
@@ -107,10 +107,13 @@ public enum ExportCell: Sendable, Equatable {
         case .integer(let i): return String(i)
         case .real(let d): return Value.format(d)
         case .text(let s):
-            if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            // Scan bytes, not characters: this runs for every cell of every exported record.
+            guard s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
+            var out = "\""
+            for ch in s.unicodeScalars {
+                if ch == "\"" { out += "\"\"" } else { out.unicodeScalars.append(ch) }
             }
-            return s
+            return out + "\""
         }
     }
 }

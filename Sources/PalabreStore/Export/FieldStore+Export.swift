@@ -201,7 +201,7 @@ extension FieldStore {
             }
             sql += " ORDER BY created_hlc, id"
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
-            while let row = try cursor.next() { try body(try Self.decodeRecord(row)) }
+            while let row = try cursor.next() { try body(try Self.decodeRecord(row, stamps: false)) }
         }
     }
 
