@@ -136,10 +136,14 @@ extension FieldStore {
     }
 
     /// Records that the service acknowledged local changes up to `seq`, with what it set aside, in one transaction.
-    public func acknowledgePush(upTo seq: Int64, setAside: [SetAside], serverTime: HLC) throws(StoreError) {
+    /// Returns how many batches this store has had acknowledged, this one included.
+    @discardableResult
+    public func acknowledgePush(upTo seq: Int64, setAside: [SetAside], serverTime: HLC) throws(StoreError) -> Int {
         try run {
             try pool.write { db in
                 let cursor = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'push_cursor'") ?? "0") ?? 0
+                let acked = 1 + (Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'acked_batches'") ?? "0") ?? 0)
+                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('acked_batches', ?)", arguments: [String(acked)])
                 try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('push_cursor', ?)", arguments: [String(max(cursor, seq))])
                 try db.execute(sql: "DELETE FROM meta WHERE key = 'push_inflight'")
                 for s in setAside {
@@ -147,6 +151,7 @@ extension FieldStore {
                                    arguments: [s.change.recordID, s.change.serialized, s.reason, ISO8601DateFormatter().string(from: now())])
                 }
                 try Self.receive(db, serverTime)
+                return acked
             }
         }
     }

@@ -146,7 +146,13 @@ public struct SyncClient: Sendable {
                 let setAside = response.setAside.compactMap { e in
                     byKey["\(e.record)|\(e.hlc)|\(e.node)"].map { SetAside(change: $0, reason: e.reason) }
                 }
-                try store.acknowledgePush(upTo: last.seq, setAside: setAside, serverTime: HLC(wallMilliseconds: response.serverTime))
+                let acked = try store.acknowledgePush(upTo: last.seq, setAside: setAside, serverTime: HLC(wallMilliseconds: response.serverTime))
+                // The service has applied more batches from this node than this store ever had acknowledged: the store
+                // was restored from a backup or copied. From now on it pulls its own node's changes too, from the start.
+                if let theirs = response.nodeBatches, theirs > acked, try store.setting("pull_own") == nil {
+                    try store.setSetting("pull_own", "1")
+                    try store.setSetting("pull_cursor", nil)
+                }
                 try store.setSetting("last_server_time", String(response.serverTime))
                 summary.sent += unsent.count - response.setAside.count
                 summary.setAside += response.setAside
@@ -183,12 +189,13 @@ public struct SyncClient: Sendable {
 
     /// Receives every page after the cursor; each page and the new cursor are committed together.
     ///
-    /// It asks for its own changes too (no `node` filter): they are recognised and skipped, and a store restored
-    /// from a backup gets back what it had pushed since the backup.
+    /// It leaves out its own node's changes (it has them), unless it found it was restored or copied (`pull_own`):
+    /// then it asks for them too, and gets back what it had pushed since the backup.
     public func pull(_ summary: inout SyncSummary, _ progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws {
+        let node = try store.setting("pull_own") == nil ? try store.identity().node : ""
         while true {
             let cursor = Int64(try store.setting("pull_cursor") ?? "0") ?? 0
-            let page = try await transport.pull(after: cursor, limit: pageSize, node: "")
+            let page = try await transport.pull(after: cursor, limit: pageSize, node: node)
             let outcome = try store.applyPulled(page.changes, cursor: page.next, serverTime: HLC(wallMilliseconds: page.serverTime))
             try store.setSetting("last_server_time", String(page.serverTime))
             summary.received += outcome.applied

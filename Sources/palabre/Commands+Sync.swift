@@ -53,6 +53,8 @@ extension Palabre {
                         try store.setSetting("pull_cursor", nil)
                         try store.setSetting("push_cursor", nil)
                         try store.setSetting("push_inflight", nil)
+                        try store.setSetting("acked_batches", nil)
+                        try store.setSetting("pull_own", nil)
                     }
                     try store.setSetting("remote_url", url)
                     try store.setSetting("remote_token", token)

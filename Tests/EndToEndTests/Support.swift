@@ -87,9 +87,14 @@ enum E2E {
     static let launchLock = NSLock()
 
     /// Starts a configured process, one launch at a time.
+    /// Every launched `Process` object, kept for the life of the test run: Foundation on Linux watches a child from
+    /// another thread, and releasing the object while that thread may still use it is a use-after-free.
+    nonisolated(unsafe) static var launched: [Process] = []
+
     static func launch(_ process: Process) throws {
         launchLock.lock()
         defer { launchLock.unlock() }
+        launched.append(process)
         // Other test modules in the same process launch programs too: a file lock keeps them apart as well.
         let fd = open("/tmp/palabre-tests-launch.lock", O_CREAT | O_RDWR, 0o666)
         if fd >= 0 { flock(fd, LOCK_EX) }

@@ -77,6 +77,7 @@ import Testing
         if fd >= 0 { flock(fd, LOCK_UN); close(fd) }
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        withExtendedLifetime(process) {}
         #expect(recorded.count >= 17)
         #expect(process.terminationStatus == 0, "\(output)")
         // The statuses above cover successes and each kind of refusal.

@@ -101,6 +101,8 @@ public enum Wire {
         public var setAside: [SetAsideEntry]
         /// The service's clock, milliseconds since 1970.
         public var serverTime: Int64
+        /// How many batches of this node the service has applied, this one included (optional).
+        public var nodeBatches: Int?
 
         /// Builds one.
         public init(batch: String, applied: Int, duplicates: Int, conflicts: Int, setAside: [SetAsideEntry], serverTime: Int64) {
@@ -118,10 +120,12 @@ public enum Wire {
                 .object([("record", .string($0.record)), ("hlc", .number(String($0.hlc))), ("node", .string($0.node)),
                          ("reason", .string($0.reason))])
             }
-            return JSON.object([
+            var members: [(String, JSON)] = [
                 ("batch", .string(batch)), ("applied", .number(String(applied))), ("duplicates", .number(String(duplicates))),
                 ("conflicts", .number(String(conflicts))), ("set_aside", .array(entries)), ("server_time", .number(String(serverTime))),
-            ]).serialized
+            ]
+            if let nodeBatches { members.append(("node_batches", .number(String(nodeBatches)))) }
+            return JSON.object(members).serialized
         }
 
         /// Reads one.
@@ -141,6 +145,7 @@ public enum Wire {
             }
             self.init(batch: batch, applied: Int(applied), duplicates: Int(json["duplicates"]?.intValue ?? 0),
                       conflicts: Int(json["conflicts"]?.intValue ?? 0), setAside: entries, serverTime: serverTime)
+            nodeBatches = json["node_batches"]?.intValue.map { Int($0) }
         }
     }
 

@@ -32,13 +32,17 @@ extension SQLiteBackend {
                     throw Self.clockAhead(latest.stamp.hlc.wallMilliseconds - serverTime, serverTime: serverTime, maxAheadMs: maxAhead)
                 }
                 let outcome = try FieldStore.applyRemote(db, request.changes, catalog: forms, origin: device.name, now: date)
-                let response = Wire.PushResponse(
+                // How many batches this node has had applied, this one included: a store that counts fewer has been
+                // restored from a backup or copied, and must pull its own node's changes back.
+                let nodeBatches = 1 + (try Int.fetchOne(db, sql: "SELECT count(*) FROM batches WHERE node = ?", arguments: [request.node]) ?? 0)
+                var response = Wire.PushResponse(
                     batch: request.batch, applied: outcome.applied, duplicates: outcome.duplicates, conflicts: outcome.conflicts,
                     setAside: outcome.setAside.map {
                         Wire.SetAsideEntry(record: $0.change.recordID, hlc: $0.change.stamp.hlc.rawValue, node: $0.change.stamp.node,
                                            reason: $0.reason)
                     },
                     serverTime: serverTime)
+                response.nodeBatches = nodeBatches
                 let stamp = Timestamp.text(date)
                 try db.execute(sql: "INSERT INTO batches (node, batch, device_id, response, created) VALUES (?, ?, ?, ?, ?)",
                                arguments: [request.node, request.batch, device.id, response.serialized, stamp])
