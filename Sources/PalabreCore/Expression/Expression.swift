@@ -44,22 +44,8 @@ public struct ExpressionContext {
 
     /// Formats `date` as `YYYY-MM-DD` in UTC.
     public static func todayUTC(_ date: Date = Date()) -> String {
-        // Plain day arithmetic (Hinnant's civil-from-days) instead of Calendar: contexts may be built once per record.
-        let days = Int64((date.timeIntervalSince1970 / 86_400).rounded(.down))
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ n: Int64, _ width: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: Swift.max(0, width - s.count)) + s
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        // The date part of the clock's ISO formatter: plain day arithmetic, no Calendar (contexts may be built per record).
+        String(HLC.iso(milliseconds: HLC.milliseconds(date)).prefix(10))
     }
 }
 
