@@ -112,7 +112,6 @@ extension FieldStore {
                             progress: ((Int) -> Void)? = nil) throws(StoreError) -> ImportSummary {
         try run {
             try pool.write { db in
-                let tStart = Date()
                 var problems: [String] = []
                 var summary = ImportSummary()
                 var pending: [String: ReferenceTarget] = [:]
@@ -188,7 +187,6 @@ extension FieldStore {
                 }
                 if !problems.isEmpty { throw StoreError.importRejected(file: file, problems: problems) }
 
-                let tValidated = Date()
                 let identity = try self.identityIn(db)
                 // One clock reading for the whole import, then consecutive stamps: each record its own write.
                 var clock = HybridLogicalClock(last: HLC(rawValue: try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'") ?? 0))
@@ -203,9 +201,6 @@ extension FieldStore {
                     if n % 5000 == 4999 { progress?(n + 1) }
                 }
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'hlc'", arguments: [String(clock.last.rawValue)])
-                if ProcessInfo.processInfo.environment["PALABRE_TIMING"] != nil {
-                    FileHandle.standardError.write(Data("validate \(tValidated.timeIntervalSince(tStart)) s, write \(Date().timeIntervalSince(tValidated)) s\n".utf8))
-                }
                 return summary
             }
         }

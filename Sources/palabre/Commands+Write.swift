@@ -154,11 +154,7 @@ extension Palabre {
             try guarded(lang) {
                 let catalog = try options.catalog(lang)
                 guard FileManager.default.fileExists(atPath: file) else { throw CLIFailure("no such file: \(file)", code: 66) }
-                let t0 = Date()
                 let items = try ImportReader.read(path: file, form: form)
-                if ProcessInfo.processInfo.environment["PALABRE_TIMING"] != nil {
-                    FileHandle.standardError.write(Data("read \(Date().timeIntervalSince(t0)) s\n".utf8))
-                }
                 let progress: ((Int) -> Void)? = isatty(2) == 1 ? { n in
                     FileHandle.standardError.write(Data("\r\(n)/\(items.count)…".utf8))
                 } : nil
