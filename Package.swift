@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: forms, expressions, clock, records, merge rule, sync wire types. Foundation only.
@@ -49,7 +50,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The central service on Hummingbird: routes, auth, the SQLite backend.
+        // The central service on Hummingbird: routes, auth, the SQLite and PostgreSQL backends.
         .target(
             name: "PalabreServer",
             dependencies: [
@@ -60,6 +61,7 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // The field CLI: parses arguments and calls the libraries.

@@ -225,17 +225,14 @@ public final class FieldStore: Sendable {
 
     /// Decodes a record row; `stamps: false` skips the field stamps (exports and listings need only values and times).
     static func decodeRecord(_ r: Row, stamps withStamps: Bool = true) throws -> StoredRecord {
-        var state = RecordState(id: r["id"], form: r["form"], formVersion: r["form_version"], project: r["project"])
-        state.values = try ValueMap.decodePresent(r["vals"])
-        if withStamps {
-            let (stamps, prevs) = try StampsCodec.decode(r["stamps"])
-            state.stamps = stamps
-            state.prevs = prevs
-            if stamps[deletedField] != nil { state.values[deletedField] = .bool(false) }
-        }
-        if (r["deleted"] as Int) != 0 { state.values[deletedField] = .bool(true) }
-        return StoredRecord(state: state, created: Stamp(hlc: HLC(rawValue: r["created_hlc"]), node: r["created_node"]),
-                            updated: HLC(rawValue: r["updated_hlc"]))
+        try recordRow(r).decode(stamps: withStamps)
+    }
+
+    /// The columns of a `records` row.
+    static func recordRow(_ r: Row) -> RecordRow {
+        RecordRow(id: r["id"], form: r["form"], formVersion: r["form_version"], project: r["project"], vals: r["vals"],
+                  stamps: r["stamps"], deleted: (r["deleted"] as Int) != 0, createdHLC: r["created_hlc"], createdNode: r["created_node"],
+                  updatedHLC: r["updated_hlc"])
     }
 
     static func decodeHistory(_ r: Row) throws -> HistoryEntry {

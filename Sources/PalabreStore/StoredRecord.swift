@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import PalabreCore
 
@@ -67,13 +68,14 @@ public struct HistoryEntry: Hashable, Sendable {
 /// Encodes field stamps compactly in a record row, grouping the fields written together:
 /// `[[hlc,"node",["f1","f2"]],[hlc,"node",["f3"],prevHlc,"prevNode"]]`. A new record is one group, so the
 /// stamps cost a few dozen bytes whatever the number of fields.
-enum StampsCodec {
+public enum StampsCodec {
     struct Key: Hashable {
         var stamp: Stamp
         var prev: Stamp
     }
 
-    static func encode(stamps: [String: Stamp], prevs: [String: Stamp]) -> String {
+    /// The stamps column of a record row.
+    public static func encode(stamps: [String: Stamp], prevs: [String: Stamp]) -> String {
         var groups: [Key: [String]] = [:]
         for (field, stamp) in stamps { groups[Key(stamp: stamp, prev: prevs[field] ?? .zero), default: []].append(field) }
         let keys = groups.keys.sorted { $0.stamp != $1.stamp ? $0.stamp < $1.stamp : $0.prev < $1.prev }
@@ -102,7 +104,8 @@ enum StampsCodec {
         return out
     }
 
-    static func decode(_ text: String) throws -> (stamps: [String: Stamp], prevs: [String: Stamp]) {
+    /// The field stamps and previous stamps of a stamps column.
+    public static func decode(_ text: String) throws -> (stamps: [String: Stamp], prevs: [String: Stamp]) {
         guard case .array(let groups) = try JSON.parse(text) else { throw StoreError.other("corrupt stamps: \(text)") }
         var stamps: [String: Stamp] = [:]
         var prevs: [String: Stamp] = [:]
@@ -125,4 +128,74 @@ enum StampsCodec {
     static func encodeStamp(_ s: Stamp) -> JSON { .array([.number(String(s.hlc.rawValue)), .string(s.node)]) }
 
     static func iso(_ hlc: HLC) -> String { hlc.iso }
+}
+
+/// A record as one row of any store's `records` table (the SQLite stores and the service's PostgreSQL database share
+/// the columns): values as a JSON object, stamps as ``StampsCodec`` text.
+public struct RecordRow: Hashable, Sendable {
+    public var id: String
+    public var form: String
+    public var formVersion: Int
+    public var project: String
+    public var vals: String
+    public var stamps: String
+    public var deleted: Bool
+    public var createdHLC: Int64
+    public var createdNode: String
+    public var updatedHLC: Int64
+
+    /// Builds one from its columns.
+    public init(id: String, form: String, formVersion: Int, project: String, vals: String, stamps: String, deleted: Bool,
+                createdHLC: Int64, createdNode: String, updatedHLC: Int64) {
+        self.id = id
+        self.form = form
+        self.formVersion = formVersion
+        self.project = project
+        self.vals = vals
+        self.stamps = stamps
+        self.deleted = deleted
+        self.createdHLC = createdHLC
+        self.createdNode = createdNode
+        self.updatedHLC = updatedHLC
+    }
+
+    /// The row of a merged state.
+    public init(state: RecordState, created: Stamp) {
+        self.init(id: state.id, form: state.form, formVersion: state.formVersion, project: state.project,
+                  vals: ValueMap.encode(state.fieldValues), stamps: StampsCodec.encode(stamps: state.stamps, prevs: state.prevs),
+                  deleted: state.isDeleted, createdHLC: created.hlc.rawValue, createdNode: created.node,
+                  updatedHLC: state.updated.hlc.rawValue)
+    }
+
+    /// The record; `stamps: false` skips decoding the field stamps (exports and listings need only values and times).
+    public func decode(stamps withStamps: Bool = true) throws -> StoredRecord {
+        var state = RecordState(id: id, form: form, formVersion: formVersion, project: project)
+        state.values = try ValueMap.decodePresent(vals)
+        if withStamps {
+            let (s, p) = try StampsCodec.decode(stamps)
+            state.stamps = s
+            state.prevs = p
+            if s[deletedField] != nil { state.values[deletedField] = .bool(false) }
+        }
+        if deleted { state.values[deletedField] = .bool(true) }
+        return StoredRecord(state: state, created: Stamp(hlc: HLC(rawValue: createdHLC), node: createdNode), updated: HLC(rawValue: updatedHLC))
+    }
+}
+
+extension FieldStore {
+    /// Inserts record rows as they are (no merge, no change log) inside the caller's transaction: for copying a
+    /// central store's records elsewhere (a PostgreSQL service's export, a move between backends).
+    public static func insertRecordRows(_ db: Database, _ rows: [RecordRow]) throws {
+        let st = try db.cachedStatement(sql: """
+            INSERT INTO records (id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for r in rows {
+            try st.execute(arguments: [r.id, r.form, r.formVersion, r.project, r.vals, r.stamps, r.deleted ? 1 : 0, r.createdHLC, r.createdNode,
+                                       r.updatedHLC])
+        }
+    }
+
+    /// The columns of a `records` row read through GRDB.
+    public static func recordRow(of row: Row) -> RecordRow { recordRow(row) }
 }

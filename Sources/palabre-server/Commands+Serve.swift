@@ -30,6 +30,8 @@ extension PalabreServerCommand {
         @Option(name: .customLong("log-level"),
                 help: "trace, debug, info, notice, warning, error or critical (default: $PALABRE_LOG_LEVEL, or info).")
         var logLevel: String?
+        @Option(name: .customLong("max-connections"), help: "With PostgreSQL: this instance's connection pool size (default 16).")
+        var maxConnections = 16
         @Flag(help: "Prepare a demonstration on this database (idempotent), then serve.") var demo = false
         @Option(help: "The demo's data set (default: samples/demo.jsonl of the checkout).") var samples: String?
 
@@ -70,6 +72,7 @@ extension PalabreServerCommand {
         func validate() throws {
             _ = try settings()
             guard (1...4096).contains(maxBodyMB) else { throw ValidationError("--max-body-mb: '\(maxBodyMB)' is not from 1 to 4096") }
+            guard (1...1000).contains(maxConnections) else { throw ValidationError("--max-connections: '\(maxConnections)' is not from 1 to 1000") }
         }
 
         func run() async throws {
@@ -78,7 +81,8 @@ extension PalabreServerCommand {
             let logger = Logger(label: "palabre.server")
             try await guarded {
                 let catalog = try loadForms()
-                let backend = try options.openBackend(forms: catalog, maxClockAhead: .seconds(settings.maxClockAheadMinutes * 60), logger: logger)
+                let backend = try await options.openBackend(forms: catalog, maxClockAhead: .seconds(settings.maxClockAheadMinutes * 60),
+                                                            maxConnections: maxConnections, logger: logger)
                 var configuration = ServerConfiguration(host: settings.host, port: settings.port, maxBodyBytes: maxBodyMB << 20)
                 configuration.openAPIPath = ResourceLocator.find("sync/openapi.yaml")
                 let shownHost = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
@@ -88,12 +92,12 @@ extension PalabreServerCommand {
                     }
                     let report = try await DemoSetup.prepare(backend, samples: samples)
                     // Written straight to the descriptor: the tokens must show before the service blocks, even when piped.
-                    let text = DemoSetup.instructions(report, url: "http://\(shownHost):\(settings.port)", database: options.path)
+                    let text = DemoSetup.instructions(report, url: "http://\(shownHost):\(settings.port)", database: options.shown)
                     FileHandle.standardOutput.write(Data((text + "\n").utf8))
                 }
                 let app = buildApplication(configuration: configuration, backend: backend, logger: logger) { port in
                     logger.notice("listening", metadata: [
-                        "url": "http://\(shownHost):\(port)", "database": "\(options.path)", "forms": "\(catalog.names.joined(separator: ","))",
+                        "url": "http://\(shownHost):\(port)", "database": "\(options.shown)", "forms": "\(catalog.names.joined(separator: ","))",
                         "max_clock_ahead_min": "\(settings.maxClockAheadMinutes)",
                     ])
                 }

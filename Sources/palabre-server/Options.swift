@@ -7,7 +7,9 @@ import PalabreStore
 
 /// The database option every command shares.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The service's SQLite file (default: $PALABRE_DATABASE, or ./palabre-central.sqlite).")
+    @Option(name: .long, help: ArgumentHelp(
+        "The service's SQLite file, or a PostgreSQL URL postgres://USER:PASSWORD@HOST:PORT/DATABASE (default: $PALABRE_DATABASE, or ./palabre-central.sqlite).",
+        valueName: "path-or-url"))
     var database: String?
 
     /// The path chosen by option, environment or default.
@@ -15,9 +17,26 @@ struct DatabaseOptions: ParsableArguments {
         database ?? environment("PALABRE_DATABASE") ?? "palabre-central.sqlite"
     }
 
-    /// Opens the backend, creating the database when absent.
-    func openBackend(forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600),
-                     logger: Logger = Logger(label: "palabre.server")) throws -> SQLiteBackend {
+    /// Where the database is, for messages (a URL's password hidden).
+    var shown: String {
+        guard PostgresBackend.isURL(path), var parts = URLComponents(string: path) else { return path }
+        if parts.password != nil { parts.password = "***" }
+        return parts.string ?? path
+    }
+
+    /// Opens the backend: PostgreSQL for a `postgres://` URL (migrated to the current schema), else the SQLite file
+    /// (created when absent).
+    func openBackend(forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
+                     logger: Logger = Logger(label: "palabre.server")) async throws -> any SyncBackend {
+        if PostgresBackend.isURL(path) {
+            do {
+                return try await PostgresBackend(url: path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections,
+                                                 logger: logger)
+            } catch let e as ServiceError {
+                if case .badRequest = e { throw e }
+                throw Failure(e.description, code: 69)
+            }
+        }
         do {
             return try SQLiteBackend(path: path, forms: forms, maxClockAhead: maxClockAhead, logger: logger)
         } catch {

@@ -29,7 +29,8 @@ extension SQLiteBackend {
                 }
                 if let latest = request.changes.max(by: { $0.stamp.hlc < $1.stamp.hlc }),
                     latest.stamp.hlc.wallMilliseconds - serverTime > maxAhead {
-                    throw Self.clockAhead(latest.stamp.hlc.wallMilliseconds - serverTime, serverTime: serverTime, maxAheadMs: maxAhead)
+                    throw ServiceError.clockAheadRefusal(leadMs: latest.stamp.hlc.wallMilliseconds - serverTime, serverTime: serverTime,
+                                                         maxAheadMs: maxAhead)
                 }
                 let outcome = try FieldStore.applyRemote(db, request.changes, catalog: forms, origin: device.name, now: date)
                 // How many batches this node has had applied, this one included: a store that counts fewer has been
@@ -112,26 +113,5 @@ extension SQLiteBackend {
                 throw ServiceError.forbidden("there is no project '\(code)' on this service (record \(record)): nothing was applied")
             }
         }
-    }
-
-    /// The refusal of a batch stamped too far ahead, saying by how much.
-    static func clockAhead(_ leadMs: Int64, serverTime: Int64, maxAheadMs: Int64) -> ServiceError {
-        let time = HLC(wallMilliseconds: serverTime).date
-        let message = "the batch is stamped \(Self.duration(leadMs)) ahead of the service's clock (\(Timestamp.text(time))), "
-            + "more than the \(Self.duration(maxAheadMs)) allowed: nothing was applied; set the device's clock right, "
-            + "re-stamp the unsent changes at the service's time and send them again"
-        return .clockAhead(message: message, serverTime: serverTime, maxAheadMs: maxAheadMs)
-    }
-
-    /// `1 h 2 min 3 s`, `10 min`, `250 ms`, to the nearest second.
-    static func duration(_ ms: Int64) -> String {
-        if ms < 1000 { return "\(ms) ms" }
-        let s = (ms + 500) / 1000
-        var parts: [String] = []
-        if s >= 86_400 { parts.append("\(s / 86_400) d") }
-        if s % 86_400 >= 3600 { parts.append("\(s % 86_400 / 3600) h") }
-        if s % 3600 >= 60 { parts.append("\(s % 3600 / 60) min") }
-        if s % 60 > 0 { parts.append("\(s % 60) s") }
-        return parts.joined(separator: " ")
     }
 }

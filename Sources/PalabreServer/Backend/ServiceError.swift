@@ -19,6 +19,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLarge(String)
     /// A body in an encoding the service does not read (415, `unsupported_encoding`).
     case unsupportedEncoding(String)
+    /// The database cannot be reached (503): try again later.
+    case unavailable(String)
 
     /// The HTTP status.
     public var status: Int {
@@ -30,6 +32,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .alreadyExists, .clockAhead: return 409
         case .tooLarge: return 413
         case .unsupportedEncoding: return 415
+        case .unavailable: return 503
         }
     }
 
@@ -44,8 +47,32 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .clockAhead(let m, let t, let ahead): return Wire.ErrorBody(message: m, code: "clock_ahead", serverTime: t, maxAheadMs: ahead)
         case .tooLarge(let m): return Wire.ErrorBody(message: m, code: "too_large")
         case .unsupportedEncoding(let m): return Wire.ErrorBody(message: m, code: "unsupported_encoding")
+        case .unavailable(let m): return Wire.ErrorBody(message: m, code: "unavailable")
         }
     }
 
     public var description: String { body.message }
+}
+
+extension ServiceError {
+    /// The refusal of a batch stamped too far ahead, saying by how much.
+    static func clockAheadRefusal(leadMs: Int64, serverTime: Int64, maxAheadMs: Int64) -> ServiceError {
+        let time = HLC(wallMilliseconds: serverTime).date
+        let message = "the batch is stamped \(Self.duration(leadMs)) ahead of the service's clock (\(Timestamp.text(time))), "
+            + "more than the \(Self.duration(maxAheadMs)) allowed: nothing was applied; set the device's clock right, "
+            + "re-stamp the unsent changes at the service's time and send them again"
+        return .clockAhead(message: message, serverTime: serverTime, maxAheadMs: maxAheadMs)
+    }
+
+    /// `1 h 2 min 3 s`, `10 min`, `250 ms`, to the nearest second.
+    static func duration(_ ms: Int64) -> String {
+        if ms < 1000 { return "\(ms) ms" }
+        let s = (ms + 500) / 1000
+        var parts: [String] = []
+        if s >= 86_400 { parts.append("\(s / 86_400) d") }
+        if s % 86_400 >= 3600 { parts.append("\(s % 86_400 / 3600) h") }
+        if s % 3600 >= 60 { parts.append("\(s % 3600 / 60) min") }
+        if s % 60 > 0 { parts.append("\(s % 60) s") }
+        return parts.joined(separator: " ")
+    }
 }

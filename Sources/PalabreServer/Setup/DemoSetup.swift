@@ -21,28 +21,43 @@ public enum DemoSetup {
         public var enrollments: [Enrollment]
     }
 
-    /// Creates project `demo`, imports the samples into the central store (their records become changes every
-    /// device pulls) and enrols the demo devices. Idempotent: on a database already prepared, changes nothing.
+    /// Creates project `demo`, enrols the demo devices and pushes the samples as the coordinator's changes (every
+    /// device then pulls them), on either backend. A database whose demo devices are enrolled is left alone. The
+    /// samples carry their record ids, so a run cut off half-way and started again writes the same records.
     ///
     /// - Throws: ``PalabreStore/StoreError`` when the samples cannot be read or imported, ``ServiceError``.
-    public static func prepare(_ backend: SQLiteBackend, samples: String) async throws -> Report {
-        let store = backend.store
-        if try store.setting("demo") == "ready" { return Report(alreadyPrepared: true, imported: nil, enrollments: []) }
+    public static func prepare(_ backend: any SyncBackend, samples: String) async throws -> Report {
+        let existing = Set(try await backend.devices().map(\.name))
+        if devices.allSatisfy({ existing.contains($0.name) }) { return Report(alreadyPrepared: true, imported: nil, enrollments: []) }
         if try await backend.project(project) == nil {
             _ = try await backend.createProject(code: project, name: "Démonstration Palabre")
         }
-        // The central store's own writes (this import, restored conflicts) are stamped for its project.
+        // The samples go through a scratch field store, so they become ordinary changes with stamps and a node.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try FieldStore(path: dir.appendingPathComponent("samples.sqlite").path)
         try store.setIdentity(device: "central", project: project, language: nil)
-        let forms = backend.forms
-        let summary = try await backend.offload {
-            try store.importItems(try ImportReader.read(path: samples, form: nil), catalog: forms, file: samples)
-        }
-        let existing = Set(try await backend.devices().map(\.name))
+        let summary = try store.importItems(try ImportReader.read(path: samples, form: nil), catalog: backend.forms, file: samples)
         var enrollments: [Enrollment] = []
-        for (name, role) in devices where !existing.contains(name) {
+        for (name, role) in devices where !existing.contains(name) && role == .coordinator {
             enrollments.append(try await backend.enroll(name: name, project: project, role: role))
         }
-        try store.setSetting("demo", "ready")
+        guard let importer = try await backend.devices().first(where: { $0.name == "coordinator" }) else {
+            throw ServiceError.notFound("the demo's coordinator is not enrolled")
+        }
+        let node = try store.identity().node
+        let changes = try store.changes(localOnly: true).map(\.change)
+        for (n, start) in stride(from: 0, to: changes.count, by: 2000).enumerated() {
+            let part = Array(changes[start..<min(start + 2000, changes.count)])
+            _ = try await backend.push(Wire.PushRequest(batch: "demo-samples-\(n + 1)", node: node, changes: part), from: importer)
+        }
+        for (name, role) in devices where !existing.contains(name) && role != .coordinator {
+            enrollments.append(try await backend.enroll(name: name, project: project, role: role))
+        }
+        enrollments.sort { a, b in
+            (devices.firstIndex { $0.name == a.device.name } ?? 0) < (devices.firstIndex { $0.name == b.device.name } ?? 0)
+        }
         return Report(alreadyPrepared: false, imported: summary, enrollments: enrollments)
     }
 

@@ -1,0 +1,223 @@
+import Crypto
+import Foundation
+import GRDB
+import Logging
+import PalabreCore
+import PalabreStore
+import PostgresNIO
+
+extension PostgresBackend {
+    static let recordColumns = "id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc"
+    typealias RecordColumns = (String, String, Int32, String, String, String, Bool, Int64, String, Int64)
+
+    static func recordRow(_ c: RecordColumns) -> RecordRow {
+        RecordRow(id: c.0, form: c.1, formVersion: Int(c.2), project: c.3, vals: c.4, stamps: c.5, deleted: c.6, createdHLC: c.7,
+                  createdNode: c.8, updatedHLC: c.9)
+    }
+
+    /// Open conflicts of a project: losing values whose winner the field still holds, oldest first.
+    public func conflicts(project: String) async throws -> [OpenConflict] {
+        let logger = logger
+        return try await withConnection { db in
+            var out: [OpenConflict] = []
+            var records: [String: StoredRecord] = [:]
+            let rows = try await db.query("""
+                SELECT h.record_id, h.field, h.value, h.hlc, h.node, h.winner_hlc, h.winner_node, r.stamps, r.vals, r.form
+                FROM history h JOIN records r ON r.id = h.record_id
+                WHERE r.project = \(project) AND h.conflict AND NOT h.resolved ORDER BY h.id
+                """, logger: logger)
+            for try await (id, field, value, hlc, node, whlc, wnode, stamps, vals, form) in rows.decode(
+                (String, String, String?, Int64, String, Int64, String, String, String, String).self) {
+                if records[id] == nil {
+                    records[id] = try RecordRow(id: id, form: form, formVersion: 0, project: project, vals: vals, stamps: stamps, deleted: false,
+                                                createdHLC: 0, createdNode: "", updatedHLC: 0).decode()
+                }
+                let winner = Stamp(hlc: HLC(rawValue: whlc), node: wnode)
+                guard let record = records[id], record.state.stamps[field] == winner else { continue }
+                out.append(OpenConflict(record: id, form: form, field: field, losing: try value.flatMap { try Value(json: JSON.parse($0)) },
+                                        losingStamp: Stamp(hlc: HLC(rawValue: hlc), node: node), current: record.state.values[field],
+                                        winningStamp: winner))
+            }
+            return out
+        }
+    }
+
+    /// Closes the open conflicts on a field with a new write by the service (see ``SyncBackend/resolve(project:record:field:action:)``).
+    public func resolve(project: String, record: String, field: String, action: ResolveAction) async throws {
+        let node = try await serviceNode()
+        let clock = now
+        let logger = logger
+        try await transaction { db in
+            var found: RecordRow?
+            for try await c in try await db.query(PostgresQuery(unsafeSQL: "SELECT \(Self.recordColumns) FROM records WHERE id = $1 FOR UPDATE",
+                                                                binds: Self.binds(record)), logger: logger).decode(RecordColumns.self) {
+                found = Self.recordRow(c)
+            }
+            guard let row = found, row.project == project else {
+                throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'")
+            }
+            let stored = try row.decode()
+            var state = stored.state
+            var latest: (value: Value?, has: Bool)?
+            for try await (value, whlc, wnode) in try await db.query("""
+                SELECT value, winner_hlc, winner_node FROM history
+                WHERE record_id = \(record) AND field = \(field) AND conflict AND NOT resolved ORDER BY id
+                """, logger: logger).decode((String?, Int64, String).self) where state.stamps[field] == Stamp(hlc: HLC(rawValue: whlc), node: wnode) {
+                latest = (try value.flatMap { try Value(json: JSON.parse($0)) }, true)
+            }
+            guard let latest else {
+                throw ServiceError.notFound("record \(record) has no open conflict on '\(field)' (see GET /v1/conflicts)")
+            }
+            let value = action == .restore ? latest.value : state.values[field]
+            // Later than every stamp on the record, so the write wins everywhere.
+            var hlcClock = HybridLogicalClock(last: state.updated.hlc)
+            let stamp = Stamp(hlc: hlcClock.send(now: clock()), node: node)
+            var prev: [String: Stamp] = [:]
+            if let s = state.stamps[field] { prev[field] = s }
+            let change = Change(recordID: record, form: state.form, formVersion: state.formVersion, project: project, stamp: stamp,
+                                values: [field: value], prev: prev)
+            let superseded = Merge.apply(change, to: &state)
+            let updated = RecordRow(state: state, created: stored.created)
+            try await db.run("""
+                UPDATE records SET vals = \(updated.vals), stamps = \(updated.stamps), deleted = \(updated.deleted), updated_hlc = \(updated.updatedHLC)
+                WHERE id = \(record)
+                """, logger)
+            for s in superseded {
+                try await db.run("""
+                    INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
+                    VALUES (\(record), \(s.field), \(s.value?.json.serialized), \(s.stamp.hlc.rawValue), \(s.stamp.node), \(s.winner.hlc.rawValue),
+                            \(s.winner.node), \(s.conflict))
+                    """, logger)
+            }
+            try await db.run("UPDATE history SET resolved = TRUE WHERE record_id = \(record) AND field = \(field) AND conflict", logger)
+            try await Self.appendToLog([(project, record, stamp.hlc.rawValue, node, change.serialized)], db, logger: logger)
+        }
+    }
+
+    /// The node the service's own writes (resolved conflicts) are stamped with: made once, shared by every instance.
+    public func serviceNode() async throws -> String {
+        try await metaValue("node") { makeNodeID() }
+    }
+
+    /// A value of the `meta` table, created by `make` the first time; every instance gets the same one.
+    func metaValue(_ key: String, make: @escaping @Sendable () -> String) async throws -> String {
+        let logger = logger
+        return try await withConnection { db in
+            try await db.run("INSERT INTO meta (key, value) VALUES (\(key), \(make())) ON CONFLICT DO NOTHING", logger)
+            return try await db.query("SELECT value FROM meta WHERE key = \(key)", logger: logger).collect().first?.decode(String.self) ?? ""
+        }
+    }
+
+    /// The live records of a project (see ``SyncBackend/records(project:form:)``).
+    public func records(project: String, form: String?) async throws -> [LiveRecord] {
+        let logger = logger
+        return try await withConnection { db in
+            var out: [LiveRecord] = []
+            let rows = try await db.query("""
+                SELECT id, form, vals FROM records WHERE project = \(project) AND NOT deleted AND (\(form == nil) OR form = \(form ?? ""))
+                ORDER BY created_hlc, id
+                """, logger: logger)
+            for try await (id, form, vals) in rows.decode((String, String, String).self) {
+                out.append(LiveRecord(id: id, form: form, values: try ValueMap.decodePresent(vals)))
+            }
+            return out
+        }
+    }
+
+    /// The indicators of a project's merged records.
+    public func indicators(project: String, filter: Indicators.Filter, today: String) async throws -> Indicators {
+        let records = try await self.records(project: project, form: nil)
+        return Indicators(records: records.map { (form: $0.form, id: $0.id, values: $0.values) }, filter: filter, today: today)
+    }
+
+    /// Writes an export like the SQLite backend: the project's record rows are streamed, a page at a time, into a
+    /// temporary field store, which the shared exporter then writes (same formats, columns, pseudonyms); the
+    /// temporary store is deleted. Logged in `exports`.
+    public func export(_ request: ExportRequest, for device: Device) async throws -> String {
+        let key = try await pseudonymKey()
+        let analyst = device.role.masksSensitiveFields
+        var pseudonymise: (@Sendable (Form, Field, Value) -> Value)?
+        if analyst { pseudonymise = { @Sendable form, field, value in SQLiteBackend.pseudonym(form, field, value, key: key) } }
+        let options = ExportOptions(forms: request.forms, since: request.since, labels: request.labels, includeDeleted: request.includeDeleted,
+                                    project: request.project, pseudonymise: pseudonymise, dropContact: analyst)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent(request.format == .csv ? "csv" : "export.\(request.format.rawValue)").path
+        let scratch = dir.appendingPathComponent("records.sqlite").path
+        let forms = forms
+        do {
+            let store = try FieldStore(path: scratch)
+            try await copyRecords(project: request.project, into: store)
+            _ = try await Task.detached { try store.export(request.format, to: path, catalog: forms, options: options) }.value
+            try store.pool.close()
+            try? FileManager.default.removeItem(atPath: scratch)
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
+        } catch let e as StoreError {
+            try? FileManager.default.removeItem(at: dir)
+            throw ServiceError.badRequest(e.message(.en))
+        }
+        let logger = logger
+        try await withConnection { db in
+            try await db.run("""
+                INSERT INTO exports (device_id, device, role, project, forms, format, view, created)
+                VALUES (\(device.id), \(device.name), \(device.role.rawValue), \(request.project), \((request.forms ?? forms.names).joined(separator: " ")),
+                        \(request.format.rawValue), \(analyst ? "pseudonymised" : "values"), \(Timestamp.text(self.now())))
+                """, logger)
+        }
+        logger.info("export", metadata: ["device": "\(device.name)", "project": "\(request.project)", "format": "\(request.format.rawValue)",
+                                         "view": "\(analyst ? "pseudonymised" : "values")"])
+        return path
+    }
+
+    /// Streams a project's record rows (all, deleted ones too) into a field store, 5,000 at a time in id order.
+    func copyRecords(project: String, into store: FieldStore) async throws {
+        let logger = logger
+        var after = ""
+        while true {
+            let from = after
+            let page: [RecordRow] = try await withConnection { db in
+                var rows: [RecordRow] = []
+                var bindings = PostgresBindings()
+                bindings.append(project)
+                bindings.append(from)
+                let sequence = try await db.query(PostgresQuery(unsafeSQL: """
+                    SELECT \(Self.recordColumns) FROM records WHERE project = $1 AND id > $2 ORDER BY id LIMIT 5000
+                    """, binds: bindings), logger: logger)
+                for try await c in sequence.decode(RecordColumns.self) { rows.append(Self.recordRow(c)) }
+                return rows
+            }
+            guard let last = page.last else { return }
+            try await store.pool.write { db in try FieldStore.insertRecordRows(db, page) }
+            after = last.id
+        }
+    }
+
+    /// The export log, newest first.
+    public func exportLog() async throws -> [[String: String]] {
+        let logger = logger
+        return try await withConnection { db in
+            var out: [[String: String]] = []
+            for try await (device, role, project, forms, format, view, created) in try await db.query("""
+                SELECT device, role, project, forms, format, view, created FROM exports ORDER BY id DESC
+                """, logger: logger).decode((String, String, String, String, String, String, String).self) {
+                out.append(["device": device, "role": role, "project": project, "forms": forms, "format": format, "view": view, "created": created])
+            }
+            return out
+        }
+    }
+
+    /// The secret behind pseudonyms: made once, kept in `meta`, the same for every instance.
+    func pseudonymKey() async throws -> Data {
+        let hex = try await metaValue("pseudonym_key") {
+            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        }
+        guard let key = Data(hexString: hex) else { throw ServiceError.unavailable("meta.pseudonym_key is not hexadecimal") }
+        return key
+    }
+
+    static func binds(_ values: String...) -> PostgresBindings {
+        var b = PostgresBindings()
+        for v in values { b.append(v) }
+        return b
+    }
+}

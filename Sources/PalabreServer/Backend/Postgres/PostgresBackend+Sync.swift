@@ -1,0 +1,291 @@
+import Foundation
+import Logging
+import PalabreCore
+import PalabreStore
+import PostgresNIO
+
+extension PostgresBackend {
+    private enum PushResult: Sendable {
+        case applied(Wire.PushResponse, otherDevices: [String])
+        case replayed(Wire.PushResponse)
+    }
+
+    /// Rows a push writes, gathered while merging and written in a few statements.
+    private struct Writes {
+        var newRecords: [RecordRow] = []
+        var updatedRecords: [RecordRow] = []
+        var changes: [(project: String, record: String, hlc: Int64, node: String, body: String)] = []
+        var history: [(record: String, s: Superseded)] = []
+        var setAside: [(record: String, body: String, reason: String)] = []
+    }
+
+    /// Applies a batch in one transaction (see ``SyncBackend/push(_:from:)`` and the type's notes on concurrency).
+    public func push(_ request: Wire.PushRequest, from device: Device) async throws -> Wire.PushResponse {
+        let maxAhead = maxAheadMs
+        let forms = forms
+        let clock = now
+        let logger = logger
+        let hook = beforeCommit
+        let result: PushResult
+        do {
+            result = try await transaction { db in
+                let date = clock()
+                let serverTime = HLC.milliseconds(date)
+                let stamp = Timestamp.text(date)
+                // The batch's row first: a concurrent push of the same batch waits here until this one commits, then
+                // finds it and answers with the stored response.
+                let claimed = try await db.query("""
+                    INSERT INTO batches (node, batch, device_id, response, created) VALUES (\(request.node), \(request.batch), \(device.id), '', \(stamp))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """, logger: logger).collect()
+                if claimed.isEmpty {
+                    let rows = try await db.query("SELECT response FROM batches WHERE node = \(request.node) AND batch = \(request.batch)",
+                                                  logger: logger).collect()
+                    guard let text = try rows.first?.decode(String.self) else {
+                        throw ServiceError.unavailable("batch \(request.batch) vanished while being replayed; send it again")
+                    }
+                    return .replayed(try Wire.PushResponse(text: text))
+                }
+                try await Self.checkProjects(db, of: request, device: device, logger: logger)
+                if let latest = request.changes.max(by: { $0.stamp.hlc < $1.stamp.hlc }),
+                    latest.stamp.hlc.wallMilliseconds - serverTime > maxAhead {
+                    throw ServiceError.clockAheadRefusal(leadMs: latest.stamp.hlc.wallMilliseconds - serverTime, serverTime: serverTime,
+                                                         maxAheadMs: maxAhead)
+                }
+                // The device and its node before any record: every push takes its locks in the same order.
+                let bound = try await db.query("""
+                    INSERT INTO device_nodes (device_id, node, first_seen) VALUES (\(device.id), \(request.node), \(stamp))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """, logger: logger).collect()
+                var others: [String] = []
+                if !bound.isEmpty {
+                    for try await name in try await db.query("""
+                        SELECT d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id
+                        WHERE n.node = \(request.node) AND n.device_id <> \(device.id) ORDER BY d.name
+                        """, logger: logger).decode(String.self) { others.append(name) }
+                }
+                try await db.run("UPDATE devices SET last_seen = \(stamp) WHERE id = \(device.id)", logger)
+
+                let (outcome, writes) = try await Self.merge(db, request.changes, forms: forms, logger: logger)
+                try await Self.write(writes, db, origin: device.name, created: stamp, logger: logger)
+                let nodeBatches = try await db.query("SELECT count(*) FROM batches WHERE node = \(request.node)", logger: logger)
+                    .collect().first?.decode(Int64.self) ?? 1
+                var response = Wire.PushResponse(
+                    batch: request.batch, applied: outcome.applied, duplicates: outcome.duplicates, conflicts: outcome.conflicts,
+                    setAside: outcome.setAside.map {
+                        Wire.SetAsideEntry(record: $0.change.recordID, hlc: $0.change.stamp.hlc.rawValue, node: $0.change.stamp.node,
+                                           reason: $0.reason)
+                    },
+                    serverTime: serverTime)
+                response.nodeBatches = Int(nodeBatches)
+                try await db.run("UPDATE batches SET response = \(response.serialized) WHERE node = \(request.node) AND batch = \(request.batch)",
+                                 logger)
+                if let hook { await hook() }
+                return .applied(response, otherDevices: others)
+            }
+        } catch let error as ServiceError {
+            if case .clockAhead(let message, _, _) = error {
+                logger.warning("push refused: clock ahead", metadata: ["device": "\(device.name)", "node": "\(request.node)",
+                                                                        "batch": "\(request.batch)", "reason": "\(message)"])
+            }
+            throw error
+        } catch let error as PSQLError {
+            throw ServiceError.unavailable("the database failed: \(Self.describe(error)); nothing was applied, send the batch again")
+        }
+        switch result {
+        case .replayed(let response):
+            logger.info("push replayed", metadata: ["device": "\(device.name)", "node": "\(request.node)", "batch": "\(request.batch)"])
+            return response
+        case .applied(let response, let others):
+            for other in others {
+                logger.warning("node \(request.node) used by two devices (\(other), \(device.name)): a copied store?",
+                               metadata: ["node": "\(request.node)", "device": "\(device.name)", "other_device": "\(other)"])
+            }
+            for entry in response.setAside {
+                logger.notice("change set aside", metadata: ["device": "\(device.name)", "record": "\(entry.record)",
+                                                              "reason": "\(entry.reason)"])
+            }
+            logger.info("push applied", metadata: [
+                "device": "\(device.name)", "batch": "\(request.batch)", "applied": "\(response.applied)",
+                "duplicates": "\(response.duplicates)", "conflicts": "\(response.conflicts)", "set_aside": "\(response.setAside.count)",
+            ])
+            return response
+        }
+    }
+
+    /// Merges changes into their records, locked for the rest of the transaction; the same rule as a field store's
+    /// `applyRemote`: a known change is a duplicate, a change that cannot be applied is set aside, the others merge
+    /// field by field.
+    private static func merge(_ db: PostgresConnection, _ changes: [Change], forms: FormCatalog, logger: Logger) async throws -> (ApplyOutcome, Writes) {
+        var outcome = ApplyOutcome()
+        var writes = Writes()
+        let ids = Array(Set(changes.map(\.recordID))).sorted()
+        // Existing records, locked in id order (a new one is inserted at the end: a concurrent insert of the same id
+        // fails with a unique violation and the whole push runs again, finding it).
+        var states: [String: (state: RecordState, created: Stamp)] = [:]
+        var existing: Set<String> = []
+        for try await (id, form, version, project, vals, stamps, deleted, chlc, cnode, uhlc) in try await db.query("""
+            SELECT id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc
+            FROM records WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE
+            """, logger: logger).decode((String, String, Int32, String, String, String, Bool, Int64, String, Int64).self) {
+            let record = try RecordRow(id: id, form: form, formVersion: Int(version), project: project, vals: vals, stamps: stamps,
+                                       deleted: deleted, createdHLC: chlc, createdNode: cnode, updatedHLC: uhlc).decode()
+            states[id] = (record.state, record.created)
+            existing.insert(id)
+        }
+        // Changes already in the log.
+        var known: Set<Stamp.Key> = []
+        for try await (record, hlc, node) in try await db.query("""
+            SELECT c.record_id, c.hlc, c.node FROM changes c
+            JOIN unnest(\(changes.map(\.recordID)), \(changes.map(\.stamp.hlc.rawValue)), \(changes.map(\.stamp.node))) AS u(r, h, n)
+              ON c.record_id = u.r AND c.hlc = u.h AND c.node = u.n
+            """, logger: logger).decode((String, Int64, String).self) {
+            known.insert(Stamp.Key(record: record, hlc: hlc, node: node))
+        }
+        var touched: Set<String> = []
+        for change in changes {
+            let key = Stamp.Key(record: change.recordID, hlc: change.stamp.hlc.rawValue, node: change.stamp.node)
+            if known.contains(key) {
+                outcome.duplicates += 1
+                continue
+            }
+            let current = states[change.recordID]
+            if let reason = FieldStore.problem(with: change, catalog: forms, existing: current?.state) {
+                writes.setAside.append((change.recordID, change.serialized, reason))
+                outcome.setAside.append(SetAside(change: change, reason: reason))
+                continue
+            }
+            var state = current?.state
+                ?? RecordState(id: change.recordID, form: change.form, formVersion: change.formVersion, project: change.project)
+            var created = current?.created ?? change.stamp
+            if change.stamp.hlc < created.hlc { created = change.stamp }
+            let superseded = Merge.apply(change, to: &state)
+            touched.insert(change.recordID)
+            states[change.recordID] = (state, created)
+            known.insert(key)
+            writes.changes.append((change.project, change.recordID, change.stamp.hlc.rawValue, change.stamp.node, change.serialized))
+            for s in superseded { writes.history.append((change.recordID, s)) }
+            outcome.conflicts += superseded.filter(\.conflict).count
+            outcome.applied += 1
+            outcome.maxHLC = max(outcome.maxHLC, change.stamp.hlc)
+        }
+        for id in touched.sorted() {
+            guard let (state, created) = states[id] else { continue }
+            let row = RecordRow(state: state, created: created)
+            if existing.contains(id) { writes.updatedRecords.append(row) } else { writes.newRecords.append(row) }
+        }
+        return (outcome, writes)
+    }
+
+    /// Writes what a merge produced: records, history, set-aside changes, then the change log at positions taken
+    /// from each project's row, locked (in code order) until the transaction commits.
+    private static func write(_ w: Writes, _ db: PostgresConnection, origin: String, created: String, logger: Logger) async throws {
+        for (rows, isNew) in [(w.newRecords, true), (w.updatedRecords, false)] where !rows.isEmpty {
+            let ids = rows.map(\.id), forms = rows.map(\.form), versions = rows.map { Int64($0.formVersion) }, projects = rows.map(\.project)
+            let vals = rows.map(\.vals), stamps = rows.map(\.stamps), deleted = rows.map(\.deleted)
+            let chlc = rows.map(\.createdHLC), cnode = rows.map(\.createdNode), uhlc = rows.map(\.updatedHLC)
+            if isNew {
+                try await db.run("""
+                    INSERT INTO records (id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc)
+                    SELECT * FROM unnest(\(ids), \(forms), \(versions)::int8[], \(projects), \(vals), \(stamps), \(deleted), \(chlc), \(cnode), \(uhlc))
+                    """, logger)
+            } else {
+                try await db.run("""
+                    UPDATE records r SET form_version = u.v, vals = u.vals, stamps = u.stamps, deleted = u.deleted, created_hlc = u.chlc,
+                        created_node = u.cnode, updated_hlc = u.uhlc
+                    FROM unnest(\(ids), \(versions)::int8[], \(vals), \(stamps), \(deleted), \(chlc), \(cnode), \(uhlc))
+                        AS u(id, v, vals, stamps, deleted, chlc, cnode, uhlc)
+                    WHERE r.id = u.id
+                    """, logger)
+            }
+        }
+        if !w.history.isEmpty {
+            let h = w.history
+            try await db.run("""
+                INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
+                SELECT r, f, CASE WHEN has THEN v END, h, n, wh, wn, c
+                FROM unnest(\(h.map(\.record)), \(h.map(\.s.field)), \(h.map { $0.s.value?.json.serialized ?? "" }), \(h.map { $0.s.value != nil }),
+                            \(h.map(\.s.stamp.hlc.rawValue)), \(h.map(\.s.stamp.node)), \(h.map(\.s.winner.hlc.rawValue)),
+                            \(h.map(\.s.winner.node)), \(h.map(\.s.conflict))) AS u(r, f, v, has, h, n, wh, wn, c)
+                """, logger)
+        }
+        if !w.setAside.isEmpty {
+            let s = w.setAside
+            try await db.run("""
+                INSERT INTO set_aside (record_id, body, reason, origin, created)
+                SELECT r, b, why, \(origin), \(created) FROM unnest(\(s.map(\.record)), \(s.map(\.body)), \(s.map(\.reason))) AS u(r, b, why)
+                """, logger)
+        }
+        try await appendToLog(w.changes, db, logger: logger)
+    }
+
+    /// Appends changes to the log. Each project's row is locked (in code order) and its `last_seq` moved on; the lock
+    /// is held until COMMIT, so positions are handed out in commit order: a reader that sees position n sees every
+    /// position below it, and a pull cursor never skips.
+    static func appendToLog(_ changes: [(project: String, record: String, hlc: Int64, node: String, body: String)],
+                            _ db: PostgresConnection, logger: Logger) async throws {
+        let byProject = Dictionary(grouping: changes, by: \.project)
+        for project in byProject.keys.sorted() {
+            let rows = byProject[project]!
+            guard let last = try await db.query("""
+                UPDATE projects SET last_seq = last_seq + \(Int64(rows.count)) WHERE code = \(project) RETURNING last_seq
+                """, logger: logger).collect().first?.decode(Int64.self) else {
+                throw ServiceError.forbidden("there is no project '\(project)' on this service: nothing was applied")
+            }
+            let first = last - Int64(rows.count) + 1
+            try await db.run("""
+                INSERT INTO changes (project, seq, record_id, hlc, node, body)
+                SELECT \(project), \(first) + ord - 1, r, h, n, b
+                FROM unnest(\(rows.map(\.record)), \(rows.map(\.hlc)), \(rows.map(\.node)), \(rows.map(\.body))) WITH ORDINALITY AS u(r, h, n, b, ord)
+                """, logger)
+        }
+    }
+
+    /// Reads a page of a project's log (see ``SyncBackend/pull(project:after:limit:excludingNode:)``).
+    public func pull(project: String, after cursor: Int64, limit: Int, excludingNode: String?) async throws -> PullPage {
+        let serverTime = serverTime()
+        let limit = Int64(max(1, limit))
+        let logger = logger
+        do {
+            return try await withConnection { db in
+                var rows: [(Int64, String, String)] = []
+                for try await row in try await db.query("""
+                    SELECT seq, node, body FROM changes WHERE project = \(project) AND seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)
+                    """, logger: logger).decode((Int64, String, String).self) { rows.append(row) }
+                let page = rows.prefix(Int(limit))
+                let texts = page.compactMap { row in excludingNode != nil && row.1 == excludingNode ? nil : row.2 }
+                return PullPage(changeTexts: texts, next: page.last?.0 ?? cursor, more: rows.count > Int(limit), serverTime: serverTime)
+            }
+        } catch let error as PSQLError {
+            throw ServiceError.unavailable("the database failed: \(Self.describe(error)); try again")
+        }
+    }
+
+    /// Refuses a batch holding a change for a project the device may not write to, or for no known project.
+    private static func checkProjects(_ db: PostgresConnection, of request: Wire.PushRequest, device: Device, logger: Logger) async throws {
+        let codes = Set(request.changes.map(\.project)).sorted()
+        var known: Set<String> = []
+        for try await code in try await db.query("SELECT code FROM projects WHERE code = ANY(\(codes))", logger: logger).decode(String.self) {
+            known.insert(code)
+        }
+        for code in codes {
+            let record = request.changes.first { $0.project == code }?.recordID ?? ""
+            guard device.canAccess(project: code) else {
+                throw ServiceError.forbidden("device '\(device.name)' (\(device.role) of project '\(device.project ?? "")') cannot write to "
+                    + "project '\(code)' (record \(record)): nothing was applied")
+            }
+            guard known.contains(code) else {
+                throw ServiceError.forbidden("there is no project '\(code)' on this service (record \(record)): nothing was applied")
+            }
+        }
+    }
+}
+
+extension Stamp {
+    /// A change's identity in the log: record, clock value, node.
+    struct Key: Hashable {
+        var record: String
+        var hlc: Int64
+        var node: String
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import NIOCore
+import PalabreCore
+import PalabreStore
+import PostgresNIO
+
+/// The central service's storage on PostgreSQL, for organisations that outgrow one SQLite file: several service
+/// instances can share one database.
+///
+/// It keeps every promise of ``SyncBackend`` with concurrent writers:
+/// - A push runs in one transaction. Its batch row is inserted first, so the same batch pushed through two instances at
+///   once is applied once: the second waits on the first's row and then answers with the stored response.
+/// - Record rows are locked (`FOR UPDATE`, in id order) before they are merged, so two pushes touching one record
+///   merge one after the other; every other push runs in parallel.
+/// - Change-log positions are numbered per project from the project's row, locked as the push's last step and held to
+///   its commit: positions are handed out in commit order, so a pull cursor never skips a change that commits later.
+/// - A deadlock, a serialization failure or a record created concurrently rolls the push back and runs it again.
+///
+/// ```swift
+/// let backend = try await PostgresBackend(url: "postgres://palabre@localhost/palabre", forms: forms)
+/// defer { backend.close() }
+/// ```
+public final class PostgresBackend: SyncBackend, @unchecked Sendable {
+    /// The forms incoming changes are checked against.
+    public let forms: FormCatalog
+    /// How far ahead of the service's clock a change's stamp may be.
+    public let maxClockAhead: Duration
+    /// Where the database is, without the password (for logs).
+    public let description: String
+    let client: PostgresClient
+    let logger: Logger
+    let now: @Sendable () -> Date
+    private let runner: Task<Void, Never>
+    /// Called inside a push's transaction after its change-log positions are taken, just before COMMIT: tests widen
+    /// the window in which commits could reorder.
+    var beforeCommit: (@Sendable () async -> Void)?
+
+    /// Connects (the pool opens connections as needed) and brings the schema up to date.
+    ///
+    /// - Parameters:
+    ///   - url: `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, with optional `?sslmode=disable|prefer|require`,
+    ///     `&search_path=SCHEMA` (a schema of its own in a shared database) and `&host=/run/postgresql` (a Unix socket).
+    ///   - maxConnections: the pool's size for this instance.
+    /// - Throws: ``ServiceError/badRequest(_:)`` for a bad URL; the database's error when it cannot be reached.
+    public init(url: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
+                logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() }) async throws {
+        var (configuration, description) = try Self.configuration(url: url)
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.connectTimeout = .seconds(10)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.forms = forms
+        self.maxClockAhead = maxClockAhead
+        self.description = description
+        self.logger = logger
+        self.now = now
+        runner = Task { await client.run() }
+        do {
+            try await PostgresSchema.migrate(client, logger: logger)
+        } catch {
+            runner.cancel()
+            throw ServiceError.unavailable("PostgreSQL at \(description): \(Self.describe(error))")
+        }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Closes the pool's connections.
+    public func close() { runner.cancel() }
+
+    /// The service's clock, milliseconds since 1970.
+    public func serverTime() -> Int64 { HLC.milliseconds(now()) }
+
+    /// The bound on stamps ahead of the service's clock, in milliseconds.
+    var maxAheadMs: Int64 {
+        let c = maxClockAhead.components
+        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Whether a text is a PostgreSQL URL rather than a SQLite path.
+    public static func isURL(_ text: String) -> Bool { text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") }
+
+    /// The client configuration of a URL, and the URL without its password.
+    static func configuration(url: String) throws -> (PostgresClient.Configuration, String) {
+        guard isURL(url), let parts = URLComponents(string: url) else {
+            throw ServiceError.badRequest("--database '\(url)': expected postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+        let user = parts.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        let password = parts.password.flatMap { $0.removingPercentEncoding }
+        var database = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : parts.path
+        if database.isEmpty { database = user }
+        var query: [String: String] = [:]
+        for item in parts.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        let known: Set = ["sslmode", "search_path", "host", "application_name"]
+        if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ServiceError.badRequest("--database: unknown URL parameter '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        var configuration: PostgresClient.Configuration
+        if let socketDir = query["host"], socketDir.hasPrefix("/") {
+            let port = parts.port ?? 5432
+            configuration = .init(unixSocketPath: "\(socketDir)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        } else {
+            let tls: PostgresClient.Configuration.TLS
+            switch query["sslmode"] ?? "prefer" {
+            case "disable": tls = .disable
+            case "prefer": tls = .prefer(.makeClientConfiguration())
+            case "require": tls = .require(.makeClientConfiguration())
+            case let other:
+                throw ServiceError.badRequest("--database: sslmode '\(other)' is not one of disable, prefer, require")
+            }
+            configuration = .init(host: parts.host ?? "localhost", port: parts.port ?? 5432, username: user, password: password,
+                                  database: database, tls: tls)
+        }
+        var startup: [(String, String)] = [("application_name", query["application_name"] ?? "palabre-server")]
+        if let schema = query["search_path"], !schema.isEmpty { startup.append(("search_path", schema)) }
+        configuration.options.additionalStartupParameters = startup
+        var shown = parts
+        if shown.password != nil { shown.password = "***" }
+        return (configuration, shown.string ?? url)
+    }
+
+    /// Runs a transaction on one connection; a deadlock, a serialization failure or a unique violation (a record
+    /// created by a concurrent push) rolls it back and runs it again, up to eight times.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withConnection { connection in
+                    try await connection.query("BEGIN", logger: self.logger)
+                    do {
+                        let value = try await body(connection)
+                        try await connection.query("COMMIT", logger: self.logger)
+                        return value
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where attempt < 8 && Self.isRetryable(error) {
+                logger.debug("transaction retried", metadata: ["attempt": "\(attempt)", "sqlstate": "\(error.serverInfo?[.sqlState] ?? "")"])
+                try await Task.sleep(for: .milliseconds(Int.random(in: 2...20) * attempt))
+            }
+        }
+    }
+
+    /// Runs statements outside an explicit transaction (each is its own).
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { try await body($0) }
+    }
+
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001" || state == "23505"
+    }
+
+    /// A database error in one line: PostgreSQL's message and code, or the connection failure.
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? PSQLError {
+            if let message = e.serverInfo?[.message] { return "\(message) (SQLSTATE \(e.serverInfo?[.sqlState] ?? "?"))" }
+            return "\(e.code)" + (e.underlying.map { ": \($0)" } ?? "")
+        }
+        return "\(error)"
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a statement, ignoring its rows.
+    func run(_ query: PostgresQuery, _ logger: Logger) async throws {
+        _ = try await self.query(query, logger: logger)
+    }
+}
