@@ -11,8 +11,8 @@ import Testing
 @Suite struct DashboardTests {
     // MARK: - Signing in
 
-    @Test func theSignInPageIsServedInFrenchByDefaultAndInEnglishOnRequest() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func theSignInPageIsServedInFrenchByDefaultAndInEnglishOnRequest(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let fr = try await client.send(.get, "/dashboard/login")
             #expect(fr.status == .ok)
@@ -31,8 +31,8 @@ import Testing
         }
     }
 
-    @Test func aWrongTokenIsRefusedWithoutACookie() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aWrongTokenIsRefusedWithoutACookie(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             for token in ["plb_" + String(repeating: "0", count: 64), "not-a-token"] {
                 let r = try await client.signIn(token)
@@ -46,8 +46,8 @@ import Testing
         }
     }
 
-    @Test func aFacilitatorIsRefusedWithAClearMessage() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aFacilitatorIsRefusedWithAClearMessage(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let r = try await client.signIn(fx.tokens["fac1"]!)
             #expect(r.status == .forbidden)
@@ -55,12 +55,12 @@ import Testing
             #expect(r.text.contains("facilitateur") && r.text.contains("coordinateurs, analystes et administrateurs"))
             let en = try await client.signIn(fx.tokens["fac1"]!, lang: "en")
             #expect(en.text.contains("This is a facilitator&#39;s token: the dashboard is for coordinators, analysts and admins."))
-            #expect(try fx.sessionRows() == 0)
+            #expect(try await fx.sessionRows() == 0)
         }
     }
 
-    @Test func aCoordinatorGetsAnHttpOnlySameSiteCookieWhoseHashAloneIsStored() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aCoordinatorGetsAnHttpOnlySameSiteCookieWhoseHashAloneIsStored(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let r = try await client.signIn(fx.tokens["coord"]!)
             #expect(r.status == .seeOther)
@@ -73,9 +73,7 @@ import Testing
             #expect(attributes.contains("Max-Age=28800"))
             let id = try #require(Self.sessionID(r))
             #expect(id.count == 64 && id.allSatisfy(\.isHexDigit))
-            let stored = try fx.backend.store.pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT id_hash, device_id, created, expires FROM dashboard_sessions")
-            }
+            let stored = try await fx.sessions()
             #expect(stored.count == 1)
             #expect(stored.first?["id_hash"] as String? == Self.sha256(id))
             #expect(stored.first?["device_id"] as String? == fx.devices["coord"]!.id)
@@ -89,8 +87,8 @@ import Testing
         }
     }
 
-    @Test func theDashboardWithoutAValidCookieRedirectsToTheSignInPage() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func theDashboardWithoutAValidCookieRedirectsToTheSignInPage(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let r = try await client.send(.get, "/dashboard")
             #expect(r.status == .seeOther)
@@ -105,8 +103,8 @@ import Testing
         }
     }
 
-    @Test func signingOutEndsTheSession() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func signingOutEndsTheSession(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let cookie = try await client.session(fx.tokens["coord"]!)
             #expect(try await client.send(.get, "/dashboard", headers: [.cookie: cookie]).status == .ok)
@@ -115,14 +113,14 @@ import Testing
             #expect(out.headers[.location]?.hasPrefix("/dashboard/login") == true)
             #expect(out.headers[.setCookie]?.contains("Max-Age=0") == true)
             #expect(try await client.send(.get, "/dashboard", headers: [.cookie: cookie]).status == .seeOther)
-            #expect(try fx.sessionRows() == 0)
+            #expect(try await fx.sessionRows() == 0)
         }
     }
 
     // MARK: - The page
 
-    @Test func thePageShowsTheFiguresOfThePushedRecords() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func thePageShowsTheFiguresOfThePushedRecords(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let data = try await Self.pushSamples(fx)
         // What the indicators say about the service's records, and a count by hand of what was pushed.
         let live = try await fx.backend.records(project: "p1", form: nil).map { (form: $0.form, id: $0.id, values: $0.values) }
@@ -192,8 +190,8 @@ import Testing
         }
     }
 
-    @Test func aRevokedDevicesSessionStopsWorkingAtOnce() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aRevokedDevicesSessionStopsWorkingAtOnce(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let cookie = try await client.session(fx.tokens["analyst"]!)
             #expect(try await client.send(.get, "/dashboard", headers: [.cookie: cookie]).status == .ok)
@@ -206,9 +204,9 @@ import Testing
         }
     }
 
-    @Test func anExpiredSessionRedirectsToTheSignInPage() async throws {
+    @Test(arguments: BackendKind.all) func anExpiredSessionRedirectsToTheSignInPage(_ kind: BackendKind) async throws {
         let clock = TestClock()
-        let fx = try await ServerFixture(now: { clock.now() })
+        let fx = try await ServerFixture(kind, now: { clock.now() })
         try await fx.app().test(.router) { client in
             let cookie = try await client.session(fx.tokens["coord"]!)
             clock.shift(by: 8 * 3600 - 60)
@@ -221,12 +219,12 @@ import Testing
             #expect(login.text.contains("Votre session a expiré"))
             // Signing in again removes the expired session's row.
             _ = try await client.session(fx.tokens["coord"]!)
-            #expect(try fx.sessionRows() == 1)
+            #expect(try await fx.sessionRows() == 1)
         }
     }
 
-    @Test func anAnalystCannotPickAnotherProjectButAnAdminCan() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func anAnalystCannotPickAnotherProjectButAnAdminCan(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let analyst = try await client.session(fx.tokens["analyst"]!)
             let own = try await client.send(.get, "/dashboard", headers: [.cookie: analyst])
@@ -250,8 +248,8 @@ import Testing
         }
     }
 
-    @Test func userTextIsEscaped() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func userTextIsEscaped(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let node = "e5c0e5c0e5c0e5c0"
         let title = #"<script>alert("x")</script><img src=x onerror=alert(1)>"#
         let initiative = Change(recordID: RecordID.make(), form: "initiative", formVersion: 1, project: "p1",
@@ -403,8 +401,22 @@ extension ISO8601DateFormatter {
 
 extension ServerFixture {
     /// Rows in `dashboard_sessions`.
-    func sessionRows() throws -> Int {
-        try backend.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM dashboard_sessions") ?? 0 }
+    func sessionRows() async throws -> Int { try await backend.rowCount(.dashboard_sessions) }
+
+    /// The stored sessions, as column → value.
+    func sessions() async throws -> [[String: String]] {
+        switch kind {
+        case .sqlite:
+            let backend = try #require(backend as? SQLiteBackend)
+            return try await backend.store.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT id_hash, device_id, created, expires FROM dashboard_sessions").map { row in
+                    Dictionary(uniqueKeysWithValues: ["id_hash", "device_id", "created", "expires"].map { ($0, row[$0] as String) })
+                }
+            }
+        case .postgres:
+            let backend = try #require(backend as? PostgresBackend)
+            return try await backend.dashboardSessionRows()
+        }
     }
 }
 

@@ -10,8 +10,8 @@ import Testing
 /// recorded body is validated against the schema the spec gives for its path, method and status
 /// (by `sync/check-responses.py`, with openapi-schema-validator).
 @Suite struct OpenAPIConformanceTests {
-    @Test func everyRecordedResponseMatchesTheSpec() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func everyRecordedResponseMatchesTheSpec(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let recorded: [JSON] = try await fx.app().test(.router) { client in
             var recorded: [JSON] = []
             func record(_ method: HTTPRequest.Method, _ uri: String, token: String?, body: String? = nil) async throws -> TestResponse {

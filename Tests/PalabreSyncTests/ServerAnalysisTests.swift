@@ -10,11 +10,9 @@ import Testing
 /// Exports and indicators from the service: what each role sees, pseudonyms that are stable and keyed, the export log.
 @Suite struct ServerAnalysisTests {
     /// A service holding the demo samples in project p1, imported as the laptops would have pushed them.
-    func loadedFixture() async throws -> ServerFixture {
-        let fx = try await ServerFixture()
-        try fx.backend.store.setIdentity(device: "central", project: "p1", language: nil)
-        let items = try ImportReader.read(path: ServerFixture.repo.appendingPathComponent("samples/demo.jsonl").path, form: nil)
-        _ = try fx.backend.store.importItems(items, catalog: ServerFixture.forms, file: "demo.jsonl")
+    func loadedFixture(_ kind: BackendKind) async throws -> ServerFixture {
+        let fx = try await ServerFixture(kind)
+        try await fx.loadSamples()
         return fx
     }
 
@@ -22,8 +20,8 @@ import Testing
         text.replacingOccurrences(of: "\u{FEFF}", with: "").split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     }
 
-    @Test func analystsGetStablePseudonymsAndNoPhoneNumbers() async throws {
-        let fx = try await loadedFixture()
+    @Test(arguments: BackendKind.all) func analystsGetStablePseudonymsAndNoPhoneNumbers(_ kind: BackendKind) async throws {
+        let fx = try await loadedFixture(kind)
         try await fx.app().test(.router) { client in
             let first = try await client.send(.get, "/v1/export?format=csv&form=participant", token: fx.tokens["analyst"])
             #expect(first.status == .ok)
@@ -40,9 +38,9 @@ import Testing
         }
     }
 
-    @Test func pseudonymsDependOnTheServicesSecret() async throws {
-        let a = try await loadedFixture()
-        let b = try await loadedFixture()
+    @Test(arguments: BackendKind.all) func pseudonymsDependOnTheServicesSecret(_ kind: BackendKind) async throws {
+        let a = try await loadedFixture(kind)
+        let b = try await loadedFixture(kind)
         let texts = try await [a, b].asyncMap { fx in
             try await fx.app().test(.router) { client in
                 try await client.send(.get, "/v1/export?format=jsonl&form=participant", token: fx.tokens["analyst"]).text
@@ -51,8 +49,8 @@ import Testing
         #expect(texts[0] != texts[1], "two services with different secrets give different pseudonyms")
     }
 
-    @Test func coordinatorsGetTheValuesAndEveryExportIsLogged() async throws {
-        let fx = try await loadedFixture()
+    @Test(arguments: BackendKind.all) func coordinatorsGetTheValuesAndEveryExportIsLogged(_ kind: BackendKind) async throws {
+        let fx = try await loadedFixture(kind)
         try await fx.app().test(.router) { client in
             let r = try await client.send(.get, "/v1/export?format=csv&form=participant", token: fx.tokens["coord"])
             #expect(r.status == .ok)
@@ -66,8 +64,8 @@ import Testing
         #expect(log.last?["device"] == "coord" && log.last?["view"] == "values" && log.last?["forms"] == "participant")
     }
 
-    @Test func exportsAreRefusedToFacilitatorsAndBadOptionsNamed() async throws {
-        let fx = try await loadedFixture()
+    @Test(arguments: BackendKind.all) func exportsAreRefusedToFacilitatorsAndBadOptionsNamed(_ kind: BackendKind) async throws {
+        let fx = try await loadedFixture(kind)
         try await fx.app().test(.router) { client in
             #expect(try await client.send(.get, "/v1/export?format=jsonl", token: fx.tokens["fac1"]).status == .forbidden)
             let noForm = try await client.send(.get, "/v1/export?format=csv", token: fx.tokens["coord"])
@@ -80,12 +78,12 @@ import Testing
         #expect(try await fx.backend.exportLog().isEmpty, "refused exports are not logged as exports")
     }
 
-    @Test func indicatorsOfTheServiceMatchTheRuleOnItsRecords() async throws {
-        let fx = try await loadedFixture()
+    @Test(arguments: BackendKind.all) func indicatorsOfTheServiceMatchTheRuleOnItsRecords(_ kind: BackendKind) async throws {
+        let fx = try await loadedFixture(kind)
         let json = try await fx.app().test(.router) { client in
             try await client.send(.get, "/v1/indicators?as_of=2026-12-31&region=gao", token: fx.tokens["analyst"]).json
         }
-        let records = try fx.backend.store.records().map { (form: $0.form, id: $0.id, values: $0.values) }
+        let records = try await fx.backend.storedRecords(project: "p1").filter { !$0.isDeleted }.map { (form: $0.form, id: $0.id, values: $0.values) }
         let expected = Indicators(records: records, filter: .init(region: "gao"), today: "2026-12-31")
         #expect(json == expected.json)
         #expect(json["sessions"]?["total"]?.intValue == 9)

@@ -8,8 +8,40 @@ import NIOCore
 import PalabreCore
 import PalabreServer
 import PalabreStore
+import Testing
 
-/// A central service on a real SQLite file in a temporary folder, with two projects and a device of each role:
+/// The backends the service's tests run against: SQLite always; PostgreSQL when `PALABRE_TEST_POSTGRES` holds a URL
+/// (`.ci/run` starts a server and sets it). Each PostgreSQL fixture gets a schema of its own in that database.
+enum BackendKind: String, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    static let postgresURL: String? = ProcessInfo.processInfo.environment["PALABRE_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+    static var all: [BackendKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty backend of this kind; `dir` holds the SQLite file.
+    func make(dir: URL, forms: FormCatalog, maxClockAhead: Duration, logger: Logger,
+              now: @escaping @Sendable () -> Date = { Date() }) async throws -> any BackendInspection {
+        switch self {
+        case .sqlite:
+            return try SQLiteBackend(path: dir.appendingPathComponent("central.sqlite").path, forms: forms, maxClockAhead: maxClockAhead,
+                                     logger: logger, now: now)
+        case .postgres:
+            return try await PostgresBackend(url: Self.freshSchemaURL(), forms: forms, maxClockAhead: maxClockAhead, maxConnections: 4,
+                                             logger: logger, now: now)
+        }
+    }
+
+    /// The test database's URL with a new schema of its own.
+    static func freshSchemaURL() throws -> String {
+        guard let base = postgresURL else { throw ServiceError.badRequest("PALABRE_TEST_POSTGRES is not set") }
+        let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        return base + (base.contains("?") ? "&" : "?") + "search_path=" + schema
+    }
+}
+
+/// A central service on a real database (a SQLite file in a temporary folder, or a fresh PostgreSQL schema), with two
+/// projects and a device of each role:
 /// `fac1`, `fac2` (facilitators of p1), `fac3` (facilitator of p2), `coord` (coordinator of p1), `analyst` (of p1)
 /// and `admin` (every project).
 final class ServerFixture: @unchecked Sendable {
@@ -18,20 +50,21 @@ final class ServerFixture: @unchecked Sendable {
     static let openAPIPath = repo.appendingPathComponent("sync/openapi.yaml").path
 
     let dir: URL
-    let backend: SQLiteBackend
+    let kind: BackendKind
+    let backend: any BackendInspection
     let configuration: ServerConfiguration
     let logs = LogCapture()
     private(set) var tokens: [String: String] = [:]
     private(set) var devices: [String: Device] = [:]
 
-    init(maxBodyBytes: Int = 64 << 20, maxClockAhead: Duration = .seconds(600),
+    init(_ kind: BackendKind = .sqlite, maxBodyBytes: Int = 64 << 20, maxClockAhead: Duration = .seconds(600),
          now: @escaping @Sendable () -> Date = { Date() }) async throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let logs = logs
         let logger = Logger(label: "test") { _ in CapturingLogHandler(capture: logs) }
-        backend = try SQLiteBackend(path: dir.appendingPathComponent("central.sqlite").path, forms: Self.forms,
-                                    maxClockAhead: maxClockAhead, logger: logger, now: now)
+        self.kind = kind
+        backend = try await kind.make(dir: dir, forms: Self.forms, maxClockAhead: maxClockAhead, logger: logger, now: now)
         configuration = ServerConfiguration(maxBodyBytes: maxBodyBytes, openAPIPath: Self.openAPIPath)
         _ = try await backend.createProject(code: "p1", name: "Project one")
         _ = try await backend.createProject(code: "p2", name: "Project two")
@@ -44,7 +77,10 @@ final class ServerFixture: @unchecked Sendable {
         }
     }
 
-    deinit { try? FileManager.default.removeItem(at: dir) }
+    deinit {
+        (backend as? PostgresBackend)?.close()
+        try? FileManager.default.removeItem(at: dir)
+    }
 
     /// The service under test, logging into ``logs``.
     func app() -> Application<RouterResponder<PalabreRequestContext>> {
@@ -54,7 +90,18 @@ final class ServerFixture: @unchecked Sendable {
     }
 
     /// Rows in the service's change log.
-    func changeCount() throws -> Int { try backend.store.changes().count }
+    func changeCount() async throws -> Int { try await backend.rowCount(.changes) }
+
+    /// Pushes the demo samples into a project as the admin's changes, as laptops would have: through a scratch field
+    /// store, so they carry stamps and a node.
+    func loadSamples(project: String = "p1") async throws {
+        let store = try FieldStore(path: dir.appendingPathComponent("samples-\(UUID().uuidString).sqlite").path)
+        try store.setIdentity(device: "samples", project: project, language: nil)
+        let items = try ImportReader.read(path: Self.repo.appendingPathComponent("samples/demo.jsonl").path, form: nil)
+        _ = try store.importItems(items, catalog: Self.forms, file: "demo.jsonl")
+        let changes = try store.changes(localOnly: true).map(\.change)
+        _ = try await backend.push(Wire.PushRequest(batch: "samples", node: try store.identity().node, changes: changes), from: devices["admin"]!)
+    }
 }
 
 /// A session change: by default a new record titled `title`, in p1.

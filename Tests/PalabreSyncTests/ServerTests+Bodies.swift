@@ -15,8 +15,8 @@ extension ServerTests {
         Wire.PushRequest(batch: "b1", node: node, changes: (0..<count).map { sessionChange(node: node, hlc: stampNow(counter: Int64($0))) })
     }
 
-    @Test func aGzipRequestBodyIsAcceptedAndAnswersAreGzippedWhenAsked() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aGzipRequestBodyIsAcceptedAndAnswersAreGzippedWhenAsked(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let r = try await client.send(.post, "/v1/sync/push", token: fx.tokens["fac1"], body: Self.batch().serialized, gzip: true)
             #expect(r.status == .ok, "\(r.text)")
@@ -34,8 +34,8 @@ extension ServerTests {
         }
     }
 
-    @Test func aTruncatedGzipBodyIs400AndWritesNothing() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aTruncatedGzipBodyIs400AndWritesNothing(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         var plain = ByteBuffer(string: Self.batch(20).serialized)
         let compressed = try plain.compress(with: .gzip())
         try await fx.app().test(.router) { client in
@@ -53,7 +53,7 @@ extension ServerTests {
                                                           body: ByteBuffer(string: Self.batch().serialized))
             #expect(garbage.status == .badRequest)
         }
-        #expect(try fx.changeCount() == 0)
+        #expect(try await fx.changeCount() == 0)
     }
 
     @Test(arguments: [
@@ -90,8 +90,8 @@ extension ServerTests {
         }
     }
 
-    @Test func bodiesOverTheLimitAre413PlainOrOnceDecompressed() async throws {
-        let fx = try await ServerFixture(maxBodyBytes: 4096)
+    @Test(arguments: BackendKind.all) func bodiesOverTheLimitAre413PlainOrOnceDecompressed(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind, maxBodyBytes: 4096)
         try await fx.app().test(.router) { client in
             let big = Self.batch(40).serialized
             #expect(big.utf8.count > 4096)
@@ -106,11 +106,11 @@ extension ServerTests {
             let fits = try await client.send(.post, "/v1/sync/push", token: fx.tokens["fac1"], body: Self.batch(2).serialized, gzip: true)
             #expect(fits.status == .ok)
         }
-        #expect(try fx.changeCount() == 2)
+        #expect(try await fx.changeCount() == 2)
     }
 
-    @Test func anUnknownContentEncodingIs415() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func anUnknownContentEncodingIs415(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let r = try await client.send(.post, "/v1/sync/push", token: fx.tokens["fac1"], body: Self.batch().serialized,
                                           headers: [.contentEncoding: "br"])

@@ -9,8 +9,8 @@ import Testing
 
 extension ServerTests {
     /// The real client over a real socket: what `palabre sync` does against `palabre-server serve`.
-    @Test func theHTTPClientSyncsTwoLaptopsThroughALiveService() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func theHTTPClientSyncsTwoLaptopsThroughALiveService(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let forms = ServerFixture.forms
         try await fx.app().test(.live) { client in
             let url = "http://localhost:\(try #require(client.port))"

@@ -8,8 +8,8 @@ import PalabreServer
 import Testing
 
 extension ServerTests {
-    @Test func pushedChangesArePulledByAnotherDeviceButNotByTheirWriter() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func pushedChangesArePulledByAnotherDeviceButNotByTheirWriter(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let node = "a000000000000001"
         let changes = (1...3).map { sessionChange(node: node, hlc: stampNow(counter: Int64($0)), values: ["title": .string("Séance \($0)")]) }
         try await fx.app().test(.router) { client in
@@ -33,12 +33,12 @@ extension ServerTests {
             let elsewhere = try await client.pull("", token: fx.tokens["fac3"])
             #expect(elsewhere.changes.isEmpty && elsewhere.next == 0)
         }
-        let stored = try #require(try fx.backend.store.record(changes[0].recordID))
+        let stored = try #require(try await fx.backend.storedRecord(changes[0].recordID))
         #expect(stored.values["title"] == .string("Séance 1"))
     }
 
-    @Test func aReplayedBatchGetsTheSameAnswerAndWritesNothing() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aReplayedBatchGetsTheSameAnswerAndWritesNothing(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let node = "a000000000000001"
         let batch = Wire.PushRequest(batch: "\(node)-1-2", node: node, changes: [
             sessionChange(node: node, hlc: stampNow(counter: 1)), sessionChange(node: node, hlc: stampNow(counter: 2)),
@@ -46,25 +46,25 @@ extension ServerTests {
         try await fx.app().test(.router) { client in
             let first = try await client.push(batch, token: fx.tokens["fac1"])
             #expect(first.status == .ok)
-            let count = try fx.changeCount()
+            let count = try await fx.changeCount()
             #expect(count == 2)
             try await Task.sleep(for: .milliseconds(5))
             let again = try await client.push(batch, token: fx.tokens["fac1"])
             #expect(again.status == .ok)
             #expect(again.text == first.text, "same answer, same server_time")
             #expect(try Wire.PushResponse(text: again.text).applied == 2)
-            #expect(try fx.changeCount() == count)
+            #expect(try await fx.changeCount() == count)
             // The same changes under a new batch id are recognised as duplicates.
             let renamed = try await client.push(Wire.PushRequest(batch: "other", node: node, changes: batch.changes), token: fx.tokens["fac1"])
             let answer = try Wire.PushResponse(text: renamed.text)
             #expect(answer.applied == 0 && answer.duplicates == 2)
-            #expect(try fx.changeCount() == count)
+            #expect(try await fx.changeCount() == count)
         }
     }
 
-    @Test func aBatchStampedAnHourAheadIsRefusedWholeWithTheServiceTime() async throws {
+    @Test(arguments: BackendKind.all) func aBatchStampedAnHourAheadIsRefusedWholeWithTheServiceTime(_ kind: BackendKind) async throws {
         let serviceNow = Date(timeIntervalSince1970: 1_790_000_000)
-        let fx = try await ServerFixture(now: { serviceNow })
+        let fx = try await ServerFixture(kind, now: { serviceNow })
         let node = "a000000000000001"
         let wall = HLC.milliseconds(serviceNow)
         let fine = sessionChange(node: node, hlc: HLC(wallMilliseconds: wall + 600_000))  // at the bound: accepted
@@ -78,7 +78,7 @@ extension ServerTests {
             #expect(error.maxAheadMs == 600_000)
             #expect(error.message.contains("stamped 1 h ahead"), "says by how much: \(error.message)")
             #expect(error.message.contains("10 min allowed"))
-            #expect(try fx.changeCount() == 0, "nothing applied, not even the change within the bound")
+            #expect(try await fx.changeCount() == 0, "nothing applied, not even the change within the bound")
             #expect(fx.logs.all.contains { $0.contains("clock ahead") && $0.contains("fac1") })
 
             // Re-stamped, the same batch id goes through: the refusal was not stored as its answer.
@@ -89,8 +89,8 @@ extension ServerTests {
         }
     }
 
-    @Test func aPoisonChangeIsSetAsideAndTheRestOfTheBatchApplies() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aPoisonChangeIsSetAsideAndTheRestOfTheBatchApplies(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let node = "a000000000000001"
         let good = sessionChange(node: node, hlc: stampNow(counter: 1))
         let badChoice = sessionChange(node: node, hlc: stampNow(counter: 2), values: ["region": .string("atlantis")])
@@ -111,15 +111,15 @@ extension ServerTests {
             #expect(answer.setAside[1].reason.contains("survey"))
             #expect(answer.setAside[0].hlc == badChoice.stamp.hlc.rawValue && answer.setAside[0].node == node)
         }
-        #expect(try fx.backend.store.record(good.recordID) != nil)
-        #expect(try fx.backend.store.record(alsoGood.recordID) != nil)
-        #expect(try fx.backend.store.record(badChoice.recordID) == nil)
-        let kept = try fx.backend.store.setAsideChanges()
+        #expect(try await fx.backend.storedRecord(good.recordID) != nil)
+        #expect(try await fx.backend.storedRecord(alsoGood.recordID) != nil)
+        #expect(try await fx.backend.storedRecord(badChoice.recordID) == nil)
+        let kept = try await fx.backend.setAsideEntries()
         #expect(kept.count == 2 && kept.allSatisfy { $0.origin == "fac1" })
     }
 
-    @Test func pagesWithALimitWalkEveryChangeExactlyOnce() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func pagesWithALimitWalkEveryChangeExactlyOnce(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let nodes = ["a000000000000001", "b000000000000002"]
         try await fx.app().test(.router) { client in
             for (i, node) in nodes.enumerated() {
@@ -148,8 +148,8 @@ extension ServerTests {
         }
     }
 
-    @Test func aNodeSeenWithTwoDevicesIsLoggedNotRefused() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aNodeSeenWithTwoDevicesIsLoggedNotRefused(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let node = "c0c0c0c0c0c0c0c0"
         try await fx.app().test(.router) { client in
             let a = try await client.push(Wire.PushRequest(batch: "1", node: node, changes: [sessionChange(node: node, hlc: stampNow(counter: 1))]),
@@ -163,15 +163,12 @@ extension ServerTests {
         }
         let warnings = fx.logs.all.filter { $0.contains("node \(node) used by two devices (fac1, fac2): a copied store?") }
         #expect(warnings.count == 1, "said once, when the node is first seen with a second device")
-        let bound = try await fx.backend.store.pool.read { db in
-            try String.fetchAll(db, sql: "SELECT d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id WHERE n.node = ? ORDER BY d.name",
-                                arguments: [node])
-        }
+        let bound = try await fx.backend.devicesBound(toNode: node)
         #expect(bound == ["fac1", "fac2"])
     }
 
-    @Test func aCoordinatorListsAConflictAndRestoresTheLosingValueForEveryone() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aCoordinatorListsAConflictAndRestoresTheLosingValueForEveryone(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let (a, b) = ("a000000000000001", "b000000000000002")
         let created = sessionChange(node: a, hlc: stampNow(counter: 1), values: ["title": .string("Premier titre")])
         let record = created.recordID
@@ -208,15 +205,15 @@ extension ServerTests {
             let page = try await client.pull("after=\(cursor)&node=\(a)", token: fx.tokens["fac1"])
             #expect(page.changes.count == 1)
             #expect(page.changes.first?.values["title"] == .some(.string("Titre de A")))
-            #expect(page.changes.first?.stamp.node == (try fx.backend.store.identity().node))
+            #expect(page.changes.first?.stamp.node == (try await fx.backend.serviceNode()))
             let twice = try await client.send(.post, "/v1/conflicts/resolve", token: fx.tokens["coord"], body: body)
             #expect(twice.status == .notFound)
         }
-        #expect(try fx.backend.store.record(record)?.values["title"] == .string("Titre de A"))
+        #expect(try await fx.backend.storedRecord(record)?.values["title"] == .string("Titre de A"))
     }
 
-    @Test func recordsAreMergedAndAnalystsSeeSensitiveFieldsMasked() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func recordsAreMergedAndAnalystsSeeSensitiveFieldsMasked(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let node = "a000000000000001"
         let person = Change(recordID: RecordID.make(), form: "participant", formVersion: 1, project: "p1",
                             stamp: Stamp(hlc: stampNow(counter: 1), node: node),
@@ -248,8 +245,8 @@ extension ServerTests {
 }
 
 extension ServerTests {
-    @Test func aCursorNeverSkipsAChangeWhileOthersPush() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aCursorNeverSkipsAChangeWhileOthersPush(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let batches = 8
         let perBatch = 15
         let devices = try ["fac1", "fac2", "coord"].map { try #require(fx.devices[$0]) }
@@ -293,7 +290,7 @@ extension ServerTests {
             if !p.more { break }
         }
         let total = devices.count * batches * perBatch
-        #expect(try fx.changeCount() == total)
+        #expect(try await fx.changeCount() == total)
         #expect(seen.count == total, "every change once")
         #expect(Set(seen).count == total)
     }

@@ -10,8 +10,8 @@ import Testing
 @Suite struct ServerTests {
     // MARK: - Public routes and the contract
 
-    @Test func healthzAnswersWithoutAToken() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func healthzAnswersWithoutAToken(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let r = try await client.send(.get, "/healthz")
             #expect(r.status == .ok)
@@ -19,7 +19,7 @@ import Testing
         }
     }
 
-    @Test func openAPIDescribesEveryRouteTheRouterServes() async throws {
+    @Test(arguments: BackendKind.all) func openAPIDescribesEveryRouteTheRouterServes(_ kind: BackendKind) async throws {
         let text = try String(contentsOfFile: ServerFixture.openAPIPath, encoding: .utf8)
         let documented = Self.documentedOperations(text)
         for endpoint in Endpoint.allCases {
@@ -28,7 +28,7 @@ import Testing
         }
         #expect(documented.count == Endpoint.allCases.count, "openapi.yaml documents routes the service lacks: \(documented.sorted())")
         // And the router answers each one (not 404), so the list is the router's.
-        let fx = try await ServerFixture()
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             for endpoint in Endpoint.allCases {
                 let r = try await client.send(endpoint.method, endpoint.path, token: fx.tokens["admin"], body: endpoint.method == .post ? "{}" : nil)
@@ -60,9 +60,9 @@ import Testing
 
     // MARK: - Authentication
 
-    @Test(arguments: [nil, "plb_" + String(repeating: "0", count: 64), "not-even-a-token", "Basic abc"])
-    func requestsWithoutAValidTokenAre401(token: String?) async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all, [nil, "plb_" + String(repeating: "0", count: 64), "not-even-a-token", "Basic abc"])
+    func requestsWithoutAValidTokenAre401(kind: BackendKind, token: String?) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             var headers: HTTPFields = [:]
             if let token { headers[.authorization] = token.hasPrefix("Basic") ? token : "Bearer \(token)" }
@@ -74,8 +74,8 @@ import Testing
         }
     }
 
-    @Test func aRevokedTokenStopsWorkingAtOnceOnALiveService() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aRevokedTokenStopsWorkingAtOnceOnALiveService(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.live) { client in
             let before = try await client.send(.get, "/v1/me", token: fx.tokens["fac1"])
             #expect(before.status == .ok)
@@ -92,12 +92,17 @@ import Testing
         }
     }
 
-    @Test func tokensAreStoredOnlyAsTheirHash() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func tokensAreStoredOnlyAsTheirHash(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         let token = try #require(fx.tokens["fac1"])
         #expect(token.hasPrefix("plb_") && token.count == 68)
-        let data = try Data(contentsOf: fx.dir.appendingPathComponent("central.sqlite"))
-            + ((try? Data(contentsOf: fx.dir.appendingPathComponent("central.sqlite-wal"))) ?? Data())
+        var data = Data()
+        if let pg = fx.backend as? PostgresBackend {
+            for table in CentralTable.allCases { data += Data(try await pg.tableText(table).utf8) }
+        } else {
+            data = try Data(contentsOf: fx.dir.appendingPathComponent("central.sqlite"))
+                + ((try? Data(contentsOf: fx.dir.appendingPathComponent("central.sqlite-wal"))) ?? Data())
+        }
         #expect(data.range(of: Data(token.utf8)) == nil, "the plain token is in the database")
         #expect(data.range(of: Data(Token.hash(token).utf8)) != nil)
         #expect(try await fx.backend.authenticate(token: token)?.name == "fac1")
@@ -105,19 +110,19 @@ import Testing
 
     // MARK: - Roles and projects
 
-    @Test func anAnalystCannotPush() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func anAnalystCannotPush(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let batch = Wire.PushRequest(batch: "b1", node: "a000000000000001", changes: [sessionChange(node: "a000000000000001", hlc: stampNow())])
             let r = try await client.push(batch, token: fx.tokens["analyst"])
             #expect(r.status == .forbidden)
             #expect(r.errorCode == "forbidden")
         }
-        #expect(try fx.changeCount() == 0)
+        #expect(try await fx.changeCount() == 0)
     }
 
-    @Test func pushingIntoAnotherProjectIsRefusedWhole() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func pushingIntoAnotherProjectIsRefusedWhole(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let node = "a000000000000001"
             let ours = sessionChange(node: node, hlc: stampNow(counter: 1))
@@ -132,11 +137,11 @@ import Testing
             let refused = try await client.push(Wire.PushRequest(batch: "b3", node: "ad00000000000001", changes: [ghost]), token: fx.tokens["admin"])
             #expect(refused.status == .forbidden)
         }
-        #expect(try fx.changeCount() == 1, "only the admin's change is in")
+        #expect(try await fx.changeCount() == 1, "only the admin's change is in")
     }
 
-    @Test func aFacilitatorCannotReviewConflictsOrReadRecords() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func aFacilitatorCannotReviewConflictsOrReadRecords(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let conflicts = try await client.send(.get, "/v1/conflicts", token: fx.tokens["fac1"])
             #expect(conflicts.status == .forbidden)
@@ -151,8 +156,8 @@ import Testing
         }
     }
 
-    @Test func devicesPullOnlyTheirProjectAndAnAdminNamesOne() async throws {
-        let fx = try await ServerFixture()
+    @Test(arguments: BackendKind.all) func devicesPullOnlyTheirProjectAndAnAdminNamesOne(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             #expect(try await client.send(.get, "/v1/sync/pull?project=p2", token: fx.tokens["fac1"]).status == .forbidden)
             let unnamed = try await client.send(.get, "/v1/sync/pull", token: fx.tokens["admin"])

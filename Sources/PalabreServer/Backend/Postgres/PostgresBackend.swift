@@ -45,7 +45,7 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
     /// - Throws: ``ServiceError/badRequest(_:)`` for a bad URL; the database's error when it cannot be reached.
     public init(url: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
                 logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() }) async throws {
-        var (configuration, description) = try Self.configuration(url: url)
+        var (configuration, description, schema) = try Self.configuration(url: url)
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(10)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -56,8 +56,9 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
         self.logger = logger
         self.now = now
         runner = Task { await client.run() }
+        await Task.yield()
         do {
-            try await PostgresSchema.migrate(client, logger: logger)
+            try await PostgresSchema.migrate(client, schema: schema, logger: logger)
         } catch {
             runner.cancel()
             throw ServiceError.unavailable("PostgreSQL at \(description): \(Self.describe(error))")
@@ -82,7 +83,7 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
     public static func isURL(_ text: String) -> Bool { text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") }
 
     /// The client configuration of a URL, and the URL without its password.
-    static func configuration(url: String) throws -> (PostgresClient.Configuration, String) {
+    static func configuration(url: String) throws -> (PostgresClient.Configuration, String, String?) {
         guard isURL(url), let parts = URLComponents(string: url) else {
             throw ServiceError.badRequest("--database '\(url)': expected postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
@@ -113,11 +114,17 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
                                   database: database, tls: tls)
         }
         var startup: [(String, String)] = [("application_name", query["application_name"] ?? "palabre-server")]
-        if let schema = query["search_path"], !schema.isEmpty { startup.append(("search_path", schema)) }
+        let schema = query["search_path"].flatMap { $0.isEmpty ? nil : $0 }
+        if let schema {
+            guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }), schema.first?.isNumber == false else {
+                throw ServiceError.badRequest("--database: search_path '\(schema)' must be one schema name of letters, digits and '_'")
+            }
+            startup.append(("search_path", schema))
+        }
         configuration.options.additionalStartupParameters = startup
         var shown = parts
         if shown.password != nil { shown.password = "***" }
-        return (configuration, shown.string ?? url)
+        return (configuration, shown.string ?? url, schema)
     }
 
     /// Runs a transaction on one connection; a deadlock, a serialization failure or a unique violation (a record

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -118,19 +119,22 @@ enum PostgresSchema {
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    static func migrate(_ client: PostgresClient, schema: String?, logger: Logger) async throws {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
                 try await connection.run("SELECT pg_advisory_xact_lock(\(lockKey))", logger)
+                // A schema of its own named by the URL's search_path (checked to be a plain name) is made on first use.
+                if let schema { try await connection.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger) }
                 try await connection.run("CREATE TABLE IF NOT EXISTS palabre_migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)", logger)
                 var applied: Set<String> = []
                 for try await name in try await connection.query("SELECT name FROM palabre_migrations", logger: logger).decode(String.self) {
                     applied.insert(name)
                 }
                 for (name, sql) in migrations where !applied.contains(name) {
-                    // Several statements in one simple query: no parameters, so PostgreSQL runs them in turn.
-                    try await connection.simpleQuery(sql).get()
+                    for statement in sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                        try await connection.run(PostgresQuery(unsafeSQL: statement), logger)
+                    }
                     try await connection.run("INSERT INTO palabre_migrations (name, applied) VALUES (\(name), now()::text)", logger)
                     logger.notice("database migrated", metadata: ["migration": "\(name)"])
                 }
