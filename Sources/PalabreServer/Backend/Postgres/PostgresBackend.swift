@@ -34,7 +34,7 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
     private let runner: Task<Void, Never>
     /// Called inside a push's transaction after its change-log positions are taken, just before COMMIT: tests widen
     /// the window in which commits could reorder.
-    var beforeCommit: (@Sendable () async -> Void)?
+    public var beforeCommit: (@Sendable () async -> Void)?
 
     /// Connects (the pool opens connections as needed) and brings the schema up to date.
     ///
