@@ -38,7 +38,7 @@ final class Faults: @unchecked Sendable {
 
 /// The service called directly (no HTTP), through the real backend, with faults injected around it.
 struct DirectTransport: SyncTransport {
-    let backend: SQLiteBackend
+    let backend: any SyncBackend
     let device: Device
     let faults: Faults
 
@@ -89,22 +89,24 @@ final class SyncLab: @unchecked Sendable {
     static let forms: FormCatalog = try! FormLoader.load(directory: repo.appendingPathComponent("forms").path)
 
     let dir: URL
-    let backend: SQLiteBackend
+    let backend: any BackendInspection
     let faults: Faults
     var laptops: [Laptop] = []
 
-    init(project: String = "p1", seed: UInt64 = 1, maxClockAhead: Duration = .seconds(600)) async throws {
+    init(_ kind: BackendKind = .sqlite, project: String = "p1", seed: UInt64 = 1, maxClockAhead: Duration = .seconds(600)) async throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-lab-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        backend = try SQLiteBackend(path: dir.appendingPathComponent("central.sqlite").path, forms: Self.forms,
-                                    maxClockAhead: maxClockAhead, logger: logger)
+        backend = try await kind.make(dir: dir, forms: Self.forms, maxClockAhead: maxClockAhead, logger: logger)
         faults = Faults(seed: seed)
         _ = try await backend.createProject(code: project, name: "Test project")
     }
 
-    deinit { try? FileManager.default.removeItem(at: dir) }
+    deinit {
+        (backend as? PostgresBackend)?.close()
+        try? FileManager.default.removeItem(at: dir)
+    }
 
     @discardableResult
     func addLaptop(_ name: String, offset: TimeInterval = 0, project: String = "p1", role: Role = .facilitator) async throws -> Laptop {
@@ -119,8 +121,8 @@ final class SyncLab: @unchecked Sendable {
     }
 
     /// The service's records, as id → values (tombstone included).
-    func serviceState() throws -> [String: [String: Value]] {
-        Dictionary(uniqueKeysWithValues: try backend.store.records(includeDeleted: true).map { ($0.id, $0.state.values) })
+    func serviceState() async throws -> [String: [String: Value]] {
+        Dictionary(uniqueKeysWithValues: try await backend.storedRecords(project: nil).map { ($0.id, $0.state.values) })
     }
 
     static func state(_ store: FieldStore) throws -> [String: [String: Value]] {

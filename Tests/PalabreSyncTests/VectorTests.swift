@@ -63,12 +63,12 @@ import Testing
         }
     }
 
-    @Test("the service reaches the expected state from one pushed batch", arguments: vectors)
-    func service(vector: Vector) async throws {
-        let lab = try await SyncLab()
+    @Test("the service reaches the expected state from one pushed batch", arguments: BackendKind.all, vectors)
+    func service(kind: BackendKind, vector: Vector) async throws {
+        let lab = try await SyncLab(kind)
         let device = try await lab.backend.enroll(name: "vectors", project: "p1", role: .facilitator).device
         _ = try await lab.backend.push(Wire.PushRequest(batch: "b1", node: "cccccccccccccccc", changes: vector.changes), from: device)
-        #expect(try lab.serviceState() == vector.expect, "\(vector.name)")
+        #expect(try await lab.serviceState() == vector.expect, "\(vector.name)")
     }
 
     func permutations(_ items: [Int]) -> [[Int]] {
