@@ -18,7 +18,10 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Where the database is, for messages (a URL's password hidden).
-    var shown: String {
+    var shown: String { Self.shown(path) }
+
+    /// A path or URL for messages, a URL's password hidden.
+    static func shown(_ path: String) -> String {
         guard PostgresBackend.isURL(path), var parts = URLComponents(string: path) else { return path }
         if parts.password != nil { parts.password = "***" }
         return parts.string ?? path
@@ -28,6 +31,12 @@ struct DatabaseOptions: ParsableArguments {
     /// (created when absent).
     func openBackend(forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
                      logger: Logger = Logger(label: "palabre.server")) async throws -> any SyncBackend {
+        try await Self.open(path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections, logger: logger)
+    }
+
+    /// Opens the backend at a path or URL (see ``openBackend(forms:maxClockAhead:maxConnections:logger:)``).
+    static func open(_ path: String, forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600),
+                     maxConnections: Int = 16, logger: Logger = Logger(label: "palabre.server")) async throws -> any SyncBackend {
         if PostgresBackend.isURL(path) {
             do {
                 return try await PostgresBackend(url: path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections,

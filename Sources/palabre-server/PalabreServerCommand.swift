@@ -7,17 +7,19 @@ struct PalabreServerCommand: AsyncParsableCommand {
         commandName: "palabre-server",
         abstract: "The Palabre central service: field laptops push and pull their changes here.",
         discussion: """
-            Everything lives in one SQLite file (--database, $PALABRE_DATABASE, or ./palabre-central.sqlite). \
-            The administration commands take the same --database and work while the service runs.
+            Everything lives in one SQLite file (--database, $PALABRE_DATABASE, or ./palabre-central.sqlite), or \
+            in PostgreSQL with --database postgres://USER:PASSWORD@HOST:PORT/DATABASE, which several instances of \
+            the service can share. The administration commands take the same --database and work while the \
+            service runs. 'copy' moves a SQLite store into PostgreSQL.
 
             Exit codes: 0 done; 64 bad usage; 65 refused (already exists); 66 no such project or device; \
-            74 the database cannot be used.
+            69 PostgreSQL cannot be reached; 74 the database cannot be used.
 
             Example:
               palabre-server project create vestibules-gao --name "Vestibules de la paix, Gao"
               palabre-server enroll --project vestibules-gao --role facilitator --name bara-laptop
               palabre-server serve --host 0.0.0.0 --port 8080
             """,
-        subcommands: [Serve.self, ProjectCommand.self, Enroll.self, Devices.self, Revoke.self]
+        subcommands: [Serve.self, ProjectCommand.self, Enroll.self, Devices.self, Revoke.self, Copy.self]
     )
 }
