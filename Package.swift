@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "palabre-bench",
             dependencies: [
-                "PalabreServer",
+                "PalabreServer", "PalabreSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -11,6 +11,15 @@ import PalabreStore
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "palabre-bench",
+        abstract: "The service-side benchmarks (BENCHMARKS.md), each against a baseline measured in the same run.",
+        subcommands: [Apply.self, Load.self],
+        defaultSubcommand: Apply.self
+    )
+}
+
+/// `palabre-bench apply`: applying pushed changes on the service against plain SQLite inserts of the same rows.
+struct Apply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
         abstract: "Measure applying pushed changes on the service against plain SQLite inserts of the same rows.",
         discussion: "Example: swift run -c release palabre-bench --records 100000"
     )
