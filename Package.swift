@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "PalabreSyncTests",
             dependencies: [
-                "PalabreSync", "PalabreServer",
+                "PalabreSync", "PalabreServer", "PalabreTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -107,6 +107,8 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["PalabreCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PalabreCore", "PalabreTestSupport"]),
+        // Starting the built binaries from tests (posix_spawn; see Spawned.swift for why not Foundation's Process).
+        .target(name: "PalabreTestSupport", path: "Tests/PalabreTestSupport"),
     ]
 )

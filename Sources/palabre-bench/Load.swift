@@ -28,7 +28,8 @@ struct Load: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The running service.") var url = "http://127.0.0.1:8080"
+    @Option(help: "The running service; repeat it for several instances (laptop i uses the i-th modulo their number).")
+    var url: [String] = ["http://127.0.0.1:8080"]
     @Option(help: "The service's database (SQLite file or postgres:// URL), to enrol the laptops.") var database: String?
     @Option(help: "How many laptops.") var laptops = 200
     @Option(help: "How long they sync, in seconds.") var duration = 30
@@ -39,6 +40,7 @@ struct Load: AsyncParsableCommand {
 
     func validate() throws {
         guard laptops >= 1, laptops <= 5000 else { throw ValidationError("--laptops: '\(laptops)' is not from 1 to 5000") }
+        guard !url.isEmpty else { throw ValidationError("--url: give the service's address") }
         guard duration >= 1 else { throw ValidationError("--duration: '\(duration)' must be at least 1 second") }
         guard changes >= 1 else { throw ValidationError("--changes: '\(changes)' must be at least 1") }
         if !ceiling && database == nil { throw ValidationError("--database: needed to enrol the laptops (or give --ceiling)") }
@@ -49,7 +51,7 @@ struct Load: AsyncParsableCommand {
         logger.logLevel = .error
         let stats = Stats()
         if ceiling {
-            let clients = (0..<laptops).map { _ in HTTPTransport(url: url, token: "none") }
+            let clients = (0..<laptops).map { HTTPTransport(url: url[$0 % url.count], token: "none") }
             let deadline = Date().addingTimeInterval(Double(duration))
             let started = Date()
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -70,7 +72,7 @@ struct Load: AsyncParsableCommand {
             }
             let seconds = Date().timeIntervalSince(started)
             for c in clients { try? await c.shutdown() }
-            print("ceiling: \(laptops) clients for \(duration) s against \(url)/healthz")
+            print("ceiling: \(laptops) clients for \(duration) s against GET /healthz of \(url.joined(separator: ", "))")
             print(stats.report(seconds: seconds, syncName: "request"))
             return
         }
@@ -89,10 +91,10 @@ struct Load: AsyncParsableCommand {
         var sims: [SimLaptop] = []
         for i in 0..<laptops {
             let token = try await backend.enroll(name: "\(project)-laptop-\(i)", project: project, role: .facilitator).token
-            sims.append(SimLaptop(index: i, project: project, transport: HTTPTransport(url: url, token: token), meanChanges: changes))
+            sims.append(SimLaptop(index: i, project: project, transport: HTTPTransport(url: url[i % url.count], token: token), meanChanges: changes))
         }
-        let checker = HTTPTransport(url: url, token: try await backend.enroll(name: "\(project)-checker", project: project, role: .facilitator).token)
-        let coordinator = HTTPTransport(url: url, token: try await backend.enroll(name: "\(project)-coordinator", project: project, role: .coordinator).token)
+        let checker = HTTPTransport(url: url[0], token: try await backend.enroll(name: "\(project)-checker", project: project, role: .facilitator).token)
+        let coordinator = HTTPTransport(url: url[url.count - 1], token: try await backend.enroll(name: "\(project)-coordinator", project: project, role: .coordinator).token)
         (backend as? PostgresBackend)?.close()
         FileHandle.standardError.write(Data("enrolled \(laptops) laptops in project \(project); syncing for \(duration) s\n".utf8))
 
@@ -124,7 +126,7 @@ struct Load: AsyncParsableCommand {
         }
         await withTaskGroup(of: Void.self) { group in for sim in sims { group.addTask { await sim.pullToEnd(stats) } } }
 
-        print("load: \(laptops) laptops for \(duration) s against \(url) (project \(project))")
+        print("load: \(laptops) laptops for \(duration) s against \(url.joined(separator: ", ")) (project \(project))")
         print(during.report(seconds: seconds, syncName: "sync"))
         let failures = try await Self.check(sims: sims, checker: checker, coordinator: coordinator, project: project)
         for sim in sims { try? await sim.transport.shutdown() }

@@ -1,4 +1,5 @@
 import Foundation
+import PalabreTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -101,53 +102,33 @@ extension E2E {
 
 /// A process running in the background: the service, or a `palabre sync` to kill midway.
 final class Child: @unchecked Sendable {
-    let process = Process()
+    let child: Spawned
     let outURL: URL
     let errURL: URL
-    private let outHandle: FileHandle
-    private let errHandle: FileHandle
-    private let exit = ExitFlag()
 
     /// Starts `executable ARGS` in `dir`, output to files in `dir` named after `tag`.
     init(_ executable: String, _ arguments: [String], in dir: URL, tag: String) throws {
         let fm = FileManager.default
         outURL = dir.appendingPathComponent("\(tag).out")
         errURL = dir.appendingPathComponent("\(tag).err")
-        guard fm.createFile(atPath: outURL.path, contents: nil), fm.createFile(atPath: errURL.path, contents: nil),
-              let o = FileHandle(forWritingAtPath: outURL.path), let e = FileHandle(forWritingAtPath: errURL.path)
+        guard fm.createFile(atPath: outURL.path, contents: nil), fm.createFile(atPath: errURL.path, contents: nil)
         else { throw HarnessError("cannot create output files for \(tag) in \(dir.path)") }
-        outHandle = o
-        errHandle = e
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = dir
-        process.environment = E2E.childEnvironment(home: dir)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = o
-        process.standardError = e
-        process.terminationHandler = { [exit] _ in exit.set() }
-        try E2E.launch(process)
+        child = try Spawned(executable, arguments, environment: E2E.childEnvironment(home: dir), directory: dir.path,
+                            stdout: outURL.path, stderr: errURL.path)
     }
 
-    deinit {
-        stop()
-        try? outHandle.close()
-        try? errHandle.close()
-    }
+    deinit { stop() }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
-    var hasExited: Bool { exit.isSet }
+    var hasExited: Bool { child.hasExited }
 
     /// Waits up to `timeout` seconds for the process to end; returns whether it did.
     @discardableResult
-    func wait(timeout: TimeInterval) -> Bool { exit.wait(timeout: timeout) }
+    func wait(timeout: TimeInterval) -> Bool { child.wait(timeout: timeout) }
 
     /// Sends a signal, if the process still runs.
-    func signal(_ sig: Int32) {
-        guard !hasExited else { return }
-        kill(pid, sig)
-    }
+    func signal(_ sig: Int32) { child.signal(sig) }
 
     /// SIGTERM, up to `grace` seconds, then SIGKILL; returns once the process is gone (bounded).
     func stop(grace: TimeInterval = 5) {
@@ -164,10 +145,7 @@ final class Child: @unchecked Sendable {
     /// What the ended process did (call after `wait`).
     var result: RunResult {
         let ended = hasExited
-        if ended { process.waitUntilExit() }
-        return RunResult(status: ended ? process.terminationStatus : -1,
-                         signalled: ended && process.terminationReason == .uncaughtSignal,
-                         timedOut: !ended, stdout: stdout, stderr: stderr)
+        return RunResult(status: ended ? child.status : -1, signalled: ended && child.signalled, timedOut: !ended, stdout: stdout, stderr: stderr)
     }
 
     /// Waits for the end (killing it after `timeout`) and returns what it did.
@@ -179,35 +157,6 @@ final class Child: @unchecked Sendable {
             return r
         }
         return result
-    }
-}
-
-/// Set once by the termination handler, waited for by the test.
-private final class ExitFlag: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var done = false
-
-    func set() {
-        condition.lock()
-        done = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    var isSet: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return done
-    }
-
-    func wait(timeout: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while !done {
-            if !condition.wait(until: deadline) { return done }
-        }
-        return true
     }
 }
 
@@ -303,7 +252,7 @@ final class Service: @unchecked Sendable {
         let listening = E2E.waitUntil(timeout: 30) { c.hasExited || c.stderr.contains("listening") }
         if !listening || c.hasExited {
             c.stop(grace: 2)
-            failures.append("port \(candidate): \(c.hasExited ? "exited \(c.process.terminationStatus)" : "not listening after 30 s"): \(c.stderr.suffix(800))")
+            failures.append("port \(candidate): \(c.hasExited ? "exited \(c.child.status)" : "not listening after 30 s"): \(c.stderr.suffix(800))")
             return false
         }
         port = candidate

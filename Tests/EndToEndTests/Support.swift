@@ -1,4 +1,5 @@
 import Foundation
+import PalabreTestSupport
 import Testing
 
 // End-to-end support: runs the real `palabre` binary in a throwaway folder and reads what it did.
@@ -82,66 +83,32 @@ enum E2E {
         return env
     }
 
-    /// Foundation's `Process.run()` on Linux is not safe to call from several threads at once (a crash in its memcpy
-    /// was seen with suites running in parallel): every launch in the test process goes through this lock.
-    static let launchLock = NSLock()
-
-    /// Starts a configured process, one launch at a time.
-    /// Every launched `Process` object, kept for the life of the test run: Foundation on Linux watches a child from
-    /// another thread, and releasing the object while that thread may still use it is a use-after-free.
-    nonisolated(unsafe) static var launched: [Process] = []
-
-    static func launch(_ process: Process) throws {
-        launchLock.lock()
-        defer { launchLock.unlock() }
-        launched.append(process)
-        // Other test modules in the same process launch programs too: a file lock keeps them apart as well.
-        let fd = open("/tmp/palabre-tests-launch.lock", O_CREAT | O_RDWR, 0o666)
-        if fd >= 0 { flock(fd, LOCK_EX) }
-        defer { if fd >= 0 { flock(fd, LOCK_UN); close(fd) } }
-        try process.run()
-    }
-
     /// Runs an executable with no input, output captured through files, killed after `timeout` seconds.
     static func run(_ executable: String, _ arguments: [String], in dir: URL, timeout: TimeInterval = 30) throws -> RunResult {
         let fm = FileManager.default
         let tag = UUID().uuidString
         let outURL = dir.appendingPathComponent(".out-\(tag)")
         let errURL = dir.appendingPathComponent(".err-\(tag)")
-        guard fm.createFile(atPath: outURL.path, contents: nil), fm.createFile(atPath: errURL.path, contents: nil),
-              let outHandle = FileHandle(forWritingAtPath: outURL.path), let errHandle = FileHandle(forWritingAtPath: errURL.path)
+        guard fm.createFile(atPath: outURL.path, contents: nil), fm.createFile(atPath: errURL.path, contents: nil)
         else { throw HarnessError("cannot create output files in \(dir.path)") }
         defer {
-            try? outHandle.close()
-            try? errHandle.close()
             try? fm.removeItem(at: outURL)
             try? fm.removeItem(at: errURL)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = dir
-        process.environment = environment(home: dir)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        try launch(process)
+        let child = try Spawned(executable, arguments, environment: environment(home: dir), directory: dir.path,
+                                stdout: outURL.path, stderr: errURL.path)
         var timedOut = false
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
+        if !child.wait(timeout: timeout) {
             timedOut = true
-            process.terminate()
-            if finished.wait(timeout: .now() + 2) == .timedOut {
-                kill(process.processIdentifier, SIGKILL)
-                finished.wait()
+            child.signal(SIGTERM)
+            if !child.wait(timeout: 2) {
+                child.signal(SIGKILL)
+                child.wait(timeout: 30)
             }
         }
-        process.waitUntilExit()
         let out = String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self)
         let err = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
-        return RunResult(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                         timedOut: timedOut, stdout: out, stderr: err)
+        return RunResult(status: child.status, signalled: child.signalled, timedOut: timedOut, stdout: out, stderr: err)
     }
 
     /// The records of a demo.jsonl-shaped file: (form, id) in file order.

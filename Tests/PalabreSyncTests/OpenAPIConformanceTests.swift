@@ -1,4 +1,5 @@
 import Foundation
+import PalabreTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -58,28 +59,15 @@ import Testing
         let file = fx.dir.appendingPathComponent("responses.json")
         try JSON.array(recorded).serialized.write(to: file, atomically: true, encoding: .utf8)
         let checker = ServerFixture.repo.appendingPathComponent("sync/check-responses.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", checker, ServerFixture.openAPIPath, file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        // Foundation's Process.run() is not safe beside other launches in this test process (the end-to-end tests
-        // launch many): the same file lock as theirs keeps launches one at a time.
-        let fd = open("/tmp/palabre-tests-launch.lock", O_CREAT | O_RDWR, 0o666)
-        if fd >= 0 { flock(fd, LOCK_EX) }
-        do {
-            try process.run()
-        } catch {
-            if fd >= 0 { flock(fd, LOCK_UN); close(fd) }
-            throw error
-        }
-        if fd >= 0 { flock(fd, LOCK_UN); close(fd) }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        withExtendedLifetime(process) {}
+        let output = fx.dir.appendingPathComponent("checker.out")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let checkerRun = try Spawned("/usr/bin/env", ["python3", checker, ServerFixture.openAPIPath, file.path],
+                                     environment: ProcessInfo.processInfo.environment, directory: fx.dir.path,
+                                     stdout: output.path, stderr: output.path)
+        checkerRun.wait(timeout: 120)
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         #expect(recorded.count >= 17)
-        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(checkerRun.status == 0, "\(text)")
         // The statuses above cover successes and each kind of refusal.
         let statuses = Set(recorded.compactMap { $0["status"]?.intValue })
         #expect(statuses.isSuperset(of: [200, 400, 401, 403, 409]), "\(statuses)")
