@@ -186,11 +186,16 @@ final class Service: @unchecked Sendable {
     private(set) var child: Child?
     private var starts = 0
 
-    init(_ box: Sandbox, database: String = "central.sqlite", serveOptions: [String] = []) throws {
+    /// A name for its log files, unique in the box when several services run.
+    let name: String
+
+    /// A service on `database`: a file name in the box, or a `postgres://` URL used as it is.
+    init(_ box: Sandbox, database: String = "central.sqlite", serveOptions: [String] = [], name: String = "service") throws {
         self.box = box
         binary = try E2E.serverBinary()
-        self.database = box.path(database)
+        self.database = database.hasPrefix("postgres://") ? database : box.path(database)
         self.serveOptions = serveOptions
+        self.name = name
     }
 
     deinit { stop() }
@@ -231,6 +236,16 @@ final class Service: @unchecked Sendable {
         throw HarnessError("the service did not start:\n\(failures.joined(separator: "\n"))")
     }
 
+    /// Starts it on a given port (a service replacing another at the same address).
+    func start(port: Int) throws {
+        var failures: [String] = []
+        for _ in 0..<5 {
+            if try launch(port: port, failures: &failures) { return }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        throw HarnessError("the service did not start on port \(port):\n\(failures.joined(separator: "\n"))")
+    }
+
     /// Starts it again on the same port and database (after `stop` or `kill`).
     func restart() throws {
         guard port != 0 else { throw HarnessError("restart before start") }
@@ -247,7 +262,7 @@ final class Service: @unchecked Sendable {
         starts += 1
         let c = try Child(binary, ["serve", "--database", database, "--host", "127.0.0.1", "--port", String(candidate),
                                    "--forms", E2E.formsDir, "--log-level", "info"] + serveOptions,
-                          in: box.dir, tag: "service-\(starts)")
+                          in: box.dir, tag: "\(name)-\(starts)")
         // Ours is listening once it logs so (another process on the port would answer /healthz too).
         let listening = E2E.waitUntil(timeout: 30) { c.hasExited || c.stderr.contains("listening") }
         if !listening || c.hasExited {
