@@ -27,6 +27,7 @@ struct Apply: AsyncParsableCommand {
     @Option(help: "How many records (one change each).") var records = 100_000
     @Option(help: "Changes per pushed batch.") var batch = 500
     @Option(help: "The forms folder.") var forms = "forms"
+    @Option(help: "Measure on PostgreSQL instead (postgres://…; two schemas of their own are made in it).") var postgres: String?
 
     func run() async throws {
         let catalog = try FormLoader.load(directory: forms)
@@ -47,6 +48,10 @@ struct Apply: AsyncParsableCommand {
         let changes = list
         let bodies = stride(from: 0, to: changes.count, by: batch).map { start in
             Wire.PushRequest(batch: "b\(start)", node: "0123456789abcdef", changes: Array(changes[start..<min(start + batch, changes.count)])).serialized
+        }
+        if let postgres {
+            try await onPostgres(postgres, catalog: catalog, changes: changes, bodies: bodies)
+            return
         }
 
         // Baseline: the same rows, as (record, hlc, node, body), inserted into a plain table, same batching, same
@@ -84,6 +89,39 @@ struct Apply: AsyncParsableCommand {
         guard applied == records else { throw ValidationError("only \(applied) of \(records) changes were applied") }
 
         print(String(format: "apply %d pushed changes in batches of %d: service %.2f s (%.0f changes/s), plain SQLite insert %.2f s (%.0f rows/s): service at %.0f%% of raw speed",
+                     records, batch, serviceSeconds, Double(records) / serviceSeconds, rawSeconds, Double(records) / rawSeconds,
+                     100 * rawSeconds / serviceSeconds))
+    }
+}
+
+extension Apply {
+    /// The same measure on PostgreSQL: the baseline inserts the same rows into a plain table (one multi-row INSERT per
+    /// batch, one transaction each); the service is the PostgreSQL backend applying the batches' wire texts.
+    func onPostgres(_ url: String, catalog: FormCatalog, changes: [Change], bodies: [String]) async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let run = String(UInt32(Date().timeIntervalSince1970) % 1_000_000)
+        let sep = url.contains("?") ? "&" : "?"
+        let raw = try await PostgresBackend(url: url + sep + "search_path=bench_raw_\(run)", forms: catalog, maxConnections: 1, logger: logger)
+        let texts = changes.map(\.serialized)
+        let t0 = Date()
+        try await raw.rawBaseline(rows: changes.indices.map { (changes[$0].recordID, changes[$0].stamp.hlc.rawValue, changes[$0].stamp.node, texts[$0]) },
+                                  batch: batch)
+        let rawSeconds = Date().timeIntervalSince(t0)
+        raw.close()
+
+        let backend = try await PostgresBackend(url: url + sep + "search_path=bench_apply_\(run)", forms: catalog, maxConnections: 1, logger: logger)
+        _ = try await backend.createProject(code: "bench", name: "Benchmark")
+        let device = try await backend.enroll(name: "laptop", project: "bench", role: .facilitator).device
+        let t1 = Date()
+        var applied = 0
+        for body in bodies {
+            applied += try await backend.push(try Wire.PushRequest(text: body), from: device).applied
+        }
+        let serviceSeconds = Date().timeIntervalSince(t1)
+        backend.close()
+        guard applied == records else { throw ValidationError("only \(applied) of \(records) changes were applied") }
+        print(String(format: "apply %d pushed changes in batches of %d on PostgreSQL: service %.2f s (%.0f changes/s), plain INSERT %.2f s (%.0f rows/s): service at %.0f%% of raw speed",
                      records, batch, serviceSeconds, Double(records) / serviceSeconds, rawSeconds, Double(records) / rawSeconds,
                      100 * rawSeconds / serviceSeconds))
     }

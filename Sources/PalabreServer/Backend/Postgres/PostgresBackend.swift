@@ -178,3 +178,22 @@ extension PostgresConnection {
         _ = try await self.query(query, logger: logger)
     }
 }
+
+extension PostgresBackend {
+    /// The benchmarks' baseline: `(record, hlc, node, body)` rows inserted into a plain table `raw_changes` (created
+    /// here), one multi-row INSERT and one transaction per batch; no index, no check, no merge.
+    public func rawBaseline(rows: [(String, Int64, String, String)], batch: Int) async throws {
+        let logger = logger
+        try await withConnection { db in
+            try await db.run("CREATE TABLE IF NOT EXISTS raw_changes (record_id TEXT, hlc BIGINT, node TEXT, body TEXT)", logger)
+        }
+        for start in stride(from: 0, to: rows.count, by: batch) {
+            let part = Array(rows[start..<min(start + batch, rows.count)])
+            try await transaction { db in
+                try await db.run("""
+                    INSERT INTO raw_changes SELECT * FROM unnest(\(part.map(\.0)), \(part.map(\.1)), \(part.map(\.2)), \(part.map(\.3)))
+                    """, logger)
+            }
+        }
+    }
+}
