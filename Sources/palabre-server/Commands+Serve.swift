@@ -16,6 +16,7 @@ extension PalabreServerCommand {
                 and the commands to try are printed.
 
                 Example: palabre-server serve --database /var/lib/palabre/central.sqlite --host 0.0.0.0 --port 8080
+                Example: palabre-server serve --database postgres://palabre:SECRET@db.example:5432/palabre --max-connections 16
                 Example: palabre-server serve --demo --database /tmp/palabre-demo.sqlite
                 """
         )

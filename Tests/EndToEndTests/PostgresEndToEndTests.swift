@@ -99,3 +99,30 @@ enum TestDatabase {
         return base + (base.contains("?") ? "&" : "?") + "search_path=" + schema
     }
 }
+
+/// What an administrator sees when the PostgreSQL URL is wrong or the server is not there (no database needed).
+@Suite("PostgreSQL URL and reachability")
+struct PostgresReachability {
+    @Test func anUnreachableServerExits69NamingItWithoutThePassword() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let port = try E2E.freePort()  // nobody listens there
+        let r = try E2E.run(try E2E.serverBinary(), ["project", "list", "--database", "postgres://palabre:hunter2@127.0.0.1:\(port)/palabre"],
+                            in: box.dir, timeout: 60)
+        #expect(r.status == 69, "\(r)")
+        #expect(r.stderr.contains("127.0.0.1:\(port)") && r.stderr.contains("PostgreSQL"), "\(r)")
+        #expect(!r.stderr.contains("hunter2") && !r.stdout.contains("hunter2"), "the password must not be shown: \(r)")
+    }
+
+    @Test func aMalformedURLParameterIsAUsageErrorNamingIt() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let r = try E2E.run(try E2E.serverBinary(), ["project", "list", "--database", "postgres://u:p@127.0.0.1/db?sslmode=sometimes"],
+                            in: box.dir)
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains("sslmode") && r.stderr.contains("sometimes"), "\(r)")
+        let schema = try E2E.run(try E2E.serverBinary(), ["project", "list", "--database", "postgres://u:p@127.0.0.1/db?search_path=a;drop"],
+                                 in: box.dir)
+        #expect(schema.status == 64 && schema.stderr.contains("search_path"), "\(schema)")
+    }
+}

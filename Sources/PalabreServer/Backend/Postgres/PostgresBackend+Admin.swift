@@ -119,7 +119,7 @@ extension PostgresBackend {
         guard token.hasPrefix(Token.prefix) else { return nil }
         let bindings = Self.binds(Token.hash(token))
         let logger = logger
-        let found = try await withConnection { db -> Device? in
+        let found = try await withReadConnection { db -> Device? in
             let rows = try await db.query(PostgresQuery(unsafeSQL: "SELECT \(Self.deviceColumns) FROM devices WHERE token_hash = $1 AND revoked IS NULL",
                                                         binds: bindings), logger: logger)
             for try await c in rows.decode(DeviceColumns.self) { return try Self.decodeDevice(c) }

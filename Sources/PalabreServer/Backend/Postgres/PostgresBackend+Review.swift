@@ -111,7 +111,7 @@ extension PostgresBackend {
     /// The live records of a project (see ``SyncBackend/records(project:form:)``).
     public func records(project: String, form: String?) async throws -> [LiveRecord] {
         let logger = logger
-        return try await withConnection { db in
+        return try await withReadConnection { db in
             var out: [LiveRecord] = []
             let rows = try await db.query("""
                 SELECT id, form, vals FROM records WHERE project = \(project) AND NOT deleted AND (\(form == nil) OR form = \(form ?? ""))

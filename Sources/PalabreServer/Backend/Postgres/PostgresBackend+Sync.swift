@@ -80,6 +80,8 @@ extension PostgresBackend {
                 response.nodeBatches = Int(nodeBatches)
                 try await db.run("UPDATE batches SET response = \(response.serialized) WHERE node = \(request.node) AND batch = \(request.batch)",
                                  logger)
+                // Last, the change log: the project rows it locks are then held only for one INSERT and the COMMIT.
+                try await Self.appendToLog(writes.changes, db, logger: logger)
                 if let hook { await hook() }
                 return .applied(response, otherDevices: others)
             }
@@ -177,8 +179,7 @@ extension PostgresBackend {
         return (outcome, writes)
     }
 
-    /// Writes what a merge produced: records, history, set-aside changes, then the change log at positions taken
-    /// from each project's row, locked (in code order) until the transaction commits.
+    /// Writes what a merge produced: records, history, set-aside changes (the change log comes last, in `push`).
     private static func write(_ w: Writes, _ db: PostgresConnection, origin: String, created: String, logger: Logger) async throws {
         for (rows, isNew) in [(w.newRecords, true), (w.updatedRecords, false)] where !rows.isEmpty {
             let ids = rows.map(\.id), forms = rows.map(\.form), versions = rows.map { Int64($0.formVersion) }, projects = rows.map(\.project)
@@ -216,7 +217,6 @@ extension PostgresBackend {
                 SELECT r, b, why, \(origin), \(created) FROM unnest(\(s.map(\.record)), \(s.map(\.body)), \(s.map(\.reason))) AS u(r, b, why)
                 """, logger)
         }
-        try await appendToLog(w.changes, db, logger: logger)
     }
 
     /// Appends changes to the log. Each project's row is locked (in code order) and its `last_seq` moved on; the lock
@@ -247,7 +247,7 @@ extension PostgresBackend {
         let limit = Int64(max(1, limit))
         let logger = logger
         do {
-            return try await withConnection { db in
+            return try await withReadConnection { db in
                 var rows: [(Int64, String, String)] = []
                 for try await row in try await db.query("""
                     SELECT seq, node, body FROM changes WHERE project = \(project) AND seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import PalabreCore
 import PalabreStore
@@ -28,7 +29,10 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
     public let maxClockAhead: Duration
     /// Where the database is, without the password (for logs).
     public let description: String
+    /// Connections for transactions that write (pushes, resolutions, administration).
     let client: PostgresClient
+    /// Connections for reads that must not queue behind pushes waiting for locks: pulls, token checks, records.
+    let readClient: PostgresClient
     let logger: Logger
     let now: @Sendable () -> Date
     private let runner: Task<Void, Never>
@@ -41,27 +45,40 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
     /// - Parameters:
     ///   - url: `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, with optional `?sslmode=disable|prefer|require`,
     ///     `&search_path=SCHEMA` (a schema of its own in a shared database) and `&host=/run/postgresql` (a Unix socket).
-    ///   - maxConnections: the pool's size for this instance.
+    ///   - maxConnections: the size of each of this instance's two pools (writes; pulls, token checks and reads).
     /// - Throws: ``ServiceError/badRequest(_:)`` for a bad URL; the database's error when it cannot be reached.
     public init(url: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
-                logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() }) async throws {
+                startupTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() }) async throws {
         var (configuration, description, schema) = try Self.configuration(url: url)
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(10)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let readClient = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
+        self.readClient = readClient
         self.forms = forms
         self.maxClockAhead = maxClockAhead
         self.description = description
         self.logger = logger
         self.now = now
-        runner = Task { await client.run() }
+        runner = Task {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await client.run() }
+                group.addTask { await readClient.run() }
+            }
+        }
         await Task.yield()
+        // The pool retries a refused connection without end: the first answer is awaited for a bounded time.
+        let first = await Self.within(startupTimeout) { _ = try await client.query("SELECT 1", logger: logger) }
         do {
+            try first.get()
+            // Not bounded: instances starting together wait for each other's migrations.
             try await PostgresSchema.migrate(client, schema: schema, logger: logger)
         } catch {
             runner.cancel()
-            throw ServiceError.unavailable("PostgreSQL at \(description): \(Self.describe(error))")
+            let reason = error is TimedOut ? "no answer in \(startupTimeout.components.seconds) s (is it running, and reachable from here?)"
+                : Self.describe(error)
+            throw ServiceError.unavailable("PostgreSQL at \(description): \(reason)")
         }
     }
 
@@ -152,9 +169,39 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
         }
     }
 
+    struct TimedOut: Error {}
+
+    /// The result of `body`, or `TimedOut` once `limit` passes (then `body` is left to end on its own).
+    static func within(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Void) async -> Result<Void, any Error> {
+        let once = NIOLockedValueBox(false)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
+            @Sendable func finish(_ r: Result<Void, any Error>) {
+                if once.withLockedValue({ done in defer { done = true }; return !done }) { continuation.resume(returning: r) }
+            }
+            Task {
+                do {
+                    try await body()
+                    finish(.success(()))
+                } catch {
+                    finish(.failure(error))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                finish(.failure(TimedOut()))
+            }
+        }
+    }
+
     /// Runs statements outside an explicit transaction (each is its own).
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await client.withConnection { try await body($0) }
+    }
+
+    /// Runs reads on the read pool: a pull or a token check never waits for a connection held by a push that waits
+    /// for a lock.
+    func withReadConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await readClient.withConnection { try await body($0) }
     }
 
     static func isRetryable(_ error: PSQLError) -> Bool {
