@@ -4,6 +4,7 @@
 #  2. bytes on the wire to sync the samples data set (push from the laptop that holds it, pull by a fresh laptop)
 #     vs the gzip size of the same records as plain CSV (one file per form), and what that means on a 2G link.
 # Usage: Benchmarks/sync.sh [N=100000]     (builds release binaries first; needs curl and python3)
+#   With PALABRE_BENCH_POSTGRES=postgres://… the apply measure also runs on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-100000}
@@ -14,7 +15,9 @@ BIN=$(swift build -c release --show-bin-path)
 W=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$W"' EXIT
 
-"$BIN/palabre-bench" --records "$N"
+"$BIN/palabre-bench" apply --records "$N"
+# The same on PostgreSQL, against plain INSERTs of the same rows, when a database is given.
+if [ -n "${PALABRE_BENCH_POSTGRES:-}" ]; then "$BIN/palabre-bench" apply --records "$N" --postgres "$PALABRE_BENCH_POSTGRES"; fi
 
 DB="$W/central.sqlite"
 PORT=$((20000 + RANDOM % 20000))
