@@ -34,12 +34,8 @@ extension SQLiteBackend {
 
     /// Enrols a device; only the token's SHA-256 is stored (see ``SyncBackend/enroll(name:project:role:)``).
     public func enroll(name: String, project: String?, role: Role) async throws -> Enrollment {
-        let name = try Validate.name(name, what: "device name")
-        if project == nil && role != .admin {
-            throw ServiceError.badRequest("a \(role) must be enrolled in a project: give --project (only an admin may have none)")
-        }
-        let token = Token.make()
-        let device = Device(id: UUID().uuidString.lowercased(), name: name, project: project, role: role, created: now())
+        let enrollment = try Enrollment.prepare(name: name, project: project, role: role, now: now())
+        let (device, token, name) = (enrollment.device, enrollment.token, enrollment.device.name)
         try await store.pool.write { db in
             if let project, try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE code = ?", arguments: [project]) != true {
                 let known = try String.fetchAll(db, sql: "SELECT code FROM projects ORDER BY code")
@@ -53,7 +49,7 @@ extension SQLiteBackend {
                            arguments: [device.id, name, project, role.rawValue, Token.hash(token), Timestamp.text(device.created)])
         }
         logger.info("device enrolled", metadata: ["device": "\(name)", "project": "\(project ?? "*")", "role": "\(role)"])
-        return Enrollment(device: device, token: token)
+        return enrollment
     }
 
     /// Every device (see ``SyncBackend/devices()``).

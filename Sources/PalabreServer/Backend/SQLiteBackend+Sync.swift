@@ -4,19 +4,13 @@ import PalabreCore
 import PalabreStore
 
 extension SQLiteBackend {
-    /// What a push transaction did, for the log written after it commits (`otherDevices`: those already bound to the node).
-    private enum PushResult: Sendable {
-        case applied(Wire.PushResponse, otherDevices: [String])
-        case replayed(Wire.PushResponse)
-    }
-
     /// Applies a batch in one write transaction (see ``SyncBackend/push(_:from:)``): project check, replay, clock bound,
     /// merge, stored answer, node binding; a refusal rolls everything back.
     public func push(_ request: Wire.PushRequest, from device: Device) async throws -> Wire.PushResponse {
         let maxAhead = maxAheadMs
         let forms = forms
         let clock = now
-        let result: PushResult
+        let result: PushOutcome
         do {
             result = try await store.pool.write { db in
                 // Read inside the transaction: a push waiting behind another must be judged at the time it is applied.
@@ -36,14 +30,7 @@ extension SQLiteBackend {
                 // How many batches this node has had applied, this one included: a store that counts fewer has been
                 // restored from a backup or copied, and must pull its own node's changes back.
                 let nodeBatches = 1 + (try Int.fetchOne(db, sql: "SELECT count(*) FROM batches WHERE node = ?", arguments: [request.node]) ?? 0)
-                var response = Wire.PushResponse(
-                    batch: request.batch, applied: outcome.applied, duplicates: outcome.duplicates, conflicts: outcome.conflicts,
-                    setAside: outcome.setAside.map {
-                        Wire.SetAsideEntry(record: $0.change.recordID, hlc: $0.change.stamp.hlc.rawValue, node: $0.change.stamp.node,
-                                           reason: $0.reason)
-                    },
-                    serverTime: serverTime)
-                response.nodeBatches = nodeBatches
+                let response = PushOutcome.response(to: request, outcome, serverTime: serverTime, nodeBatches: nodeBatches)
                 let stamp = Timestamp.text(date)
                 try db.execute(sql: "INSERT INTO batches (node, batch, device_id, response, created) VALUES (?, ?, ?, ?, ?)",
                                arguments: [request.node, request.batch, device.id, response.serialized, stamp])
@@ -58,31 +45,9 @@ extension SQLiteBackend {
                 return .applied(response, otherDevices: others)
             }
         } catch let error as ServiceError {
-            if case .clockAhead(let message, _, _) = error {
-                logger.warning("push refused: clock ahead", metadata: ["device": "\(device.name)", "node": "\(request.node)",
-                                                                        "batch": "\(request.batch)", "reason": "\(message)"])
-            }
-            throw error
+            throw PushOutcome.refused(error, logger, request: request, device: device)
         }
-        switch result {
-        case .replayed(let response):
-            logger.info("push replayed", metadata: ["device": "\(device.name)", "node": "\(request.node)", "batch": "\(request.batch)"])
-            return response
-        case .applied(let response, let others):
-            for other in others {
-                logger.warning("node \(request.node) used by two devices (\(other), \(device.name)): a copied store?",
-                               metadata: ["node": "\(request.node)", "device": "\(device.name)", "other_device": "\(other)"])
-            }
-            for entry in response.setAside {
-                logger.notice("change set aside", metadata: ["device": "\(device.name)", "record": "\(entry.record)",
-                                                              "reason": "\(entry.reason)"])
-            }
-            logger.info("push applied", metadata: [
-                "device": "\(device.name)", "batch": "\(request.batch)", "applied": "\(response.applied)",
-                "duplicates": "\(response.duplicates)", "conflicts": "\(response.conflicts)", "set_aside": "\(response.setAside.count)",
-            ])
-            return response
-        }
+        return result.logged(logger, request: request, device: device)
     }
 
     /// Reads a page of the log (see ``SyncBackend/pull(project:after:limit:excludingNode:)``); one writer at a time

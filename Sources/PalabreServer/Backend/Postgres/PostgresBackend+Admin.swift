@@ -56,12 +56,8 @@ extension PostgresBackend {
 
     /// Enrols a device; only the token's SHA-256 is stored (see ``SyncBackend/enroll(name:project:role:)``).
     public func enroll(name: String, project: String?, role: Role) async throws -> Enrollment {
-        let name = try Validate.name(name, what: "device name")
-        if project == nil && role != .admin {
-            throw ServiceError.badRequest("a \(role) must be enrolled in a project: give --project (only an admin may have none)")
-        }
-        let token = Token.make()
-        let device = Device(id: UUID().uuidString.lowercased(), name: name, project: project, role: role, created: now())
+        let enrollment = try Enrollment.prepare(name: name, project: project, role: role, now: now())
+        let (device, token, name) = (enrollment.device, enrollment.token, enrollment.device.name)
         let logger = logger
         try await transaction { db in
             if let project {
@@ -81,7 +77,7 @@ extension PostgresBackend {
             if inserted.isEmpty { throw ServiceError.alreadyExists("a device named '\(name)' is already enrolled: choose another name") }
         }
         logger.info("device enrolled", metadata: ["device": "\(name)", "project": "\(project ?? "*")", "role": "\(role)"])
-        return Enrollment(device: device, token: token)
+        return enrollment
     }
 
     /// Every device, oldest first (see ``SyncBackend/devices()``).

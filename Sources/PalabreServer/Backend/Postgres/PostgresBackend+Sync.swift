@@ -5,11 +5,6 @@ import PalabreStore
 import PostgresNIO
 
 extension PostgresBackend {
-    private enum PushResult: Sendable {
-        case applied(Wire.PushResponse, otherDevices: [String])
-        case replayed(Wire.PushResponse)
-    }
-
     /// Rows a push writes, gathered while merging and written in a few statements.
     private struct Writes {
         var newRecords: [RecordRow] = []
@@ -26,7 +21,7 @@ extension PostgresBackend {
         let clock = now
         let logger = logger
         let hook = beforeCommit
-        let result: PushResult
+        let result: PushOutcome
         do {
             result = try await transaction { db in
                 let date = clock()
@@ -70,14 +65,7 @@ extension PostgresBackend {
                 try await Self.write(writes, db, origin: device.name, created: stamp, logger: logger)
                 let nodeBatches = try await db.query("SELECT count(*) FROM batches WHERE node = \(request.node)", logger: logger)
                     .collect().first?.decode(Int64.self) ?? 1
-                var response = Wire.PushResponse(
-                    batch: request.batch, applied: outcome.applied, duplicates: outcome.duplicates, conflicts: outcome.conflicts,
-                    setAside: outcome.setAside.map {
-                        Wire.SetAsideEntry(record: $0.change.recordID, hlc: $0.change.stamp.hlc.rawValue, node: $0.change.stamp.node,
-                                           reason: $0.reason)
-                    },
-                    serverTime: serverTime)
-                response.nodeBatches = Int(nodeBatches)
+                let response = PushOutcome.response(to: request, outcome, serverTime: serverTime, nodeBatches: Int(nodeBatches))
                 try await db.run("UPDATE batches SET response = \(response.serialized) WHERE node = \(request.node) AND batch = \(request.batch)",
                                  logger)
                 // Last, the change log: the project rows it locks are then held only for one INSERT and the COMMIT.
@@ -86,33 +74,11 @@ extension PostgresBackend {
                 return .applied(response, otherDevices: others)
             }
         } catch let error as ServiceError {
-            if case .clockAhead(let message, _, _) = error {
-                logger.warning("push refused: clock ahead", metadata: ["device": "\(device.name)", "node": "\(request.node)",
-                                                                        "batch": "\(request.batch)", "reason": "\(message)"])
-            }
-            throw error
+            throw PushOutcome.refused(error, logger, request: request, device: device)
         } catch let error as PSQLError {
             throw ServiceError.unavailable("the database failed: \(Self.describe(error)); nothing was applied, send the batch again")
         }
-        switch result {
-        case .replayed(let response):
-            logger.info("push replayed", metadata: ["device": "\(device.name)", "node": "\(request.node)", "batch": "\(request.batch)"])
-            return response
-        case .applied(let response, let others):
-            for other in others {
-                logger.warning("node \(request.node) used by two devices (\(other), \(device.name)): a copied store?",
-                               metadata: ["node": "\(request.node)", "device": "\(device.name)", "other_device": "\(other)"])
-            }
-            for entry in response.setAside {
-                logger.notice("change set aside", metadata: ["device": "\(device.name)", "record": "\(entry.record)",
-                                                              "reason": "\(entry.reason)"])
-            }
-            logger.info("push applied", metadata: [
-                "device": "\(device.name)", "batch": "\(request.batch)", "applied": "\(response.applied)",
-                "duplicates": "\(response.duplicates)", "conflicts": "\(response.conflicts)", "set_aside": "\(response.setAside.count)",
-            ])
-            return response
-        }
+        return result.logged(logger, request: request, device: device)
     }
 
     /// Merges changes into their records, locked for the rest of the transaction; the same rule as a field store's
