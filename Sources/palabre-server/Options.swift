@@ -83,6 +83,7 @@ func guarded(_ body: () async throws -> Void) async throws {
         switch e {
         case .notFound: throw ExitCode(66)
         case .alreadyExists: throw ExitCode(65)
+        case .unavailable: throw ExitCode(69)
         default: throw ExitCode(64)
         }
     } catch let e as StoreError {

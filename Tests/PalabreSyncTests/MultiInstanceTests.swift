@@ -193,3 +193,25 @@ struct MultiInstanceTests {
         #expect(try await pair.a.rowCount(.changes) == 10)
     }
 }
+
+/// The service when PostgreSQL goes away under it: pushes and pulls answer 503 `unavailable`, which clients retry.
+@Suite(.enabled(if: BackendKind.postgresURL != nil, "needs PALABRE_TEST_POSTGRES"))
+struct PostgresOutageTests {
+    @Test func pushesAndPullsAnswer503WhenTheDatabaseIsGone() async throws {
+        let fx = try await ServerFixture(.postgres)
+        let backend = try #require(fx.backend as? PostgresBackend)
+        let node = "00000000000000f1"
+        let device = try #require(fx.devices["fac1"])
+        backend.close()  // the pools shut down, as when the database is unreachable
+        try await Task.sleep(for: .milliseconds(200))
+        await #expect(throws: ServiceError.self) {
+            _ = try await backend.push(Wire.PushRequest(batch: "b", node: node, changes: [sessionChange(node: node, hlc: stampNow())]), from: device)
+        }
+        do {
+            _ = try await backend.pull(project: "p1", after: 0, limit: 10, excludingNode: nil)
+            Issue.record("a pull without a database must fail")
+        } catch let e as ServiceError {
+            #expect(e.status == 503 && e.body.code == "unavailable", "\(e)")
+        }
+    }
+}

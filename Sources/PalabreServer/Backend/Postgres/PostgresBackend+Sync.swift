@@ -75,8 +75,6 @@ extension PostgresBackend {
             }
         } catch let error as ServiceError {
             throw PushOutcome.refused(error, logger, request: request, device: device)
-        } catch let error as PSQLError {
-            throw ServiceError.unavailable("the database failed: \(Self.describe(error)); nothing was applied, send the batch again")
         }
         return result.logged(logger, request: request, device: device)
     }
@@ -212,18 +210,14 @@ extension PostgresBackend {
         let serverTime = serverTime()
         let limit = Int64(max(1, limit))
         let logger = logger
-        do {
-            return try await withReadConnection { db in
-                var rows: [(Int64, String, String)] = []
-                for try await row in try await db.query("""
-                    SELECT seq, node, body FROM changes WHERE project = \(project) AND seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)
-                    """, logger: logger).decode((Int64, String, String).self) { rows.append(row) }
-                let page = rows.prefix(Int(limit))
-                let texts = page.compactMap { row in excludingNode != nil && row.1 == excludingNode ? nil : row.2 }
-                return PullPage(changeTexts: texts, next: page.last?.0 ?? cursor, more: rows.count > Int(limit), serverTime: serverTime)
-            }
-        } catch let error as PSQLError {
-            throw ServiceError.unavailable("the database failed: \(Self.describe(error)); try again")
+        return try await withReadConnection { db in
+            var rows: [(Int64, String, String)] = []
+            for try await row in try await db.query("""
+                SELECT seq, node, body FROM changes WHERE project = \(project) AND seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)
+                """, logger: logger).decode((Int64, String, String).self) { rows.append(row) }
+            let page = rows.prefix(Int(limit))
+            let texts = page.compactMap { row in excludingNode != nil && row.1 == excludingNode ? nil : row.2 }
+            return PullPage(changeTexts: texts, next: page.last?.0 ?? cursor, more: rows.count > Int(limit), serverTime: serverTime)
         }
     }
 

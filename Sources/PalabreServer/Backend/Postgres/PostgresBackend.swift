@@ -147,6 +147,10 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
     /// Runs a transaction on one connection; a deadlock, a serialization failure or a unique violation (a record
     /// created by a concurrent push) rolls it back and runs it again, up to eight times.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await Self.unavailableOnFailure { try await self.retrying(body) }
+    }
+
+    private func retrying<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
@@ -195,13 +199,27 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
 
     /// Runs statements outside an explicit transaction (each is its own).
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { try await body($0) }
+        try await Self.unavailableOnFailure { try await self.client.withConnection { try await body($0) } }
     }
 
     /// Runs reads on the read pool: a pull or a token check never waits for a connection held by a push that waits
     /// for a lock.
     func withReadConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await readClient.withConnection { try await body($0) }
+        try await Self.unavailableOnFailure { try await self.readClient.withConnection { try await body($0) } }
+    }
+
+    /// The service's own refusals pass through; any other failure (a lost connection, a pool that cannot connect, a
+    /// server error) becomes ``ServiceError/unavailable(_:)``: 503, which clients retry later.
+    static func unavailableOnFailure<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as ServiceError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ServiceError.unavailable("the database failed: \(describe(error)); nothing was changed, try again")
+        }
     }
 
     static func isRetryable(_ error: PSQLError) -> Bool {
