@@ -31,7 +31,7 @@ extension PalabreServerCommand {
         @Option(name: .customLong("log-level"),
                 help: "trace, debug, info, notice, warning, error or critical (default: $PALABRE_LOG_LEVEL, or info).")
         var logLevel: String?
-        @Option(name: .customLong("max-connections"), help: "With PostgreSQL: this instance's connection pool size (default 16).")
+        @Option(name: .customLong("max-connections"), help: "With PostgreSQL: the size of each of this instance's two connection pools, writes and reads (default 16).")
         var maxConnections = 16
         @Flag(help: "Prepare a demonstration on this database (idempotent), then serve.") var demo = false
         @Option(help: "The demo's data set (default: samples/demo.jsonl of the checkout).") var samples: String?
