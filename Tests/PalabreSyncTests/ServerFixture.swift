@@ -27,7 +27,7 @@ enum BackendKind: String, Sendable, CustomTestStringConvertible {
             return try SQLiteBackend(path: dir.appendingPathComponent("central.sqlite").path, forms: forms, maxClockAhead: maxClockAhead,
                                      logger: logger, now: now)
         case .postgres:
-            return try await PostgresBackend(url: Self.freshSchemaURL(), forms: forms, maxClockAhead: maxClockAhead, maxConnections: 4,
+            return try await PostgresBackend(url: Self.freshSchemaURL(), forms: forms, maxClockAhead: maxClockAhead, maxConnections: 3,
                                              logger: logger, now: now)
         }
     }
