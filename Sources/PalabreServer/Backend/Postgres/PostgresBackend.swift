@@ -17,6 +17,8 @@ import PostgresNIO
 /// - Change-log positions are numbered per project from the project's row, locked as the push's last step and held to
 ///   its commit: positions are handed out in commit order, so a pull cursor never skips a change that commits later.
 /// - A deadlock, a serialization failure or a record created concurrently rolls the push back and runs it again.
+/// - Pulls, token checks and record reads use a second pool, so they never wait for a connection held by a push that
+///   waits for a lock. Any database failure is answered 503 (``ServiceError/unavailable(_:)``), which clients retry.
 ///
 /// ```swift
 /// let backend = try await PostgresBackend(url: "postgres://palabre@localhost/palabre", forms: forms)
