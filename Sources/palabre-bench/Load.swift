@@ -94,7 +94,7 @@ struct Load: AsyncParsableCommand {
         for i in 0..<laptops {
             let project = codes[i % projects]
             let token = try await backend.enroll(name: "\(run)-laptop-\(i)", project: project, role: .facilitator).token
-            sims.append(SimLaptop(index: i, project: project, transport: HTTPTransport(url: url[i % url.count], token: token), meanChanges: changes))
+            sims.append(SimLaptop(project: project, transport: HTTPTransport(url: url[i % url.count], token: token), meanChanges: changes))
         }
         // An admin of every project checks, through the first and the last instance.
         let adminToken = try await backend.enroll(name: "\(run)-checker", project: nil, role: .admin).token
@@ -240,7 +240,6 @@ struct ChangeKey: Hashable {
 
 /// One simulated laptop. Used by one task at a time.
 final class SimLaptop: @unchecked Sendable {
-    let index: Int
     let project: String
     let transport: HTTPTransport
     let node = makeNodeID()
@@ -262,8 +261,7 @@ final class SimLaptop: @unchecked Sendable {
     var pulledCount = 0
     var pulledSum: UInt64 = 0
 
-    init(index: Int, project: String, transport: HTTPTransport, meanChanges: Int) {
-        self.index = index
+    init(project: String, transport: HTTPTransport, meanChanges: Int) {
         self.project = project
         self.transport = transport
         self.meanChanges = meanChanges

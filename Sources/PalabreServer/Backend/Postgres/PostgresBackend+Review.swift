@@ -58,17 +58,18 @@ extension PostgresBackend {
             }
             let stored = try row.decode()
             var state = stored.state
-            var latest: (value: Value?, has: Bool)?
+            // The latest losing value still open on this field (nil: none; .some(nil): a cleared value lost).
+            var latest: Value??
             for try await (value, whlc, wnode) in try await db.query("""
                 SELECT value, winner_hlc, winner_node FROM history
                 WHERE record_id = \(record) AND field = \(field) AND conflict AND NOT resolved ORDER BY id
                 """, logger: logger).decode((String?, Int64, String).self) where state.stamps[field] == Stamp(hlc: HLC(rawValue: whlc), node: wnode) {
-                latest = (try value.flatMap { try Value(json: JSON.parse($0)) }, true)
+                latest = .some(try value.flatMap { try Value(json: JSON.parse($0)) })
             }
             guard let latest else {
                 throw ServiceError.notFound("record \(record) has no open conflict on '\(field)' (see GET /v1/conflicts)")
             }
-            let value = action == .restore ? latest.value : state.values[field]
+            let value = action == .restore ? latest : state.values[field]
             // Later than every stamp on the record, so the write wins everywhere.
             var hlcClock = HybridLogicalClock(last: state.updated.hlc)
             let stamp = Stamp(hlc: hlcClock.send(now: clock()), node: node)
