@@ -46,6 +46,10 @@ struct Load: AsyncParsableCommand {
         guard duration >= 1 else { throw ValidationError("--duration: '\(duration)' must be at least 1 second") }
         guard changes >= 1 else { throw ValidationError("--changes: '\(changes)' must be at least 1") }
         if !ceiling && database == nil { throw ValidationError("--database: needed to enrol the laptops (or give --ceiling)") }
+        // A wrong path would make a new, empty store the service never reads: every sync would then be refused.
+        if !ceiling, let database, !PostgresBackend.isURL(database), !CentralCopy.isCentralStore(path: database) {
+            throw ValidationError("--database: '\(database)' is not the service's SQLite store (give the file palabre-server serves, or its postgres:// URL)")
+        }
     }
 
     func run() async throws {

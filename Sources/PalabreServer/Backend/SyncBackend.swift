@@ -32,9 +32,11 @@ public struct PullPage: Equatable, Sendable {
 /// embedded implementation; a PostgreSQL one must keep the same promises (notably, a pull cursor never skips
 /// a change that commits later with a lower sequence number).
 ///
+/// It keeps the dashboard's sign-in sessions too (``DashboardSessionStore``), in the database, never in an instance.
+///
 /// Methods that act for a device trust that the caller checked the device's role (the HTTP layer does);
 /// they check projects themselves.
-public protocol SyncBackend: Sendable {
+public protocol SyncBackend: DashboardSessionStore {
     /// The forms incoming changes are checked against.
     var forms: FormCatalog { get }
 

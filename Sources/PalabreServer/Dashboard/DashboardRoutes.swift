@@ -13,8 +13,7 @@ import PalabreCore
 /// These routes do not take bearer tokens: the cookie is checked on every request, and so is its device, so a revoked
 /// device's sessions stop working at once.
 func addDashboardRoutes(to router: Router<PalabreRequestContext>, configuration: ServerConfiguration, backend: any SyncBackend) {
-    let dashboard = Dashboard(backend: backend,
-                              sessions: (backend as? any DashboardSessionStore) ?? MemoryDashboardSessions(backend: backend))
+    let dashboard = Dashboard(backend: backend)
     router.get("/dashboard/login") { request, context in try await dashboard.guarded(request, context, dashboard.loginPage) }
     router.post("/dashboard/login") { request, context in try await dashboard.guarded(request, context, dashboard.signIn) }
     router.post("/dashboard/logout") { request, context in try await dashboard.guarded(request, context, dashboard.signOut) }
@@ -24,7 +23,8 @@ func addDashboardRoutes(to router: Router<PalabreRequestContext>, configuration:
 /// The dashboard's handlers.
 struct Dashboard: Sendable {
     let backend: any SyncBackend
-    let sessions: any DashboardSessionStore
+    /// The backend keeps the sessions.
+    var sessions: any DashboardSessionStore { backend }
 
     /// The cookie's name.
     static let cookie = "palabre_session"

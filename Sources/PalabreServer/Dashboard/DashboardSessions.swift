@@ -20,9 +20,9 @@ enum DashboardSchema {
     })
 }
 
-/// Where dashboard sessions are kept. ``SQLiteBackend`` keeps them in `dashboard_sessions`; any other backend gets
-/// ``MemoryDashboardSessions``.
-protocol DashboardSessionStore: Sendable {
+/// Where dashboard sessions are kept: a backend's `dashboard_sessions` table (part of ``SyncBackend``), so that a
+/// session opened through one service instance works through every other.
+public protocol DashboardSessionStore: Sendable {
     /// Keeps a new session (and forgets the expired ones).
     func createDashboardSession(idHash: String, deviceID: String, created: Date, expires: Date) async throws
     /// The device of a live session: not expired at `now`, its device not revoked. Nil otherwise.
@@ -51,8 +51,8 @@ enum DashboardSessionID {
     }
 }
 
-extension SQLiteBackend: DashboardSessionStore {
-    func createDashboardSession(idHash: String, deviceID: String, created: Date, expires: Date) async throws {
+extension SQLiteBackend {
+    public func createDashboardSession(idHash: String, deviceID: String, created: Date, expires: Date) async throws {
         try await store.pool.write { db in
             try db.execute(sql: "DELETE FROM dashboard_sessions WHERE expires < ?", arguments: [Timestamp.text(created)])
             try db.execute(sql: "INSERT INTO dashboard_sessions (id_hash, device_id, created, expires) VALUES (?, ?, ?, ?)",
@@ -60,7 +60,7 @@ extension SQLiteBackend: DashboardSessionStore {
         }
     }
 
-    func dashboardSessionDevice(idHash: String, now: Date) async throws -> Device? {
+    public func dashboardSessionDevice(idHash: String, now: Date) async throws -> Device? {
         let found = try await store.pool.read { db -> (expires: String, device: Device)? in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.*, s.expires AS session_expires FROM dashboard_sessions s JOIN devices d ON d.id = s.device_id
@@ -72,34 +72,9 @@ extension SQLiteBackend: DashboardSessionStore {
         return found.device
     }
 
-    func deleteDashboardSession(idHash: String) async throws {
+    public func deleteDashboardSession(idHash: String) async throws {
         try await store.pool.write { db in
             try db.execute(sql: "DELETE FROM dashboard_sessions WHERE id_hash = ?", arguments: [idHash])
         }
-    }
-}
-
-/// Sessions in memory, for a backend that has no table for them; revocation is checked against `devices()`.
-final class MemoryDashboardSessions: DashboardSessionStore, @unchecked Sendable {
-    private let backend: any SyncBackend
-    private let lock = NSLock()
-    private var sessions: [String: (device: String, expires: Date)] = [:]
-
-    init(backend: any SyncBackend) { self.backend = backend }
-
-    func createDashboardSession(idHash: String, deviceID: String, created: Date, expires: Date) async throws {
-        lock.withLock {
-            sessions = sessions.filter { $0.value.expires >= created }
-            sessions[idHash] = (deviceID, expires)
-        }
-    }
-
-    func dashboardSessionDevice(idHash: String, now: Date) async throws -> Device? {
-        guard let s = lock.withLock({ sessions[idHash] }), s.expires > now else { return nil }
-        return try await backend.devices().first { $0.id == s.device && $0.revoked == nil }
-    }
-
-    func deleteDashboardSession(idHash: String) async throws {
-        _ = lock.withLock { sessions.removeValue(forKey: idHash) }
     }
 }

@@ -132,8 +132,8 @@ extension PostgresBackend {
     }
 }
 
-extension PostgresBackend: DashboardSessionStore {
-    func createDashboardSession(idHash: String, deviceID: String, created: Date, expires: Date) async throws {
+extension PostgresBackend {
+    public func createDashboardSession(idHash: String, deviceID: String, created: Date, expires: Date) async throws {
         let logger = logger
         try await transaction { db in
             try await db.run("DELETE FROM dashboard_sessions WHERE expires < \(Timestamp.text(created))", logger)
@@ -144,7 +144,7 @@ extension PostgresBackend: DashboardSessionStore {
         }
     }
 
-    func dashboardSessionDevice(idHash: String, now: Date) async throws -> Device? {
+    public func dashboardSessionDevice(idHash: String, now: Date) async throws -> Device? {
         let bindings = Self.binds(idHash)
         let logger = logger
         let columns = Self.deviceColumns.split(separator: ",").map { "d." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
@@ -162,7 +162,7 @@ extension PostgresBackend: DashboardSessionStore {
         return found.1
     }
 
-    func deleteDashboardSession(idHash: String) async throws {
+    public func deleteDashboardSession(idHash: String) async throws {
         let logger = logger
         try await withConnection { db in try await db.run("DELETE FROM dashboard_sessions WHERE id_hash = \(idHash)", logger) }
     }

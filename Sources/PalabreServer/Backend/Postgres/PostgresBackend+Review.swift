@@ -104,6 +104,10 @@ extension PostgresBackend {
     func metaValue(_ key: String, make: @escaping @Sendable () -> String) async throws -> String {
         let logger = logger
         return try await withConnection { db in
+            // Read first: only the very first call writes (an analyst's export should not take a write each time).
+            if let value = try await db.query("SELECT value FROM meta WHERE key = \(key)", logger: logger).collect().first?.decode(String.self) {
+                return value
+            }
             try await db.run("INSERT INTO meta (key, value) VALUES (\(key), \(make())) ON CONFLICT DO NOTHING", logger)
             return try await db.query("SELECT value FROM meta WHERE key = \(key)", logger: logger).collect().first?.decode(String.self) ?? ""
         }
