@@ -46,11 +46,24 @@ public struct Conflict: Hashable, Sendable {
 extension FieldStore {
     /// Why a change from elsewhere cannot be applied, or nil when it can.
     ///
-    /// Checks the form and its version, that the record keeps its form and project, and each value's shape and choices.
-    /// References are not checked: changes may arrive in any order.
-    public static func problem(with change: Change, catalog: FormCatalog?, existing: RecordState?) -> String? {
+    /// Checks the form and its version, the stamp, that the record keeps its form and project, and each value's shape
+    /// and choices. References are not checked unless `references` is given: changes may arrive in any order.
+    ///
+    /// With `references` (the central service, which receives each laptop's changes in the order they were made, so a
+    /// record's creation before its edits and a session before its participants) the record is checked whole, exactly
+    /// as the CLI checks it before saving: the change's values over the record's current ones must satisfy the form's
+    /// required, relevant and constraint rules, and references must name records of the same project. A new record is
+    /// checked in full; an edit is refused only for the fields it writes, and not for a field that stopped applying
+    /// because another device changed what it depends on (that is a concurrent edit, which the merge rule settles: see
+    /// ``Relevance``). Reasons never repeat the value of a sensitive field.
+    public static func problem(with change: Change, catalog: FormCatalog?, existing: RecordState?,
+                               references: ((String) -> ReferenceTarget?)? = nil, today: String = "") -> String? {
         guard RecordID.isValid(change.recordID) else { return "'\(change.recordID)' is not a record id" }
         if change.stamp.node.isEmpty { return "the change has no node" }
+        if change.stamp.hlc.rawValue <= 0 {
+            return "the change's clock value \(change.stamp.hlc.rawValue) is not a time after 1970: every write is stamped by a running clock"
+        }
+        if change.formVersion < 1 { return "form version \(change.formVersion) does not exist: versions start at 1" }
         if let existing {
             if existing.form != change.form { return "record \(change.recordID) is a '\(existing.form)', not a '\(change.form)'" }
             if existing.project != change.project {
@@ -67,16 +80,39 @@ extension FieldStore {
         if change.formVersion > form.version {
             return "form '\(form.name)' version \(change.formVersion) is unknown here (latest: \(form.version)): update the forms"
         }
-        var validator = Validator(form: form, today: "")
+        func reason(_ e: ValidationError) -> String {
+            e.message(.en, withholdingValue: e.field.flatMap { form.field($0) }.map { $0.sensitive || $0.contact } ?? false)
+        }
+        var validator = Validator(form: form, today: today)
         validator.checksReferences = false
         for (name, value) in change.values where name != deletedField {
             guard let field = form.field(name) else {
                 if change.formVersion < form.version { continue }  // a field a later version removed keeps its data
-                return ValidationError(form: form.name, field: name, value: value?.displayString,
+                return ValidationError(form: form.name, field: name, value: nil,
                                        rule: .unknownField(known: form.fields.map(\.name))).message(.en)
             }
             guard let value else { continue }
-            if let p = validator.check(value, of: field) { return p.message(.en) }
+            if let p = validator.check(value, of: field) { return reason(p) }
+        }
+        guard let references else { return nil }
+        // The record as its writer meant it: the current values with this change's written over them.
+        let written = Set(change.values.keys)
+        if existing?.isDeleted == true || change.values[deletedField] == .some(.bool(true)) { return nil }
+        if existing != nil && written == [deletedField] { return nil }
+        var values = existing?.fieldValues ?? [:]
+        for (name, value) in change.values where name != deletedField { values[name] = value ?? nil }
+        var whole = Validator(form: form, today: today) { id in references(id).map { ReferenceTarget(form: $0.form, deleted: false) } }
+        whole.checksReferences = true
+        let kept = Set(values.keys.filter { form.field($0) == nil })
+        for p in whole.problems(values, keptFields: kept) {
+            guard let name = p.field else { return reason(p) }
+            if existing != nil {
+                guard written.contains(name) else { continue }
+                if case .notRelevant = p.rule, let rule = form.field(name)?.relevant, written.isDisjoint(with: rule.fieldReferences) {
+                    continue
+                }
+            }
+            return reason(p)
         }
         return nil
     }
@@ -85,8 +121,13 @@ extension FieldStore {
     ///
     /// Each change is merged field by field; one already known is skipped; one that cannot be applied is set aside
     /// (stored with its reason) and the others still go through. The clock takes every stamp seen into account.
+    ///
+    /// `forms` (or `catalog`) settles each merged record (``Relevance``): without either, fields are merged as they come.
+    ///
+    /// With `checksRecords` (the central service) each change is checked against its whole record and its references
+    /// (see ``problem(with:catalog:existing:references:today:)``), references looked up in the change's project.
     public static func applyRemote(_ db: Database, _ changes: [Change], catalog: FormCatalog?, origin: String,
-                                   now: Date = Date()) throws -> ApplyOutcome {
+                                   now: Date = Date(), checksRecords: Bool = false, forms: FormCatalog? = nil) throws -> ApplyOutcome {
         var outcome = ApplyOutcome()
         let known = try db.cachedStatement(sql: "SELECT 1 FROM changes WHERE record_id = ? AND hlc = ? AND node = ?")
         for change in changes {
@@ -95,7 +136,9 @@ extension FieldStore {
                 continue
             }
             let existing = try fetchRecord(db, id: change.recordID)
-            if let reason = problem(with: change, catalog: catalog, existing: existing?.state) {
+            let references: ((String) -> ReferenceTarget?)? = checksRecords ? Self.lookup(db, project: change.project) : nil
+            if let reason = problem(with: change, catalog: catalog, existing: existing?.state, references: references,
+                                    today: Validator.today(now, utc: true)) {
                 try db.execute(sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, ?, ?)",
                                arguments: [change.recordID, change.serialized, reason, origin, ISO8601DateFormatter().string(from: now)])
                 outcome.setAside.append(SetAside(change: change, reason: reason))
@@ -103,7 +146,8 @@ extension FieldStore {
             }
             var state = existing?.state
                 ?? RecordState(id: change.recordID, form: change.form, formVersion: change.formVersion, project: change.project)
-            let superseded = try commit(db, change: change, state: &state, isNew: existing == nil, local: false)
+            let superseded = try commit(db, change: change, state: &state, isNew: existing == nil, local: false,
+                                        form: (catalog ?? forms)?[change.form])
             outcome.conflicts += superseded.filter(\.conflict).count
             outcome.applied += 1
             outcome.maxHLC = max(outcome.maxHLC, change.stamp.hlc)
@@ -157,10 +201,13 @@ extension FieldStore {
     }
 
     /// Applies a pulled page and moves the pull cursor in the same transaction: a crash keeps both or neither.
-    public func applyPulled(_ changes: [Change], cursor: Int64, serverTime: HLC, cursorKey: String = "pull_cursor") throws(StoreError) -> ApplyOutcome {
+    ///
+    /// `forms` settles each merged record (``Relevance``), as the service does.
+    public func applyPulled(_ changes: [Change], cursor: Int64, serverTime: HLC, cursorKey: String = "pull_cursor",
+                            forms: FormCatalog? = nil) throws(StoreError) -> ApplyOutcome {
         try run {
             try pool.write { db in
-                let outcome = try Self.applyRemote(db, changes, catalog: nil, origin: "pull", now: self.now())
+                let outcome = try Self.applyRemote(db, changes, catalog: nil, origin: "pull", now: self.now(), forms: forms)
                 try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [cursorKey, String(cursor)])
                 try Self.receive(db, serverTime)
                 return outcome
@@ -214,7 +261,8 @@ extension FieldStore {
                     let createdRenamed = renamed[record.created]
                     try db.execute(sql: "UPDATE records SET vals = ?, stamps = ?, deleted = ?, updated_hlc = ?, created_hlc = ? WHERE id = ?",
                                    arguments: [ValueMap.encode(record.state.fieldValues),
-                                               StampsCodec.encode(stamps: record.state.stamps, prevs: record.state.prevs),
+                                               StampsCodec.encode(stamps: record.state.stamps, prevs: record.state.prevs,
+                                                                  withheld: record.state.withheld),
                                                record.state.isDeleted ? 1 : 0, record.state.updated.hlc.rawValue,
                                                (createdRenamed ?? record.created).hlc.rawValue, record.id])
                     try db.execute(sql: "UPDATE history SET winner_hlc = ? WHERE record_id = ? AND winner_hlc = ? AND winner_node = ?",

@@ -104,6 +104,16 @@ extension FieldStore {
         return StoreIdentity(node: node, device: "", project: project, language: nil)
     }
 
+    /// Looks up referenced records of one project inside a transaction (a record of another project is not found).
+    static func lookup(_ db: Database, project: String) -> (String) -> ReferenceTarget? {
+        { id in
+            guard let st = try? db.cachedStatement(sql: "SELECT form, deleted FROM records WHERE id = ? AND project = ?"),
+                let row = try? Row.fetchOne(st, arguments: [id, project])
+            else { return nil }
+            return ReferenceTarget(form: row["form"], deleted: (row["deleted"] as Int) != 0)
+        }
+    }
+
     /// Looks up referenced records inside a transaction.
     static func lookup(_ db: Database) -> (String) -> ReferenceTarget? {
         { id in
@@ -117,14 +127,17 @@ extension FieldStore {
     /// Applies a change to a record's state and writes all of it: the record row, the change log entry, and
     /// every superseded value into history. One call, one consistent step inside the caller's transaction.
     @discardableResult
+    ///
+    /// With `form`, the merged record is settled (``Relevance``): a field that does not apply is withheld.
     static func commit(_ db: Database, change: Change, state: inout RecordState, isNew: Bool, local: Bool,
-                       body: String? = nil) throws -> [Superseded] {
+                       body: String? = nil, form: Form? = nil) throws -> [Superseded] {
         let superseded = Merge.apply(change, to: &state)
+        if let form { Relevance.settle(&state, form: form) }
         let vals = ValueMap.encode(state.fieldValues)
         // A new record's first change holds exactly its values: reuse their JSON rather than encode them twice.
-        let reuse = isNew && body == nil && change.values[deletedField] == nil && change.values.count == state.values.count
+        let reuse = isNew && body == nil && state.withheld.isEmpty && change.values[deletedField] == nil && change.values.count == state.values.count
             && !change.values.values.contains(where: { $0 == nil })
-        let stamps = StampsCodec.encode(stamps: state.stamps, prevs: state.prevs)
+        let stamps = StampsCodec.encode(stamps: state.stamps, prevs: state.prevs, withheld: state.withheld)
         let deleted = state.isDeleted ? 1 : 0
         if isNew {
             let st = try db.cachedStatement(sql: """
@@ -134,13 +147,10 @@ extension FieldStore {
             try st.execute(arguments: [state.id, state.form, state.formVersion, state.project, vals, stamps, deleted,
                                        change.stamp.hlc.rawValue, change.stamp.node, state.updated.hlc.rawValue])
         } else {
-            let st = try db.cachedStatement(sql: """
-                UPDATE records SET form_version = ?, vals = ?, stamps = ?, deleted = ?, updated_hlc = ?,
-                    created_hlc = min(created_hlc, ?), created_node = CASE WHEN ? < created_hlc THEN ? ELSE created_node END
-                WHERE id = ?
-                """)
-            try st.execute(arguments: [state.formVersion, vals, stamps, deleted, state.updated.hlc.rawValue,
-                                       change.stamp.hlc.rawValue, change.stamp.hlc.rawValue, change.stamp.node, state.id])
+            // A record is created by its first change: a later one stamped in the past (stale or forged) moves neither
+            // when nor by whom it was created.
+            let st = try db.cachedStatement(sql: "UPDATE records SET form_version = ?, vals = ?, stamps = ?, deleted = ?, updated_hlc = ? WHERE id = ?")
+            try st.execute(arguments: [state.formVersion, vals, stamps, deleted, state.updated.hlc.rawValue, state.id])
         }
         let log = try db.cachedStatement(sql: "INSERT INTO changes (record_id, hlc, node, body, local, project) VALUES (?, ?, ?, ?, ?, ?)")
         let text = body ?? (reuse ? change.serialized(valuesJSON: vals) : change.serialized)

@@ -74,8 +74,10 @@ public enum StampsCodec {
         var prev: Stamp
     }
 
-    /// The stamps column of a record row.
-    public static func encode(stamps: [String: Stamp], prevs: [String: Stamp]) -> String {
+    /// The stamps column of a record row: groups `[hlc, node, [fields], prev hlc, prev node]`, then, when some
+    /// field does not apply in the merged record (``Relevance``), one object `{"withheld": {field: value}}`. The
+    /// column is merge state, never shown: the withheld values live here, beside their stamps, not among the values.
+    public static func encode(stamps: [String: Stamp], prevs: [String: Stamp], withheld: [String: Value] = [:]) -> String {
         var groups: [Key: [String]] = [:]
         for (field, stamp) in stamps { groups[Key(stamp: stamp, prev: prevs[field] ?? .zero), default: []].append(field) }
         let keys = groups.keys.sorted { $0.stamp != $1.stamp ? $0.stamp < $1.stamp : $0.prev < $1.prev }
@@ -100,16 +102,28 @@ public enum StampsCodec {
             }
             out += "]"
         }
+        if !withheld.isEmpty {
+            if !keys.isEmpty { out += "," }
+            out += JSON.object([("withheld", .object(withheld.keys.sorted().map { ($0, withheld[$0]!.json) }))]).serialized
+        }
         out += "]"
         return out
     }
 
     /// The field stamps and previous stamps of a stamps column.
-    public static func decode(_ text: String) throws -> (stamps: [String: Stamp], prevs: [String: Stamp]) {
+    public static func decode(_ text: String) throws -> (stamps: [String: Stamp], prevs: [String: Stamp], withheld: [String: Value]) {
         guard case .array(let groups) = try JSON.parse(text) else { throw StoreError.other("corrupt stamps: \(text)") }
         var stamps: [String: Stamp] = [:]
         var prevs: [String: Stamp] = [:]
+        var withheld: [String: Value] = [:]
         for g in groups {
+            if case .object(let members) = g {
+                for (key, inner) in members where key == "withheld" {
+                    guard case .object(let fields) = inner else { continue }
+                    for (name, json) in fields { withheld[name] = try Value(json: json) }
+                }
+                continue
+            }
             guard case .array(let a) = g, a.count >= 3, let h = a[0].intValue, let n = a[1].stringValue, case .array(let fields) = a[2] else {
                 throw StoreError.other("corrupt stamp group: \(g.serialized)")
             }
@@ -122,7 +136,7 @@ public enum StampsCodec {
                 if let prev { prevs[name] = prev }
             }
         }
-        return (stamps, prevs)
+        return (stamps, prevs, withheld)
     }
 
     static func encodeStamp(_ s: Stamp) -> JSON { .array([.number(String(s.hlc.rawValue)), .string(s.node)]) }
@@ -162,7 +176,8 @@ public struct RecordRow: Hashable, Sendable {
     /// The row of a merged state.
     public init(state: RecordState, created: Stamp) {
         self.init(id: state.id, form: state.form, formVersion: state.formVersion, project: state.project,
-                  vals: ValueMap.encode(state.fieldValues), stamps: StampsCodec.encode(stamps: state.stamps, prevs: state.prevs),
+                  vals: ValueMap.encode(state.fieldValues),
+                  stamps: StampsCodec.encode(stamps: state.stamps, prevs: state.prevs, withheld: state.withheld),
                   deleted: state.isDeleted, createdHLC: created.hlc.rawValue, createdNode: created.node,
                   updatedHLC: state.updated.hlc.rawValue)
     }
@@ -172,9 +187,10 @@ public struct RecordRow: Hashable, Sendable {
         var state = RecordState(id: id, form: form, formVersion: formVersion, project: project)
         state.values = try ValueMap.decodePresent(vals)
         if withStamps {
-            let (s, p) = try StampsCodec.decode(stamps)
+            let (s, p, w) = try StampsCodec.decode(stamps)
             state.stamps = s
             state.prevs = p
+            state.withheld = w
             if s[deletedField] != nil { state.values[deletedField] = .bool(false) }
         }
         if deleted { state.values[deletedField] = .bool(true) }

@@ -97,11 +97,14 @@ public struct SyncClient: Sendable {
     public var batchSize = 500
     /// Changes per pulled page.
     public var pageSize = 2000
+    /// The forms pulled records are settled with (a field that does not apply is withheld, as on the service).
+    public var forms: FormCatalog?
 
     /// Builds a client.
-    public init(store: FieldStore, transport: any SyncTransport) {
+    public init(store: FieldStore, transport: any SyncTransport, forms: FormCatalog? = nil) {
         self.store = store
         self.transport = transport
+        self.forms = forms
     }
 
     /// Runs a whole sync: push, then pull.
@@ -196,7 +199,8 @@ public struct SyncClient: Sendable {
         while true {
             let cursor = Int64(try store.setting("pull_cursor") ?? "0") ?? 0
             let page = try await transport.pull(after: cursor, limit: pageSize, node: node)
-            let outcome = try store.applyPulled(page.changes, cursor: page.next, serverTime: HLC(wallMilliseconds: page.serverTime))
+            let outcome = try store.applyPulled(page.changes, cursor: page.next, serverTime: HLC(wallMilliseconds: page.serverTime),
+                                                forms: forms)
             try store.setSetting("last_server_time", String(page.serverTime))
             summary.received += outcome.applied
             summary.conflicts += outcome.conflicts

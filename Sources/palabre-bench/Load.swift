@@ -141,7 +141,7 @@ struct Load: AsyncParsableCommand {
         var checked = (changes: 0, records: 0)
         for code in codes {
             let (problems, counts) = try await Self.check(sims: sims.filter { $0.project == code }, checker: checker, coordinator: coordinator,
-                                                          project: code)
+                                                          project: code, forms: catalog)
             failures += problems.map { "project \(code): \($0)" }
             checked.changes += counts.changes
             checked.records += counts.records
@@ -161,7 +161,7 @@ struct Load: AsyncParsableCommand {
 
     /// Checks the service against what the laptops wrote; returns what is wrong.
     static func check(sims: [SimLaptop], checker: HTTPTransport, coordinator: HTTPTransport,
-                      project: String) async throws -> ([String], (changes: Int, records: Int)) {
+                      project: String, forms: FormCatalog) async throws -> ([String], (changes: Int, records: Int)) {
         var failures: [String] = []
         var written: [ChangeKey: Change] = [:]
         for sim in sims { for c in sim.written { written[ChangeKey(c)] = c } }
@@ -199,6 +199,11 @@ struct Load: AsyncParsableCommand {
             var s = states[c.recordID] ?? RecordState(id: c.recordID, form: c.form, formVersion: c.formVersion, project: c.project)
             _ = Merge.apply(c, to: &s)
             states[c.recordID] = s
+        }
+        // A field that does not apply in the merged record is withheld, on the service as here (Relevance).
+        for (id, var s) in states {
+            if let form = forms[s.form] { Relevance.settle(&s, form: form) }
+            states[id] = s
         }
         let expected = states.values.filter { !$0.isDeleted }.reduce(into: [String: [String: Value]]()) { $0[$1.id] = $1.fieldValues }
         let text = try await coordinator.getText("/v1/records?project=\(project)")

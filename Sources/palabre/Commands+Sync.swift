@@ -18,7 +18,7 @@ extension Palabre {
             @OptionGroup var options: StoreOptions
 
             func run() throws {
-                let store = try options.openStore()
+                let store = try options.openStore(.readOnly)
                 let lang = options.language(store)
                 try guarded(lang) {
                     guard let url = try store.setting("remote_url") else {
@@ -87,7 +87,8 @@ extension Palabre {
             }
             warnIfClockBehind(store, lang)
             let transport = HTTPTransport(url: url, token: token)
-            let client = SyncClient(store: store, transport: transport)
+            // Pulled records are settled with the forms, as on the service; a forms folder with mistakes does not stop a sync.
+            let client = SyncClient(store: store, transport: transport, forms: try? options.catalog(lang))
             let terminal = isatty(2) == 1 && !json
             let result: Result<SyncSummary, any Error>
             do {
@@ -127,7 +128,7 @@ extension Palabre {
                     print(fr ? "envoyés \(summary.sent), reçus \(summary.received), conflits \(summary.conflicts), mis de côté \(summary.setAside.count)"
                           : "sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts), set aside \(summary.setAside.count)")
                     for s in summary.setAside {
-                        print((fr ? "  mis de côté " : "  set aside ") + "\(s.record): \(s.reason)")
+                        printSafe((fr ? "  mis de côté " : "  set aside ") + "\(s.record): \(s.reason)")
                     }
                     if summary.conflicts > 0 { print(fr ? "  voir « palabre conflicts »" : "  see 'palabre conflicts'") }
                 }
@@ -159,7 +160,7 @@ extension Palabre {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let store = try options.openStore()
+            let store = try options.openStore(.readOnly)
             let lang = options.language(store)
             try guarded(lang) {
                 let list = try store.conflicts()
@@ -176,7 +177,7 @@ extension Palabre {
                 if list.isEmpty { print(lang == .fr ? "aucun conflit" : "no conflicts") }
                 for c in list {
                     let s = c.entry.superseded
-                    print("\(c.entry.recordID) \(c.form).\(s.field): " + (lang == .fr ? "gardé " : "kept ")
+                    printSafe("\(c.entry.recordID) \(c.form).\(s.field): " + (lang == .fr ? "gardé " : "kept ")
                           + "'\(c.current?.displayString ?? "∅")', " + (lang == .fr ? "perdu " : "lost ")
                           + "'\(s.value?.displayString ?? "∅")' (\(isoString(s.stamp.hlc)) \(s.stamp.node))")
                 }

@@ -104,11 +104,24 @@ final class ServerFixture: @unchecked Sendable {
     }
 }
 
-/// A session change: by default a new record titled `title`, in p1.
+/// A session change: by default a new, valid record titled "Séance", in p1.
+///
+/// A change that replaces nothing (no `prev`) and deletes nothing creates the record, so it carries every field the
+/// form requires (the service checks a new record whole), with `values` written over them; pass `complete: false`
+/// for a fragment.
 func sessionChange(node: String, hlc: HLC, project: String = "p1", record: String = RecordID.make(),
-                   values: [String: Value?] = ["title": .string("Séance")], prev: [String: Stamp] = [:]) -> Change {
-    Change(recordID: record, form: "session", formVersion: 1, project: project, stamp: Stamp(hlc: hlc, node: node), values: values, prev: prev)
+                   values: [String: Value?] = ["title": .string("Séance")], prev: [String: Stamp] = [:], complete: Bool? = nil) -> Change {
+    var all = values
+    if complete ?? (prev.isEmpty && values[deletedField] == nil) {
+        all = validSession.mapValues { Optional($0) }
+        for (k, v) in values { all[k] = .some(v) }
+    }
+    return Change(recordID: record, form: "session", formVersion: 1, project: project, stamp: Stamp(hlc: hlc, node: node), values: all, prev: prev)
 }
+
+/// The required fields of a session, valid.
+let validSession: [String: Value] = ["title": .string("Séance"), "date": .string("2026-11-02"), "region": .string("gao"),
+                                     "locality": .string("Bara"), "format": .string("intergenerational")]
 
 /// The clock value `seconds` from now (plus a counter), as field stores stamp.
 func stampNow(plus seconds: Double = 0, counter: Int64 = 0) -> HLC {

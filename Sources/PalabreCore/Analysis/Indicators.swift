@@ -108,13 +108,15 @@ public struct Indicators: Sendable, Equatable {
             byRole[text(r.values, "role") ?? "", default: 0] += 1
         }
         for r in records where r.form == "session" && kept.contains(r.id) && !withRegistrations.contains(r.id) {
-            let w = Int(int(r.values, "women_count") ?? 0), m = Int(int(r.values, "men_count") ?? 0)
-            counted += w + m
-            women += w
-            men += m
-            youth += Int(int(r.values, "youth_count") ?? 0)
+            // Headcounts are bounded by the form, but stored data may predate the bound or come from elsewhere:
+            // every sum saturates instead of trapping, and a negative count counts as none.
+            let w = Self.count(int(r.values, "women_count")), m = Self.count(int(r.values, "men_count"))
+            counted = Self.add(counted, Self.add(w, m))
+            women = Self.add(women, w)
+            men = Self.add(men, m)
+            youth = Self.add(youth, Self.count(int(r.values, "youth_count")))
         }
-        participants = registered + counted
+        participants = Self.add(registered, counted)
 
         var latest: [String: (date: String, status: String?, progress: Int64?)] = [:]
         for r in records where r.form == "followup" {
@@ -132,19 +134,35 @@ public struct Indicators: Sendable, Equatable {
             }
             let f = latest[r.id]
             let item = Initiative(id: r.id, title: text(r.values, "title") ?? "", type: text(r.values, "type") ?? "",
-                                  status: text(r.values, "status") ?? "", region: region, beneficiaries: int(r.values, "beneficiaries") ?? 0,
-                                  estimatedCost: number(r.values, "estimated_cost") ?? 0, lastFollowup: f?.date, lastStatus: f?.status,
+                                  status: text(r.values, "status") ?? "", region: region,
+                                  beneficiaries: Int64(Self.count(int(r.values, "beneficiaries"))),
+                                  estimatedCost: Self.amount(number(r.values, "estimated_cost")), lastFollowup: f?.date, lastStatus: f?.status,
                                   lastProgress: f?.progress)
             initiatives.append(item)
             initiativesByType[item.type, default: 0] += 1
             initiativesByStatus[item.status, default: 0] += 1
             initiativesByRegion[item.region, default: 0] += 1
-            beneficiaries += item.beneficiaries
-            estimatedCost += item.estimatedCost
+            beneficiaries = Int64(Self.add(Int(beneficiaries), Int(item.beneficiaries)))
+            estimatedCost = Self.amount(estimatedCost + item.estimatedCost)
             if !["completed", "abandoned"].contains(item.status), (f?.date ?? "") < cutoff { withoutRecentFollowup.append(item.id) }
         }
         initiatives.sort { $0.id < $1.id }
         withoutRecentFollowup.sort()
+    }
+
+    /// A stored count as a non-negative `Int` (absent or negative: 0).
+    static func count(_ v: Int64?) -> Int { max(0, Int(v ?? 0)) }
+
+    /// `a + b`, saturating at `Int.max` instead of trapping (counts are never negative here).
+    static func add(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max : sum
+    }
+
+    /// A stored amount as a finite, non-negative number: JSON has no infinity, and a sum of huge costs stays finite.
+    static func amount(_ v: Double?) -> Double {
+        guard let v, !v.isNaN, v > 0 else { return 0 }
+        return v.isFinite ? v : .greatestFiniteMagnitude
     }
 
     /// The day `days` before `day` (`YYYY-MM-DD`).

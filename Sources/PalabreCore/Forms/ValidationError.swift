@@ -18,6 +18,7 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
         case missingReference(form: String)
         case referenceToOtherForm(expected: String, actual: String)
         case deleted
+        case tooLong(Int)
         case other(String)
 
         /// The rule in words, in a language.
@@ -56,6 +57,8 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
                 return fr ? "désigne un « \(actual) », pas un « \(expected) »" : "is a '\(actual)' record, not a '\(expected)'"
             case .deleted:
                 return fr ? "désigne un enregistrement supprimé" : "is a deleted record"
+            case .tooLong(let max):
+                return fr ? "dépasse \(max) caractères" : "is longer than \(max) characters"
             case .other(let m):
                 return m
             }
@@ -80,9 +83,18 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
     }
 
     /// One sentence in a language: `participant.age_band: '99' is not one of …`.
-    public func message(_ lang: Language) -> String {
+    ///
+    /// A long value is cut to its first 60 characters. With `withholdingValue` (a sensitive field, in a reason the
+    /// service stores, logs and answers) the value is not repeated at all.
+    public func message(_ lang: Language, withholdingValue: Bool = false) -> String {
         let place = field.map { "\(form).\($0)" } ?? form
-        if let value { return "\(place): '\(value)' \(rule.message(lang))" }
+        if withholdingValue, value != nil {
+            return "\(place): " + (lang == .fr ? "(valeur sensible non reproduite) " : "(sensitive value withheld) ") + rule.message(lang)
+        }
+        if let value {
+            let shown = value.count > 60 ? String(value.prefix(60)) + "…" : value
+            return "\(place): '\(shown)' \(rule.message(lang))"
+        }
         return "\(place) \(rule.message(lang))"
     }
 

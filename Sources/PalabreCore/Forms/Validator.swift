@@ -103,6 +103,9 @@ public struct Validator {
         }
     }
 
+    /// The longest text any field accepts, in characters, whatever its form's constraint.
+    public static let maxTextLength = 10_000
+
     /// Checks the stored shape, the choices and references of one value.
     public func check(_ value: Value, of field: Field) -> ValidationError? {
         func fail(_ rule: ValidationError.Rule, _ shown: String? = nil) -> ValidationError {
@@ -110,6 +113,11 @@ public struct Validator {
         }
         guard FieldParser.hasStoredShape(value, for: field.type) else { return fail(.wrongType(field.type)) }
         switch (field.type, value) {
+        case (.text, .string(let s)):
+            // Whatever the form says: a field is no place for a file (a 60 MB title would be copied to every laptop).
+            if s.unicodeScalars.count > Validator.maxTextLength { return fail(.tooLong(Validator.maxTextLength)) }
+        case (.decimal, .decimal(let d)):
+            if !d.isFinite { return fail(.wrongType(.decimal)) }
         case (.selectOne, .string(let s)):
             if field.choice(s) == nil { return fail(.notAChoice(field.choices.map(\.name))) }
         case (.selectMultiple, .list(let l)):

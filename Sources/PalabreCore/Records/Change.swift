@@ -53,6 +53,9 @@ public struct RecordState: Hashable, Sendable {
     public var stamps: [String: Stamp]
     /// The `prev` each current value was written with, to recognise concurrent writes that arrive later.
     public var prevs: [String: Stamp]
+    /// Winning values of fields that do not apply in the merged record (``Relevance``): kept out of ``values``, so
+    /// nothing shows, exports or counts them, and kept here only so every store computes the same merge.
+    public var withheld: [String: Value] = [:]
 
     /// An empty record, before any write.
     public init(id: String, form: String, formVersion: Int, project: String) {
@@ -119,19 +122,20 @@ public enum Merge {
             let incomingPrev = change.prev[field] ?? .zero
             if change.stamp > current {
                 if current != .zero {
-                    let old = state.values[field]
+                    let old = state.values[field] ?? state.withheld[field]
                     // The writer had not seen the value it beats: two concurrent writes.
                     let conflict = incomingPrev < current && old != incoming
                     out.append(Superseded(field: field, value: old, stamp: current, winner: change.stamp, conflict: conflict))
                 }
                 state.values[field] = incoming
+                state.withheld[field] = nil
                 state.stamps[field] = change.stamp
                 state.prevs[field] = incomingPrev
                 changedAny = true
             } else {
                 // The incoming write loses; keep its value. It conflicts unless the winner's writer had seen it.
                 let winnerPrev = state.prevs[field] ?? .zero
-                let conflict = winnerPrev < change.stamp && state.values[field] != incoming
+                let conflict = winnerPrev < change.stamp && (state.values[field] ?? state.withheld[field]) != incoming
                 out.append(Superseded(field: field, value: incoming, stamp: change.stamp, winner: current, conflict: conflict))
             }
         }

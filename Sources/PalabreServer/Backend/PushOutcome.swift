@@ -56,6 +56,21 @@ enum PushOutcome: Sendable {
     }
 }
 
+/// A device a store node is already bound to; shared by both backends' push.
+struct NodeOwner: Sendable {
+    var name: String
+    var revoked: Bool
+
+    /// Refuses a push from a node that another, still enrolled, device pushed from first. A revoked device's nodes
+    /// may be taken over: a laptop whose token was replaced keeps its store.
+    static func check(_ owners: [NodeOwner], node: String, device: Device) throws {
+        guard let owner = owners.first(where: { !$0.revoked }) else { return }
+        throw ServiceError.nodeInUse("store node \(node) belongs to device '\(owner.name)', not '\(device.name)': this store was "
+            + "copied from another laptop (or the node id is forged); nothing was applied. On this laptop run 'palabre node renew' "
+            + "to give the store a node of its own, then sync again")
+    }
+}
+
 extension Enrollment {
     /// A new device and its token, after checking the name and that only an admin goes without a project.
     static func prepare(name: String, project: String?, role: Role, now: Date) throws -> Enrollment {

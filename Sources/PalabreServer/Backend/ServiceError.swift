@@ -15,6 +15,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case alreadyExists(String)
     /// A batch stamped too far ahead of the service's clock: nothing was applied (409, `clock_ahead`).
     case clockAhead(message: String, serverTime: Int64, maxAheadMs: Int64)
+    /// A store node already bound to another device (409, `node_in_use`): a copied store, or a forged node id.
+    case nodeInUse(String)
     /// A body over the size limit (413, `too_large`).
     case tooLarge(String)
     /// A body in an encoding the service does not read (415, `unsupported_encoding`).
@@ -29,7 +31,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .forbidden: return 403
         case .notFound: return 404
         case .badRequest: return 400
-        case .alreadyExists, .clockAhead: return 409
+        case .alreadyExists, .clockAhead, .nodeInUse: return 409
         case .tooLarge: return 413
         case .unsupportedEncoding: return 415
         case .unavailable: return 503
@@ -45,6 +47,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badRequest(let m): return Wire.ErrorBody(message: m, code: "bad_request")
         case .alreadyExists(let m): return Wire.ErrorBody(message: m, code: "already_exists")
         case .clockAhead(let m, let t, let ahead): return Wire.ErrorBody(message: m, code: "clock_ahead", serverTime: t, maxAheadMs: ahead)
+        case .nodeInUse(let m): return Wire.ErrorBody(message: m, code: "node_in_use")
         case .tooLarge(let m): return Wire.ErrorBody(message: m, code: "too_large")
         case .unsupportedEncoding(let m): return Wire.ErrorBody(message: m, code: "unsupported_encoding")
         case .unavailable(let m): return Wire.ErrorBody(message: m, code: "unavailable")

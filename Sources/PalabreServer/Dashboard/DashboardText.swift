@@ -163,7 +163,11 @@ struct DashboardText: Sendable {
     }
 
     /// An amount rounded to a whole number.
-    func amount(_ x: Double) -> String { number(Int64(x.rounded())) }
+    /// Whatever is stored: an amount past what a whole number holds is written in scientific notation, never trapped.
+    func amount(_ x: Double) -> String {
+        guard x.isFinite, x.magnitude < 9.0e18 else { return x.isFinite ? String(format: "%.3g", x) : "–" }
+        return number(Int64(x.rounded()))
+    }
 
     /// A share (0…1) as a percentage with one decimal, or a dash.
     func percent(_ x: Double?) -> String {

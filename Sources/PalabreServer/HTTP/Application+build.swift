@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -51,10 +52,31 @@ public func buildApplication(configuration: ServerConfiguration, backend: any Sy
                              logger: Logger = Logger(label: "palabre.server"),
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
     -> Application<RouterResponder<PalabreRequestContext>> {
-    Application(
+    // Slow or silent clients are cut off: a connection that sends no complete request head within the idle timeout (a
+    // half-sent header, a kept-alive connection left open), or on which nothing is read or written for the request
+    // timeout (a body trickled byte by byte, a client that stopped reading), is closed.
+    let idle = configuration.idleTimeout, stalled = configuration.stalledTimeout
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [IdleStateHandler(allTimeout: stalled), CloseWhenIdle()],
+        idleTimeout: idle)
+    return Application(
         router: buildRouter(configuration: configuration, backend: backend),
+        server: .http1(configuration: http1),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "palabre"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
+}
+
+/// Closes a connection when NIO's `IdleStateHandler` says nothing moved on it for the stalled timeout.
+final class CloseWhenIdle: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
 }

@@ -12,6 +12,11 @@ extension Routes {
         } catch {
             throw ServiceError.badRequest("the push body is not a batch: \(error.message)")
         }
+        // One batch is one write transaction: a huge one would hold the writer, and stall every other project, for seconds.
+        guard batch.changes.count <= configuration.maxBatchChanges else {
+            throw ServiceError.tooLarge("the batch holds \(batch.changes.count) changes, more than the \(configuration.maxBatchChanges) "
+                + "a batch may hold: nothing was applied; send them in batches of at most \(configuration.maxBatchChanges)")
+        }
         return .json(try await backend.push(batch, from: device).serialized)
     }
 

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// How the HTTP service listens and what it accepts. Storage settings (the database, the forms, the clock bound)
 /// belong to the backend.
 public struct ServerConfiguration: Sendable {
@@ -11,6 +13,13 @@ public struct ServerConfiguration: Sendable {
     public var defaultPullLimit: Int
     /// The most changes one pull page may hold.
     public var maxPullLimit: Int
+    /// How long a connection may stay open without sending a complete request head (before its first request or between
+    /// two): half-sent headers and forgotten keep-alive connections are closed after it.
+    public var idleTimeout: TimeAmount = .seconds(30)
+    /// How long nothing may be read or written on a connection while it is in use (a body trickled, a reader stalled).
+    public var stalledTimeout: TimeAmount = .seconds(60)
+    /// The most changes one pushed batch may hold (the protocol's 500): a batch is one write transaction.
+    public var maxBatchChanges = 500
     /// The contract served at `GET /openapi.yaml`, if found.
     public var openAPIPath: String?
 

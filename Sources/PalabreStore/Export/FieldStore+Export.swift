@@ -45,6 +45,9 @@ public struct ExportOptions: Sendable {
     func protected(_ record: StoredRecord, form: Form) -> StoredRecord {
         guard pseudonymise != nil || dropContact else { return record }
         var shown = record
+        // A field the form does not declare may hold anything (a version dropped it, or a client forged it): left out
+        // of every protected view, since nothing says it is safe to show.
+        for name in record.state.values.keys where name != deletedField && form.field(name) == nil { shown.state.values[name] = nil }
         for f in form.fields {
             guard let v = record.values[f.name] else { continue }
             if dropContact && f.contact {

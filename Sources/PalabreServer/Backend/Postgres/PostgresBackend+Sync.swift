@@ -27,13 +27,26 @@ extension PostgresBackend {
                 let date = clock()
                 let serverTime = HLC.milliseconds(date)
                 let stamp = Timestamp.text(date)
+                // A node belongs to the first device that pushed from it (unless revoked since): see NodeOwner.
+                var owners: [NodeOwner] = []
+                for try await (name, revoked) in try await db.query("""
+                    SELECT d.name, d.revoked FROM device_nodes n JOIN devices d ON d.id = n.device_id
+                    WHERE n.node = \(request.node) AND n.device_id <> \(device.id) ORDER BY n.first_seen
+                    """, logger: logger).decode((String, String?).self) { owners.append(NodeOwner(name: name, revoked: revoked != nil)) }
+                try NodeOwner.check(owners, node: request.node, device: device)
                 // The batch's row first: a concurrent push of the same batch waits here until this one commits, then
                 // finds it and answers with the stored response.
                 let claimed = try await db.query("""
                     INSERT INTO batches (node, batch, device_id, response, created) VALUES (\(request.node), \(request.batch), \(device.id), '', \(stamp))
                     ON CONFLICT DO NOTHING RETURNING 1
                     """, logger: logger).collect()
-                if claimed.isEmpty {
+                // A batch first sent with the node's previous (revoked) device's token is applied again for this one
+                // (duplicates are recognised change by change): that device's stored answer is not this one's to read.
+                let takenOver = claimed.isEmpty ? try await db.query("""
+                    UPDATE batches SET device_id = \(device.id), response = '', created = \(stamp)
+                    WHERE node = \(request.node) AND batch = \(request.batch) AND device_id <> \(device.id) RETURNING 1
+                    """, logger: logger).collect() : []
+                if claimed.isEmpty && takenOver.isEmpty {
                     let rows = try await db.query("SELECT response FROM batches WHERE node = \(request.node) AND batch = \(request.batch)",
                                                   logger: logger).collect()
                     guard let text = try rows.first?.decode(String.self) else {
@@ -61,7 +74,7 @@ extension PostgresBackend {
                 }
                 try await db.run("UPDATE devices SET last_seen = \(stamp) WHERE id = \(device.id)", logger)
 
-                let (outcome, writes) = try await Self.merge(db, request.changes, forms: forms, logger: logger)
+                let (outcome, writes) = try await Self.merge(db, request.changes, forms: forms, now: date, logger: logger)
                 try await Self.write(writes, db, origin: device.name, created: stamp, logger: logger)
                 let nodeBatches = try await db.query("SELECT count(*) FROM batches WHERE node = \(request.node)", logger: logger)
                     .collect().first?.decode(Int64.self) ?? 1
@@ -82,7 +95,8 @@ extension PostgresBackend {
     /// Merges changes into their records, locked for the rest of the transaction; the same rule as a field store's
     /// `applyRemote`: a known change is a duplicate, a change that cannot be applied is set aside, the others merge
     /// field by field.
-    private static func merge(_ db: PostgresConnection, _ changes: [Change], forms: FormCatalog, logger: Logger) async throws -> (ApplyOutcome, Writes) {
+    private static func merge(_ db: PostgresConnection, _ changes: [Change], forms: FormCatalog, now: Date,
+                              logger: Logger) async throws -> (ApplyOutcome, Writes) {
         var outcome = ApplyOutcome()
         var writes = Writes()
         let ids = Array(Set(changes.map(\.recordID))).sorted()
@@ -108,6 +122,22 @@ extension PostgresBackend {
             """, logger: logger).decode((String, Int64, String).self) {
             known.insert(Stamp.Key(record: record, hlc: hlc, node: node))
         }
+        // Records referenced by the batch, to check references as the CLI does (in the change's project only).
+        var referenced: [String: (form: String, project: String)] = [:]
+        let refIDs = Array(Set(changes.flatMap { change -> [String] in
+            guard let form = forms[change.form] else { return [] }
+            return change.values.compactMap { name, value in
+                guard form.field(name)?.type == .reference, case .some(.string(let id)) = value, RecordID.isValid(id) else { return nil }
+                return id
+            }
+        })).sorted()
+        if !refIDs.isEmpty {
+            for try await (id, form, project) in try await db.query("SELECT id, form, project FROM records WHERE id = ANY(\(refIDs))",
+                                                                    logger: logger).decode((String, String, String).self) {
+                referenced[id] = (form, project)
+            }
+        }
+        let today = Validator.today(now, utc: true)
         var touched: Set<String> = []
         for change in changes {
             let key = Stamp.Key(record: change.recordID, hlc: change.stamp.hlc.rawValue, node: change.stamp.node)
@@ -116,16 +146,23 @@ extension PostgresBackend {
                 continue
             }
             let current = states[change.recordID]
-            if let reason = FieldStore.problem(with: change, catalog: forms, existing: current?.state) {
+            let references: (String) -> ReferenceTarget? = { id in
+                if let inBatch = states[id]?.state, inBatch.project == change.project { return ReferenceTarget(form: inBatch.form, deleted: false) }
+                guard let found = referenced[id], found.project == change.project else { return nil }
+                return ReferenceTarget(form: found.form, deleted: false)
+            }
+            if let reason = FieldStore.problem(with: change, catalog: forms, existing: current?.state, references: references, today: today) {
                 writes.setAside.append((change.recordID, change.serialized, reason))
                 outcome.setAside.append(SetAside(change: change, reason: reason))
                 continue
             }
             var state = current?.state
                 ?? RecordState(id: change.recordID, form: change.form, formVersion: change.formVersion, project: change.project)
-            var created = current?.created ?? change.stamp
-            if change.stamp.hlc < created.hlc { created = change.stamp }
+            // A record is created by its first change; a later one stamped in the past (a forged or stale write) does not
+            // move when or by whom it was created.
+            let created = current?.created ?? change.stamp
             let superseded = Merge.apply(change, to: &state)
+            if let form = forms[change.form] { Relevance.settle(&state, form: form) }
             touched.insert(change.recordID)
             states[change.recordID] = (state, created)
             known.insert(key)
