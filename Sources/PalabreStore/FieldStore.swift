@@ -32,17 +32,40 @@ public final class FieldStore: Sendable {
     /// The wall clock; tests and benchmarks may pass another.
     let now: @Sendable () -> Date
 
-    /// Opens the store at `path`, creating it (and its folder) when absent.
+    /// How a store is opened.
+    public enum OpenMode: Sendable, Equatable {
+        /// Create the store (and its folder, 0700; the file 0600) when absent: `palabre init`, the central service.
+        case create
+        /// The store must exist (``StoreError/missing(path:)`` otherwise); nothing is created.
+        case existing
+        /// The store must exist and is only read: nothing is written at open (a read-only file or folder works),
+        /// unless it must be upgraded first (a migration), and every write through this store fails.
+        case readOnly
+    }
+
+    /// Opens the store at `path`; with ``OpenMode/create`` (the default) creates it, and its folder, when absent.
     ///
-    /// - Throws: ``StoreError/unreadable(path:reason:)`` when the file is not a Palabre store or cannot be opened.
+    /// Opening never writes what is already right: a store with its migrations applied, in WAL mode, is only read.
+    ///
+    /// - Throws: ``StoreError/missing(path:)`` when there is no store and `mode` is not `.create`;
+    ///   ``StoreError/unreadable(path:reason:)`` when the file is not a Palabre store or cannot be opened.
     /// - Parameter migrations: further migrations for a store that holds more (the central service's devices and batches),
     ///   applied after the store's own, each once, by name.
     public init(path: String, now: @escaping @Sendable () -> Date = { Date() },
-                migrations: [(String, @Sendable (Database) throws -> Void)] = []) throws(StoreError) {
+                migrations: [(String, @Sendable (Database) throws -> Void)] = [], mode: OpenMode = .create) throws(StoreError) {
         self.path = path
         self.now = now
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        let fm = FileManager.default
+        var isFolder: ObjCBool = false
+        let existed = fm.fileExists(atPath: path, isDirectory: &isFolder)
+        if existed && isFolder.boolValue {
+            throw StoreError.unreadable(path: path, reason: "it is a folder, not a store file (give the path of a .sqlite file)")
+        }
+        let size = existed ? ((try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) : 0
+        // An empty file (touch) is no store yet: only `create` makes one of it.
+        if mode != .create && size == 0 { throw StoreError.missing(path: path) }
+        var migrator = Schema.migrator
+        for (name, body) in migrations { migrator.registerMigration(name, migrate: body) }
         var config = Configuration()
         // Two processes on one store (a sync while capturing) wait for each other instead of failing.
         config.busyMode = .timeout(10)
@@ -50,46 +73,48 @@ public final class FieldStore: Sendable {
             // A dying laptop must not lose a record that was reported saved: sync every commit.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        // A store in a folder this user cannot write to (a read-only copy) has no -wal or -shm files when it was closed
+        // cleanly, and SQLite cannot create them: then everything is in the file, which is read as immutable.
+        let dir = (path as NSString).deletingLastPathComponent
+        let readPath = mode == .readOnly && !fm.fileExists(atPath: path + "-wal") && access(dir.isEmpty ? "." : dir, W_OK) != 0
+            ? Self.immutableURI(path) : path
         do {
-            let existed = FileManager.default.fileExists(atPath: path)
-            if existed, let h = FileHandle(forReadingAtPath: path) {
-                let head = h.readData(ofLength: 16)
-                try? h.close()
-                if !head.isEmpty && !head.starts(with: Array("SQLite format 3".utf8)) {
-                    throw StoreError.unreadable(path: path, reason: "it is not a SQLite database")
-                }
-                if !head.isEmpty {
-                    // Look before opening for writing: opening a pool switches the file to WAL, which would modify
-                    // another program's database that we are about to refuse.
-                    var readOnly = Configuration()
-                    readOnly.readonly = true
-                    let probe = try DatabaseQueue(path: path, configuration: readOnly)
-                    let (appID, tables) = try probe.read { db in
-                        (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0)
+            var ready = false
+            if size > 0 {
+                var wal: Bool?
+                if let h = FileHandle(forReadingAtPath: path) {
+                    let head = [UInt8](h.readData(ofLength: 20))
+                    try? h.close()
+                    if !head.isEmpty && !head.starts(with: Array("SQLite format 3".utf8)) {
+                        throw StoreError.unreadable(path: path, reason: "it is not a SQLite database")
                     }
-                    try probe.close()
-                    if appID != Schema.applicationID && tables > 0 {
-                        throw StoreError.unreadable(path: path, reason: "it is a SQLite database of another program")
+                    // The header's read and write versions are 2 in WAL mode (read here: an immutable open reports "delete").
+                    if head.count == 20 { wal = head[18] == 2 && head[19] == 2 }
+                }
+                // Look before opening for writing: opening a pool for writing switches the file to WAL, which would
+                // modify another program's database that we are about to refuse; and a store that needs nothing
+                // is then opened without a single write.
+                ready = try Self.probe(path: readPath, migrator: migrator, wal: wal)
+            }
+            if !ready {
+                if mode == .create {
+                    if !dir.isEmpty && !fm.fileExists(atPath: dir) {
+                        try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                     }
                 }
-            }
-            pool = try DatabasePool(path: path, configuration: config)
-            try pool.write { db in
-                let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
-                if appID != Schema.applicationID {
-                    if tables > 0 { throw StoreError.unreadable(path: path, reason: "it is a SQLite database of another program") }
-                    try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+                let upgraded = try Self.setUp(path: path, configuration: config, migrator: migrator, now: now, fresh: size == 0)
+                if mode != .readOnly {
+                    pool = upgraded
+                    return
                 }
+                try upgraded.close()
             }
-            var migrator = Schema.migrator
-            for (name, body) in migrations { migrator.registerMigration(name, migrate: body) }
-            try migrator.migrate(pool)
-            try pool.write { db in
-                if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") == nil {
-                    try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('node', ?), ('hlc', '0'), ('created', ?)",
-                                   arguments: [makeNodeID(), ISO8601DateFormatter().string(from: now())])
-                }
+            if mode == .readOnly {
+                var readOnly = config
+                readOnly.readonly = true
+                pool = try DatabasePool(path: readPath, configuration: readOnly)
+            } else {
+                pool = try Self.writablePool(path: path, configuration: config)
             }
         } catch let e as StoreError {
             throw e
@@ -97,6 +122,77 @@ public final class FieldStore: Sendable {
             throw .unreadable(path: path, reason: e.message ?? "\(e)")
         } catch {
             throw .unreadable(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Reads, without writing, whether the file at `path` is a Palabre store that needs nothing at open (its own
+    /// application id, WAL mode, every migration applied, a node id); refuses a database of another program.
+    static func probe(path: String, migrator: DatabaseMigrator, wal: Bool?) throws -> Bool {
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        // Another process may be writing, or closing (a checkpoint holds the file for a moment): wait for it.
+        readOnly.busyMode = .timeout(10)
+        let probe = try DatabaseQueue(path: path, configuration: readOnly)
+        defer { try? probe.close() }
+        return try probe.read { db in
+            let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+            if appID != Schema.applicationID {
+                if tables > 0 { throw StoreError.unreadable(path: path, reason: "it is a SQLite database of another program") }
+                return false
+            }
+            guard try wal ?? (String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal"),
+                  Set(migrator.migrations).isSubset(of: try migrator.appliedIdentifiers(db)),
+                  try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") != nil
+            else { return false }
+            return true
+        }
+    }
+
+    /// Makes the file a store, or upgrades it: application id, WAL, migrations, node id. Each step only when needed.
+    static func setUp(path: String, configuration: Configuration, migrator: DatabaseMigrator, now: () -> Date,
+                      fresh: Bool) throws -> DatabasePool {
+        let writer = try writablePool(path: path, configuration: configuration)
+        if fresh { restrict(path) }
+        try writer.write { db in
+            let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+            if appID != Schema.applicationID {
+                if tables > 0 { throw StoreError.unreadable(path: path, reason: "it is a SQLite database of another program") }
+                try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+            }
+        }
+        try migrator.migrate(writer)
+        try writer.write { db in
+            if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") == nil {
+                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('node', ?), ('hlc', '0'), ('created', ?)",
+                               arguments: [makeNodeID(), ISO8601DateFormatter().string(from: now())])
+            }
+        }
+        if fresh { restrict(path) }
+        return writer
+    }
+
+    /// A pool that writes: WAL (GRDB switches to it only when the file is not in WAL yet), `synchronous = FULL`.
+    static func writablePool(path: String, configuration: Configuration) throws -> DatabasePool {
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets `synchronous = NORMAL` on the writer as it sets up WAL, after `prepareDatabase` set FULL.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        return pool
+    }
+
+    /// A SQLite URI that opens `path` read-only as immutable (no locks, no WAL files).
+    static func immutableURI(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?mode=ro&immutable=1"
+    }
+
+    /// Makes a store's files readable by their owner only (0600): the file, its WAL and shared memory.
+    static func restrict(_ path: String) {
+        for p in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: p) {
+            chmod(p, 0o600)
         }
     }
 

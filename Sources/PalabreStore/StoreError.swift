@@ -5,6 +5,8 @@ import PalabreCore
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// The store file cannot be opened or is not a Palabre store.
     case unreadable(path: String, reason: String)
+    /// There is no store at this path (and the caller did not ask to create one).
+    case missing(path: String)
     /// No record has this id.
     case notFound(id: String)
     /// Input was refused; nothing was written.
@@ -26,6 +28,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unreadable(let path, let reason):
             return fr ? "le magasin \(path) est illisible : \(reason)" : "the store \(path) cannot be used: \(reason)"
+        case .missing(let path):
+            return fr ? "il n'y a pas de magasin à \(path)" : "there is no store at \(path)"
         case .notFound(let id):
             return fr ? "aucun enregistrement n'a l'identifiant '\(id)'" : "no record has the id '\(id)'"
         case .invalid(let errors):

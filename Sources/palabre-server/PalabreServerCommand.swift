@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `palabre-server`: the central sync service and its administration.
 @main
@@ -22,4 +23,11 @@ struct PalabreServerCommand: AsyncParsableCommand {
             """,
         subcommands: [Serve.self, ProjectCommand.self, Enroll.self, Devices.self, Revoke.self, Copy.self]
     )
+
+    /// Sets the file-creation mask before anything is created: the central database (and its -wal and -shm files)
+    /// holds every project's names and phone numbers, so it is readable by its owner only (0600, folders 0700).
+    static func main() async {
+        umask(0o077)
+        await main(nil)
+    }
 }

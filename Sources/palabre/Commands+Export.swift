@@ -33,7 +33,7 @@ extension Palabre {
         @Flag(help: "Download the merged data set from the service instead of exporting this store.") var remote = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try options.openStore(.readOnly)
             let lang = options.language(store)
             if remote {
                 try await runRemote(store, lang)

@@ -25,7 +25,7 @@ extension Palabre {
         @Flag(help: "The indicators of the merged data set on the service (the store's remote and token), as JSON.") var remote = false
 
         func run() async throws {
-            let store = try options.openStore()
+            let store = try options.openStore(.readOnly)
             let lang = options.language(store)
             let fr = lang == .fr
             if remote {

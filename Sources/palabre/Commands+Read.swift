@@ -21,7 +21,7 @@ extension Palabre {
         @Flag(help: "Include deleted records.") var deleted = false
 
         func run() throws {
-            let store = try options.openStore()
+            let store = try options.openStore(.readOnly)
             let lang = options.language(store)
             try guarded(lang) {
                 let catalog = try options.catalog(lang)
@@ -78,7 +78,7 @@ extension Palabre {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let store = try options.openStore()
+            let store = try options.openStore(.readOnly)
             let lang = options.language(store)
             try guarded(lang) {
                 let catalog = try options.catalog(lang)

@@ -6,7 +6,7 @@ import PalabreStore
 extension Palabre {
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Name this laptop's store: device, project and language (a store is also created on first use).",
+            abstract: "Create this laptop's store, or rename it: device, project and language (only init creates a store).",
             discussion: "Example: palabre init --device gao-laptop-3 --project vestibules-gao --lang fr"
         )
         @OptionGroup var options: StoreOptions
@@ -14,7 +14,7 @@ extension Palabre {
         @Option(help: "The project code records are captured for.") var project: String?
 
         func run() throws {
-            let store = try options.openStore()
+            let store = try options.openStore(.create)
             let lang = options.language(store)
             try guarded(lang) {
                 let chosen = options.lang.flatMap(Language.init(rawValue:))

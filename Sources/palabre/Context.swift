@@ -24,10 +24,21 @@ struct StoreOptions: ParsableArguments {
         return (base as NSString).appendingPathComponent("palabre/store.sqlite")
     }
 
-    /// Opens (creating if needed) the store, or exits with a message.
-    func openStore() throws -> FieldStore {
+    /// Opens the store, or exits with a message: 66 when there is none (only `palabre init` creates one, so a
+    /// mistyped `--store` creates nothing), 74 when it cannot be used.
+    ///
+    /// - Parameter mode: `.create` for `init`; `.readOnly` for commands that only read (they then work on a
+    ///   read-only file and never write at open); `.existing` for the others.
+    func openStore(_ mode: FieldStore.OpenMode = .existing) throws -> FieldStore {
         do {
-            return try FieldStore(path: storePath)
+            return try FieldStore(path: storePath, mode: mode)
+        } catch .missing(let path) {
+            let lang = language(nil)
+            let command = "palabre init" + (store != nil ? " --store \(shellQuoted(path))" : "")
+            printError(lang == .fr
+                ? "il n'y a pas de magasin à \(path) : créez-le avec « \(command) --project PROJET --device NOM » (seul « palabre init » crée un magasin)"
+                : "there is no store at \(path): create it with '\(command) --project PROJECT --device NAME' (only 'palabre init' creates a store)")
+            throw ExitCode(66)
         } catch {
             printError(error.message(language(nil)))
             throw ExitCode(74)
@@ -85,6 +96,12 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
+/// A path as a shell word: quoted when it holds anything but letters, digits and `/._-`.
+func shellQuoted(_ s: String) -> String {
+    if !s.isEmpty && s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/._-+~".contains($0)) }) { return s }
+    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
 /// A failure with a message for the user and an exit code.
 struct CLIFailure: Error {
     var message: String
@@ -106,7 +123,7 @@ func guarded(_ lang: Language, _ body: () throws -> Void) throws {
         printError(e.message(lang))
         switch e {
         case .invalid, .importRejected, .deleted, .refused: throw ExitCode(65)
-        case .notFound: throw ExitCode(66)
+        case .notFound, .missing: throw ExitCode(66)
         case .unreadable: throw ExitCode(74)
         default: throw ExitCode(1)
         }

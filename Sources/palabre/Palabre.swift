@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `palabre`: capture dialogue sessions, participants, initiatives and follow-ups offline.
 @main
@@ -18,4 +19,11 @@ struct Palabre: AsyncParsableCommand {
             Forms.self, Generate.self, Export.self, IndicatorsCommand.self, Remote.self, Sync.self, Conflicts.self, Resolve.self,
         ]
     )
+
+    /// Sets the file-creation mask before anything is created: stores, their -wal and -shm files, exports and
+    /// their folders hold names and phone numbers, so they are readable by their owner only (0600, folders 0700).
+    static func main() async {
+        umask(0o077)
+        await main(nil)
+    }
 }

@@ -134,10 +134,17 @@ struct Sandbox {
     let dir: URL
     let binary: String
 
-    init() throws {
+    /// A new folder; with `initialised` (the default) its store is created by `palabre init`, as a facilitator would:
+    /// no other command creates a store.
+    init(initialised: Bool = true) throws {
         binary = try E2E.binary()
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-e2e-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        if initialised {
+            // No --lang: a language given here would be kept by the store and hide the locale from the tests that read it.
+            let r = try E2E.run(binary, ["init", "--store", store], in: dir)
+            guard r.status == 0 else { throw HarnessError("setup: palabre init of \(store) failed: \(r)") }
+        }
     }
 
     /// Removes the folder; call with `defer`.
