@@ -96,4 +96,80 @@ import Testing
             }
         }
     }
+
+    @Test("a withdrawal of consent wins over concurrent identifying writes, on every store", arguments: seeds.prefix(60))
+    func consentConverges(seed: UInt64) async throws {
+        var rng = SeededRandom(seed: seed)
+        let lab = try await SyncLab(.sqlite, seed: seed)
+        lab.faults.loseAnswer = 0.2
+        lab.faults.duplicate = 0.15
+        let year: TimeInterval = 365 * 86_400
+        let first = try await lab.addLaptop("now")
+        try await lab.addLaptop("in2040", offset: 14 * year)
+        try await lab.addLaptop("in2010", offset: -16 * year)
+        let form = SyncLab.forms["participant"]!
+        let session = try first.store.create(form: SyncLab.forms["session"]!, values: sessionValues(&rng))
+        lab.faults.loseAnswer = 0
+        lab.faults.duplicate = 0
+        for laptop in lab.laptops { try await laptop.sync() }
+        lab.faults.loseAnswer = 0.2
+        lab.faults.duplicate = 0.15
+        func name(_ rng: inout SeededRandom) -> Value { .string(["Hawa Maïga", "Aminata Touré", "Fatouma Cissé"].randomElement(using: &rng)! + " \(Int.random(in: 1...99, using: &rng))") }
+
+        for _ in 0..<40 {
+            let laptop = lab.laptops.randomElement(using: &rng)!
+            let people = try laptop.store.records(form: "participant")
+            let roll = Int.random(in: 0..<100, using: &rng)
+            switch roll {
+            case 0..<20:
+                try laptop.store.create(form: form, values: ["session": .string(session), "consent": .string("yes"), "name": name(&rng),
+                                                             "sex": .string("female"), "age_band": .string("25_35"), "role": .string("elder")])
+            case 20..<40 where !people.isEmpty:
+                // Consent withdrawn: the name and phone cleared in the same write, as the CLI requires.
+                let p = people.randomElement(using: &rng)!
+                if p.values["consent"] == .string("yes") {
+                    try laptop.store.edit(id: p.id, set: ["consent": .string("no")], unset: ["name", "phone"], catalog: SyncLab.forms)
+                } else {
+                    try laptop.store.edit(id: p.id, set: ["consent": .string("yes"), "name": name(&rng)], catalog: SyncLab.forms)
+                }
+            case 40..<65 where !people.isEmpty:
+                // Correcting a name (only where this laptop still sees consent) or another field.
+                let p = people.randomElement(using: &rng)!
+                if p.values["consent"] == .string("yes") {
+                    try laptop.store.edit(id: p.id, set: ["name": name(&rng)], catalog: SyncLab.forms)
+                } else {
+                    try laptop.store.edit(id: p.id, set: ["community": .string("Bara \(Int.random(in: 1...9, using: &rng))")], catalog: SyncLab.forms)
+                }
+            default:
+                do { try await laptop.sync() } catch is SyncError {}
+            }
+        }
+        lab.faults.loseAnswer = 0
+        lab.faults.duplicate = 0
+        for _ in 0..<2 { for laptop in lab.laptops { try await laptop.sync() } }
+
+        let service = try await lab.serviceState()
+        for laptop in lab.laptops {
+            #expect(try SyncLab.state(laptop.store) == service, "seed \(seed): \(laptop.name) differs from the service")
+        }
+        // The oracle: the highest write of each field, then the form's rule (a field that does not apply is empty).
+        var best: [String: [String: (Stamp, Value?)]] = [:]
+        for laptop in lab.laptops {
+            for (_, change) in try laptop.store.changes(localOnly: true) where change.form == "participant" {
+                for (field, value) in change.values {
+                    if let current = best[change.recordID]?[field], current.0 >= change.stamp { continue }
+                    best[change.recordID, default: [:]][field] = (change.stamp, value)
+                }
+            }
+        }
+        var withdrawn = 0
+        for (id, fields) in best {
+            let merged = fields.compactMapValues { $0.1 }
+            let expected = Relevance.settled(merged, form: form)
+            #expect(service[id] == expected, "seed \(seed): \(id)")
+            #expect(service[id]?["consent"] != .string("no") || service[id]?["name"] == nil, "seed \(seed): a name without consent")
+            if merged["consent"] == .string("no") && merged["name"] != nil { withdrawn += 1 }
+        }
+        _ = withdrawn
+    }
 }

@@ -240,6 +240,58 @@ import Testing
         #expect(change.values["sex"] == .some(.string("female")))
     }
 
+    @Test(arguments: BackendKind.all, [false, true])
+    func aConsentWithdrawalWinsOverAConcurrentNameEditInEitherOrder(_ kind: BackendKind, withdrawalFirst: Bool) async throws {
+        let fx = try await ServerFixture(kind)
+        let a = "a000000000000001", b = "b000000000000002"
+        let session = sessionChange(node: a, hlc: stampNow(counter: 1))
+        let person = Self.participant(session: session.recordID, counter: 2, values: ["consent": .string("yes"), "name": .string("Hawa Maïga"),
+                                                                                  "phone": .string("+223 70 00 00 00")], node: a)
+        let base = person.stamp
+        // Laptop A: consent withdrawn, name and phone cleared. Laptop B, offline, later by its clock: the name corrected.
+        let withdrawal = Self.change("participant", node: a, counter: 3, record: person.recordID,
+                                     values: ["consent": .string("no"), "name": nil, "phone": nil],
+                                     prev: ["consent": base, "name": base, "phone": base])
+        let correction = Self.change("participant", node: b, counter: 9, record: person.recordID, values: ["name": .string("Hawa Maïga Touré")],
+                                     prev: ["name": base])
+        try await fx.app().test(.router) { client in
+            _ = try await Self.push([session, person], as: "fac1", node: a, client, fx)
+            let pushes: [(Change, String, String)] = [(withdrawal, "fac1", a), (correction, "fac2", b)]
+            for (change, device, node) in withdrawalFirst ? pushes : pushes.reversed() {
+                let answer = try await Self.push([change], as: device, node: node, client, fx)
+                #expect(answer.applied == 1, "\(answer.setAside)")
+            }
+            let stored = try #require(try await fx.backend.storedRecord(person.recordID))
+            #expect(stored.values["consent"] == .string("no"))
+            #expect(stored.values["name"] == nil && stored.values["phone"] == nil, "\(stored.values)")
+            let records = try await client.send(.get, "/v1/records?form=participant", token: fx.tokens["coord"])
+            #expect(!records.text.contains("Hawa"))
+            let csv = try await client.send(.get, "/v1/export?format=jsonl&form=participant", token: fx.tokens["coord"])
+            #expect(!csv.text.contains("Hawa"))
+            // Consent given again with a name: the new name stands.
+            let again = Self.change("participant", node: a, counter: 20, record: person.recordID,
+                                    values: ["consent": .string("yes"), "name": .string("Hawa M.")], prev: ["consent": withdrawal.stamp])
+            _ = try await Self.push([again], as: "fac1", node: a, client, fx)
+            #expect(try await fx.backend.storedRecord(person.recordID)?.values["name"] == .string("Hawa M."))
+        }
+    }
+
+    @Test(arguments: BackendKind.all) func consentNoWithANameIsRefusedOutright(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
+        let session = sessionChange(node: "a000000000000001", hlc: stampNow(counter: 1))
+        let person = Self.participant(session: session.recordID, counter: 2)
+        try await fx.app().test(.router) { client in
+            _ = try await Self.push([session, person], as: "fac1", client, fx)
+            // One write saying no consent and giving a name: the writer saw both, so it is refused.
+            let both = Self.change("participant", counter: 3, record: person.recordID, values: ["consent": .string("no"), "name": .string("Awa")],
+                                   prev: ["consent": person.stamp])
+            let answer = try await Self.push([both], as: "fac1", client, fx)
+            #expect(answer.applied == 0)
+            #expect(answer.setAside.first?.reason.contains("participant.name") == true)
+            #expect(answer.setAside.first?.reason.contains("Awa") == false)
+        }
+    }
+
     @Test func slowAndSilentClientsAreCutOff() async throws {
         let fx = try await ServerFixture(.sqlite)
         var configuration = fx.configuration

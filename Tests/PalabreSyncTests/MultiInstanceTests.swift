@@ -176,8 +176,10 @@ struct MultiInstanceTests {
             let record = RecordID.make()
             // Two laptops hold the same record (copied by a bundle, say): each sends its own field first, at once.
             let x = sessionChange(node: "00000000000000d1", hlc: stampNow(counter: 1), record: record,
-                                  values: ["title": .string("Titre \(round)"), "region": .string("gao")])
-            let y = sessionChange(node: "00000000000000d2", hlc: stampNow(counter: 2), record: record, values: ["locality": .string("Bara")])
+                                  values: ["title": .string("Titre \(round)"), "region": .string("gao"), "locality": .string("Diré")])
+            // Each is a whole record (the service checks a new record whole): y's title is the same, its locality its own.
+            let y = sessionChange(node: "00000000000000d2", hlc: stampNow(counter: 2), record: record,
+                                  values: ["title": .string("Titre \(round)"), "locality": .string("Bara")])
             try await appA.test(.router) { ca in
                 try await appB.test(.router) { cb in
                     async let r1 = ca.push(Wire.PushRequest(batch: "x\(round)", node: "00000000000000d1", changes: [x]), token: pair.tokens[0])
