@@ -223,57 +223,82 @@ extension FieldStore {
     /// Re-stamps the unsent local changes at a corrected time, in their original order, after the service refused
     /// stamps too far ahead of its clock. Safe: nobody else has seen those stamps. Returns how many were re-stamped.
     public func restampUnsent(correctedNow: Date) throws(StoreError) -> Int {
+        try run { try pool.write { db in try Self.restampUnsent(db, correctedNow: correctedNow, node: nil) } }
+    }
+
+    /// Gives this store a node id of its own, after the service refused its node as another device's (a store copied
+    /// from another laptop): the unsent local changes are stamped again under the new node, in order, in one transaction
+    /// (the service applied none of them under the old one). Returns the old and new node ids and how many changes moved.
+    public func renewNode() throws(StoreError) -> (old: String, new: String, restamped: Int) {
         try run {
             try pool.write { db in
-                let cursor = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'push_cursor'") ?? "0") ?? 0
-                let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM changes WHERE local = 1 AND seq > ? ORDER BY seq", arguments: [cursor])
-                guard !rows.isEmpty else { return 0 }
-                // Start the clock again from the highest stamp the service may have seen: acknowledged and pulled changes.
-                let floor = try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM changes WHERE local = 0 OR seq <= ?", arguments: [cursor]) ?? 0
-                var clock = HybridLogicalClock(last: HLC(rawValue: floor))
-                var renamed: [Stamp: Stamp] = [:]
-                for row in rows {
-                    var change = try Change(json: JSON.parse(row["body"] as String))
-                    let old = change.stamp
-                    let new = Stamp(hlc: clock.send(now: correctedNow), node: old.node)
-                    renamed[old] = new
-                    change.stamp = new
-                    for (k, p) in change.prev { if let r = renamed[p] { change.prev[k] = r } }
-                    try db.execute(sql: "UPDATE changes SET hlc = ?, body = ? WHERE seq = ?",
-                                   arguments: [new.hlc.rawValue, change.serialized, row["seq"] as Int64])
-                    guard var record = try Self.fetchRecord(db, id: change.recordID) else { continue }
-                    for (field, s) in record.state.stamps { if let r = renamed[s] { record.state.stamps[field] = r } }
-                    for (field, s) in record.state.prevs { if let r = renamed[s] { record.state.prevs[field] = r } }
-                    // A field this change had lost locally (to a write pulled meanwhile) now carries a later stamp: merge
-                    // it again, so this store shows what the service will compute, and keep the replaced value.
-                    for (field, value) in change.values where record.state.stamps[field] != new {
-                        let current = record.state.stamps[field] ?? .zero
-                        guard new > current else { continue }
-                        try db.execute(sql: """
-                            INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, 0)
-                            """, arguments: [record.id, field, record.state.values[field].map { $0.json.serialized }, current.hlc.rawValue,
-                                             current.node, new.hlc.rawValue, new.node])
-                        record.state.values[field] = value
-                        record.state.stamps[field] = new
-                        record.state.prevs[field] = change.prev[field] ?? .zero
-                    }
-                    let createdRenamed = renamed[record.created]
-                    try db.execute(sql: "UPDATE records SET vals = ?, stamps = ?, deleted = ?, updated_hlc = ?, created_hlc = ? WHERE id = ?",
-                                   arguments: [ValueMap.encode(record.state.fieldValues),
-                                               StampsCodec.encode(stamps: record.state.stamps, prevs: record.state.prevs,
-                                                                  withheld: record.state.withheld),
-                                               record.state.isDeleted ? 1 : 0, record.state.updated.hlc.rawValue,
-                                               (createdRenamed ?? record.created).hlc.rawValue, record.id])
-                    try db.execute(sql: "UPDATE history SET winner_hlc = ? WHERE record_id = ? AND winner_hlc = ? AND winner_node = ?",
-                                   arguments: [new.hlc.rawValue, change.recordID, old.hlc.rawValue, old.node])
-                    try db.execute(sql: "UPDATE history SET hlc = ? WHERE record_id = ? AND hlc = ? AND node = ?",
-                                   arguments: [new.hlc.rawValue, change.recordID, old.hlc.rawValue, old.node])
-                }
-                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'hlc'", arguments: [String(clock.last.rawValue)])
-                return rows.count
+                let old = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") ?? ""
+                let new = makeNodeID()
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'node'", arguments: [new])
+                // Batches and their count belong to a node: the new one starts with none.
+                try db.execute(sql: "DELETE FROM meta WHERE key IN ('push_inflight', 'acked_batches', 'pull_own')")
+                let moved = try Self.restampUnsent(db, correctedNow: self.now(), node: new)
+                return (old, new, moved)
             }
         }
+    }
+
+    /// Re-stamps the unsent local changes inside a transaction, optionally under another node.
+    static func restampUnsent(_ db: Database, correctedNow: Date, node newNode: String?) throws -> Int {
+        let cursor = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'push_cursor'") ?? "0") ?? 0
+        let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM changes WHERE local = 1 AND seq > ? ORDER BY seq", arguments: [cursor])
+        guard !rows.isEmpty else { return 0 }
+        // A clock ahead: start again from the highest stamp the service may have seen (acknowledged and pulled changes).
+        // A new node: from the store's clock, so that the moved changes stay above everything written here.
+        let floor = newNode == nil
+            ? try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM changes WHERE local = 0 OR seq <= ?", arguments: [cursor]) ?? 0
+            : try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'") ?? 0
+        var clock = HybridLogicalClock(last: HLC(rawValue: floor))
+        var renamed: [Stamp: Stamp] = [:]
+        for row in rows {
+            var change = try Change(json: JSON.parse(row["body"] as String))
+            let old = change.stamp
+            let new = Stamp(hlc: clock.send(now: correctedNow), node: newNode ?? old.node)
+            renamed[old] = new
+            change.stamp = new
+            for (k, p) in change.prev { if let r = renamed[p] { change.prev[k] = r } }
+            try db.execute(sql: "UPDATE changes SET hlc = ?, node = ?, body = ? WHERE seq = ?",
+                           arguments: [new.hlc.rawValue, new.node, change.serialized, row["seq"] as Int64])
+            guard var record = try Self.fetchRecord(db, id: change.recordID) else { continue }
+            for (field, s) in record.state.stamps { if let r = renamed[s] { record.state.stamps[field] = r } }
+            for (field, s) in record.state.prevs { if let r = renamed[s] { record.state.prevs[field] = r } }
+            // A field this change had lost locally (to a write pulled meanwhile) now carries a later stamp: merge
+            // it again, so this store shows what the service will compute, and keep the replaced value.
+            for (field, value) in change.values where record.state.stamps[field] != new {
+                let current = record.state.stamps[field] ?? .zero
+                guard new > current else { continue }
+                try db.execute(sql: """
+                    INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 0)
+                    """, arguments: [record.id, field, record.state.values[field].map { $0.json.serialized }, current.hlc.rawValue,
+                                     current.node, new.hlc.rawValue, new.node])
+                record.state.values[field] = value
+                record.state.stamps[field] = new
+                record.state.prevs[field] = change.prev[field] ?? .zero
+            }
+            let createdRenamed = renamed[record.created]
+            try db.execute(sql: """
+                UPDATE records SET vals = ?, stamps = ?, deleted = ?, updated_hlc = ?, created_hlc = ?, created_node = ? WHERE id = ?
+                """,
+                           arguments: [ValueMap.encode(record.state.fieldValues),
+                                       StampsCodec.encode(stamps: record.state.stamps, prevs: record.state.prevs,
+                                                          withheld: record.state.withheld),
+                                       record.state.isDeleted ? 1 : 0, record.state.updated.hlc.rawValue,
+                                       (createdRenamed ?? record.created).hlc.rawValue, (createdRenamed ?? record.created).node,
+                                       record.id])
+            try db.execute(sql: """
+                UPDATE history SET winner_hlc = ?, winner_node = ? WHERE record_id = ? AND winner_hlc = ? AND winner_node = ?
+                """, arguments: [new.hlc.rawValue, new.node, change.recordID, old.hlc.rawValue, old.node])
+            try db.execute(sql: "UPDATE history SET hlc = ?, node = ? WHERE record_id = ? AND hlc = ? AND node = ?",
+                           arguments: [new.hlc.rawValue, new.node, change.recordID, old.hlc.rawValue, old.node])
+        }
+        try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'hlc'", arguments: [String(clock.last.rawValue)])
+        return rows.count
     }
 
     /// Conflicts still open, oldest first: a value that lost to a concurrent write, while the field still holds that

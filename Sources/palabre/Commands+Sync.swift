@@ -151,6 +151,46 @@ extension Palabre {
         }
     }
 
+    struct Node: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show this store's node id, or give it a new one (a store copied from another laptop).",
+            discussion: """
+                Every write is stamped with the store's node id, chosen at random when the store was created. The service
+                binds a node to the first device that pushed from it, so a store copied to a second laptop is refused
+                there ('node … belongs to device …'). On the copy, 'palabre node renew' picks a new node id and stamps
+                the changes not yet sent again under it, in one transaction; then 'palabre sync' goes through.
+                Example: palabre node renew
+                """,
+            subcommands: [ShowNode.self, RenewNode.self],
+            defaultSubcommand: ShowNode.self
+        )
+
+        struct ShowNode: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the node id.")
+            @OptionGroup var options: StoreOptions
+
+            func run() throws {
+                let store = try options.openStore(.readOnly)
+                try guarded(options.language(store)) { print(try store.identity().node) }
+            }
+        }
+
+        struct RenewNode: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "renew", abstract: "Give the store a new node id.")
+            @OptionGroup var options: StoreOptions
+
+            func run() throws {
+                let store = try options.openStore()
+                let lang = options.language(store)
+                try guarded(lang) {
+                    let (old, new, moved) = try store.renewNode()
+                    print(lang == .fr ? "nœud \(old) → \(new) ; \(moved) modification(s) non envoyée(s) restampée(s) ; lancez « palabre sync »"
+                        : "node \(old) → \(new); \(moved) unsent change(s) stamped again; now run 'palabre sync'")
+                }
+            }
+        }
+    }
+
     struct Conflicts: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List concurrent writes that lost, to keep the winner or restore the loser.",

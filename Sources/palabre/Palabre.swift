@@ -16,7 +16,7 @@ struct Palabre: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, Add.self, Edit.self, Delete.self, Restore.self, List.self, Show.self, Import.self,
-            Forms.self, Generate.self, Export.self, IndicatorsCommand.self, Remote.self, Sync.self, Conflicts.self, Resolve.self,
+            Forms.self, Generate.self, Export.self, IndicatorsCommand.self, Remote.self, Sync.self, Node.self, Conflicts.self, Resolve.self,
         ]
     )
 

@@ -7,6 +7,7 @@ import NIOPosix
 import PalabreCore
 import PalabreServer
 import PalabreStore
+import PalabreSync
 import Testing
 
 /// What a token holder other than `palabre` can send, and what the service must still refuse, withhold or survive
@@ -290,6 +291,37 @@ import Testing
             #expect(answer.setAside.first?.reason.contains("participant.name") == true)
             #expect(answer.setAside.first?.reason.contains("Awa") == false)
         }
+    }
+
+    @Test(arguments: BackendKind.all) func aCopiedStoreIsRefusedUntilItRenewsItsNodeThenNothingIsLost(_ kind: BackendKind) async throws {
+        let lab = try await SyncLab(kind)
+        let original = try await lab.addLaptop("original")
+        let form = SyncLab.forms["session"]!
+        var rng = SeededRandom(seed: 7)
+        _ = try original.store.create(form: form, values: sessionValues(&rng))
+        try await original.sync()
+        // The store file is copied to a second laptop, enrolled with its own token; both go on capturing.
+        let copyPath = lab.dir.appendingPathComponent("copy.sqlite").path
+        try await original.store.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copyPath]) }
+        let copy = try FieldStore(path: copyPath)
+        let enrollment = try await lab.backend.enroll(name: "second-laptop", project: "p1", role: .facilitator)
+        let client = SyncClient(store: copy, transport: DirectTransport(backend: lab.backend, device: enrollment.device, faults: lab.faults),
+                                forms: SyncLab.forms)
+        let onCopy = try copy.create(form: form, values: sessionValues(&rng, title: "Sur la copie"))
+        let onOriginal = try original.store.create(form: form, values: sessionValues(&rng, title: "Sur l'original"))
+        await #expect(throws: SyncError.self) { try await client.sync() }
+        #expect(try await lab.backend.storedRecord(onCopy) == nil, "nothing applied under another device's node")
+        let (old, new, moved) = try copy.renewNode()
+        #expect(old == (try original.store.identity().node) && new != old && moved == 1)
+        let summary = try await client.sync()
+        #expect(summary.sent == 1)
+        try await original.sync()
+        try await client.sync()
+        #expect(try await lab.backend.storedRecord(onCopy)?.values["title"] == .string("Sur la copie"))
+        #expect(try await lab.backend.storedRecord(onCopy)?.created.node == new)
+        #expect(try copy.record(onOriginal)?.values["title"] == .string("Sur l'original"))
+        #expect(try SyncLab.state(copy) == (try await lab.serviceState()))
+        #expect(try SyncLab.state(original.store) == (try await lab.serviceState()))
     }
 
     @Test func slowAndSilentClientsAreCutOff() async throws {

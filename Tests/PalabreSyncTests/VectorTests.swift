@@ -4,8 +4,8 @@ import PalabreServer
 import PalabreStore
 import Testing
 
-/// Replays `sync/vectors/*.json` on every side: the pure merge rule in every order, a field store in order and
-/// reversed, and the service as one pushed batch.
+/// Replays `sync/vectors/*.json` on every side: the pure merge rule (with the relevance rule) in every order, a field
+/// store in order and reversed, and the service as one pushed batch.
 @Suite struct VectorTests {
     struct Vector: Sendable, CustomStringConvertible {
         var name: String
@@ -41,6 +41,7 @@ import Testing
                 let c = vector.changes[i]
                 var s = states[c.recordID] ?? RecordState(id: c.recordID, form: c.form, formVersion: c.formVersion, project: c.project)
                 Merge.apply(c, to: &s)
+                Relevance.settle(&s, form: SyncLab.forms[c.form]!)
                 states[c.recordID] = s
             }
             #expect(states.mapValues(\.values) == vector.expect, "\(vector.name), order \(order)")
