@@ -346,7 +346,8 @@ extension FieldStore {
                     throw StoreError.refused("record \(recordID) has no open conflict on '\(field)' (see 'palabre conflicts')")
                 }
                 let value = restore ? latest.entry.superseded.value : record.state.values[field]
-                try self.writeLocal(db, record: record, values: [field: value], formVersion: record.state.formVersion)
+                try self.writeLocal(db, record: record, values: [field: value], formVersion: record.state.formVersion,
+                                    form: catalog[record.form])
                 try db.execute(sql: "UPDATE history SET resolved = 1 WHERE record_id = ? AND field = ? AND conflict = 1",
                                arguments: [recordID, field])
             }

@@ -53,7 +53,7 @@ extension FieldStore {
                 let problems = Validator(form: form, today: Validator.today(self.now()), lookup: Self.lookup(db)).problems(after, keptFields: kept)
                 if !problems.isEmpty { throw StoreError.invalid(problems) }
                 if written.isEmpty { return false }
-                try self.writeLocal(db, record: record, values: written, formVersion: form.version)
+                try self.writeLocal(db, record: record, values: written, formVersion: form.version, form: form)
                 return true
             }
         }
@@ -78,7 +78,10 @@ extension FieldStore {
     }
 
     /// Stamps and commits a local write to an existing record.
-    func writeLocal(_ db: Database, record: StoredRecord, values: [String: Value?], formVersion: Int) throws {
+    ///
+    /// With `form`, the record is settled as every merge is (``Relevance``): a local write that makes a withheld field
+    /// apply again shows it here exactly as the service, which settles the same change, will.
+    func writeLocal(_ db: Database, record: StoredRecord, values: [String: Value?], formVersion: Int, form: Form? = nil) throws {
         let identity = try identityIn(db)
         var state = record.state
         let stamp = Stamp(hlc: try tick(db), node: identity.node)
@@ -86,7 +89,7 @@ extension FieldStore {
         for k in values.keys { if let s = state.stamps[k] { prev[k] = s } }
         let change = Change(recordID: record.id, form: record.form, formVersion: formVersion, project: state.project,
                             stamp: stamp, values: values, prev: prev)
-        try Self.commit(db, change: change, state: &state, isNew: false, local: true)
+        try Self.commit(db, change: change, state: &state, isNew: false, local: true, form: form)
     }
 
     /// Issues the next clock value and persists it in the same transaction as the write it stamps.
