@@ -35,6 +35,7 @@ let package = Package(
                 "PalabreCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The sync client: push, pull, resume, clock correction, over AsyncHTTPClient with gzip bodies.

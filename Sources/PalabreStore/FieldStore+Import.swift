@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import PalabreCore
@@ -20,7 +21,7 @@ public struct ImportItem: Sendable {
 public struct ImportSummary: Sendable, Equatable {
     /// Records written, by form.
     public var imported: [String: Int] = [:]
-    /// Records already in the store with the same values, left alone.
+    /// Records already in the store with the same values, or lines without an id imported before (same content key), left alone.
     public var unchanged = 0
     /// Total written.
     public var total: Int { imported.values.reduce(0, +) }
@@ -108,6 +109,8 @@ extension FieldStore {
     /// records in the store or earlier in the file) and if any is bad, nothing is written and every bad line is listed.
     ///
     /// A line whose id is already in the store with the same values is left alone, so importing a file twice is harmless.
+    /// A line without an id is recognised by its content key (see ``ImportKeys``): importing the same file again, or a
+    /// longer version of it, imports only the lines not imported before.
     public func importItems(_ items: [ImportItem], catalog: FormCatalog, file: String,
                             progress: ((Int) -> Void)? = nil) throws(StoreError) -> ImportSummary {
         try run {
@@ -121,6 +124,8 @@ extension FieldStore {
                 let lookup: (String) -> ReferenceTarget? = { pending[$0] ?? stored($0) }
                 let today = Validator.today(self.now())
                 var validators: [String: Validator] = [:]
+                var keys = try ImportKeys(db)
+                var newKeys: [(String, String)] = []
                 func fail(_ item: ImportItem, _ message: String) { problems.append("line \(item.line): \(message)") }
 
                 for item in items {
@@ -159,6 +164,15 @@ extension FieldStore {
                             values[field.name] = v
                         }
                     }
+                    var contentKey: String?
+                    if item.id == nil {
+                        let key = keys.key(form: form.name, values: values)
+                        if try keys.wasImported(key) {
+                            summary.unchanged += 1
+                            continue
+                        }
+                        contentKey = key
+                    }
                     let id = item.id?.lowercased() ?? RecordID.make(now: self.now())
                     if item.id != nil && !RecordID.isValid(id) {
                         fail(item, "'\(item.id!)' is not a valid id (a UUID such as 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e)")
@@ -184,6 +198,7 @@ extension FieldStore {
                     }
                     pending[id] = ReferenceTarget(form: form.name, deleted: false)
                     prepared.append((form, id, values))
+                    if let contentKey { newKeys.append((contentKey, id)) }
                 }
                 if !problems.isEmpty { throw StoreError.importRejected(file: file, problems: problems) }
 
@@ -201,8 +216,76 @@ extension FieldStore {
                     if n % 5000 == 4999 { progress?(n + 1) }
                 }
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'hlc'", arguments: [String(clock.last.rawValue)])
+                try ImportKeys.record(newKeys, db)
                 return summary
             }
         }
+    }
+}
+
+/// Content keys of the lines without an id that this store imported, so a file imported again is recognised.
+///
+/// A line's key is an HMAC-SHA256, under a secret drawn once per store, of its form, its values as checked (canonical
+/// JSON, defaults applied) and its occurrence among identical lines of the file: two identical anonymous participants
+/// in one file are two records (occurrences 0 and 1), and importing the file again matches both. The keys live in the
+/// store only (table `import_keys`, never synced); keyed, they confirm no guessed name to someone who copies the file.
+/// A line edited in the file is a new line; a record deleted after its import is not brought back by a re-import.
+struct ImportKeys {
+    private let secret: SymmetricKey
+    private var seen: [String: Int] = [:]
+    private let db: Database
+
+    init(_ db: Database) throws {
+        self.db = db
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY NOT NULL, record_id TEXT NOT NULL) WITHOUT ROWID")
+        if let hex = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'import_secret'"), let data = Self.bytes(hex) {
+            secret = SymmetricKey(data: data)
+        } else {
+            let key = SymmetricKey(size: .bits256)
+            let hex = key.withUnsafeBytes { Self.hex($0) }
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('import_secret', ?)", arguments: [hex])
+            secret = key
+        }
+    }
+
+    /// The key of the next line with these values (counting the identical lines before it in this file).
+    mutating func key(form: String, values: [String: Value]) -> String {
+        let content = form + "\n" + ValueMap.encode(values)
+        let occurrence = seen[content, default: 0]
+        seen[content] = occurrence + 1
+        let mac = HMAC<SHA256>.authenticationCode(for: Data((content + "\n" + String(occurrence)).utf8), using: secret)
+        return mac.withUnsafeBytes { Self.hex($0) }
+    }
+
+    private static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (i, b) in bytes.enumerated() {
+                out[2 * i] = digits[Int(b >> 4)]
+                out[2 * i + 1] = digits[Int(b & 0x0F)]
+            }
+            return bytes.count * 2
+        }
+    }
+
+    func wasImported(_ key: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM import_keys WHERE key = ?", arguments: [key]) ?? false
+    }
+
+    static func record(_ keys: [(String, String)], _ db: Database) throws {
+        guard !keys.isEmpty else { return }
+        let statement = try db.makeStatement(sql: "INSERT INTO import_keys (key, record_id) VALUES (?, ?)")
+        for (key, id) in keys { try statement.execute(arguments: [key, id]) }
+    }
+
+    private static func bytes(_ hex: String) -> Data? {
+        let chars = Array(hex.utf8)
+        guard chars.count == 64 else { return nil }
+        var out = Data(capacity: 32)
+        for i in stride(from: 0, to: 64, by: 2) {
+            guard let b = UInt8(String(decoding: chars[i...i + 1], as: UTF8.self), radix: 16) else { return nil }
+            out.append(b)
+        }
+        return out
     }
 }

@@ -256,6 +256,10 @@ final class SimLaptop: @unchecked Sendable {
     var clock = HybridLogicalClock()
     var generator: DemoDataGenerator
     var buffer: [DemoDataGenerator.Item] = []
+    /// A second stream, whose items only lend values to edits: drawing them from the first would drop sessions that
+    /// later participants reference (the service sets those aside, rightly).
+    var donors: DemoDataGenerator
+    var donorBuffer: [DemoDataGenerator.Item] = []
     var rng: SeededRandom
     /// Records this laptop knows, with the stamps it last saw per field (for `prev`).
     var known: [String: (form: String, stamps: [String: Stamp])] = [:]
@@ -277,6 +281,7 @@ final class SimLaptop: @unchecked Sendable {
         // Seeds of this run: record ids must not repeat those of an earlier run on the same database (the service
         // would rightly set aside a change moving a record to another project).
         generator = DemoDataGenerator(seed: UInt64.random(in: 1...UInt64.max))
+        donors = DemoDataGenerator(seed: UInt64.random(in: 1...UInt64.max))
         rng = SeededRandom(seed: UInt64.random(in: 1...UInt64.max))
     }
 
@@ -285,6 +290,11 @@ final class SimLaptop: @unchecked Sendable {
     func nextItem() -> DemoDataGenerator.Item {
         if buffer.isEmpty { generator.generate(count: 200) { buffer.append($0) }; buffer.reverse() }
         return buffer.removeLast()
+    }
+
+    func nextDonor() -> DemoDataGenerator.Item {
+        if donorBuffer.isEmpty { donors.generate(count: 200) { donorBuffer.append($0) }; donorBuffer.reverse() }
+        return donorBuffer.removeLast()
     }
 
     /// Writes between 1 and twice the mean changes: mostly new records, some edits, a few deletions.
@@ -301,9 +311,9 @@ final class SimLaptop: @unchecked Sendable {
                 let pool = roll < 88 || pulledIDs.isEmpty ? own : pulledIDs
                 let id = pool[Int.random(in: 0..<pool.count, using: &rng)]
                 guard let form = known[id]?.form else { continue }
-                var donor = nextItem()
+                var donor = nextDonor()
                 var tries = 0
-                while donor.form != form && tries < 50 { donor = nextItem(); tries += 1 }
+                while donor.form != form && tries < 50 { donor = nextDonor(); tries += 1 }
                 guard donor.form == form, let field = donor.values.keys.sorted().filter({ $0 != "session" && $0 != "initiative" })
                     .randomElement(using: &rng) else { continue }
                 add(change(id, form: form, values: [field: donor.values[field]]))
@@ -408,6 +418,8 @@ final class Stats: @unchecked Sendable {
     private let lock = NSLock()
     private var latencies: [String: [Double]] = [:]
     private var errors: [String: Int] = [:]
+    /// The first error of each kind in full.
+    private var examples: [String: String] = [:]
     private var appliedCount = 0
     private var duplicateCount = 0
 
@@ -420,7 +432,10 @@ final class Stats: @unchecked Sendable {
     func error(_ text: String) {
         // Errors are grouped by their first words, not their details.
         let kind = text.split(separator: ":").prefix(2).joined(separator: ":").prefix(80)
-        lock.withLock { errors[String(kind), default: 0] += 1 }
+        lock.withLock {
+            errors[String(kind), default: 0] += 1
+            if examples[String(kind)] == nil { examples[String(kind)] = String(text.prefix(300)) }
+        }
     }
 
     func applied(_ n: Int, duplicates: Int) {
@@ -436,6 +451,7 @@ final class Stats: @unchecked Sendable {
         lock.withLock {
             copy.latencies = latencies
             copy.errors = errors
+            copy.examples = examples
             copy.appliedCount = appliedCount
             copy.duplicateCount = duplicateCount
         }
@@ -467,7 +483,10 @@ final class Stats: @unchecked Sendable {
             }
             let total = errors.values.reduce(0, +)
             lines.append("  errors           \(total)")
-            for (kind, n) in errors.sorted(by: { $0.value > $1.value }).prefix(5) { lines.append("    \(n) × \(kind)") }
+            for (kind, n) in errors.sorted(by: { $0.value > $1.value }).prefix(8) {
+                lines.append("    \(n) × \(kind)")
+                if let example = examples[kind], example != kind { lines.append("        e.g. \(example)") }
+            }
             return lines.joined(separator: "\n")
         }
     }

@@ -84,8 +84,7 @@ extension PalabreServerCommand {
                 let catalog = try loadForms()
                 let backend = try await options.openBackend(forms: catalog, maxClockAhead: .seconds(settings.maxClockAheadMinutes * 60),
                                                             maxConnections: maxConnections, logger: logger)
-                var configuration = ServerConfiguration(host: settings.host, port: settings.port, maxBodyBytes: maxBodyMB << 20)
-                configuration.openAPIPath = ResourceLocator.find("sync/openapi.yaml")
+                let configuration = ServerConfiguration(host: settings.host, port: settings.port, maxBodyBytes: maxBodyMB << 20)
                 let shownHost = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
                 if demo {
                     guard let samples = samples ?? ResourceLocator.find("samples/demo.jsonl") else {

@@ -9,7 +9,8 @@ extension Palabre {
             abstract: "List records, oldest first.",
             discussion: """
                 --where field=value keeps records whose field has that value (for select_multiple: includes it).
-                With --json, prints a JSON array of {"id", "form", "values", …} objects.
+                With --json, prints a JSON array of {"id", "form", "values", …} objects. Without it, control characters
+                in values (terminal escape sequences) are shown as \\u{1B}, \\n, … rather than sent to the terminal.
 
                 Example: palabre list participant --where sex=female --where age_band=18_24 --json
                 """
@@ -60,7 +61,7 @@ extension Palabre {
                         guard let v = r.values[field.name], field.type != .reference, !field.sensitive || true else { return nil }
                         return display(v, field, lang)
                     }.prefix(3).joined(separator: " · ")
-                    print("\(r.id)  \(r.form.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.isDeleted ? "[deleted] " : "")\(summary)")
+                    printSafe("\(r.id)  \(r.form.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.isDeleted ? "[deleted] " : "")\(summary)")
                 }
                 if records.isEmpty { FileHandle.standardError.write(Data((lang == .fr ? "aucun enregistrement\n" : "no records\n").utf8)) }
             }
@@ -100,16 +101,16 @@ extension Palabre {
                     print(obj.serialized)
                     return
                 }
-                print("\(form?.title.text(lang) ?? r.form) \(r.id)\(r.isDeleted ? (lang == .fr ? "  [supprimé]" : "  [deleted]") : "")")
+                printSafe("\(form?.title.text(lang) ?? r.form) \(r.id)\(r.isDeleted ? (lang == .fr ? "  [supprimé]" : "  [deleted]") : "")")
                 let values = r.values
                 var width = 0
                 for f in form?.fields ?? [] where values[f.name] != nil { width = max(width, f.label.text(lang).count) }
                 for f in form?.fields ?? [] {
                     guard let v = values[f.name] else { continue }
-                    print("  " + f.label.text(lang).padding(toLength: width, withPad: " ", startingAt: 0) + "  " + display(v, f, lang))
+                    printSafe("  " + f.label.text(lang).padding(toLength: width, withPad: " ", startingAt: 0) + "  " + display(v, f, lang))
                 }
-                for k in values.keys.sorted() where form?.field(k) == nil { print("  \(k)  \(values[k]!.displayString)") }
-                print((lang == .fr ? "  saisi le " : "  captured ") + isoString(r.created.hlc) + (lang == .fr ? " par " : " by ") + r.created.node
+                for k in values.keys.sorted() where form?.field(k) == nil { printSafe("  \(k)  \(values[k]!.displayString)") }
+                printSafe((lang == .fr ? "  saisi le " : "  captured ") + isoString(r.created.hlc) + (lang == .fr ? " par " : " by ") + r.created.node
                       + (lang == .fr ? ", modifié le " : ", updated ") + isoString(r.state.updated.hlc))
                 if history {
                     print(lang == .fr ? "Historique :" : "History:")
@@ -118,7 +119,7 @@ extension Palabre {
                         let s = e.superseded
                         let label = form?.field(s.field)?.label.text(lang) ?? s.field
                         let shown = s.value.map { v in form?.field(s.field).map { display(v, $0, lang) } ?? v.displayString } ?? "∅"
-                        print("  \(isoString(s.stamp.hlc))  \(label): \(shown)  → \(isoString(s.winner.hlc))"
+                        printSafe("  \(isoString(s.stamp.hlc))  \(label): \(shown)  → \(isoString(s.winner.hlc))"
                               + (s.conflict ? (lang == .fr ? "  [conflit]" : "  [conflict]") : ""))
                     }
                 }

@@ -135,7 +135,8 @@ func guarded(_ lang: Language, _ body: () throws -> Void) throws {
 
 /// Writes to standard error.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data(("palabre: " + message + "\n").utf8))
+    // Messages quote values (from files, other laptops, the service): their control characters are made visible.
+    FileHandle.standardError.write(Data(("palabre: " + terminalSafe(message, keepingNewlines: true) + "\n").utf8))
 }
 
 /// Whether standard input and output are a terminal (interactive capture, progress lines).

@@ -103,7 +103,7 @@ struct Prompter {
         return records.map { r in
             let v = r.values
             let text = [v["title"], v["date"], v["name"], v["locality"]].compactMap { $0?.displayString }.joined(separator: " · ")
-            return (r.id, text.isEmpty ? r.id : text)
+            return (r.id, text.isEmpty ? r.id : terminalSafe(text))
         }
     }
 }

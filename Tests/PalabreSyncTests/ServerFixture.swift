@@ -28,7 +28,8 @@ enum BackendKind: String, Sendable, CustomTestStringConvertible {
                                      logger: logger, now: now)
         case .postgres:
             return try await PostgresBackend(url: Self.freshSchemaURL(), forms: forms, maxClockAhead: maxClockAhead, maxConnections: 3,
-                                             logger: logger, now: now)
+                                             // Generous: with the whole suite running on two cores, the first answer can be slow.
+                                             startupTimeout: .seconds(120), logger: logger, now: now)
         }
     }
 
@@ -65,7 +66,7 @@ final class ServerFixture: @unchecked Sendable {
         let logger = Logger(label: "test") { _ in CapturingLogHandler(capture: logs) }
         self.kind = kind
         backend = try await kind.make(dir: dir, forms: Self.forms, maxClockAhead: maxClockAhead, logger: logger, now: now)
-        configuration = ServerConfiguration(maxBodyBytes: maxBodyBytes, openAPIPath: Self.openAPIPath)
+        configuration = ServerConfiguration(maxBodyBytes: maxBodyBytes)
         _ = try await backend.createProject(code: "p1", name: "Project one")
         _ = try await backend.createProject(code: "p2", name: "Project two")
         let roster: [(String, String?, Role)] = [("fac1", "p1", .facilitator), ("fac2", "p1", .facilitator), ("fac3", "p2", .facilitator),

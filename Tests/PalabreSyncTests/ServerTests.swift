@@ -19,6 +19,18 @@ import Testing
         }
     }
 
+    /// The contract is built into the service (sync/embed-openapi.sh): served wherever the binary runs, and the same
+    /// text as `sync/openapi.yaml` (this fails when the YAML was edited and the script not run).
+    @Test func theEmbeddedContractIsSyncOpenAPIYAML() async throws {
+        let file = try String(contentsOfFile: ServerFixture.openAPIPath, encoding: .utf8)
+        let fx = try await ServerFixture(.sqlite)
+        try await fx.app().test(.router) { client in
+            let r = try await client.send(.get, "/openapi.yaml")
+            #expect(r.status == .ok && r.headers[.contentType]?.hasPrefix("application/yaml") == true)
+            #expect(r.text == file, "the embedded contract differs from sync/openapi.yaml: run sync/embed-openapi.sh")
+        }
+    }
+
     @Test(arguments: BackendKind.all) func openAPIDescribesEveryRouteTheRouterServes(_ kind: BackendKind) async throws {
         let text = try String(contentsOfFile: ServerFixture.openAPIPath, encoding: .utf8)
         let documented = Self.documentedOperations(text)

@@ -42,11 +42,15 @@ public enum FieldParser {
             }
             return .list(picked)
         case .geopoint:
-            let parts = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == ";" })
-            guard parts.count == 2 || parts.count == 4, let lat = Double(parts[0]), let lon = Double(parts[1]),
-                (-90...90).contains(lat), (-180...180).contains(lon)
-            else { throw fail(.wrongType(.geopoint)) }
-            return .geopoint(latitude: lat, longitude: lon)
+            switch readGeopoint(text) {
+            case .point(let lat, let lon):
+                if let rule = geopointRangeProblem(latitude: lat, longitude: lon) { throw fail(rule) }
+                return .geopoint(latitude: lat, longitude: lon)
+            case .ambiguous:
+                throw fail(geopointFormatRule)
+            case .unreadable:
+                throw fail(.wrongType(.geopoint))
+            }
         case .reference:
             guard RecordID.isValid(text) else { throw fail(.wrongType(.reference)) }
             return .string(text.lowercased())
@@ -76,7 +80,9 @@ public enum FieldParser {
         case (.selectMultiple, .list(let names)):
             return try parse(names.joined(separator: " "), for: field, form: form)
         case (.geopoint, .geopoint(let lat, let lon)):
-            guard (-90...90).contains(lat), (-180...180).contains(lon) else { throw fail() }
+            if let rule = geopointRangeProblem(latitude: lat, longitude: lon) {
+                throw ValidationError(form: form, field: field.name, value: value.displayString, rule: rule)
+            }
             return value
         case (.text, .integer), (.text, .decimal):
             return .string(value.displayString)
@@ -94,6 +100,76 @@ public enum FieldParser {
         }
     }
 
+    /// What a typed position reads as.
+    enum GeopointReading: Equatable {
+        case point(Double, Double)
+        /// Commas that could be decimal commas or separators (`16,27`): refused rather than guessed.
+        case ambiguous
+        case unreadable
+    }
+
+    /// Reads `latitude longitude` in decimal degrees, each with a decimal point or a decimal comma (`16,27 -0,04`,
+    /// `16.27 -0.04`), separated by spaces or `;`; a comma is read as the separator only where it cannot be a decimal
+    /// comma (`16.27, -0.04`, `16.27,-0.04`). ODK's `lat lon altitude accuracy` is accepted (the last two ignored).
+    static func readGeopoint(_ text: String) -> GeopointReading {
+        var tokens = text.split(whereSeparator: { $0.isWhitespace || $0 == ";" }).map(String.init).filter { $0 != "," }
+        if tokens.count == 1 {
+            // One word: its single comma is the separator only next to a decimal point or before a sign.
+            let t = tokens[0]
+            let parts = t.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else { return parts.count > 2 ? .ambiguous : .unreadable }
+            guard parts[0].contains(".") || parts[1].contains(".") || parts[1].hasPrefix("-") || parts[1].hasPrefix("+")
+            else { return .ambiguous }
+            tokens = parts
+        } else {
+            // A comma at the end of a word, or alone at the start of the next, separates: `16.27, -0.04`.
+            for i in tokens.indices {
+                if i < tokens.count - 1, tokens[i].hasSuffix(",") { tokens[i].removeLast() }
+                if i > 0, tokens[i].hasPrefix(",") { tokens[i].removeFirst() }
+            }
+        }
+        guard tokens.count == 2 || tokens.count == 4 else { return .unreadable }
+        var numbers: [Double] = []
+        for t in tokens.prefix(2) {
+            let commas = t.filter { $0 == "," }.count
+            // `1.234,5` or `1,2,3`: a comma that is neither clearly decimal nor clearly a separator.
+            if commas > 1 || (commas == 1 && t.contains(".")) { return .ambiguous }
+            let n = t.replacingOccurrences(of: ",", with: ".")
+            let body = n.hasPrefix("-") || n.hasPrefix("+") ? n.dropFirst() : Substring(n)
+            let halves = body.split(separator: ".", omittingEmptySubsequences: false)
+            guard (1...2).contains(halves.count), halves.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+                  let d = Double(n), d.isFinite
+            else { return .unreadable }
+            numbers.append(d)
+        }
+        return .point(numbers[0], numbers[1])
+    }
+
+    /// The rule a position that cannot be read without guessing breaks, in words.
+    public static let geopointFormatRule = ValidationError.Rule.constraint("latitude longitude", LocalizedText([
+        "fr": "écrivez la latitude, une espace, puis la longitude, en degrés décimaux (16,27 -0,04 ou 16.27 -0.04)",
+        "en": "write the latitude, a space, then the longitude, in decimal degrees (16.27 -0.04 or 16,27 -0,04)",
+    ]))
+
+    /// The rule a position breaks when its latitude is not within −90…90 or its longitude within −180…180, or nil.
+    ///
+    /// Shared by what is typed, imported and received from elsewhere (``Validator`` checks stored positions with it).
+    public static func geopointRangeProblem(latitude: Double, longitude: Double) -> ValidationError.Rule? {
+        if !(-90...90).contains(latitude) {
+            return .constraint("-90 <= latitude <= 90", LocalizedText([
+                "fr": "la latitude (le premier nombre) est comprise entre -90 et 90 degrés",
+                "en": "the latitude (the first number) is between -90 and 90 degrees",
+            ]))
+        }
+        if !(-180...180).contains(longitude) {
+            return .constraint("-180 <= longitude <= 180", LocalizedText([
+                "fr": "la longitude (le second nombre) est comprise entre -180 et 180 degrés",
+                "en": "the longitude (the second number) is between -180 and 180 degrees",
+            ]))
+        }
+        return nil
+    }
+
     /// Trims white space at both ends without going through Foundation (hot in imports).
     static func trimmed(_ s: String) -> String {
         guard let f = s.first, let l = s.last, f.isWhitespace || l.isWhitespace else { return s }
@@ -106,8 +182,9 @@ public enum FieldParser {
         return s.filter { $0 != " " && $0 != "\u{00A0}" && $0 != "\u{202F}" && $0 != "_" }
     }
 
-    /// Whether `s` is a real calendar date written `YYYY-MM-DD`.
-    public static func isDate(_ s: String) -> Bool {
+    /// Whether `s` is a real calendar date written `YYYY-MM-DD`, from `earliestYear` (1900 for values a facilitator
+    /// types; a filter of the service takes any year of RFC 3339's `full-date`, 0000 to 9999).
+    public static func isDate(_ s: String, earliestYear: Int = 1900) -> Bool {
         let u = Array(s.utf8)
         guard u.count == 10, u[4] == 45, u[7] == 45 else { return false }
         func num(_ r: Range<Int>) -> Int? {
@@ -118,7 +195,7 @@ public enum FieldParser {
             }
             return v
         }
-        guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), y >= 1900, (1...12).contains(m), d >= 1 else { return false }
+        guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), y >= earliestYear, (1...12).contains(m), d >= 1 else { return false }
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
         return d <= days

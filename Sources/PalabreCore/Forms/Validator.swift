@@ -118,6 +118,8 @@ public struct Validator {
             if s.unicodeScalars.count > Validator.maxTextLength { return fail(.tooLong(Validator.maxTextLength)) }
         case (.decimal, .decimal(let d)):
             if !d.isFinite { return fail(.wrongType(.decimal)) }
+        case (.geopoint, .geopoint(let lat, let lon)):
+            if let rule = FieldParser.geopointRangeProblem(latitude: lat, longitude: lon) { return fail(rule) }
         case (.selectOne, .string(let s)):
             if field.choice(s) == nil { return fail(.notAChoice(field.choices.map(\.name))) }
         case (.selectMultiple, .list(let l)):

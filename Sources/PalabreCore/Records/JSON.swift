@@ -108,12 +108,17 @@ public indirect enum JSON: Hashable, Sendable {
         }
     }
 
-    /// Appends `s` as a JSON string literal.
+    /// Appends `s` as a JSON string literal. Besides what JSON requires (C0 controls, `"` and `\`), DEL and the C1
+    /// controls (U+0080–U+009F, `0xC2 0x80`–`0xC2 0x9F` in UTF-8) are written as `\u` escapes too, so JSON printed on a
+    /// terminal cannot carry an escape sequence (U+009B is a one-character CSI for some terminals).
     public static func writeString(_ s: String, into out: inout String) {
+        @inline(__always) func mustEscape(_ b: UInt8, _ next: UInt8?) -> Bool {
+            b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || (b == 0xC2 && (next ?? 0) < 0xA0)
+        }
         let plain = s.utf8.withContiguousStorageIfAvailable { bytes in
-            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            for i in bytes.indices where mustEscape(bytes[i], i + 1 < bytes.count ? bytes[i + 1] : nil) { return false }
             return true
-        } ?? !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C })
+        } ?? !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" || (0x7F...0x9F).contains($0.value) })
         if plain {
             out += "\""
             out += s
@@ -134,7 +139,7 @@ public indirect enum JSON: Hashable, Sendable {
             case "\r": escape = "\\r"
             case "\t": escape = "\\t"
             default:
-                if c.value < 0x20 {
+                if c.value < 0x20 || (0x7F...0x9F).contains(c.value) {
                     let h = String(c.value, radix: 16)
                     escape = "\\u" + String(repeating: "0", count: 4 - h.count) + h
                 } else {

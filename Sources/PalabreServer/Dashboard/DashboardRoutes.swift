@@ -45,6 +45,7 @@ struct Dashboard: Sendable {
 
     /// `POST /dashboard/login`: checks the token, opens a session, sets the cookie.
     func signIn(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
+        if let refused = crossSite(request, context) { return refused }
         let buffer = try await request.body.collect(upTo: 16 << 10)
         let form = FormBody.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
         let chosen = form["lang"].flatMap { Language(rawValue: $0) }
@@ -71,6 +72,7 @@ struct Dashboard: Sendable {
 
     /// `POST /dashboard/logout`: forgets the session and clears the cookie.
     func signOut(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
+        if let refused = crossSite(request, context) { return refused }
         if let id = sessionID(request) { try await sessions.deleteDashboardSession(idHash: DashboardSessionID.hash(id)) }
         let buffer = try? await request.body.collect(upTo: 4 << 10)
         let lang = buffer.flatMap { FormBody.parse(String(decoding: $0.readableBytesView, as: UTF8.self))["lang"] }
@@ -145,6 +147,45 @@ struct Dashboard: Sendable {
     }
 
     // MARK: Helpers
+
+    /// A 403 page when a form post comes from another site (login CSRF: a page elsewhere signing the browser in with
+    /// the attacker's token, or out), else nil.
+    ///
+    /// Browsers send `Origin` with every form post: it must name this service, as the request's `Host` (or, behind a
+    /// proxy, `X-Forwarded-Host`) does; `Origin: null` (a sandboxed frame, a privacy redirect) is refused too. Without
+    /// `Origin`, `Sec-Fetch-Site` is checked when sent. A client that sends neither (curl, a script) is no browser and
+    /// carries no one else's cookies: it is let through.
+    func crossSite(_ request: Request, _ context: PalabreRequestContext) -> Response? {
+        let text = language(request)
+        if let origin = request.headers[.origin] {
+            let host = request.headers[.init("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+                ?? request.headers[.init("Host")!] ?? request.head.authority
+            if let host, Self.sameOrigin(origin, host: host) { return nil }
+            context.logger.notice("dashboard form post refused: cross-site", metadata: ["origin": "\(origin.prefix(100))", "host": "\(host ?? "")"])
+            return html(DashboardPage.login(text, error: text.crossSite), status: .forbidden)
+        }
+        if let site = request.headers[.init("Sec-Fetch-Site")!], !["same-origin", "none"].contains(site.lowercased()) {
+            context.logger.notice("dashboard form post refused: cross-site", metadata: ["sec-fetch-site": "\(site.prefix(40))"])
+            return html(DashboardPage.login(text, error: text.crossSite), status: .forbidden)
+        }
+        return nil
+    }
+
+    /// Whether an `Origin` (`scheme://host[:port]`) names the host and port of `host` (a `Host` header value), default
+    /// ports (80 for http, 443 for https) written or not.
+    static func sameOrigin(_ origin: String, host: String) -> Bool {
+        let o = origin.lowercased()
+        let scheme: String
+        if o.hasPrefix("http://") { scheme = "http" } else if o.hasPrefix("https://") { scheme = "https" } else { return false }
+        let rest = o.dropFirst(scheme.count + 3)
+        guard !rest.isEmpty, !rest.contains("/") else { return false }
+        func normal(_ authority: Substring) -> String {
+            let a = String(authority)
+            let defaultPort = scheme == "http" ? ":80" : ":443"
+            return a.hasSuffix(defaultPort) ? String(a.dropLast(defaultPort.count)) : a
+        }
+        return normal(rest) == normal(Substring(host.lowercased()))
+    }
 
     /// Runs a handler; a failure becomes a short HTML page (not the API's JSON), logged.
     func guarded(_ request: Request, _ context: PalabreRequestContext,

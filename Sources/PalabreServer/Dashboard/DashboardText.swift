@@ -41,6 +41,10 @@ struct DashboardText: Sendable {
         t("Ce jeton est inconnu ou a été révoqué. Vérifiez-le, ou demandez un nouveau jeton à l'administrateur du service.",
           "This token is unknown or has been revoked. Check it, or ask the service's administrator for a new one.")
     }
+    var crossSite: String {
+        t("Cette demande vient d'un autre site que ce service : elle est refusée. Ouvrez le tableau de bord à son adresse et connectez-vous depuis cette page.",
+          "This request comes from a site other than this service: it is refused. Open the dashboard at its own address and sign in from that page.")
+    }
     var facilitatorRefused: String {
         t("Ce jeton est celui d'un facilitateur : le tableau de bord est réservé aux coordinateurs, analystes et administrateurs. "
             + "Demandez un jeton d'analyste à votre coordinateur.",

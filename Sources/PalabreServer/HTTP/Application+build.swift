@@ -13,10 +13,12 @@ public func buildRouter(configuration: ServerConfiguration, backend: any SyncBac
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: CompressionMiddleware())
     router.add(middleware: ErrorMiddleware())
-    let openAPI = configuration.openAPIPath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+    // The contract built into the binary, so it is served wherever the binary runs; a file only when one is named.
+    let openAPI = configuration.openAPIPath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? OpenAPIDocument.yaml
     let routes = Routes(backend: backend, configuration: configuration, openAPI: openAPI)
     let authenticated = router.group()
         .add(middleware: AuthMiddleware(backend: backend))
+        .add(middleware: QueryMiddleware())
         .add(middleware: RequestBodyMiddleware(maxBytes: configuration.maxBodyBytes))
     for endpoint in Endpoint.allCases {
         let handler: @Sendable (Request, PalabreRequestContext) async throws -> Response = { request, context in

@@ -30,6 +30,17 @@ extension Request {
         return String(value)
     }
 
+    /// A boolean query parameter: `true` or `false`, false when absent.
+    ///
+    /// - Throws: ``ServiceError/badRequest(_:)`` for any other value.
+    func flag(_ name: String) throws -> Bool {
+        switch query(name) {
+        case nil, "false": return false
+        case "true": return true
+        case let other?: throw ServiceError.badRequest("query parameter '\(name)': '\(other.prefix(60))' is not true or false")
+        }
+    }
+
     /// An integer query parameter within bounds.
     ///
     /// - Throws: ``ServiceError/badRequest(_:)`` naming the parameter, its value and the rule.

@@ -17,7 +17,7 @@ extension Routes {
         }
         let form = request.query("form")
         if let form, backend.forms[form] == nil {
-            throw ServiceError.badRequest("query parameter 'form': '\(form)' is not a form here (forms: \(backend.forms.names.joined(separator: ", ")))")
+            throw ServiceError.notFound("query parameter 'form': there is no form '\(form)' here (forms: \(backend.forms.names.joined(separator: ", ")))")
         }
         if format == .csv && form == nil {
             throw ServiceError.badRequest("query parameter 'form' is required with format=csv (one file per form)")
@@ -27,12 +27,12 @@ extension Routes {
             guard let l = Language(rawValue: text) else { throw ServiceError.badRequest("query parameter 'labels': '\(text)' is not one of fr, en") }
             labels = l
         }
-        if let since = request.query("since"), !FieldParser.isDate(since) {
+        if let since = request.query("since"), !FieldParser.isDate(since, earliestYear: 0) {
             throw ServiceError.badRequest("query parameter 'since': '\(since)' is not a date as YYYY-MM-DD")
         }
         let path = try await backend.export(
             ExportRequest(format: format, project: project, forms: form.map { [$0] }, since: request.query("since"), labels: labels,
-                          includeDeleted: request.query("include_deleted") == "true"),
+                          includeDeleted: try request.flag("include_deleted")),
             for: device)
         let file = format == .csv ? (path as NSString).appendingPathComponent("\(form!).csv") : path
         let folder = (path as NSString).deletingLastPathComponent
@@ -62,7 +62,7 @@ extension Routes {
         let device = try context.device(allowed: .readRecords)
         let project = try context.project(named: request.query("project"), for: device)
         for name in ["from", "to", "as_of"] {
-            if let value = request.query(name), !FieldParser.isDate(value) {
+            if let value = request.query(name), !FieldParser.isDate(value, earliestYear: 0) {
                 throw ServiceError.badRequest("query parameter '\(name)': '\(value)' is not a date as YYYY-MM-DD")
             }
         }

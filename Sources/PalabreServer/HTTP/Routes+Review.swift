@@ -41,7 +41,7 @@ extension Routes {
         let form = request.query("form")
         if let form, backend.forms[form] == nil {
             let names = backend.forms.names.joined(separator: ", ")
-            throw ServiceError.badRequest("query parameter 'form': '\(form)' is not a form here (forms: \(names))")
+            throw ServiceError.notFound("query parameter 'form': there is no form '\(form)' here (forms: \(names))")
         }
         let found = try await backend.records(project: project, form: form)
         let items: [JSON] = found.map { record in

@@ -27,9 +27,10 @@ extension Routes {
         let device = try context.device(allowed: .pull)
         let project = try context.project(named: request.query("project"), for: device)
         let after = try request.query("after", default: 0, in: 0...Int64.max)
-        let limit = try request.query("limit", default: Int64(configuration.defaultPullLimit), in: 1...Int64.max)
+        // Above the page maximum is refused, as the contract says, rather than read as the maximum.
+        let limit = try request.query("limit", default: Int64(configuration.defaultPullLimit), in: 1...Int64(configuration.maxPullLimit))
         guard try await backend.project(project) != nil else { throw ServiceError.notFound("there is no project '\(project)'") }
-        var page = try await backend.pull(project: project, after: after, limit: Int(min(limit, Int64(configuration.maxPullLimit))),
+        var page = try await backend.pull(project: project, after: after, limit: Int(limit),
                                           excludingNode: request.query("node"))
         if device.role.masksSensitiveFields {
             page.changeTexts = try page.changeTexts.map { text in

