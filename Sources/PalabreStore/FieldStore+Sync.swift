@@ -165,15 +165,14 @@ extension FieldStore {
 
     /// Local changes not yet acknowledged by the service, oldest first.
     public func unsentChanges(limit: Int) throws(StoreError) -> [(seq: Int64, change: Change)] {
-        let cursor = Int64(try setting("push_cursor") ?? "0") ?? 0
-        return try changes(after: cursor, localOnly: true, limit: limit)
+        try changes(after: try syncState().pushCursor, localOnly: true, limit: limit)
     }
 
     /// How many local changes wait to be sent.
     public func unsentCount() throws(StoreError) -> Int {
         try run {
             try pool.read { db in
-                let cursor = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'push_cursor'") ?? "0") ?? 0
+                let cursor = try SyncState.read(db).pushCursor
                 return try Int.fetchOne(db, sql: "SELECT count(*) FROM changes WHERE local = 1 AND seq > ?", arguments: [cursor]) ?? 0
             }
         }
@@ -185,11 +184,13 @@ extension FieldStore {
     public func acknowledgePush(upTo seq: Int64, setAside: [SetAside], serverTime: HLC) throws(StoreError) -> Int {
         try run {
             try pool.write { db in
-                let cursor = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'push_cursor'") ?? "0") ?? 0
-                let acked = 1 + (Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'acked_batches'") ?? "0") ?? 0)
-                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('acked_batches', ?)", arguments: [String(acked)])
-                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('push_cursor', ?)", arguments: [String(max(cursor, seq))])
-                try db.execute(sql: "DELETE FROM meta WHERE key = 'push_inflight'")
+                var state = try SyncState.read(db)
+                state.ackedBatches += 1
+                state.pushCursor = max(state.pushCursor, seq)
+                state.inflight = nil
+                state.lastServerTime = serverTime.wallMilliseconds
+                try state.write(db)
+                let acked = state.ackedBatches
                 for s in setAside {
                     try db.execute(sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, 'service', ?)",
                                    arguments: [s.change.recordID, s.change.serialized, s.reason, ISO8601DateFormatter().string(from: now())])
@@ -203,12 +204,15 @@ extension FieldStore {
     /// Applies a pulled page and moves the pull cursor in the same transaction: a crash keeps both or neither.
     ///
     /// `forms` settles each merged record (``Relevance``), as the service does.
-    public func applyPulled(_ changes: [Change], cursor: Int64, serverTime: HLC, cursorKey: String = "pull_cursor",
+    public func applyPulled(_ changes: [Change], cursor: Int64, serverTime: HLC,
                             forms: FormCatalog? = nil) throws(StoreError) -> ApplyOutcome {
         try run {
             try pool.write { db in
                 let outcome = try Self.applyRemote(db, changes, catalog: nil, origin: "pull", now: self.now(), forms: forms)
-                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [cursorKey, String(cursor)])
+                var state = try SyncState.read(db)
+                state.pullCursor = cursor
+                state.lastServerTime = serverTime.wallMilliseconds
+                try state.write(db)
                 try Self.receive(db, serverTime)
                 return outcome
             }
@@ -236,7 +240,9 @@ extension FieldStore {
                 let new = makeNodeID()
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'node'", arguments: [new])
                 // Batches and their count belong to a node: the new one starts with none.
-                try db.execute(sql: "DELETE FROM meta WHERE key IN ('push_inflight', 'acked_batches', 'pull_own')")
+                var state = try SyncState.read(db)
+                (state.inflight, state.ackedBatches, state.pullsOwnChanges) = (nil, 0, false)
+                try state.write(db)
                 let moved = try Self.restampUnsent(db, correctedNow: self.now(), node: new)
                 return (old, new, moved)
             }
@@ -245,7 +251,7 @@ extension FieldStore {
 
     /// Re-stamps the unsent local changes inside a transaction, optionally under another node.
     static func restampUnsent(_ db: Database, correctedNow: Date, node newNode: String?) throws -> Int {
-        let cursor = Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'push_cursor'") ?? "0") ?? 0
+        let cursor = try SyncState.read(db).pushCursor
         let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM changes WHERE local = 1 AND seq > ? ORDER BY seq", arguments: [cursor])
         guard !rows.isEmpty else { return 0 }
         // A clock ahead: start again from the highest stamp the service may have seen (acknowledged and pulled changes).

@@ -126,22 +126,22 @@ public struct SyncClient: Sendable {
             // A batch sent before without an answer goes again first, exactly as it was, so the service recognises it
             // and answers from its table: what it already applied is never re-stamped or applied twice.
             var unsent: [(seq: Int64, change: Change)] = []
-            if let inflight = try store.setting("push_inflight")?.split(separator: " ").compactMap({ Int64($0) }), inflight.count == 2 {
-                unsent = try store.changes(after: inflight[0] - 1, localOnly: true, limit: Int(inflight[1] - inflight[0] + 1))
-                    .filter { $0.seq <= inflight[1] }
-                let cursor = Int64(try store.setting("push_cursor") ?? "0") ?? 0
-                if unsent.first.map({ $0.seq <= cursor }) ?? true { unsent = [] }
+            let state = try store.syncState()
+            if let inflight = state.inflight {
+                unsent = try store.changes(after: inflight.lowerBound - 1, localOnly: true, limit: Int(inflight.count))
+                    .filter { inflight.contains($0.seq) }
+                if unsent.first.map({ $0.seq <= state.pushCursor }) ?? true { unsent = [] }
             }
             if unsent.isEmpty { unsent = try store.unsentChanges(limit: batchSize) }
             guard let first = unsent.first, let last = unsent.last else {
-                try store.setSetting("push_inflight", nil)
+                try store.updateSyncState { $0.inflight = nil }
                 return
             }
             // The id names the queue slice and its content: a store restored from a backup that reuses sequence
             // numbers sends other content under another id, and never gets the stored answer of an older batch.
             let request = Wire.PushRequest(batch: "\(node)-\(first.seq)-\(last.seq)-\(Self.digest(unsent.map(\.change)))", node: node,
                                            changes: unsent.map(\.change))
-            try store.setSetting("push_inflight", "\(first.seq) \(last.seq)")
+            try store.updateSyncState { $0.inflight = first.seq...last.seq }
             switch try await transport.push(request) {
             case .accepted(let response):
                 let byKey = Dictionary(unsent.map { ("\($0.change.recordID)|\($0.change.stamp.hlc.rawValue)|\($0.change.stamp.node)", $0.change) },
@@ -152,11 +152,12 @@ public struct SyncClient: Sendable {
                 let acked = try store.acknowledgePush(upTo: last.seq, setAside: setAside, serverTime: HLC(wallMilliseconds: response.serverTime))
                 // The service has applied more batches from this node than this store ever had acknowledged: the store
                 // was restored from a backup or copied. From now on it pulls its own node's changes too, from the start.
-                if let theirs = response.nodeBatches, theirs > acked, try store.setting("pull_own") == nil {
-                    try store.setSetting("pull_own", "1")
-                    try store.setSetting("pull_cursor", nil)
+                if let theirs = response.nodeBatches, theirs > acked, !(try store.syncState().pullsOwnChanges) {
+                    try store.updateSyncState {
+                        $0.pullsOwnChanges = true
+                        $0.pullCursor = 0
+                    }
                 }
-                try store.setSetting("last_server_time", String(response.serverTime))
                 summary.sent += unsent.count - response.setAside.count
                 summary.setAside += response.setAside
                 summary.conflicts += response.conflicts
@@ -168,11 +169,11 @@ public struct SyncClient: Sendable {
                 // The refused batch was not applied, and every earlier one is acknowledged (an unanswered one is always
                 // sent again first), so everything after the push cursor is unseen by the service.
                 corrected = true
-                try store.setSetting("push_inflight", nil)
+                try store.updateSyncState { $0.inflight = nil }
                 let ours = unsent.map(\.change.stamp.hlc.wallMilliseconds).max() ?? 0
                 summary.clockAheadBy = ours - serverTime
                 summary.restamped = try store.restampUnsent(correctedNow: Date(timeIntervalSince1970: Double(serverTime) / 1000))
-                try store.setSetting("last_server_time", String(serverTime))
+                try store.updateSyncState { $0.lastServerTime = serverTime }
             }
         }
     }
@@ -195,13 +196,12 @@ public struct SyncClient: Sendable {
     /// It leaves out its own node's changes (it has them), unless it found it was restored or copied (`pull_own`):
     /// then it asks for them too, and gets back what it had pushed since the backup.
     public func pull(_ summary: inout SyncSummary, _ progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws {
-        let node = try store.setting("pull_own") == nil ? try store.identity().node : ""
+        let node = try store.syncState().pullsOwnChanges ? "" : try store.identity().node
         while true {
-            let cursor = Int64(try store.setting("pull_cursor") ?? "0") ?? 0
+            let cursor = try store.syncState().pullCursor
             let page = try await transport.pull(after: cursor, limit: pageSize, node: node)
             let outcome = try store.applyPulled(page.changes, cursor: page.next, serverTime: HLC(wallMilliseconds: page.serverTime),
                                                 forms: forms)
-            try store.setSetting("last_server_time", String(page.serverTime))
             summary.received += outcome.applied
             summary.conflicts += outcome.conflicts
             progress?(.pulling(received: summary.received))

@@ -66,10 +66,7 @@ extension Palabre {
                 printError("--format: '\(format)' is not one of csv, jsonl, sqlite")
                 throw ExitCode(64)
             }
-            guard let url = try? store.setting("remote_url"), let token = try? store.setting("remote_token") else {
-                printError(SyncError.noRemote.description)
-                throw ExitCode(66)
-            }
+            let remote = try RemoteAccess.of(store, lang)
             var query = "format=\(format.rawValue)"
             if let since { query += "&since=\(since)" }
             if let labels { query += "&labels=\(labels)" }
@@ -84,19 +81,8 @@ extension Palabre {
                 if let only = forms.first { query += "&form=\(only)" }
                 downloads.append(("/v1/export?\(query)", out))
             }
-            let transport = HTTPTransport(url: url, token: token)
-            var failure: (any Error)?
-            for (path, file) in downloads {
-                do { try await transport.download(path, to: file) } catch {
-                    failure = error
-                    break
-                }
-            }
-            try? await transport.shutdown()
-            if let failure {
-                printError((failure as? SyncError)?.description ?? "\(failure)")
-                if case .offline? = failure as? SyncError { throw ExitCode(69) }
-                throw ExitCode(77)
+            try await remote.run { transport in
+                for (path, file) in downloads { try await transport.download(path, to: file) }
             }
             print((lang == .fr ? "téléchargé du serveur : " : "downloaded from the service: ") + downloads.map(\.1).joined(separator: ", "))
         }

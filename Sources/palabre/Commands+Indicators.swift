@@ -29,25 +29,12 @@ extension Palabre {
             let lang = options.language(store)
             let fr = lang == .fr
             if remote {
-                guard let url = try? store.setting("remote_url"), let token = try? store.setting("remote_token") else {
-                    printError(SyncError.noRemote.description)
-                    throw ExitCode(66)
-                }
+                let remote = try RemoteAccess.of(store, lang)
                 var query: [String] = []
                 for (name, value) in [("region", region), ("from", from), ("to", to), ("as_of", asOf)] {
                     if let value { query.append("\(name)=\(value)") }
                 }
-                let transport = HTTPTransport(url: url, token: token)
-                let result: Result<String, any Error>
-                do { result = .success(try await transport.getText("/v1/indicators?" + query.joined(separator: "&"))) } catch { result = .failure(error) }
-                try? await transport.shutdown()
-                switch result {
-                case .success(let text): print(text)
-                case .failure(let error):
-                    printError((error as? SyncError)?.description ?? "\(error)")
-                    if case .offline? = error as? SyncError { throw ExitCode(69) }
-                    throw ExitCode(77)
-                }
+                print(try await remote.run { try await $0.getText("/v1/indicators?" + query.joined(separator: "&")) })
                 return
             }
             try guarded(lang) {

@@ -21,12 +21,11 @@ extension Palabre {
                 let store = try options.openStore(.readOnly)
                 let lang = options.language(store)
                 try guarded(lang) {
-                    guard let url = try store.setting("remote_url") else {
+                    guard let remote = try store.remote() else {
                         throw CLIFailure(lang == .fr ? "aucun serveur : « palabre remote set URL --token JETON »"
                             : "no remote: run 'palabre remote set URL --token TOKEN'", code: 66)
                     }
-                    let token = try store.setting("remote_token") ?? ""
-                    print("\(url)  token \(token.prefix(8))…  (\(try store.unsentCount()) change(s) to send)")
+                    print("\(remote.url)  token \(remote.token.prefix(8))…  (\(try store.unsentCount()) change(s) to send)")
                 }
             }
         }
@@ -47,17 +46,8 @@ extension Palabre {
                     guard !token.isEmpty, !token.contains(where: \.isWhitespace) else {
                         throw CLIFailure("--token: '\(token)' is not a token (no spaces, not empty)", code: 64)
                     }
-                    // Another service has its own change log and has none of this store's changes: start both cursors
-                    // again (what is already there is recognised and skipped), or changes would be skipped for good.
-                    if let previous = try store.setting("remote_url"), previous != url {
-                        try store.setSetting("pull_cursor", nil)
-                        try store.setSetting("push_cursor", nil)
-                        try store.setSetting("push_inflight", nil)
-                        try store.setSetting("acked_batches", nil)
-                        try store.setSetting("pull_own", nil)
-                    }
-                    try store.setSetting("remote_url", url)
-                    try store.setSetting("remote_token", token)
+                    // Another service starts the sync state again (FieldStore.setRemote says why).
+                    try store.setRemote(PalabreStore.Remote(url: url, token: token))
                     print(lang == .fr ? "serveur : \(url)" : "remote: \(url)")
                 }
             }
@@ -81,18 +71,14 @@ extension Palabre {
             let store = try options.openStore()
             let lang = options.language(store)
             let fr = lang == .fr
-            guard let url = try? store.setting("remote_url"), let token = try? store.setting("remote_token") else {
-                printError(SyncError.noRemote.description)
-                throw ExitCode(66)
-            }
+            let remote = try RemoteAccess.of(store, lang)
             warnIfClockBehind(store, lang)
-            let transport = HTTPTransport(url: url, token: token)
             // Pulled records are settled with the forms, as on the service; a forms folder with mistakes does not stop a sync.
-            let client = SyncClient(store: store, transport: transport, forms: try? options.catalog(lang))
+            let forms = try? options.catalog(lang)
             let terminal = isatty(2) == 1 && !json
-            let result: Result<SyncSummary, any Error>
-            do {
-                result = .success(try await client.sync { p in
+            let summary = try await remote.run(before: { if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }) { transport in
+                let client = SyncClient(store: store, transport: transport, forms: forms)
+                var summary = try await client.sync { p in
                     guard terminal else { return }
                     let line: String
                     switch p {
@@ -100,53 +86,36 @@ extension Palabre {
                     case .pulling(let received): line = fr ? "réception \(received)…" : "receiving \(received)…"
                     }
                     FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
-                })
-            } catch {
-                result = .failure(error)
-            }
-            // AsyncHTTPClient must be shut down before it goes away, whatever happened.
-            try? await transport.shutdown()
-            do {
-                var summary = try result.get()
-                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                }
                 (summary.bytesSent, summary.bytesReceived) = transport.bytes
-                if json {
-                    var members: [(String, JSON)] = [
-                        ("sent", .number(String(summary.sent))), ("received", .number(String(summary.received))),
-                        ("conflicts", .number(String(summary.conflicts))), ("batches", .number(String(summary.batches))),
-                        ("set_aside", .array(summary.setAside.map {
-                            .object([("record", .string($0.record)), ("reason", .string($0.reason))])
-                        })),
-                        ("bytes_sent", .number(String(summary.bytesSent))), ("bytes_received", .number(String(summary.bytesReceived))),
-                    ]
-                    if let ahead = summary.clockAheadBy {
-                        members.append(("clock_ahead_ms", .number(String(ahead))))
-                        members.append(("restamped", .number(String(summary.restamped))))
-                    }
-                    print(JSON.object(members).serialized)
-                } else {
-                    print(fr ? "envoyés \(summary.sent), reçus \(summary.received), conflits \(summary.conflicts), mis de côté \(summary.setAside.count)"
-                          : "sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts), set aside \(summary.setAside.count)")
-                    for s in summary.setAside {
-                        printSafe((fr ? "  mis de côté " : "  set aside ") + "\(s.record): \(s.reason)")
-                    }
-                    if summary.conflicts > 0 { print(fr ? "  voir « palabre conflicts »" : "  see 'palabre conflicts'") }
-                }
+                return summary
+            }
+            if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if json {
+                var members: [(String, JSON)] = [
+                    ("sent", .number(String(summary.sent))), ("received", .number(String(summary.received))),
+                    ("conflicts", .number(String(summary.conflicts))), ("batches", .number(String(summary.batches))),
+                    ("set_aside", .array(summary.setAside.map {
+                        .object([("record", .string($0.record)), ("reason", .string($0.reason))])
+                    })),
+                    ("bytes_sent", .number(String(summary.bytesSent))), ("bytes_received", .number(String(summary.bytesReceived))),
+                ]
                 if let ahead = summary.clockAheadBy {
-                    printError(fr ? "l'horloge de cet ordinateur avance de \(duration(ahead, lang)) sur celle du serveur : \(summary.restamped) modification(s) ont été réhorodatées à l'heure du serveur et envoyées. Corrigez la date et l'heure de l'ordinateur."
-                        : "this laptop's clock is \(duration(ahead, lang)) ahead of the service's: \(summary.restamped) change(s) were re-stamped at the service's time and sent. Please set the laptop's date and time.")
+                    members.append(("clock_ahead_ms", .number(String(ahead))))
+                    members.append(("restamped", .number(String(summary.restamped))))
                 }
-            } catch let e as SyncError {
-                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                printError(e.description)
-                switch e {
-                case .offline: throw ExitCode(69)
-                case .unauthorized, .refused: throw ExitCode(77)
-                default: throw ExitCode(1)
+                print(JSON.object(members).serialized)
+            } else {
+                print(fr ? "envoyés \(summary.sent), reçus \(summary.received), conflits \(summary.conflicts), mis de côté \(summary.setAside.count)"
+                      : "sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts), set aside \(summary.setAside.count)")
+                for s in summary.setAside {
+                    printSafe((fr ? "  mis de côté " : "  set aside ") + "\(s.record): \(s.reason)")
                 }
-            } catch let e as StoreError {
-                printError(e.message(lang))
-                throw ExitCode(74)
+                if summary.conflicts > 0 { print(fr ? "  voir « palabre conflicts »" : "  see 'palabre conflicts'") }
+            }
+            if let ahead = summary.clockAheadBy {
+                printError(fr ? "l'horloge de cet ordinateur avance de \(duration(ahead, lang)) sur celle du serveur : \(summary.restamped) modification(s) ont été réhorodatées à l'heure du serveur et envoyées. Corrigez la date et l'heure de l'ordinateur."
+                    : "this laptop's clock is \(duration(ahead, lang)) ahead of the service's: \(summary.restamped) change(s) were re-stamped at the service's time and sent. Please set the laptop's date and time.")
             }
         }
     }
@@ -263,7 +232,7 @@ func duration(_ ms: Int64, _ lang: Language) -> String {
 
 /// Warns when the wall clock is behind the last time heard from the service: the laptop's date is probably wrong.
 func warnIfClockBehind(_ store: FieldStore, _ lang: Language) {
-    guard let text = try? store.setting("last_server_time"), let last = Int64(text) else { return }
+    guard let last = try? store.syncState().lastServerTime else { return }
     let now = HLC.milliseconds(Date())
     if now < last - 5 * 60_000 {
         printError(lang == .fr ? "attention : l'horloge de cet ordinateur retarde de \(duration(last - now, lang)) sur le serveur ; corrigez la date et l'heure"

@@ -12,7 +12,8 @@ struct Palabre: AsyncParsableCommand {
             guided by the forms in a folder (--forms, $PALABRE_FORMS, or ./forms).
 
             Exit codes: 0 done; 64 bad usage; 65 input refused (nothing written); 66 no such record or file;
-            69 the service cannot be reached; 74 the store cannot be used; 77 the service refused the token.
+            69 the service cannot be reached or failed (try again later); 74 the store cannot be used; 77 the service
+            refused the token or the request.
             """,
         subcommands: [
             Init.self, Add.self, Edit.self, Delete.self, Restore.self, List.self, Show.self, Import.self,

@@ -1,0 +1,127 @@
+import GRDB
+import PalabreCore
+
+/// The service a store syncs with: its URL and this laptop's token.
+public struct Remote: Sendable, Equatable {
+    public var url: String
+    public var token: String
+
+    public init(url: String, token: String) {
+        self.url = url
+        self.token = token
+    }
+}
+
+/// Where a store stands with its service, read and written whole, in one transaction each (``FieldStore/syncState()``,
+/// ``FieldStore/updateSyncState(_:)``). Kept in the store's `meta` table under the keys below, as it always was, so
+/// older stores read the same.
+public struct SyncState: Sendable, Equatable {
+    /// The service's change log position after the last page applied (`pull_cursor`).
+    public var pullCursor: Int64 = 0
+    /// The last local change sequence number the service acknowledged (`push_cursor`).
+    public var pushCursor: Int64 = 0
+    /// The local changes of the batch sent and not yet answered (`push_inflight`, "first last"): sent again first,
+    /// exactly as it was, so the service answers it from its batch table.
+    public var inflight: ClosedRange<Int64>?
+    /// How many batches the service has acknowledged to this store (`acked_batches`); fewer than the service counts for
+    /// the node means the store was restored or copied.
+    public var ackedBatches = 0
+    /// Whether it pulls its own node's changes too (`pull_own`): set once it found it was restored or copied.
+    public var pullsOwnChanges = false
+    /// The service's clock at the last answer, milliseconds (`last_server_time`).
+    public var lastServerTime: Int64?
+
+    public init() {}
+
+    /// The same store against another service: nothing of this one's positions applies there.
+    public static let fresh = SyncState()
+
+    enum Key {
+        static let pullCursor = "pull_cursor", pushCursor = "push_cursor", inflight = "push_inflight"
+        static let ackedBatches = "acked_batches", pullsOwn = "pull_own", lastServerTime = "last_server_time"
+        static let remoteURL = "remote_url", remoteToken = "remote_token"
+        static let all = [pullCursor, pushCursor, inflight, ackedBatches, pullsOwn, lastServerTime]
+    }
+
+    /// Reads it inside a transaction.
+    static func read(_ db: Database) throws -> SyncState {
+        var values: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN (\(Key.all.map { "'\($0)'" }.joined(separator: ",")))") {
+            values[row["key"]] = row["value"]
+        }
+        var s = SyncState()
+        s.pullCursor = values[Key.pullCursor].flatMap { Int64($0) } ?? 0
+        s.pushCursor = values[Key.pushCursor].flatMap { Int64($0) } ?? 0
+        if let bounds = values[Key.inflight]?.split(separator: " ").compactMap({ Int64($0) }), bounds.count == 2, bounds[0] <= bounds[1] {
+            s.inflight = bounds[0]...bounds[1]
+        }
+        s.ackedBatches = values[Key.ackedBatches].flatMap { Int($0) } ?? 0
+        s.pullsOwnChanges = values[Key.pullsOwn] != nil
+        s.lastServerTime = values[Key.lastServerTime].flatMap { Int64($0) }
+        return s
+    }
+
+    /// Writes it inside a transaction (a default value removes its key).
+    func write(_ db: Database) throws {
+        func put(_ key: String, _ value: String?) throws {
+            if let value {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key])
+            }
+        }
+        try put(Key.pullCursor, pullCursor == 0 ? nil : String(pullCursor))
+        try put(Key.pushCursor, pushCursor == 0 ? nil : String(pushCursor))
+        try put(Key.inflight, inflight.map { "\($0.lowerBound) \($0.upperBound)" })
+        try put(Key.ackedBatches, ackedBatches == 0 ? nil : String(ackedBatches))
+        try put(Key.pullsOwn, pullsOwnChanges ? "1" : nil)
+        try put(Key.lastServerTime, lastServerTime.map(String.init))
+    }
+}
+
+extension FieldStore {
+    /// Where this store stands with its service.
+    public func syncState() throws(StoreError) -> SyncState {
+        try run { try pool.read { db in try SyncState.read(db) } }
+    }
+
+    /// Changes the sync state in one transaction: read, changed by `body`, written.
+    public func updateSyncState(_ body: @Sendable (inout SyncState) -> Void) throws(StoreError) {
+        try run {
+            try pool.write { db in
+                var s = try SyncState.read(db)
+                body(&s)
+                try s.write(db)
+            }
+        }
+    }
+
+    /// The service this store syncs with, if one is set.
+    public func remote() throws(StoreError) -> Remote? {
+        try run {
+            try pool.read { db in
+                guard let url = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.remoteURL])
+                else { return nil }
+                let token = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.remoteToken]) ?? ""
+                return Remote(url: url, token: token)
+            }
+        }
+    }
+
+    /// Sets the service, in one transaction. Another service has its own change log and none of this store's
+    /// changes: the sync state starts again (what is already there is recognised and skipped), or changes would be
+    /// skipped for good. The same service with a new token keeps it. Returns whether the state was reset.
+    @discardableResult
+    public func setRemote(_ remote: Remote) throws(StoreError) -> Bool {
+        try run {
+            try pool.write { db in
+                let previous = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.remoteURL])
+                let reset = previous != nil && previous != remote.url
+                if reset { try SyncState.fresh.write(db) }
+                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
+                               arguments: [SyncState.Key.remoteURL, remote.url, SyncState.Key.remoteToken, remote.token])
+                return reset
+            }
+        }
+    }
+}
