@@ -140,7 +140,7 @@ extension FieldStore {
             if let reason = problem(with: change, catalog: catalog, existing: existing?.state, references: references,
                                     today: Validator.today(now, utc: true)) {
                 try db.execute(sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [change.recordID, change.serialized, reason, origin, ISO8601DateFormatter().string(from: now)])
+                               arguments: [change.recordID, change.serialized, reason, origin, ISOTime.text(now, fraction: false)])
                 outcome.setAside.append(SetAside(change: change, reason: reason))
                 continue
             }
@@ -193,7 +193,7 @@ extension FieldStore {
                 let acked = state.ackedBatches
                 for s in setAside {
                     try db.execute(sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, 'service', ?)",
-                                   arguments: [s.change.recordID, s.change.serialized, s.reason, ISO8601DateFormatter().string(from: now())])
+                                   arguments: [s.change.recordID, s.change.serialized, s.reason, ISOTime.text(now(), fraction: false)])
                 }
                 try Self.receive(db, serverTime)
                 return acked

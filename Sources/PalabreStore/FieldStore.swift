@@ -166,7 +166,7 @@ public final class FieldStore: Sendable {
         try writer.write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") == nil {
                 try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('node', ?), ('hlc', '0'), ('created', ?)",
-                               arguments: [makeNodeID(), ISO8601DateFormatter().string(from: now())])
+                               arguments: [makeNodeID(), ISOTime.text(now(), fraction: false)])
             }
         }
         if fresh { restrict(path) }

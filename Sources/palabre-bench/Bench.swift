@@ -12,7 +12,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "palabre-bench",
         abstract: "The service-side benchmarks (BENCHMARKS.md), each against a baseline measured in the same run.",
-        subcommands: [Apply.self, Load.self],
+        subcommands: [Apply.self, Load.self, Dates.self],
         defaultSubcommand: Apply.self
     )
 }

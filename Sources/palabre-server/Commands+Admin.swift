@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PalabreCore
 import PalabreServer
 
 extension PalabreServerCommand {
@@ -121,7 +122,7 @@ extension PalabreServerCommand {
 enum Table {
     /// `2026-11-02 08:45:12Z`.
     static func date(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date).replacingOccurrences(of: "T", with: " ")
+        ISOTime.text(date, fraction: false).replacingOccurrences(of: "T", with: " ")
     }
 
     /// Columns padded to their widest cell.

@@ -142,7 +142,5 @@ func display(_ v: Value, _ field: Field, _ lang: Language) -> String {
 
 /// An ISO 8601 time, to the second.
 func isoString(_ hlc: HLC) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: hlc.date)
+    ISOTime.text(milliseconds: hlc.wallMilliseconds, fraction: false)
 }

@@ -167,10 +167,7 @@ public struct Indicators: Sendable, Equatable {
 
     /// The day `days` before `day` (`YYYY-MM-DD`).
     static func day(_ day: String, minus days: Int) -> String {
-        guard let d = ISO8601DateFormatter().date(from: day + "T00:00:00Z") else { return day }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withFullDate]
-        return f.string(from: d.addingTimeInterval(-Double(days) * 86_400))
+        CivilDate(day)?.adding(days: -days).text ?? day
     }
 
     /// The indicators as JSON, keys stable, for `--json` and the service.

@@ -106,31 +106,7 @@ public func makeNodeID() -> String {
 extension HLC {
     /// `2026-11-29T08:45:58.123Z` for a time in milliseconds since 1970, without a `DateFormatter` (creating one costs
     /// more than writing a whole exported record, and exports write two per record).
-    public static func iso(milliseconds ms: Int64) -> String {
-        let days = Int64((Double(ms) / 86_400_000).rounded(.down))
-        var rest = ms - days * 86_400_000
-        let hour = rest / 3_600_000
-        rest %= 3_600_000
-        let minute = rest / 60_000
-        rest %= 60_000
-        let second = rest / 1000
-        let milli = rest % 1000
-        // Civil date from days since 1970 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ n: Int64, _ width: Int) -> String {
-            let s = String(n)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(milli, 3))Z"
-    }
+    public static func iso(milliseconds ms: Int64) -> String { ISOTime.text(milliseconds: ms) }
 
     /// The wall-clock part as ISO 8601 with milliseconds.
     public var iso: String { HLC.iso(milliseconds: wallMilliseconds) }

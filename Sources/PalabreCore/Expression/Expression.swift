@@ -44,8 +44,8 @@ public struct ExpressionContext {
 
     /// Formats `date` as `YYYY-MM-DD` in UTC.
     public static func todayUTC(_ date: Date = Date()) -> String {
-        // The date part of the clock's ISO formatter: plain day arithmetic, no Calendar (contexts may be built per record).
-        String(HLC.iso(milliseconds: HLC.milliseconds(date)).prefix(10))
+        // Plain day arithmetic, no Calendar: contexts may be built per record.
+        CivilDate(date).text
     }
 }
 

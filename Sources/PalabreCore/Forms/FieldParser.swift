@@ -184,20 +184,5 @@ public enum FieldParser {
 
     /// Whether `s` is a real calendar date written `YYYY-MM-DD`, from `earliestYear` (1900 for values a facilitator
     /// types; a filter of the service takes any year of RFC 3339's `full-date`, 0000 to 9999).
-    public static func isDate(_ s: String, earliestYear: Int = 1900) -> Bool {
-        let u = Array(s.utf8)
-        guard u.count == 10, u[4] == 45, u[7] == 45 else { return false }
-        func num(_ r: Range<Int>) -> Int? {
-            var v = 0
-            for i in r {
-                guard (48...57).contains(u[i]) else { return nil }
-                v = v * 10 + Int(u[i] - 48)
-            }
-            return v
-        }
-        guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), y >= earliestYear, (1...12).contains(m), d >= 1 else { return false }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
-        return d <= days
-    }
+    public static func isDate(_ s: String, earliestYear: Int = 1900) -> Bool { CivilDate(s, earliestYear: earliestYear) != nil }
 }

@@ -33,17 +33,8 @@ public struct Validator {
         self.lookup = lookup
     }
 
-    /// Today's date in the local time zone, `YYYY-MM-DD`.
-    public static func today(_ now: Date = Date(), utc: Bool = false) -> String {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = utc ? TimeZone(identifier: "UTC")! : TimeZone.current
-        let c = cal.dateComponents([.year, .month, .day], from: now)
-        func pad(_ n: Int, _ width: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return pad(c.year!, 4) + "-" + pad(c.month!, 2) + "-" + pad(c.day!, 2)
-    }
+    /// Today's date in the local time zone (or UTC), `YYYY-MM-DD`.
+    public static func today(_ now: Date = Date(), utc: Bool = false) -> String { CivilDate.today(now, utc: utc).text }
 
     /// Every problem with a record's values, in form order; empty when the record is valid.
     ///

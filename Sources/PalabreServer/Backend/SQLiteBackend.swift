@@ -67,39 +67,10 @@ public final class SQLiteBackend: SyncBackend {
 /// Written and read without `ISO8601DateFormatter`: every request reads a device's three dates and every push writes
 /// two, and a formatter (ICU underneath) cost a tenth of the service's CPU under load.
 enum Timestamp {
-    static func text(_ date: Date) -> String {
-        let iso = HLC.iso(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
-        return String(iso.dropLast(5)) + "Z"  // without the milliseconds
-    }
+    static func text(_ date: Date) -> String { ISOTime.text(date, fraction: false) }
 
     static func date(_ text: String?) -> Date? {
         guard let text else { return nil }
-        let b = Array(text.utf8)
-        func num(_ from: Int, _ count: Int) -> Int64? {
-            var n: Int64 = 0
-            for i in from..<(from + count) {
-                guard i < b.count, (48...57).contains(b[i]) else { return nil }
-                n = n * 10 + Int64(b[i] - 48)
-            }
-            return n
-        }
-        guard b.count == 20 || b.count == 24, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b.last == 90,
-              let y = num(0, 4), let m = num(5, 2), let d = num(8, 2), let hh = num(11, 2), let mm = num(14, 2), let ss = num(17, 2),
-              (1...12).contains(m), (1...31).contains(d), hh < 24, mm < 60, ss < 61
-        else { return ISO8601DateFormatter().date(from: text) }
-        var ms: Int64 = 0
-        if b.count == 24 {
-            guard b[19] == 46, let f = num(20, 3) else { return ISO8601DateFormatter().date(from: text) }
-            ms = f
-        }
-        // Days since 1970 from a civil date (Howard Hinnant's algorithm).
-        let yy = m <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        let seconds = days * 86_400 + hh * 3600 + mm * 60 + ss
-        return Date(timeIntervalSince1970: Double(seconds) + Double(ms) / 1000)
+        return ISOTime.date(text) ?? ISO8601DateFormatter().date(from: text)
     }
 }

@@ -244,19 +244,8 @@ struct Dashboard: Sendable {
     func now() -> Date { Date(timeIntervalSince1970: Double(backend.serverTime()) / 1000) }
 
     /// A day as `YYYY-MM-DD`, UTC.
-    static func dayText(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withFullDate]
-        return f.string(from: date)
-    }
+    static func dayText(_ date: Date) -> String { CivilDate(date).text }
 
     /// Whether a text is a real day written `YYYY-MM-DD`.
-    static func isDay(_ s: String) -> Bool {
-        guard s.count == 10, s.utf8.enumerated().allSatisfy({ i, c in i == 4 || i == 7 ? c == 45 : (48...57).contains(c) }) else {
-            return false
-        }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withFullDate]
-        return f.date(from: s).map { f.string(from: $0) == s } ?? false
-    }
+    static func isDay(_ s: String) -> Bool { CivilDate(s) != nil }
 }

@@ -198,9 +198,9 @@ extension FieldStore {
                 sql += " AND project = ?"
                 args.append(project)
             }
-            if let since = options.since, let day = ISO8601DateFormatter().date(from: since + "T00:00:00Z") {
+            if let since = options.since, let day = CivilDate(since) {
                 sql += " AND updated_hlc >= ?"
-                args.append(HLC(wallMilliseconds: HLC.milliseconds(day)).rawValue)
+                args.append(HLC(wallMilliseconds: day.daysSince1970 * 86_400_000).rawValue)
             }
             sql += " ORDER BY created_hlc, id"
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
