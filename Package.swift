@@ -100,7 +100,7 @@ let package = Package(
             dependencies: ["PalabreStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
-            name: "PalabreSyncTests",
+            name: "PalabreServerTests",
             dependencies: [
                 "PalabreSync", "PalabreServer", "PalabreTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

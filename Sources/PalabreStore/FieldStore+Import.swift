@@ -1,21 +1,6 @@
-import Crypto
 import Foundation
 import GRDB
 import PalabreCore
-
-/// One record read from an import file, before validation.
-public struct ImportItem: Sendable {
-    /// The line it starts on.
-    public var line: Int
-    /// The form named by the line, the column or the option.
-    public var form: String
-    /// The id, when the file gives one (so references inside the file resolve and a re-import is recognised).
-    public var id: String?
-    /// Field values as read: strings from CSV, JSON values from JSON Lines; converted per field type.
-    public var values: [String: Value]
-    /// Whether the values are raw text (CSV) to parse, rather than typed JSON values to coerce.
-    public var textual: Bool
-}
 
 /// What an import did.
 public struct ImportSummary: Sendable, Equatable {
@@ -25,83 +10,6 @@ public struct ImportSummary: Sendable, Equatable {
     public var unchanged = 0
     /// Total written.
     public var total: Int { imported.values.reduce(0, +) }
-}
-
-/// Reads import files: JSON Lines (`{"form":…,"id":…,"values":{…}}` or flat `{"form":…,"title":…}`) or CSV with a header.
-public enum ImportReader {
-    /// Reads a file, choosing the format by extension (`.csv` is CSV, anything else JSON Lines).
-    ///
-    /// - Throws: ``StoreError/importRejected(file:problems:)`` listing every unreadable line.
-    public static func read(path: String, form: String?) throws(StoreError) -> [ImportItem] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .other("cannot read the file \(path)") }
-        guard let text = String(data: data, encoding: .utf8) else { throw .other("\(path) is not UTF-8 text") }
-        return path.lowercased().hasSuffix(".csv") ? try csv(text, file: path, form: form) : try jsonLines(text, file: path, form: form)
-    }
-
-    /// Reads JSON Lines text.
-    public static func jsonLines(_ text: String, file: String, form: String?) throws(StoreError) -> [ImportItem] {
-        var items: [ImportItem] = []
-        var problems: [String] = []
-        var n = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            n += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.allSatisfy(\.isWhitespace) { continue }
-            do {
-                let json = try JSON.parse(String(line))
-                guard case .object(let members) = json else { throw JSONError(message: "a line must be a JSON object", offset: 0) }
-                let formName = json["form"]?.stringValue ?? form
-                guard let formName else {
-                    problems.append("line \(n): no form: give \"form\" in the line or --form")
-                    continue
-                }
-                var values: [String: Value] = [:]
-                if case .object(let vals)? = json["values"] {
-                    for (k, v) in vals { if let value = try Value(json: v) { values[k] = value } }
-                } else {
-                    for (k, v) in members where !["form", "id", "values"].contains(k) {
-                        if let value = try Value(json: v) { values[k] = value }
-                    }
-                }
-                items.append(ImportItem(line: n, form: formName, id: json["id"]?.stringValue, values: values, textual: false))
-            } catch {
-                problems.append("line \(n): \(error)")
-            }
-        }
-        if !problems.isEmpty { throw .importRejected(file: file, problems: problems) }
-        return items
-    }
-
-    /// Reads CSV text with a header row; `form` and `id` columns are optional, empty cells are no value.
-    public static func csv(_ text: String, file: String, form: String?) throws(StoreError) -> [ImportItem] {
-        let reader = try CSVReader(text: text)
-        guard let header = reader.rows.first?.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) else { return [] }
-        var items: [ImportItem] = []
-        var problems: [String] = []
-        for (line, cells) in reader.rows.dropFirst() {
-            if cells.count != header.count {
-                problems.append("line \(line): \(cells.count) cells, but the header has \(header.count) columns")
-                continue
-            }
-            var values: [String: Value] = [:]
-            var formName = form
-            var id: String?
-            for (col, cell) in zip(header, cells) {
-                switch col {
-                case "form": if !cell.isEmpty { formName = cell }
-                case "id": if !cell.isEmpty { id = cell }
-                default: if !cell.isEmpty { values[col] = .string(cell) }
-                }
-            }
-            guard let formName else {
-                problems.append("line \(line): no form: add a 'form' column or give --form")
-                continue
-            }
-            items.append(ImportItem(line: line, form: formName, id: id, values: values, textual: true))
-        }
-        if !problems.isEmpty { throw .importRejected(file: file, problems: problems) }
-        return items
-    }
 }
 
 extension FieldStore {
@@ -220,72 +128,5 @@ extension FieldStore {
                 return summary
             }
         }
-    }
-}
-
-/// Content keys of the lines without an id that this store imported, so a file imported again is recognised.
-///
-/// A line's key is an HMAC-SHA256, under a secret drawn once per store, of its form, its values as checked (canonical
-/// JSON, defaults applied) and its occurrence among identical lines of the file: two identical anonymous participants
-/// in one file are two records (occurrences 0 and 1), and importing the file again matches both. The keys live in the
-/// store only (table `import_keys`, never synced); keyed, they confirm no guessed name to someone who copies the file.
-/// A line edited in the file is a new line; a record deleted after its import is not brought back by a re-import.
-struct ImportKeys {
-    private let secret: SymmetricKey
-    private var seen: [String: Int] = [:]
-    private let db: Database
-
-    init(_ db: Database) throws {
-        self.db = db
-        try db.execute(sql: "CREATE TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY NOT NULL, record_id TEXT NOT NULL) WITHOUT ROWID")
-        if let hex = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'import_secret'"), let data = Self.bytes(hex) {
-            secret = SymmetricKey(data: data)
-        } else {
-            let key = SymmetricKey(size: .bits256)
-            let hex = key.withUnsafeBytes { Self.hex($0) }
-            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('import_secret', ?)", arguments: [hex])
-            secret = key
-        }
-    }
-
-    /// The key of the next line with these values (counting the identical lines before it in this file).
-    mutating func key(form: String, values: [String: Value]) -> String {
-        let content = form + "\n" + ValueMap.encode(values)
-        let occurrence = seen[content, default: 0]
-        seen[content] = occurrence + 1
-        let mac = HMAC<SHA256>.authenticationCode(for: Data((content + "\n" + String(occurrence)).utf8), using: secret)
-        return mac.withUnsafeBytes { Self.hex($0) }
-    }
-
-    private static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            for (i, b) in bytes.enumerated() {
-                out[2 * i] = digits[Int(b >> 4)]
-                out[2 * i + 1] = digits[Int(b & 0x0F)]
-            }
-            return bytes.count * 2
-        }
-    }
-
-    func wasImported(_ key: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM import_keys WHERE key = ?", arguments: [key]) ?? false
-    }
-
-    static func record(_ keys: [(String, String)], _ db: Database) throws {
-        guard !keys.isEmpty else { return }
-        let statement = try db.makeStatement(sql: "INSERT INTO import_keys (key, record_id) VALUES (?, ?)")
-        for (key, id) in keys { try statement.execute(arguments: [key, id]) }
-    }
-
-    private static func bytes(_ hex: String) -> Data? {
-        let chars = Array(hex.utf8)
-        guard chars.count == 64 else { return nil }
-        var out = Data(capacity: 32)
-        for i in stride(from: 0, to: 64, by: 2) {
-            guard let b = UInt8(String(decoding: chars[i...i + 1], as: UTF8.self), radix: 16) else { return nil }
-            out.append(b)
-        }
-        return out
     }
 }

@@ -3,9 +3,6 @@ import Foundation
 /// The sync protocol's messages (see `sync/PROTOCOL.md`), as JSON through Palabre's own parser and writer so
 /// changes keep integers and decimals apart and are written once, without an intermediate Codable tree.
 public enum Wire {
-    /// The protocol version, in every path: `/v1/…`.
-    public static let version = "v1"
-
     /// A wire message that cannot be read: what is wrong, for a 400 answer.
     public struct Malformed: Error, Equatable, Sendable, CustomStringConvertible {
         /// What is wrong.

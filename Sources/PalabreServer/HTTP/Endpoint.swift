@@ -48,15 +48,4 @@ public enum Endpoint: String, CaseIterable, Sendable {
 
     /// Whether a bearer token is needed.
     public var needsToken: Bool { self != .health && self != .openAPI }
-
-    /// The permission the token's role must grant, beyond being valid.
-    public var permission: Permission? {
-        switch self {
-        case .health, .openAPI, .me: return nil
-        case .push: return .push
-        case .pull: return .pull
-        case .conflicts, .resolve: return .review
-        case .records, .export, .indicators: return .readRecords
-        }
-    }
 }

@@ -1,0 +1,40 @@
+import Foundation
+
+/// The per-field last-writer-wins merge rule.
+///
+/// For each written field the higher `(hlc, node)` stamp wins; equal stamps are the same write seen twice.
+/// The rule is commutative, associative and idempotent: any order of changes, with any duplicates, gives the
+/// same values and stamps.
+public enum Merge {
+    /// Applies a change to a record's state, returning the values it superseded (for history and conflicts).
+    @discardableResult
+    public static func apply(_ change: Change, to state: inout RecordState) -> [Superseded] {
+        var out: [Superseded] = []
+        var changedAny = false
+        for (field, incoming) in change.values {
+            let current = state.stamps[field] ?? .zero
+            if change.stamp == current { continue }
+            let incomingPrev = change.prev[field] ?? .zero
+            if change.stamp > current {
+                if current != .zero {
+                    let old = state.values[field] ?? state.withheld[field]
+                    // The writer had not seen the value it beats: two concurrent writes.
+                    let conflict = incomingPrev < current && old != incoming
+                    out.append(Superseded(field: field, value: old, stamp: current, winner: change.stamp, conflict: conflict))
+                }
+                state.values[field] = incoming
+                state.withheld[field] = nil
+                state.stamps[field] = change.stamp
+                state.prevs[field] = incomingPrev
+                changedAny = true
+            } else {
+                // The incoming write loses; keep its value. It conflicts unless the winner's writer had seen it.
+                let winnerPrev = state.prevs[field] ?? .zero
+                let conflict = winnerPrev < change.stamp && (state.values[field] ?? state.withheld[field]) != incoming
+                out.append(Superseded(field: field, value: incoming, stamp: change.stamp, winner: current, conflict: conflict))
+            }
+        }
+        if changedAny && change.stamp >= state.updated { state.formVersion = change.formVersion }
+        return out
+    }
+}
