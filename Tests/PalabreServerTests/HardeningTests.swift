@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -35,6 +36,22 @@ import Testing
         let r = try await client.push(Wire.PushRequest(batch: batch, node: node, changes: changes), token: fx.tokens[device])
         try #require(r.status == .ok, "push answered \(r.status): \(r.text)")
         return try Wire.PushResponse(text: r.text)
+    }
+
+    /// A failure of the service's own database is a 503 `storage` answer that names no table, query or path (the cause
+    /// is logged), and the service goes on answering.
+    @Test func aBrokenDatabaseIsA503ThatRevealsNothingInternal() async throws {
+        let fx = try await ServerFixture(.sqlite)
+        let queue = try DatabaseQueue(path: fx.dir.appendingPathComponent("central.sqlite").path)
+        try await queue.write { db in try db.execute(sql: "DROP TABLE batches") }
+        try await fx.app().test(.router) { client in
+            let node = "abababababababab"
+            let r = try await client.push(Wire.PushRequest(batch: "b1", node: node, changes: [sessionChange(node: node, hlc: stampNow())]),
+                                          token: fx.tokens["fac1"])
+            #expect(r.status == .serviceUnavailable && r.errorCode == "storage", "\(r.status) \(r.text)")
+            #expect(!r.text.contains("batches") && !r.text.lowercased().contains("sql") && !r.text.contains(fx.dir.path), "\(r.text)")
+            #expect(try await client.send(.get, "/healthz").status == .ok)
+        }
     }
 
     @Test(arguments: BackendKind.all) func valuesTheFormsForbidAreSetAsideExactlyAsTheCLIRefusesThem(_ kind: BackendKind) async throws {

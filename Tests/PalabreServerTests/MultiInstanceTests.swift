@@ -213,7 +213,7 @@ struct PostgresOutageTests {
             _ = try await backend.pull(project: "p1", after: 0, limit: 10, excludingNode: nil)
             Issue.record("a pull without a database must fail")
         } catch let e as ServiceError {
-            #expect(e.status == 503 && e.body.code == "unavailable", "\(e)")
+            #expect(e.statusCode == 503 && e.body.code == "unavailable", "\(e)")
         }
     }
 }

@@ -54,7 +54,7 @@ struct DirectTransport: SyncTransport {
             return .accepted(try Wire.PushResponse(text: response.serialized))
         } catch let e as ServiceError {
             if case .clockAhead(let message, let serverTime, _) = e { return .clockAhead(serverTime: serverTime, message: message) }
-            throw SyncError.refused(status: e.status, message: e.description)
+            throw SyncError.refused(status: e.statusCode, message: e.description)
         }
     }
 

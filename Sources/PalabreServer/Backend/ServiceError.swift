@@ -21,11 +21,13 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLarge(String)
     /// A body in an encoding the service does not read (415, `unsupported_encoding`).
     case unsupportedEncoding(String)
-    /// The database cannot be reached (503): try again later.
+    /// The database cannot be reached (503, `unavailable`): try again later.
     case unavailable(String)
+    /// The database failed (503, `storage`): nothing was applied; try again later. The cause is logged, not sent.
+    case storage(String)
 
-    /// The HTTP status.
-    public var status: Int {
+    /// The HTTP status code (``status`` for Hummingbird).
+    public var statusCode: Int {
         switch self {
         case .unauthorized: return 401
         case .forbidden: return 403
@@ -34,7 +36,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .alreadyExists, .clockAhead, .nodeInUse: return 409
         case .tooLarge: return 413
         case .unsupportedEncoding: return 415
-        case .unavailable: return 503
+        case .unavailable, .storage: return 503
         }
     }
 
@@ -51,6 +53,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooLarge(let m): return Wire.ErrorBody(message: m, code: "too_large")
         case .unsupportedEncoding(let m): return Wire.ErrorBody(message: m, code: "unsupported_encoding")
         case .unavailable(let m): return Wire.ErrorBody(message: m, code: "unavailable")
+        case .storage(let m): return Wire.ErrorBody(message: m, code: "storage")
         }
     }
 

@@ -1,8 +1,6 @@
-import GRDB
 import Hummingbird
 import Logging
 import PalabreCore
-import PalabreStore
 
 /// Turns every error into a `Wire.ErrorBody` answer with the right status, in one place: domain refusals become 4xx
 /// with their message, unreadable input 400, and anything unexpected a 500 that says nothing internal (and is logged).
@@ -37,9 +35,10 @@ struct ErrorMiddleware: RouterMiddleware {
 
     /// The status and body an error is answered with.
     static func render(_ error: any Error, logger: Logger) -> (HTTPResponse.Status, Wire.ErrorBody) {
+        if let storage = ServiceError.storageFailure(error, logger: logger) { return (storage.status, storage.body) }
         switch error {
         case let e as ServiceError:
-            return (HTTPResponse.Status(code: e.status), e.body)
+            return (e.status, e.body)
         case let e as Wire.Malformed:
             return (.badRequest, Wire.ErrorBody(message: e.message, code: "bad_request"))
         case let e as JSONError:
@@ -48,9 +47,6 @@ struct ErrorMiddleware: RouterMiddleware {
             return (e.status, Wire.ErrorBody(message: e.body ?? Self.phrase(e.status), code: Self.code(e.status)))
         case let e as any HTTPResponseError:
             return (e.status, Wire.ErrorBody(message: Self.phrase(e.status), code: Self.code(e.status)))
-        case is StoreError, is DatabaseError:
-            logger.error("storage failed", metadata: ["error": "\(error)"])
-            return (.serviceUnavailable, Wire.ErrorBody(message: "the service's storage failed; try again later", code: "storage"))
         case is CancellationError:
             return (.serviceUnavailable, Wire.ErrorBody(message: "the service is shutting down; try again later", code: "unavailable"))
         default:
