@@ -57,17 +57,13 @@ extension PalabreServerCommand {
         )
         @OptionGroup var options: DatabaseOptions
         @Option(help: "The project (required except for an admin of every project).") var project: String?
-        @Option(help: "One of \(Role.names).") var role: String
+        @Option(help: "One of \(Role.names).") var role: Role
         @Option(help: "A unique name for the device, shown in logs (e.g. bara-laptop).") var name: String
-
-        func validate() throws {
-            guard Role(rawValue: role) != nil else { throw ValidationError("--role: '\(role)' is not one of \(Role.names)") }
-        }
 
         func run() async throws {
             bootstrapLogging(level: .warning)
             try await guarded {
-                let enrollment = try await options.openBackend().enroll(name: name, project: project, role: Role(rawValue: role)!)
+                let enrollment = try await options.openBackend().enroll(name: name, project: project, role: role)
                 print(enrollment.token)
                 let scope = enrollment.device.project.map { "project \($0)" } ?? "every project"
                 printError("enrolled \(enrollment.device.name) as \(enrollment.device.role) of \(scope); "
@@ -135,3 +131,5 @@ enum Table {
         }.joined(separator: "\n")
     }
 }
+
+extension Role: ExpressibleByArgument {}

@@ -24,11 +24,11 @@ extension Palabre {
                 """
         )
         @OptionGroup var options: StoreOptions
-        @Option(help: "csv, jsonl or sqlite.") var format: String
+        @Option(help: "csv, jsonl or sqlite.") var format: ExportOptions.Format
         @Option(help: "Where to write: a folder for csv, a file for jsonl and sqlite.") var out: String
         @Option(name: .customLong("form"), help: "Only this form (repeatable).") var forms: [String] = []
         @Option(help: "Only records changed on or after this day (YYYY-MM-DD).") var since: String?
-        @Option(help: "Choice labels in this language (fr or en) instead of codes.") var labels: String?
+        @Option(help: "Choice labels in this language (fr or en) instead of codes.") var labels: Language?
         @Flag(help: "Keep deleted records, marked in a 'deleted' column.") var includeDeleted = false
         @Flag(help: "Download the merged data set from the service instead of exporting this store.") var remote = false
 
@@ -40,19 +40,11 @@ extension Palabre {
                 return
             }
             try guarded(lang) {
-                guard let format = ExportOptions.Format(rawValue: format) else {
-                    throw CLIFailure("--format: '\(format)' is not one of csv, jsonl, sqlite", code: 64)
-                }
-                var labelLanguage: Language?
-                if let labels {
-                    guard let l = Language(rawValue: labels) else { throw CLIFailure("--labels: '\(labels)' is not one of fr, en", code: 64) }
-                    labelLanguage = l
-                }
                 let catalog = try options.catalog(lang)
                 let terminal = isatty(2) == 1
                 let summary = try store.export(
                     format, to: out, catalog: catalog,
-                    options: ExportOptions(forms: forms.isEmpty ? nil : forms, since: since, labels: labelLanguage, includeDeleted: includeDeleted),
+                    options: ExportOptions(forms: forms.isEmpty ? nil : forms, since: since, labels: labels, includeDeleted: includeDeleted),
                     progress: terminal ? { n in FileHandle.standardError.write(Data("\r\(n)…".utf8)) } : nil)
                 if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 let parts = summary.counts.keys.sorted().map { "\(summary.counts[$0]!) \($0)" }.joined(separator: ", ")
@@ -62,14 +54,10 @@ extension Palabre {
 
         /// Downloads each requested file from the service, streaming to disk.
         func runRemote(_ store: FieldStore, _ lang: Language) async throws {
-            guard let format = ExportOptions.Format(rawValue: format) else {
-                printError("--format: '\(format)' is not one of csv, jsonl, sqlite")
-                throw ExitCode(64)
-            }
             let remote = try RemoteAccess.of(store, lang)
             var query = "format=\(format.rawValue)"
             if let since { query += "&since=\(since)" }
-            if let labels { query += "&labels=\(labels)" }
+            if let labels { query += "&labels=\(labels.rawValue)" }
             if includeDeleted { query += "&include_deleted=true" }
             var downloads: [(String, String)] = []
             switch format {

@@ -166,3 +166,7 @@ func parseAssignments(_ sets: [String], form: Form) throws -> [String: Value] {
     if !problems.isEmpty { throw StoreError.invalid(problems) }
     return values
 }
+
+// Option values read by swift-argument-parser itself: a wrong one is refused with the accepted values, exit 64.
+extension ExportOptions.Format: ExpressibleByArgument {}
+extension Language: ExpressibleByArgument {}
