@@ -40,7 +40,7 @@ extension SQLiteBackend {
         let analyst = device.role.masksSensitiveFields
         var pseudonymise: (@Sendable (Form, Field, Value) -> Value)?
         if analyst {
-            pseudonymise = { @Sendable form, field, value in Self.pseudonym(form, field, value, key: key) }
+            pseudonymise = { @Sendable form, field, value in Pseudonym.of(form, field, value, key: key) }
         }
         let options = ExportOptions(forms: request.forms, since: request.since, labels: request.labels, includeDeleted: request.includeDeleted,
                                     project: request.project, pseudonymise: pseudonymise, dropContact: analyst)
@@ -94,26 +94,5 @@ extension SQLiteBackend {
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('pseudonym_key', ?)", arguments: [key.map { String(format: "%02x", $0) }.joined()])
             return key
         }
-    }
-
-    /// A stable pseudonym: the same value of the same field gets the same one in every export; without the key it
-    /// cannot be reversed. Case and spacing are ignored, so "Awa  Maïga" and "awa maïga" are one person.
-    static func pseudonym(_ form: Form, _ field: Field, _ value: Value, key: Data) -> Value {
-        let normalised = value.displayString.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(form.name).\(field.name)\u{1F}\(normalised)".utf8), using: SymmetricKey(data: key))
-        return .string("anon-" + Data(mac).prefix(8).map { String(format: "%02x", $0) }.joined())
-    }
-}
-
-extension Data {
-    /// Bytes from hexadecimal text; nil when the text is not hex.
-    init?(hexString: String) {
-        var bytes: [UInt8] = []
-        var chars = hexString.makeIterator()
-        while let a = chars.next() {
-            guard let b = chars.next(), let v = UInt8(String([a, b]), radix: 16) else { return nil }
-            bytes.append(v)
-        }
-        self.init(bytes)
     }
 }

@@ -28,11 +28,7 @@ extension SQLiteBackend {
                                                   arguments: [request.node, request.batch, device.id]) {
                     return .replayed(try Wire.PushResponse(text: text))
                 }
-                if let latest = request.changes.max(by: { $0.stamp.hlc < $1.stamp.hlc }),
-                    latest.stamp.hlc.wallMilliseconds - serverTime > maxAhead {
-                    throw ServiceError.clockAheadRefusal(leadMs: latest.stamp.hlc.wallMilliseconds - serverTime, serverTime: serverTime,
-                                                         maxAheadMs: maxAhead)
-                }
+                try ClockBound.check(request.changes, serverTime: serverTime, maxAheadMs: maxAhead)
                 let outcome = try FieldStore.applyRemote(db, request.changes, catalog: forms, origin: device.name, now: date,
                                                          checksRecords: true)
                 // How many batches this node has had applied, this one included: a store that counts fewer has been

@@ -48,29 +48,10 @@ public final class SQLiteBackend: SyncBackend {
     /// The service's clock, milliseconds since 1970.
     public func serverTime() -> Int64 { HLC.milliseconds(now()) }
 
-    /// The bound on stamps ahead of the service's clock, in milliseconds.
-    var maxAheadMs: Int64 {
-        let c = maxClockAhead.components
-        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
-    }
-
     /// Runs a blocking store call off the cooperative thread pool.
     func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
         }
-    }
-}
-
-/// Dates as the service's tables keep them: ISO 8601 text to the second, UTC (`2026-11-29T11:37:31Z`).
-///
-/// Written and read without `ISO8601DateFormatter`: every request reads a device's three dates and every push writes
-/// two, and a formatter (ICU underneath) cost a tenth of the service's CPU under load.
-enum Timestamp {
-    static func text(_ date: Date) -> String { ISOTime.text(date, fraction: false) }
-
-    static func date(_ text: String?) -> Date? {
-        guard let text else { return nil }
-        return ISOTime.date(text) ?? ISO8601DateFormatter().date(from: text)
     }
 }

@@ -43,6 +43,9 @@ public protocol SyncBackend: DashboardSessionStore {
     /// The service's clock, milliseconds since 1970.
     func serverTime() -> Int64
 
+    /// How far ahead of the service's clock a change's stamp may be before its batch is refused.
+    var maxClockAhead: Duration { get }
+
     // MARK: Sync
 
     /// Applies a batch from a device in one transaction and answers it; the same `(node, batch)` always gets the
@@ -107,4 +110,12 @@ public protocol SyncBackend: DashboardSessionStore {
 
     /// The device holding this token, or nil when the token is unknown or revoked. Checked on every request.
     func authenticate(token: String) async throws -> Device?
+}
+
+extension SyncBackend {
+    /// ``maxClockAhead`` in milliseconds.
+    var maxAheadMs: Int64 {
+        let c = maxClockAhead.components
+        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
+    }
 }

@@ -142,7 +142,7 @@ extension PostgresBackend {
         let key = try await pseudonymKey()
         let analyst = device.role.masksSensitiveFields
         var pseudonymise: (@Sendable (Form, Field, Value) -> Value)?
-        if analyst { pseudonymise = { @Sendable form, field, value in SQLiteBackend.pseudonym(form, field, value, key: key) } }
+        if analyst { pseudonymise = { @Sendable form, field, value in Pseudonym.of(form, field, value, key: key) } }
         let options = ExportOptions(forms: request.forms, since: request.since, labels: request.labels, includeDeleted: request.includeDeleted,
                                     project: request.project, pseudonymise: pseudonymise, dropContact: analyst)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-export-\(UUID().uuidString)")

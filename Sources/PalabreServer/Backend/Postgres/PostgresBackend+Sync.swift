@@ -55,11 +55,7 @@ extension PostgresBackend {
                     return .replayed(try Wire.PushResponse(text: text))
                 }
                 try await Self.checkProjects(db, of: request, device: device, logger: logger)
-                if let latest = request.changes.max(by: { $0.stamp.hlc < $1.stamp.hlc }),
-                    latest.stamp.hlc.wallMilliseconds - serverTime > maxAhead {
-                    throw ServiceError.clockAheadRefusal(leadMs: latest.stamp.hlc.wallMilliseconds - serverTime, serverTime: serverTime,
-                                                         maxAheadMs: maxAhead)
-                }
+                try ClockBound.check(request.changes, serverTime: serverTime, maxAheadMs: maxAhead)
                 // The device and its node before any record: every push takes its locks in the same order.
                 let bound = try await db.query("""
                     INSERT INTO device_nodes (device_id, node, first_seen) VALUES (\(device.id), \(request.node), \(stamp))

@@ -92,12 +92,6 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
     /// The service's clock, milliseconds since 1970.
     public func serverTime() -> Int64 { HLC.milliseconds(now()) }
 
-    /// The bound on stamps ahead of the service's clock, in milliseconds.
-    var maxAheadMs: Int64 {
-        let c = maxClockAhead.components
-        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
-    }
-
     /// Whether a text is a PostgreSQL URL rather than a SQLite path.
     public static func isURL(_ text: String) -> Bool { text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") }
 
