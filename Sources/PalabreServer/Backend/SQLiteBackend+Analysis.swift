@@ -78,12 +78,6 @@ extension SQLiteBackend {
         }
     }
 
-    /// The indicators of a project's merged records.
-    public func indicators(project: String, filter: Indicators.Filter, today: String) async throws -> Indicators {
-        let records = try await self.records(project: project, form: nil)
-        return Indicators(records: records.map { (form: $0.form, id: $0.id, values: $0.values) }, filter: filter, today: today)
-    }
-
     /// The secret behind pseudonyms: 32 random bytes made once and kept in the service's database, never exported.
     func pseudonymKey() async throws -> Data {
         try await store.pool.write { db in

@@ -58,29 +58,19 @@ extension SQLiteBackend {
     /// makes sequence order commit order, so the cursor never skips.
     public func pull(project: String, after cursor: Int64, limit: Int, excludingNode: String?) async throws -> PullPage {
         let serverTime = serverTime()
-        let limit = max(1, limit)
         return try await store.pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT seq, node, body FROM changes WHERE project = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                        arguments: [project, cursor, limit + 1])
-            let page = rows.prefix(limit)
-            let texts: [String] = page.compactMap { row in
-                excludingNode != nil && row["node"] as String == excludingNode ? nil : row["body"] as String
-            }
-            return PullPage(changeTexts: texts, next: page.last?["seq"] ?? cursor, more: rows.count > limit, serverTime: serverTime)
+                                        arguments: [project, cursor, PullPaging.rowsToRead(limit)])
+            return PullPaging.page(rows.map { (seq: $0["seq"], node: $0["node"], body: $0["body"]) }, after: cursor, limit: limit,
+                                   excludingNode: excludingNode, serverTime: serverTime)
         }
     }
 
     /// Refuses a batch holding a change for a project the device may not write to, or for no known project.
     private static func checkProjects(_ db: Database, of request: Wire.PushRequest, device: Device) throws {
-        for code in Set(request.changes.map(\.project)).sorted() {
-            let record = request.changes.first { $0.project == code }?.recordID ?? ""
-            guard device.canAccess(project: code) else {
-                throw ServiceError.forbidden("device '\(device.name)' (\(device.role) of project '\(device.project ?? "")') cannot write to "
-                    + "project '\(code)' (record \(record)): nothing was applied")
-            }
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE code = ?", arguments: [code]) == true else {
-                throw ServiceError.forbidden("there is no project '\(code)' on this service (record \(record)): nothing was applied")
-            }
-        }
+        let known = try Set(PushPolicy.projects(of: request).filter { code in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE code = ?", arguments: [code]) == true
+        })
+        try PushPolicy.checkProjects(request, device: device, known: known)
     }
 }

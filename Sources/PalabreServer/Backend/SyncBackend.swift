@@ -77,9 +77,6 @@ public protocol SyncBackend: DashboardSessionStore {
     /// Writes an export to a temporary file or folder and logs it; sensitive fields pseudonymised for analysts.
     func export(_ request: ExportRequest, for device: Device) async throws -> String
 
-    /// The indicators of a project's merged records.
-    func indicators(project: String, filter: Indicators.Filter, today: String) async throws -> Indicators
-
     // MARK: Administration
 
     /// Creates a project.
@@ -113,6 +110,12 @@ public protocol SyncBackend: DashboardSessionStore {
 }
 
 extension SyncBackend {
+    /// The indicators of a project's merged records: computed by Core from the live records, the same on both backends.
+    public func indicators(project: String, filter: Indicators.Filter, today: String) async throws -> Indicators {
+        let records = try await self.records(project: project, form: nil)
+        return Indicators(records: records.map { (form: $0.form, id: $0.id, values: $0.values) }, filter: filter, today: today)
+    }
+
     /// ``maxClockAhead`` in milliseconds.
     var maxAheadMs: Int64 {
         let c = maxClockAhead.components

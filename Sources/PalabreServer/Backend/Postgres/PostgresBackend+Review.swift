@@ -129,12 +129,6 @@ extension PostgresBackend {
         }
     }
 
-    /// The indicators of a project's merged records.
-    public func indicators(project: String, filter: Indicators.Filter, today: String) async throws -> Indicators {
-        let records = try await self.records(project: project, form: nil)
-        return Indicators(records: records.map { (form: $0.form, id: $0.id, values: $0.values) }, filter: filter, today: today)
-    }
-
     /// Writes an export like the SQLite backend: the project's record rows are streamed, a page at a time, into a
     /// temporary field store, which the shared exporter then writes (same formats, columns, pseudonyms); the
     /// temporary store is deleted. Logged in `exports`.

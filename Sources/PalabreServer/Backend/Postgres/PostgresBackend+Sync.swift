@@ -241,36 +241,24 @@ extension PostgresBackend {
     /// Reads a page of a project's log (see ``SyncBackend/pull(project:after:limit:excludingNode:)``).
     public func pull(project: String, after cursor: Int64, limit: Int, excludingNode: String?) async throws -> PullPage {
         let serverTime = serverTime()
-        let limit = Int64(max(1, limit))
         let logger = logger
         return try await withReadConnection { db in
-            var rows: [(Int64, String, String)] = []
+            var rows: [(seq: Int64, node: String, body: String)] = []
             for try await row in try await db.query("""
-                SELECT seq, node, body FROM changes WHERE project = \(project) AND seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)
-                """, logger: logger).decode((Int64, String, String).self) { rows.append(row) }
-            let page = rows.prefix(Int(limit))
-            let texts = page.compactMap { row in excludingNode != nil && row.1 == excludingNode ? nil : row.2 }
-            return PullPage(changeTexts: texts, next: page.last?.0 ?? cursor, more: rows.count > Int(limit), serverTime: serverTime)
+                SELECT seq, node, body FROM changes WHERE project = \(project) AND seq > \(cursor) ORDER BY seq LIMIT \(Int64(PullPaging.rowsToRead(limit)))
+                """, logger: logger).decode((Int64, String, String).self) { rows.append((seq: row.0, node: row.1, body: row.2)) }
+            return PullPaging.page(rows, after: cursor, limit: limit, excludingNode: excludingNode, serverTime: serverTime)
         }
     }
 
     /// Refuses a batch holding a change for a project the device may not write to, or for no known project.
     private static func checkProjects(_ db: PostgresConnection, of request: Wire.PushRequest, device: Device, logger: Logger) async throws {
-        let codes = Set(request.changes.map(\.project)).sorted()
+        let codes = PushPolicy.projects(of: request)
         var known: Set<String> = []
         for try await code in try await db.query("SELECT code FROM projects WHERE code = ANY(\(codes))", logger: logger).decode(String.self) {
             known.insert(code)
         }
-        for code in codes {
-            let record = request.changes.first { $0.project == code }?.recordID ?? ""
-            guard device.canAccess(project: code) else {
-                throw ServiceError.forbidden("device '\(device.name)' (\(device.role) of project '\(device.project ?? "")') cannot write to "
-                    + "project '\(code)' (record \(record)): nothing was applied")
-            }
-            guard known.contains(code) else {
-                throw ServiceError.forbidden("there is no project '\(code)' on this service (record \(record)): nothing was applied")
-            }
-        }
+        try PushPolicy.checkProjects(request, device: device, known: known)
     }
 }
 
