@@ -8,6 +8,8 @@ public struct ImportSummary: Sendable, Equatable {
     public var imported: [String: Int] = [:]
     /// Records already in the store with the same values, or lines without an id imported before (same content key), left alone.
     public var unchanged = 0
+    /// Of those, lines without an id recognised by their content key (see ``ImportKeys``).
+    public var recognised = 0
     /// Total written.
     public var total: Int { imported.values.reduce(0, +) }
 }
@@ -19,7 +21,10 @@ extension FieldStore {
     /// A line whose id is already in the store with the same values is left alone, so importing a file twice is harmless.
     /// A line without an id is recognised by its content key (see ``ImportKeys``): importing the same file again, or a
     /// longer version of it, imports only the lines not imported before.
-    public func importItems(_ items: [ImportItem], catalog: FormCatalog, file: String,
+    ///
+    /// With `again`, lines without an id are imported as new records whatever was imported before (their keys are
+    /// still recorded).
+    public func importItems(_ items: [ImportItem], catalog: FormCatalog, file: String, again: Bool = false,
                             progress: ((Int) -> Void)? = nil) throws(StoreError) -> ImportSummary {
         try run {
             try pool.write { db in
@@ -75,8 +80,9 @@ extension FieldStore {
                     var contentKey: String?
                     if item.id == nil {
                         let key = keys.key(form: form.name, values: values)
-                        if try keys.wasImported(key) {
+                        if !again, try keys.wasImported(key) {
                             summary.unchanged += 1
+                            summary.recognised += 1
                             continue
                         }
                         contentKey = key

@@ -237,23 +237,6 @@ public final class FieldStore: Sendable {
         }
     }
 
-    /// A setting kept in the store (the remote URL, cursors…).
-    public func setting(_ key: String) throws(StoreError) -> String? {
-        try run { try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) } }
-    }
-
-    /// Sets (or with nil removes) a setting.
-    public func setSetting(_ key: String, _ value: String?) throws(StoreError) {
-        try run {
-            try pool.write { db in
-                if let value {
-                    try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
-                } else {
-                    try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key])
-                }
-            }
-        }
-    }
 
     // MARK: - Reading
 

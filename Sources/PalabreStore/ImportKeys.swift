@@ -54,7 +54,8 @@ struct ImportKeys {
 
     static func record(_ keys: [(String, String)], _ db: Database) throws {
         guard !keys.isEmpty else { return }
-        let statement = try db.makeStatement(sql: "INSERT INTO import_keys (key, record_id) VALUES (?, ?)")
+        // With --again a key may be recorded twice: the newest record is kept under it.
+        let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO import_keys (key, record_id) VALUES (?, ?)")
         for (key, id) in keys { try statement.execute(arguments: [key, id]) }
     }
 

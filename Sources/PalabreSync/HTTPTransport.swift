@@ -113,7 +113,7 @@ extension HTTPTransport {
             throw failure(Int(response.status.code), body)
         }
         guard FileManager.default.createFile(atPath: file, contents: nil), let handle = FileHandle(forWritingAtPath: file) else {
-            throw SyncError.refused(status: 0, message: "cannot write \(file)")
+            throw LocalFileError(message: "cannot write \(file): check the folder exists and may be written")
         }
         do {
             var received = 0
@@ -136,4 +136,9 @@ extension HTTPTransport {
         guard status == 200 else { throw failure(status, body) }
         return body
     }
+}
+
+/// A file on this machine that a download cannot write: not the service's doing.
+public struct LocalFileError: Error, Sendable {
+    public var message: String
 }

@@ -152,10 +152,11 @@ public struct SyncClient: Sendable {
                 let acked = try store.acknowledgePush(upTo: last.seq, setAside: setAside, serverTime: HLC(wallMilliseconds: response.serverTime))
                 // The service has applied more batches from this node than this store ever had acknowledged: the store
                 // was restored from a backup or copied. From now on it pulls its own node's changes too, from the start.
-                if let theirs = response.nodeBatches, theirs > acked, !(try store.syncState().pullsOwnChanges) {
-                    try store.updateSyncState {
-                        $0.pullsOwnChanges = true
-                        $0.pullCursor = 0
+                if let theirs = response.nodeBatches, theirs > acked {
+                    try store.updateSyncState { state in
+                        guard !state.pullsOwnChanges else { return }
+                        state.pullsOwnChanges = true
+                        state.pullCursor = 0
                     }
                 }
                 summary.sent += unsent.count - response.setAside.count

@@ -30,11 +30,8 @@ extension Palabre {
             let fr = lang == .fr
             if remote {
                 let remote = try RemoteAccess.of(store, lang)
-                var query: [String] = []
-                for (name, value) in [("region", region), ("from", from), ("to", to), ("as_of", asOf)] {
-                    if let value { query.append("\(name)=\(value)") }
-                }
-                print(try await remote.run { try await $0.getText("/v1/indicators?" + query.joined(separator: "&")) })
+                let query = RemoteAccess.query([("region", region), ("from", from), ("to", to), ("as_of", asOf)])
+                print(try await remote.run { try await $0.getText("/v1/indicators?" + query) })
                 return
             }
             try guarded(lang) {

@@ -138,7 +138,10 @@ extension Palabre {
             discussion: """
                 JSON Lines: one {"form": …, "id": …, "values": {…}} per line (the shape 'palabre list --json' prints).
                 CSV (.csv): a header of field names, optional 'form' and 'id' columns; empty cells are no value.
-                Records already in the store with the same values are left alone, so importing twice is harmless.
+                Records already in the store with the same values are left alone, so importing twice is harmless: a line
+                without an id is recognised by its content (form, values, and how many identical lines came before it in
+                the file), so a longer version of a file imports only its new lines. A line of another file identical to one
+                imported before is taken for it too: --again imports such lines as new records.
 
                 Example: palabre import samples/demo.jsonl
                          palabre import participants.csv --form participant
@@ -147,6 +150,7 @@ extension Palabre {
         @OptionGroup var options: StoreOptions
         @Argument(help: "The file to import (.jsonl or .csv).") var file: String
         @Option(help: "The form of every line, when the file does not say.") var form: String?
+        @Flag(help: "Import lines without an id as new records even when identical lines were imported before.") var again = false
 
         func run() throws {
             let store = try options.openStore()
@@ -158,15 +162,21 @@ extension Palabre {
                 let progress: ((Int) -> Void)? = isatty(2) == 1 ? { n in
                     FileHandle.standardError.write(Data("\r\(n)/\(items.count)…".utf8))
                 } : nil
-                let summary = try store.importItems(items, catalog: catalog, file: file, progress: progress)
+                let summary = try store.importItems(items, catalog: catalog, file: file, again: again, progress: progress)
                 if progress != nil { FileHandle.standardError.write(Data("\r".utf8)) }
                 let parts = summary.imported.keys.sorted().map { "\(summary.imported[$0]!) \($0)" }.joined(separator: ", ")
                 if lang == .fr {
                     print("\(summary.total) enregistrement(s) importé(s)" + (parts.isEmpty ? "" : " (\(parts))")
                           + (summary.unchanged > 0 ? ", \(summary.unchanged) déjà présent(s)" : ""))
+                    if summary.recognised > 0 {
+                        printError("\(summary.recognised) ligne(s) sans id identique(s) à des lignes déjà importées : laissée(s) ; « --again » les importe comme nouveaux enregistrements")
+                    }
                 } else {
                     print("imported \(summary.total) record(s)" + (parts.isEmpty ? "" : " (\(parts))")
                           + (summary.unchanged > 0 ? ", \(summary.unchanged) already present" : ""))
+                    if summary.recognised > 0 {
+                        printError("\(summary.recognised) line(s) without an id match lines imported before: left alone; --again imports them as new records")
+                    }
                 }
             }
         }

@@ -12,7 +12,7 @@ import PalabreSync
 /// | no remote set | 66 |
 /// | the service cannot be reached, or failed (5xx, an unreadable answer): try again later | 69 |
 /// | the service refused the token, or the request (4xx: another project, a node of another laptop) | 77 |
-/// | the store cannot be used | 74 |
+/// | the store cannot be used, or a downloaded file cannot be written here | 74 |
 struct RemoteAccess {
     let url: String
     let token: String
@@ -21,7 +21,9 @@ struct RemoteAccess {
 
     /// The store's remote; without one, says how to set it and exits 66.
     static func of(_ store: FieldStore, _ lang: Language) throws -> RemoteAccess {
-        guard let remote = try? store.remote() else {
+        let found: PalabreStore.Remote?
+        do { found = try store.remote() } catch { throw report(error, lang: lang) }
+        guard let remote = found, !remote.token.isEmpty else {
             printError(SyncError.noRemote.description)
             throw ExitCode(66)
         }
@@ -55,10 +57,24 @@ struct RemoteAccess {
             return ExitCode(74)
         case let e as ExitCode:
             return e
+        case let e as LocalFileError:
+            printError(e.message)
+            return ExitCode(74)
         default:
             printError("\(error)")
             return ExitCode(1)
         }
+    }
+
+    /// A query string from named values, each percent-encoded (a region may hold a space or `&`); absent and empty
+    /// values are left out, as the service refuses an empty parameter.
+    static func query(_ items: [(String, String?)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return items.compactMap { name, value in
+            guard let value, !value.isEmpty else { return nil }
+            return name + "=" + (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)
+        }.joined(separator: "&")
     }
 
     /// The exit code of a sync failure.

@@ -68,6 +68,11 @@ struct ImportTests {
         let third = try box.palabre("import", longer, "--form", "participant")
         #expect(third.status == 0 && third.stdout.contains("imported 1 record(s) (1 participant), 3 already present"), "\(third)")
         #expect(try box.list("participant").count == 4)
+        #expect(third.stderr.contains("3 line(s) without an id match lines imported before") && third.stderr.contains("--again"), "\(third)")
+        // --again: the same lines as new records (two more alike participants of the same session, say).
+        let forced = try box.palabre("import", file, "--form", "participant", "--again")
+        #expect(forced.status == 0 && forced.stdout.contains("imported 3 record(s)"), "\(forced)")
+        #expect(try box.list("participant").count == 7)
         // The keys are local to the store: nothing of them is in a change that leaves it.
         let exported = try box.palabre("export", "--format", "jsonl", "--out", box.path("e.jsonl"))
         #expect(exported.status == 0)

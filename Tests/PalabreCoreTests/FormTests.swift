@@ -500,6 +500,8 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
         #expect(try FieldParser.parse(text, for: f, form: "p") == point, "\(text)")
     }
     #expect(try FieldParser.parse("16,-4", for: f, form: "p") == .geopoint(latitude: 16, longitude: -4), "a sign after the comma")
+    #expect(try FieldParser.parse(".5 -.5", for: f, form: "p") == .geopoint(latitude: 0.5, longitude: -0.5))
+    #expect(try FieldParser.parse("16.27,-0.04,250,5", for: f, form: "p") == point, "ODK's four numbers, comma-separated")
     for text in ["16,27", "16,27,-0,04", "1.234,5 0"] {
         #expect(throws: ValidationError(form: "p", field: "location", value: text, rule: FieldParser.geopointFormatRule)) {
             try FieldParser.parse(text, for: f, form: "p")

@@ -117,10 +117,15 @@ public enum FieldParser {
             // One word: its single comma is the separator only next to a decimal point or before a sign.
             let t = tokens[0]
             let parts = t.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2 else { return parts.count > 2 ? .ambiguous : .unreadable }
-            guard parts[0].contains(".") || parts[1].contains(".") || parts[1].hasPrefix("-") || parts[1].hasPrefix("+")
-            else { return .ambiguous }
-            tokens = parts
+            if parts.count == 4, parts[0].contains("."), parts[1].contains("."), parts.allSatisfy({ !$0.isEmpty }) {
+                // ODK's four numbers, comma-separated, with decimal points: the commas can only be separators.
+                tokens = parts
+            } else {
+                guard parts.count == 2 else { return parts.count > 2 ? .ambiguous : .unreadable }
+                guard parts[0].contains(".") || parts[1].contains(".") || parts[1].hasPrefix("-") || parts[1].hasPrefix("+")
+                else { return .ambiguous }
+                tokens = parts
+            }
         } else {
             // A comma at the end of a word, or alone at the start of the next, separates: `16.27, -0.04`.
             for i in tokens.indices {
@@ -137,7 +142,9 @@ public enum FieldParser {
             let n = t.replacingOccurrences(of: ",", with: ".")
             let body = n.hasPrefix("-") || n.hasPrefix("+") ? n.dropFirst() : Substring(n)
             let halves = body.split(separator: ".", omittingEmptySubsequences: false)
-            guard (1...2).contains(halves.count), halves.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            // Digits on both sides of the point, or none before it (`.5`, `-.5`).
+            guard (1...2).contains(halves.count), !halves.last!.isEmpty,
+                  halves.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
                   let d = Double(n), d.isFinite
             else { return .unreadable }
             numbers.append(d)

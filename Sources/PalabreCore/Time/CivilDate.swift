@@ -101,6 +101,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     static func pad(_ n: some BinaryInteger, _ width: Int) -> String {
+        if n < 0 { return "-" + pad(0 - n, width) }
         let s = String(n)
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
@@ -115,7 +116,8 @@ public enum ISOTime {
         let rest = ms - days * 86_400_000
         let day = CivilDate(daysSince1970: days)
         guard (0...9999).contains(day.year) else {
-            return day.text + "T00:00:00" + (fraction ? ".000" : "") + "Z"
+            let time = CivilDate.pad(rest / 3_600_000, 2) + ":" + CivilDate.pad(rest / 60_000 % 60, 2) + ":" + CivilDate.pad(rest / 1000 % 60, 2)
+            return day.text + "T" + time + (fraction ? "." + CivilDate.pad(rest % 1000, 3) : "") + "Z"
         }
         // Digits written straight into the string's storage: this runs twice for every exported record.
         return String(unsafeUninitializedCapacity: 24) { out in

@@ -22,6 +22,9 @@ func addDashboardRoutes(to router: Router<PalabreRequestContext>, configuration:
 
 /// The dashboard's handlers.
 struct Dashboard: Sendable {
+    /// The dashboard's paths and the methods each takes (the 405 answer reads it too).
+    static let routes: [String: [HTTPRequest.Method]] = ["/dashboard": [.get], "/dashboard/login": [.get, .post], "/dashboard/logout": [.post]]
+
     let backend: any SyncBackend
     /// The backend keeps the sessions.
     var sessions: any DashboardSessionStore { backend }

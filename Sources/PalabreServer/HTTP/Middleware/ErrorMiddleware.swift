@@ -29,8 +29,7 @@ struct ErrorMiddleware: RouterMiddleware {
 
     /// The methods the service answers at a path (the API's endpoints and the dashboard's pages), or none.
     static func methods(serving path: String) -> [HTTPRequest.Method] {
-        let dashboard: [String: [HTTPRequest.Method]] = ["/dashboard": [.get], "/dashboard/login": [.get, .post], "/dashboard/logout": [.post]]
-        return Endpoint.allCases.filter { $0.path == path }.map(\.method) + (dashboard[path] ?? [])
+        Endpoint.allCases.filter { $0.path == path }.map(\.method) + (Dashboard.routes[path] ?? [])
     }
 
     /// The status and body an error is answered with.
