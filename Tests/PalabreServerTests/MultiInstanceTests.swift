@@ -17,12 +17,15 @@ struct MultiInstanceTests {
         let b: PostgresBackend
         var tokens: [String] = []
 
-        init(devices: Int) async throws {
+        /// `slowA` and `slowB` run in each instance's pushes just before COMMIT.
+        init(devices: Int, slowA: (@Sendable () async -> Void)? = nil, slowB: (@Sendable () async -> Void)? = nil) async throws {
             let url = try BackendKind.freshSchemaURL()
             var logger = Logger(label: "test")
             logger.logLevel = .error
-            a = try await PostgresBackend(url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger)
-            b = try await PostgresBackend(url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger)
+            a = try await PostgresBackend(url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger,
+                                          beforeCommit: slowA)
+            b = try await PostgresBackend(url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger,
+                                          beforeCommit: slowB)
             _ = try await a.createProject(code: "p1", name: "Project one")
             for i in 0..<devices { tokens.append(try await (i % 2 == 0 ? a : b).enroll(name: "fac\(i)", project: "p1", role: .facilitator).token) }
         }
@@ -46,10 +49,8 @@ struct MultiInstanceTests {
     static let jitter: @Sendable () async -> Void = { try? await Task.sleep(for: .milliseconds(Int.random(in: 0...25))) }
 
     @Test func aCursorNeverSkipsAChangeWithConcurrentPushersThroughTwoInstancesAndInterleavedPulls() async throws {
-        let pair = try await Pair(devices: 5)
+        let pair = try await Pair(devices: 5, slowA: Self.jitter, slowB: Self.jitter)
         defer { pair.close() }
-        pair.a.beforeCommit = Self.jitter
-        pair.b.beforeCommit = Self.jitter
         let (appA, appB) = pair.apps()
         let batches = 12, perBatch = 5
         let reader = pair.tokens[0]
@@ -101,10 +102,9 @@ struct MultiInstanceTests {
     }
 
     @Test func aPushThatCommitsLateThroughOneInstanceIsNotSkippedByAPullThroughTheOther() async throws {
-        let pair = try await Pair(devices: 3)
-        defer { pair.close() }
         // Instance A takes a push's positions, then waits 400 ms before COMMIT; B commits at once.
-        pair.a.beforeCommit = { try? await Task.sleep(for: .milliseconds(400)) }
+        let pair = try await Pair(devices: 3, slowA: { try? await Task.sleep(for: .milliseconds(400)) })
+        defer { pair.close() }
         let (appA, appB) = pair.apps()
         try await appA.test(.router) { ca in
             try await appB.test(.router) { cb in
@@ -141,11 +141,10 @@ struct MultiInstanceTests {
     }
 
     @Test func oneBatchPushedThroughTwoInstancesAtOnceIsAppliedOnce() async throws {
-        let pair = try await Pair(devices: 1)
-        defer { pair.close() }
         // A slow commit on each instance: whichever claims the batch first holds it while the other waits.
-        pair.a.beforeCommit = { try? await Task.sleep(for: .milliseconds(150)) }
-        pair.b.beforeCommit = { try? await Task.sleep(for: .milliseconds(150)) }
+        let pair = try await Pair(devices: 1, slowA: { try? await Task.sleep(for: .milliseconds(150)) },
+                                  slowB: { try? await Task.sleep(for: .milliseconds(150)) })
+        defer { pair.close() }
         let (appA, appB) = pair.apps()
         let node = "00000000000000c1"
         try await appA.test(.router) { ca in
@@ -168,9 +167,8 @@ struct MultiInstanceTests {
     }
 
     @Test func twoInstancesMergingOneNewRecordAtOnceKeepBothWrites() async throws {
-        let pair = try await Pair(devices: 2)
+        let pair = try await Pair(devices: 2, slowA: { try? await Task.sleep(for: .milliseconds(100)) })
         defer { pair.close() }
-        pair.a.beforeCommit = { try? await Task.sleep(for: .milliseconds(100)) }
         let (appA, appB) = pair.apps()
         for round in 0..<5 {
             let record = RecordID.make()

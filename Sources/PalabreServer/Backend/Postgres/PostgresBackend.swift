@@ -24,7 +24,7 @@ import PostgresNIO
 /// let backend = try await PostgresBackend(url: "postgres://palabre@localhost/palabre", forms: forms)
 /// defer { backend.close() }
 /// ```
-public final class PostgresBackend: SyncBackend, @unchecked Sendable {
+public final class PostgresBackend: SyncBackend, Sendable {
     /// The forms incoming changes are checked against.
     public let forms: FormCatalog
     /// How far ahead of the service's clock a change's stamp may be.
@@ -39,8 +39,8 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
     let now: @Sendable () -> Date
     private let runner: Task<Void, Never>
     /// Called inside a push's transaction after its change-log positions are taken, just before COMMIT: tests widen
-    /// the window in which commits could reorder.
-    public var beforeCommit: (@Sendable () async -> Void)?
+    /// the window in which commits could reorder. Given once, at `init`.
+    let beforeCommit: (@Sendable () async -> Void)?
 
     /// Connects (the pool opens connections as needed) and brings the schema up to date.
     ///
@@ -50,7 +50,8 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
     ///   - maxConnections: the size of each of this instance's two pools (writes; pulls, token checks and reads).
     /// - Throws: ``ServiceError/badRequest(_:)`` for a bad URL; the database's error when it cannot be reached.
     public init(url: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
-                startupTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() }) async throws {
+                startupTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() },
+                beforeCommit: (@Sendable () async -> Void)? = nil) async throws {
         var (configuration, description, schema) = try Self.configuration(url: url)
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(10)
@@ -63,6 +64,7 @@ public final class PostgresBackend: SyncBackend, @unchecked Sendable {
         self.description = description
         self.logger = logger
         self.now = now
+        self.beforeCommit = beforeCommit
         runner = Task {
             await withDiscardingTaskGroup { group in
                 group.addTask { await client.run() }
