@@ -75,17 +75,22 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public var text: String {
         guard (0...9999).contains(year) else { return Self.pad(year, 4) + "-" + Self.pad(month, 2) + "-" + Self.pad(day, 2) }
         return String(unsafeUninitializedCapacity: 10) { out in
-            for (i, (n, width)) in [(year, 4), (month, 2), (day, 2)].enumerated() {
-                var v = n
-                let start = [0, 5, 8][i]
-                for k in stride(from: start + width - 1, through: start, by: -1) {
-                    out[k] = UInt8(48 + v % 10)
-                    v /= 10
-                }
-            }
+            Self.digits(Int64(year), 4, at: 0, in: out)
             out[4] = 45
+            Self.digits(Int64(month), 2, at: 5, in: out)
             out[7] = 45
+            Self.digits(Int64(day), 2, at: 8, in: out)
             return 10
+        }
+    }
+
+    /// Writes `n` (not negative) as `width` decimal digits at `i`: the writer behind `text` and ``ISOTime``.
+    @inline(__always)
+    static func digits(_ n: Int64, _ width: Int, at i: Int, in out: UnsafeMutableBufferPointer<UInt8>) {
+        var v = n
+        for k in stride(from: i + width - 1, through: i, by: -1) {
+            out[k] = UInt8(48 + v % 10)
+            v /= 10
         }
     }
     public var description: String { text }
@@ -121,13 +126,7 @@ public enum ISOTime {
         }
         // Digits written straight into the string's storage: this runs twice for every exported record.
         return String(unsafeUninitializedCapacity: 24) { out in
-            func put(_ n: Int64, _ width: Int, at i: Int) {
-                var v = n
-                for k in stride(from: i + width - 1, through: i, by: -1) {
-                    out[k] = UInt8(48 + v % 10)
-                    v /= 10
-                }
-            }
+            func put(_ n: Int64, _ width: Int, at i: Int) { CivilDate.digits(n, width, at: i, in: out) }
             put(Int64(day.year), 4, at: 0)
             out[4] = 45
             put(Int64(day.month), 2, at: 5)
