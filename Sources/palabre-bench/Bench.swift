@@ -102,7 +102,7 @@ extension Apply {
         logger.logLevel = .error
         let run = String(UInt32(Date().timeIntervalSince1970) % 1_000_000)
         let sep = url.contains("?") ? "&" : "?"
-        let raw = try await PostgresBackend(url: url + sep + "search_path=bench_raw_\(run)", forms: catalog, maxConnections: 1, logger: logger)
+        let raw = try await PostgresBackend.connect(url: url + sep + "search_path=bench_raw_\(run)", forms: catalog, maxConnections: 1, logger: logger)
         let texts = changes.map(\.serialized)
         let t0 = Date()
         try await raw.rawBaseline(rows: changes.indices.map { (changes[$0].recordID, changes[$0].stamp.hlc.rawValue, changes[$0].stamp.node, texts[$0]) },
@@ -110,7 +110,7 @@ extension Apply {
         let rawSeconds = Date().timeIntervalSince(t0)
         raw.close()
 
-        let backend = try await PostgresBackend(url: url + sep + "search_path=bench_apply_\(run)", forms: catalog, maxConnections: 1, logger: logger)
+        let backend = try await PostgresBackend.connect(url: url + sep + "search_path=bench_apply_\(run)", forms: catalog, maxConnections: 1, logger: logger)
         _ = try await backend.createProject(code: "bench", name: "Benchmark")
         let device = try await backend.enroll(name: "laptop", project: "bench", role: .facilitator).device
         let t1 = Date()

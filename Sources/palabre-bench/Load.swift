@@ -87,7 +87,7 @@ struct Load: AsyncParsableCommand {
         let catalog = try FormLoader.load(directory: forms)
         let backend: any SyncBackend
         if let database, PostgresBackend.isURL(database) {
-            backend = try await PostgresBackend(url: database, forms: catalog, maxConnections: 2, logger: logger)
+            backend = try await PostgresBackend.connect(url: database, forms: catalog, maxConnections: 2, logger: logger)
         } else {
             backend = try SQLiteBackend(path: database ?? "", forms: catalog, logger: logger)
         }

@@ -83,31 +83,46 @@ extension PalabreServerCommand {
             try await guarded {
                 let catalog = try loadForms()
                 let backend = try await options.openBackend(forms: catalog, maxClockAhead: .seconds(settings.maxClockAheadMinutes * 60),
-                                                            maxConnections: maxConnections, logger: logger)
+                                                            maxConnections: maxConnections, logger: logger, connect: false)
                 let configuration = ServerConfiguration(host: settings.host, port: settings.port, maxBodyBytes: maxBodyMB << 20)
                 let shownHost = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
-                if demo {
-                    guard let samples = samples ?? ResourceLocator.find("samples/demo.jsonl") else {
-                        throw Failure("--samples: the demo data set samples/demo.jsonl was not found; give --samples FILE", code: 66)
-                    }
-                    let report = try await DemoSetup.prepare(backend, samples: samples)
-                    // Written straight to the descriptor: the tokens must show before the service blocks, even when piped.
-                    let text = DemoSetup.instructions(report, url: "http://\(shownHost):\(settings.port)", database: options.shown)
-                    FileHandle.standardOutput.write(Data((text + "\n").utf8))
-                }
-                let app = buildApplication(configuration: configuration, backend: backend, logger: logger) { port in
+                let samples = demo ? try demoSamples() : nil
+                let database = options.shown
+                var app = buildApplication(configuration: configuration, backend: backend, logger: logger) { port in
                     logger.notice("listening", metadata: [
-                        "url": "http://\(shownHost):\(port)", "database": "\(options.shown)", "forms": "\(catalog.names.joined(separator: ","))",
+                        "url": "http://\(shownHost):\(port)", "database": "\(database)", "forms": "\(catalog.names.joined(separator: ","))",
                         "max_clock_ahead_min": "\(settings.maxClockAheadMinutes)",
                     ])
                 }
+                // PostgreSQL's pools are a service of the application: started before it listens, closed after its last
+                // answer on a graceful shutdown.
+                if let postgres = backend as? PostgresBackend { app.addServices(postgres) }
+                app.beforeServerStarts {
+                    if let postgres = backend as? PostgresBackend { try await prepare(postgres) }
+                    if let samples {
+                        let report = try await DemoSetup.prepare(backend, samples: samples)
+                        // Written straight to the descriptor: the tokens must show before the service blocks, even when piped.
+                        let text = DemoSetup.instructions(report, url: "http://\(shownHost):\(settings.port)", database: database)
+                        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+                    }
+                }
                 do {
                     try await app.runService()
+                } catch let failure as Failure {
+                    throw failure
                 } catch {
                     throw Failure("the service stopped: \(error)", code: 1)
                 }
                 logger.notice("stopped")
             }
+        }
+
+        /// The demo data set: `--samples`, else the checkout's `samples/demo.jsonl`.
+        func demoSamples() throws -> String {
+            guard let found = samples ?? ResourceLocator.find("samples/demo.jsonl") else {
+                throw Failure("--samples: the demo data set samples/demo.jsonl was not found; give --samples FILE", code: 66)
+            }
+            return found
         }
 
         /// The forms incoming changes are checked against; a folder with mistakes is refused.

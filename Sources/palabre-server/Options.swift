@@ -29,21 +29,30 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the backend: PostgreSQL for a `postgres://` URL (migrated to the current schema), else the SQLite file
     /// (created when absent).
+    ///
+    /// - Parameter connect: false for the service, which runs a PostgreSQL backend as one of its application's services
+    ///   and prepares it before listening (``prepare(_:)``).
     func openBackend(forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
-                     logger: Logger = Logger(label: "palabre.server")) async throws -> any SyncBackend {
-        try await Self.open(path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections, logger: logger)
+                     logger: Logger = Logger(label: "palabre.server"), connect: Bool = true) async throws -> any SyncBackend {
+        try await Self.open(path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections, logger: logger,
+                            connect: connect)
     }
 
-    /// Opens the backend at a path or URL (see ``openBackend(forms:maxClockAhead:maxConnections:logger:)``).
+    /// Opens the backend at a path or URL (see ``openBackend(forms:maxClockAhead:maxConnections:logger:connect:)``).
     static func open(_ path: String, forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600),
-                     maxConnections: Int = 16, logger: Logger = Logger(label: "palabre.server")) async throws -> any SyncBackend {
+                     maxConnections: Int = 16, logger: Logger = Logger(label: "palabre.server"),
+                     connect: Bool = true) async throws -> any SyncBackend {
         if PostgresBackend.isURL(path) {
+            guard connect else {
+                return try PostgresBackend(url: path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections,
+                                           logger: logger)
+            }
             do {
-                return try await PostgresBackend(url: path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections,
-                                                 logger: logger)
-            } catch let e as ServiceError {
-                if case .badRequest = e { throw e }
-                throw Failure(e.description, code: 69)
+                return try await PostgresBackend.connect(url: path, forms: forms, maxClockAhead: maxClockAhead,
+                                                         maxConnections: maxConnections, logger: logger)
+            } catch {
+                if case .badRequest = error { throw error }
+                throw Failure(error.description, code: 69)
             }
         }
         do {
@@ -51,6 +60,15 @@ struct DatabaseOptions: ParsableArguments {
         } catch {
             throw Failure(error.message(.en), code: 74)
         }
+    }
+}
+
+/// Waits for a PostgreSQL backend's database and migrates it; an unreachable database is exit code 69.
+func prepare(_ backend: PostgresBackend) async throws {
+    do {
+        try await backend.prepare()
+    } catch {
+        throw Failure(error.description, code: 69)
     }
 }
 

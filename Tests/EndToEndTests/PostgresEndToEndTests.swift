@@ -114,6 +114,19 @@ struct PostgresReachability {
         #expect(!r.stderr.contains("hunter2") && !r.stdout.contains("hunter2"), "the password must not be shown: \(r)")
     }
 
+    /// The service runs PostgreSQL's pools as one of its application's services and waits for the database before it
+    /// listens: a database that is not there stops it with 69, not a service listening on nothing.
+    @Test func theServiceExits69WhenItsDatabaseIsUnreachable() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let port = try E2E.freePort()
+        let r = try E2E.run(try E2E.serverBinary(), ["serve", "--port", "0", "--database", "postgres://palabre:hunter2@127.0.0.1:\(port)/palabre"],
+                            in: box.dir, timeout: 60)
+        #expect(r.status == 69, "\(r)")
+        #expect(r.stderr.contains("127.0.0.1:\(port)") && !r.stderr.contains("hunter2"), "\(r)")
+        #expect(!r.stderr.contains("listening"), "it must not listen without its database: \(r)")
+    }
+
     @Test func aMalformedURLParameterIsAUsageErrorNamingIt() throws {
         let box = try Sandbox()
         defer { box.remove() }

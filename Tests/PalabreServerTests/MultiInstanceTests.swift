@@ -22,9 +22,9 @@ struct MultiInstanceTests {
             let url = try BackendKind.freshSchemaURL()
             var logger = Logger(label: "test")
             logger.logLevel = .error
-            a = try await PostgresBackend(url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger,
+            a = try await PostgresBackend.connect(url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger,
                                           beforeCommit: slowA)
-            b = try await PostgresBackend(url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger,
+            b = try await PostgresBackend.connect(url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger,
                                           beforeCommit: slowB)
             _ = try await a.createProject(code: "p1", name: "Project one")
             for i in 0..<devices { tokens.append(try await (i % 2 == 0 ? a : b).enroll(name: "fac\(i)", project: "p1", role: .facilitator).token) }

@@ -27,7 +27,7 @@ enum BackendKind: String, Sendable, CustomTestStringConvertible {
             return try SQLiteBackend(path: dir.appendingPathComponent("central.sqlite").path, forms: forms, maxClockAhead: maxClockAhead,
                                      logger: logger, now: now)
         case .postgres:
-            return try await PostgresBackend(url: Self.freshSchemaURL(), forms: forms, maxClockAhead: maxClockAhead, maxConnections: 3,
+            return try await PostgresBackend.connect(url: Self.freshSchemaURL(), forms: forms, maxClockAhead: maxClockAhead, maxConnections: 3,
                                              // Generous: with the whole suite running on two cores, the first answer can be slow.
                                              startupTimeout: .seconds(120), logger: logger, now: now)
         }

@@ -5,6 +5,7 @@ import NIOCore
 import PalabreCore
 import PalabreStore
 import PostgresNIO
+import ServiceLifecycle
 
 /// The central service's storage on PostgreSQL, for organisations that outgrow one SQLite file: several service
 /// instances can share one database.
@@ -20,11 +21,20 @@ import PostgresNIO
 /// - Pulls, token checks and record reads use a second pool, so they never wait for a connection held by a push that
 ///   waits for a lock. Any database failure is answered 503 (``ServiceError/unavailable(_:)``), which clients retry.
 ///
+/// It is a service (swift-service-lifecycle's `Service`): the central service adds it to its application
+/// (`addServices`), so its connection pools start before the server listens and close only after the server has
+/// answered its last request on a graceful shutdown. A command or a test that has no application uses
+/// ``connect(url:forms:maxClockAhead:maxConnections:startupTimeout:logger:now:beforeCommit:)``, which runs it on a task
+/// of its own until ``close()``.
+///
 /// ```swift
-/// let backend = try await PostgresBackend(url: "postgres://palabre@localhost/palabre", forms: forms)
-/// defer { backend.close() }
+/// let backend = try PostgresBackend(url: "postgres://palabre@localhost/palabre", forms: forms)
+/// var app = buildApplication(configuration: ServerConfiguration(port: 8080), backend: backend)
+/// app.addServices(backend)
+/// app.beforeServerStarts { try await backend.prepare() }
+/// try await app.runService()
 /// ```
-public final class PostgresBackend: SyncBackend, Sendable {
+public final class PostgresBackend: SyncBackend, Service, Sendable {
     /// The forms incoming changes are checked against.
     public let forms: FormCatalog
     /// How far ahead of the service's clock a change's stamp may be.
@@ -37,41 +47,55 @@ public final class PostgresBackend: SyncBackend, Sendable {
     let readClient: PostgresClient
     let logger: Logger
     let now: @Sendable () -> Date
-    private let runner: Task<Void, Never>
+    /// The schema named by the URL's `search_path`, if any.
+    private let schema: String?
+    private let startupTimeout: Duration
+    /// The task running the pools when the backend was opened by ``connect(url:forms:maxClockAhead:maxConnections:startupTimeout:logger:now:beforeCommit:)``.
+    private let runner = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// Called inside a push's transaction after its change-log positions are taken, just before COMMIT: tests widen
     /// the window in which commits could reorder. Given once, at `init`.
     let beforeCommit: (@Sendable () async -> Void)?
 
-    /// Connects (the pool opens connections as needed) and brings the schema up to date.
+    /// Describes the database; nothing is connected until ``run()`` runs and ``prepare()`` is called.
     ///
     /// - Parameters:
     ///   - url: `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, with optional `?sslmode=disable|prefer|require`,
     ///     `&search_path=SCHEMA` (a schema of its own in a shared database) and `&host=/run/postgresql` (a Unix socket).
     ///   - maxConnections: the size of each of this instance's two pools (writes; pulls, token checks and reads).
-    /// - Throws: ``ServiceError/badRequest(_:)`` for a bad URL; the database's error when it cannot be reached.
+    ///   - startupTimeout: how long ``prepare()`` waits for the database's first answer.
+    /// - Throws: ``ServiceError/badRequest(_:)`` for a bad URL.
     public init(url: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
                 startupTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() },
-                beforeCommit: (@Sendable () async -> Void)? = nil) async throws {
+                beforeCommit: (@Sendable () async -> Void)? = nil) throws(ServiceError) {
         var (configuration, description, schema) = try Self.configuration(url: url)
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(10)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let readClient = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
-        self.readClient = readClient
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        readClient = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.forms = forms
         self.maxClockAhead = maxClockAhead
         self.description = description
         self.logger = logger
         self.now = now
+        self.schema = schema
+        self.startupTimeout = startupTimeout
         self.beforeCommit = beforeCommit
-        runner = Task {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await client.run() }
-                group.addTask { await readClient.run() }
-            }
+    }
+
+    /// Runs both connection pools until the task is cancelled or a graceful shutdown begins (`Service`).
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.readClient.run() }
         }
-        await Task.yield()
+    }
+
+    /// Waits (for the startup timeout) for the database's first answer, then brings the schema up to date. Call it
+    /// once ``run()`` runs: in an application, from `beforeServerStarts`.
+    ///
+    /// - Throws: ``ServiceError/unavailable(_:)`` when the database cannot be reached or migrated.
+    public func prepare() async throws(ServiceError) {
+        let logger = logger, client = client, schema = schema
         // The pool retries a refused connection without end: the first answer is awaited for a bounded time.
         let first = await Self.within(startupTimeout) { _ = try await client.query("SELECT 1", logger: logger) }
         do {
@@ -79,17 +103,38 @@ public final class PostgresBackend: SyncBackend, Sendable {
             // Not bounded: instances starting together wait for each other's migrations.
             try await PostgresSchema.migrate(client, schema: schema, logger: logger)
         } catch {
-            runner.cancel()
             let reason = error is TimedOut ? "no answer in \(startupTimeout.components.seconds) s (is it running, and reachable from here?)"
                 : Self.describe(error)
             throw ServiceError.unavailable("PostgreSQL at \(description): \(reason)")
         }
     }
 
-    deinit { runner.cancel() }
+    /// Opens a backend outside an application: runs it on a task of its own and prepares it; ``close()`` stops it.
+    ///
+    /// ```swift
+    /// let backend = try await PostgresBackend.connect(url: "postgres://palabre@localhost/palabre", forms: forms)
+    /// defer { backend.close() }
+    /// ```
+    public static func connect(url: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
+                               startupTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "palabre.server"),
+                               now: @escaping @Sendable () -> Date = { Date() },
+                               beforeCommit: (@Sendable () async -> Void)? = nil) async throws(ServiceError) -> PostgresBackend {
+        let backend = try PostgresBackend(url: url, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections,
+                                          startupTimeout: startupTimeout, logger: logger, now: now, beforeCommit: beforeCommit)
+        backend.runner.withLockedValue { $0 = Task { await backend.run() } }
+        do {
+            try await backend.prepare()
+        } catch {
+            backend.close()
+            throw error
+        }
+        return backend
+    }
 
-    /// Closes the pool's connections.
-    public func close() { runner.cancel() }
+    deinit { runner.withLockedValue { $0?.cancel() } }
+
+    /// Closes the pools' connections of a backend opened by ``connect(url:forms:maxClockAhead:maxConnections:startupTimeout:logger:now:beforeCommit:)``.
+    public func close() { runner.withLockedValue { $0?.cancel() } }
 
     /// The service's clock, milliseconds since 1970.
     public func serverTime() -> Int64 { HLC.milliseconds(now()) }
@@ -98,7 +143,7 @@ public final class PostgresBackend: SyncBackend, Sendable {
     public static func isURL(_ text: String) -> Bool { text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") }
 
     /// The client configuration of a URL, and the URL without its password.
-    static func configuration(url: String) throws -> (PostgresClient.Configuration, String, String?) {
+    static func configuration(url: String) throws(ServiceError) -> (PostgresClient.Configuration, String, String?) {
         guard isURL(url), let parts = URLComponents(string: url) else {
             throw ServiceError.badRequest("--database '\(url)': expected postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
