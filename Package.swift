@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "PalabreServerTests",
             dependencies: [
-                "PalabreSync", "PalabreServer", "PalabreTestSupport",
+                "PalabreSync", "PalabreServer", "PalabreTestSupport", "PalabreServerInspection",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -115,6 +115,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["PalabreCore", "PalabreTestSupport"]),
+        // What tests read from either backend beyond the protocol (records with stamps, the log, table rows).
+        .target(
+            name: "PalabreServerInspection",
+            dependencies: [
+                "PalabreServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/PalabreServerInspection"
+        ),
         // Starting the built binaries from tests (posix_spawn; see Spawned.swift for why not Foundation's Process).
         .target(name: "PalabreTestSupport", path: "Tests/PalabreTestSupport"),
     ]

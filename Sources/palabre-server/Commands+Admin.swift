@@ -96,6 +96,31 @@ extension PalabreServerCommand {
         }
     }
 
+    struct Exports: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the exports made through the service, newest first: who took which data, pseudonymised or not.",
+            discussion: "Example: palabre-server exports --project vestibules-gao --database /var/lib/palabre/central.sqlite"
+        )
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "Only this project's exports.") var project: String?
+
+        func run() async throws {
+            bootstrapLogging(level: .warning)
+            try await guarded {
+                let log = try await options.openBackend().exportLog().filter { project == nil || $0.project == project }
+                if log.isEmpty {
+                    printError(project.map { "no export of project \($0) yet" } ?? "no export yet")
+                    return
+                }
+                let rows = log.map { e in
+                    [e.created.replacingOccurrences(of: "T", with: " "), e.device, e.role.rawValue, e.project, e.forms.joined(separator: ","),
+                     e.format, e.view]
+                }
+                print(Table.render(header: ["WHEN", "DEVICE", "ROLE", "PROJECT", "FORMS", "FORMAT", "VIEW"], rows: rows))
+            }
+        }
+    }
+
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a device's token, by name or id: it stops working at once, even while the service runs.",

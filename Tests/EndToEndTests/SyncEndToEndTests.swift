@@ -386,3 +386,37 @@ func isoDate(_ text: String) -> Date? {
     f.formatOptions = [.withInternetDateTime]
     return f.date(from: text)
 }
+
+extension SyncEndToEnd {
+    @Suite("Administration")
+    struct Administration {
+        /// An administrator sees who took which data: the analyst's export is listed as pseudonymised, the
+        /// coordinator's as values; another project's filter lists none.
+        @Test func exportsListsWhoTookWhichDataAndHow() throws {
+            let box = try Sandbox()
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            _ = try field.a.addSession("Vestibule de la paix à Bara")
+            #expect(try field.a.sync().status == 0)
+            let analystToken = try field.service.enroll("analyste", role: "analyst", project: "p")
+            let analyst = Laptop(box, "analyst")
+            try analyst.setUp(project: "p", url: field.service.url, token: analystToken)
+            let r = try analyst.run(["export", "--remote", "--format", "jsonl", "--out", box.path("analyst.jsonl")])
+            #expect(r.status == 0, "\(r)")
+            let coordinator = Laptop(box, "coord")
+            try coordinator.setUp(project: "p", url: field.service.url, token: field.coordinator)
+            #expect(try coordinator.run(["export", "--remote", "--format", "csv", "--form", "session", "--out", box.path("c")]).status == 0)
+
+            let list = try field.service.admin(["exports"])
+            #expect(list.status == 0, "\(list)")
+            let lines = list.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.first?.hasPrefix("WHEN") == true && lines.count == 3, "\(list)")
+            #expect(lines[1].contains("coordinator") && lines[1].contains("session") && lines[1].contains("values"), "newest first: \(list)")
+            #expect(lines[2].contains("analyste") && lines[2].contains("jsonl") && lines[2].contains("pseudonymised"), "\(list)")
+
+            let other = try field.service.admin(["exports", "--project", "q"])
+            #expect(other.status == 0 && other.stdout.isEmpty && other.stderr.contains("no export of project q"), "\(other)")
+        }
+    }
+}

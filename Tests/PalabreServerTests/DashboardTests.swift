@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import PalabreCore
 import PalabreServer
+import PalabreServerInspection
 import Testing
 
 /// The analysts' dashboard through the real router: signing in with a token, the session cookie, the page's figures.

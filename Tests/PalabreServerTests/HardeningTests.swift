@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import PalabreCore
 import PalabreServer
+import PalabreServerInspection
 import PalabreStore
 import PalabreSync
 import Testing

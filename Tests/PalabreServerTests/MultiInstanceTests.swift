@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import PalabreCore
 import PalabreServer
+import PalabreServerInspection
 import PalabreStore
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PalabreCore
 import PalabreServer
+import PalabreServerInspection
 import PalabreStore
 import PalabreSync
 import Testing

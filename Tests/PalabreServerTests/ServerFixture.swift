@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import PalabreCore
 import PalabreServer
+import PalabreServerInspection
 import PalabreStore
 import Testing
 

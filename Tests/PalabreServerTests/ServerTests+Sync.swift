@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import PalabreCore
 import PalabreServer
+import PalabreServerInspection
 import Testing
 
 extension ServerTests {

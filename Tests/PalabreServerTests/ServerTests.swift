@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PalabreCore
 import PalabreServer
+import PalabreServerInspection
 import Testing
 
 /// The central service through its real router on a real SQLite file: access, sync, bodies, the contract.

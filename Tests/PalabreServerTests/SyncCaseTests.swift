@@ -1,6 +1,7 @@
 import Foundation
 import PalabreCore
 import PalabreServer
+import PalabreServerInspection
 import PalabreStore
 import PalabreSync
 import Testing

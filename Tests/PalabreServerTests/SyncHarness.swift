@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import PalabreCore
 import PalabreServer
+import PalabreServerInspection
 import PalabreStore
 import PalabreSync
 import Testing

@@ -67,13 +67,12 @@ extension SQLiteBackend {
         return path
     }
 
-    /// The export log, newest first: (device, role, project, forms, format, view, when).
-    public func exportLog() async throws -> [[String: String]] {
+    /// The export log, newest first.
+    public func exportLog() async throws -> [ExportLogEntry] {
         try await store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM exports ORDER BY id DESC").map { row in
-                var out: [String: String] = [:]
-                for column in ["device", "role", "project", "forms", "format", "view", "created"] { out[column] = row[column] }
-                return out
+                ExportLogEntry.decode(device: row["device"], role: row["role"], project: row["project"], forms: row["forms"],
+                                      format: row["format"], view: row["view"], created: row["created"])
             }
         }
     }

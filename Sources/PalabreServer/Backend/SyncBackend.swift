@@ -107,6 +107,9 @@ public protocol SyncBackend: DashboardSessionStore {
 
     /// The device holding this token, or nil when the token is unknown or revoked. Checked on every request.
     func authenticate(token: String) async throws -> Device?
+
+    /// Every export made through the service, newest first: who took which data, and whether pseudonymised.
+    func exportLog() async throws -> [ExportLogEntry]
 }
 
 extension SyncBackend {

@@ -7,10 +7,10 @@ import PalabreStore
 import PostgresNIO
 
 extension PostgresBackend {
-    static let recordColumns = "id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc"
-    typealias RecordColumns = (String, String, Int32, String, String, String, Bool, Int64, String, Int64)
+    package static let recordColumns = "id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc"
+    package typealias RecordColumns = (String, String, Int32, String, String, String, Bool, Int64, String, Int64)
 
-    static func recordRow(_ c: RecordColumns) -> RecordRow {
+    package static func recordRow(_ c: RecordColumns) -> RecordRow {
         RecordRow(id: c.0, form: c.1, formVersion: Int(c.2), project: c.3, vals: c.4, stamps: c.5, deleted: c.6, createdHLC: c.7,
                   createdNode: c.8, updatedHLC: c.9)
     }
@@ -44,7 +44,7 @@ extension PostgresBackend {
 
     /// Closes the open conflicts on a field with a new write by the service (see ``SyncBackend/resolve(project:record:field:action:)``).
     public func resolve(project: String, record: String, field: String, action: ResolveAction) async throws {
-        let node = try await serviceNode()
+        let node = try await ownNode()
         let clock = now
         let logger = logger
         try await transaction { db in
@@ -96,7 +96,7 @@ extension PostgresBackend {
     }
 
     /// The node the service's own writes (resolved conflicts) are stamped with: made once, shared by every instance.
-    public func serviceNode() async throws -> String {
+    package func ownNode() async throws -> String {
         try await metaValue("node") { makeNodeID() }
     }
 
@@ -192,14 +192,14 @@ extension PostgresBackend {
     }
 
     /// The export log, newest first.
-    public func exportLog() async throws -> [[String: String]] {
+    public func exportLog() async throws -> [ExportLogEntry] {
         let logger = logger
         return try await withConnection { db in
-            var out: [[String: String]] = []
+            var out: [ExportLogEntry] = []
             for try await (device, role, project, forms, format, view, created) in try await db.query("""
                 SELECT device, role, project, forms, format, view, created FROM exports ORDER BY id DESC
                 """, logger: logger).decode((String, String, String, String, String, String, String).self) {
-                out.append(["device": device, "role": role, "project": project, "forms": forms, "format": format, "view": view, "created": created])
+                out.append(.decode(device: device, role: role, project: project, forms: forms, format: format, view: view, created: created))
             }
             return out
         }
@@ -214,7 +214,7 @@ extension PostgresBackend {
         return key
     }
 
-    static func binds(_ values: String...) -> PostgresBindings {
+    package static func binds(_ values: String...) -> PostgresBindings {
         var b = PostgresBindings()
         for v in values { b.append(v) }
         return b

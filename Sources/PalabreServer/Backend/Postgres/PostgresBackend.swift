@@ -45,7 +45,7 @@ public final class PostgresBackend: SyncBackend, Service, Sendable {
     let client: PostgresClient
     /// Connections for reads that must not queue behind pushes waiting for locks: pulls, token checks, records.
     let readClient: PostgresClient
-    let logger: Logger
+    package let logger: Logger
     let now: @Sendable () -> Date
     /// The schema named by the URL's `search_path`, if any.
     private let schema: String?
@@ -241,7 +241,7 @@ public final class PostgresBackend: SyncBackend, Service, Sendable {
     }
 
     /// Runs statements outside an explicit transaction (each is its own).
-    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    package func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await Self.unavailableOnFailure { try await self.client.withConnection { try await body($0) } }
     }
 

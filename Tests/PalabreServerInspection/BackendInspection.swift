@@ -2,10 +2,12 @@ import Foundation
 import GRDB
 import PalabreCore
 import PalabreStore
+import PalabreServer
 import PostgresNIO
 
-/// What an administrator (and a test) can read from either backend beyond the protocol's answers: a record with its
-/// stamps, the change log, the set-aside changes, table sizes. `palabre-server copy` uses it to check a move.
+/// What a test can read from either backend beyond the protocol's answers: a record with its stamps, the change log,
+/// the set-aside changes, table sizes, every row of a table. Test-only: it lives outside the libraries, in a target of
+/// the test tree, and reaches the backends through `package` access.
 public protocol BackendInspection: SyncBackend {
     /// A record with its field stamps, deleted or not; nil when absent.
     func storedRecord(_ id: String) async throws -> StoredRecord?
@@ -21,8 +23,6 @@ public protocol BackendInspection: SyncBackend {
     func rowCount(_ table: CentralTable) async throws -> Int
     /// The devices that pushed from a node, by name.
     func devicesBound(toNode node: String) async throws -> [String]
-    /// The export log, newest first.
-    func exportLog() async throws -> [[String: String]]
 }
 
 /// The tables both backends have.
@@ -49,6 +49,8 @@ extension SQLiteBackend: BackendInspection {
 }
 
 extension PostgresBackend: BackendInspection {
+    public func serviceNode() async throws -> String { try await ownNode() }
+
     public func storedRecord(_ id: String) async throws -> StoredRecord? {
         let logger = logger
         return try await withConnection { db in
