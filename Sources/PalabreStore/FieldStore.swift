@@ -25,8 +25,8 @@ public struct StoreIdentity: Hashable, Sendable {
 /// let id = try store.create(form: sessionForm, values: ["title": .string("Vestibule de la paix")], catalog: catalog)
 /// ```
 public final class FieldStore: Sendable {
-    /// The database.
-    public let pool: DatabasePool
+    /// The database; only the store reaches it (hosts use ``hostRead(_:)`` and ``hostWrite(_:)`` for their own tables).
+    let pool: DatabasePool
     /// The file.
     public let path: String
     /// The wall clock; tests and benchmarks may pass another.

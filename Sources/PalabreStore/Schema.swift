@@ -62,6 +62,16 @@ enum Schema {
                 CREATE INDEX history_conflicts ON history(conflict, resolved);
                 """)
         }
+        m.registerMigration("v2: records by project, conflicts by record") { db in
+            // Listing a project's records (the service's exports, indicators and record pages; a laptop's) and a
+            // project's open conflicts. The central service created the same two indexes before the store owned them,
+            // hence IF NOT EXISTS; the wider conflict index makes the narrower one redundant.
+            try db.execute(sql: """
+                CREATE INDEX IF NOT EXISTS records_by_project ON records(project, deleted, form);
+                CREATE INDEX IF NOT EXISTS history_by_conflict_record ON history(conflict, resolved, record_id);
+                DROP INDEX IF EXISTS history_conflicts;
+                """)
+        }
         return m
     }
 }

@@ -44,7 +44,7 @@ extension SQLiteBackend: BackendInspection {
     public func serviceNode() async throws -> String { try store.identity().node }
 
     public func rowCount(_ table: CentralTable) async throws -> Int {
-        try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.rawValue)") ?? 0 }
+        try await store.hostRead { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.rawValue)") ?? 0 }
     }
 }
 
@@ -106,7 +106,7 @@ extension PostgresBackend: BackendInspection {
 extension SQLiteBackend {
     /// The devices that pushed from a node, by name.
     public func devicesBound(toNode node: String) async throws -> [String] {
-        try await store.pool.read { db in
+        try await store.hostRead { db in
             try String.fetchAll(db, sql: "SELECT d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id WHERE n.node = ? ORDER BY d.name",
                                 arguments: [node])
         }

@@ -443,7 +443,7 @@ extension ServerFixture {
         switch kind {
         case .sqlite:
             let backend = try #require(backend as? SQLiteBackend)
-            return try await backend.store.pool.read { db in
+            return try await backend.store.hostRead { db in
                 try Row.fetchAll(db, sql: "SELECT id_hash, device_id, created, expires FROM dashboard_sessions").map { row in
                     Dictionary(uniqueKeysWithValues: ["id_hash", "device_id", "created", "expires"].map { ($0, row[$0] as String) })
                 }

@@ -8,7 +8,7 @@ import NIOPosix
 import PalabreCore
 import PalabreServer
 import PalabreServerInspection
-import PalabreStore
+@testable import PalabreStore
 import PalabreSync
 import Testing
 

@@ -3,7 +3,7 @@ import GRDB
 import PalabreCore
 import PalabreServer
 import PalabreServerInspection
-import PalabreStore
+@testable import PalabreStore
 import PalabreSync
 import Testing
 

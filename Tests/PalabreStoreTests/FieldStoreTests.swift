@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import PalabreCore
-import PalabreStore
+@testable import PalabreStore
 import Testing
 
 // MARK: - Helpers

@@ -9,7 +9,7 @@ extension SQLiteBackend {
         try Validate.projectCode(code)
         let name = try Validate.name(name, what: "project name")
         let project = Project(code: code, name: name, created: now())
-        try await store.pool.write { db in
+        try await store.hostWrite { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE code = ?", arguments: [code]) == true {
                 throw ServiceError.alreadyExists("project '\(code)' already exists")
             }
@@ -22,21 +22,21 @@ extension SQLiteBackend {
 
     /// The project with this code (see ``SyncBackend/project(_:)``).
     public func project(_ code: String) async throws -> Project? {
-        try await store.pool.read { db in
+        try await store.hostRead { db in
             try Row.fetchOne(db, sql: "SELECT * FROM projects WHERE code = ?", arguments: [code]).map(Self.decodeProject)
         }
     }
 
     /// Every project (see ``SyncBackend/projects()``).
     public func projects() async throws -> [Project] {
-        try await store.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM projects ORDER BY code").map(Self.decodeProject) }
+        try await store.hostRead { db in try Row.fetchAll(db, sql: "SELECT * FROM projects ORDER BY code").map(Self.decodeProject) }
     }
 
     /// Enrols a device; only the token's SHA-256 is stored (see ``SyncBackend/enroll(name:project:role:)``).
     public func enroll(name: String, project: String?, role: Role) async throws -> Enrollment {
         let enrollment = try Enrollment.prepare(name: name, project: project, role: role, now: now())
         let (device, token, name) = (enrollment.device, enrollment.token, enrollment.device.name)
-        try await store.pool.write { db in
+        try await store.hostWrite { db in
             if let project, try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE code = ?", arguments: [project]) != true {
                 let known = try String.fetchAll(db, sql: "SELECT code FROM projects ORDER BY code")
                 let list = known.isEmpty ? "none yet" : known.joined(separator: ", ")
@@ -54,7 +54,7 @@ extension SQLiteBackend {
 
     /// Every device (see ``SyncBackend/devices()``).
     public func devices() async throws -> [Device] {
-        try await store.pool.read { db in
+        try await store.hostRead { db in
             try Row.fetchAll(db, sql: "SELECT * FROM devices ORDER BY created, rowid").map(Self.decodeDevice)
         }
     }
@@ -62,7 +62,7 @@ extension SQLiteBackend {
     /// Revokes a device; revoking one already revoked changes nothing (see ``SyncBackend/revoke(_:)``).
     public func revoke(_ nameOrID: String) async throws -> Device {
         let stamp = Timestamp.text(now())
-        let device = try await store.pool.write { db -> Device in
+        let device = try await store.hostWrite { db -> Device in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ? OR name = ?", arguments: [nameOrID.lowercased(), nameOrID])
             else { throw ServiceError.notFound("no device is named or has the id '\(nameOrID)' (see 'palabre-server devices')") }
             try db.execute(sql: "UPDATE devices SET revoked = ? WHERE id = ? AND revoked IS NULL", arguments: [stamp, row["id"] as String])
@@ -76,14 +76,14 @@ extension SQLiteBackend {
     public func authenticate(token: String) async throws -> Device? {
         guard token.hasPrefix(Token.prefix) else { return nil }
         let hash = Token.hash(token)
-        let found = try await store.pool.read { db in
+        let found = try await store.hostRead { db in
             try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE token_hash = ? AND revoked IS NULL", arguments: [hash]).map(Self.decodeDevice)
         }
         guard let device = found else { return nil }
         // Note when a device was last heard from, at most once a minute: a write per request would queue behind pushes.
         let date = now()
         if device.lastSeen.map({ date.timeIntervalSince($0) > 60 }) ?? true {
-            try await store.pool.write { db in
+            try await store.hostWrite { db in
                 try db.execute(sql: "UPDATE devices SET last_seen = ? WHERE id = ?", arguments: [Timestamp.text(date), device.id])
             }
         }

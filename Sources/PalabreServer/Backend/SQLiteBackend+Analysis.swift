@@ -56,7 +56,7 @@ extension SQLiteBackend {
             throw ServiceError.badRequest(e.message(.en))
         }
         let stamp = Timestamp.text(now())
-        try await store.pool.write { db in
+        try await store.hostWrite { db in
             try db.execute(sql: """
                 INSERT INTO exports (device_id, device, role, project, forms, format, view, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [device.id, device.name, device.role.rawValue, request.project, (request.forms ?? forms.names).joined(separator: " "),
@@ -69,7 +69,7 @@ extension SQLiteBackend {
 
     /// The export log, newest first.
     public func exportLog() async throws -> [ExportLogEntry] {
-        try await store.pool.read { db in
+        try await store.hostRead { db in
             try Row.fetchAll(db, sql: "SELECT * FROM exports ORDER BY id DESC").map { row in
                 ExportLogEntry.decode(device: row["device"], role: row["role"], project: row["project"], forms: row["forms"],
                                       format: row["format"], view: row["view"], created: row["created"])
@@ -79,13 +79,6 @@ extension SQLiteBackend {
 
     /// The secret behind pseudonyms: 32 random bytes made once and kept in the service's database, never exported.
     func pseudonymKey() async throws -> Data {
-        try await store.pool.write { db in
-            if let hex = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'pseudonym_key'"), let data = Data(hexString: hex) {
-                return data
-            }
-            let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('pseudonym_key', ?)", arguments: [key.map { String(format: "%02x", $0) }.joined()])
-            return key
-        }
+        try await store.secret(named: "pseudonym_key")
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PalabreCore
 import PalabreStore
 
@@ -7,23 +6,17 @@ extension SQLiteBackend {
     /// Open conflicts of a project's records (see ``SyncBackend/conflicts(project:)``).
     public func conflicts(project: String) async throws -> [OpenConflict] {
         // The same definition of "open" as on a laptop: the field still holds the winner.
-        try await store.pool.read { db in
-            try FieldStore.openConflicts(db, project: project).map { c in
-                OpenConflict(record: c.entry.recordID, form: c.form, field: c.entry.superseded.field, losing: c.entry.superseded.value,
-                             losingStamp: c.entry.superseded.stamp, current: c.current, winningStamp: c.entry.superseded.winner)
-            }
+        try store.conflicts(project: project).map { c in
+            OpenConflict(record: c.entry.recordID, form: c.form, field: c.entry.superseded.field, losing: c.entry.superseded.value,
+                         losingStamp: c.entry.superseded.stamp, current: c.current, winningStamp: c.entry.superseded.winner)
         }
     }
 
     /// Keeps or restores through ``PalabreStore/FieldStore/resolve(recordID:field:restore:catalog:)`` once the record is
     /// known to be in the project (see ``SyncBackend/resolve(project:record:field:action:)``).
     public func resolve(project: String, record: String, field: String, action: ResolveAction) async throws {
-        let (owner, open) = try await store.pool.read { db in
-            (try String.fetchOne(db, sql: "SELECT project FROM records WHERE id = ?", arguments: [record]),
-             try FieldStore.openConflicts(db, project: project).contains { $0.entry.recordID == record && $0.entry.superseded.field == field })
-        }
-        guard let owner, owner == project else { throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'") }
-        guard open else {
+        guard let owner = try await store.project(ofRecord: record), owner == project else { throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'") }
+        guard try store.conflicts(project: project).contains(where: { $0.entry.recordID == record && $0.entry.superseded.field == field }) else {
             throw ServiceError.notFound("record \(record) has no open conflict on '\(field)' (see GET /v1/conflicts)")
         }
         let store = store
@@ -37,17 +30,6 @@ extension SQLiteBackend {
 
     /// The live records of a project (see ``SyncBackend/records(project:form:)``).
     public func records(project: String, form: String?) async throws -> [LiveRecord] {
-        try await store.pool.read { db in
-            var sql = "SELECT id, form, vals FROM records WHERE project = ? AND deleted = 0"
-            var arguments: StatementArguments = [project]
-            if let form {
-                sql += " AND form = ?"
-                arguments += [form]
-            }
-            sql += " ORDER BY created_hlc, id"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                LiveRecord(id: row["id"], form: row["form"], values: try ValueMap.decodePresent(row["vals"]))
-            }
-        }
+        try await store.liveRecords(project: project, form: form).map { LiveRecord(id: $0.id, form: $0.form, values: $0.values) }
     }
 }

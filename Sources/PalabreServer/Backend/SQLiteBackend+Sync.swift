@@ -12,7 +12,7 @@ extension SQLiteBackend {
         let clock = now
         let result: PushOutcome
         do {
-            result = try await store.pool.write { db in
+            result = try await store.hostWrite { db in
                 // Read inside the transaction: a push waiting behind another must be judged at the time it is applied.
                 let date = clock()
                 let serverTime = HLC.milliseconds(date)
@@ -58,12 +58,8 @@ extension SQLiteBackend {
     /// makes sequence order commit order, so the cursor never skips.
     public func pull(project: String, after cursor: Int64, limit: Int, excludingNode: String?) async throws -> PullPage {
         let serverTime = serverTime()
-        return try await store.pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT seq, node, body FROM changes WHERE project = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                        arguments: [project, cursor, PullPaging.rowsToRead(limit)])
-            return PullPaging.page(rows.map { (seq: $0["seq"], node: $0["node"], body: $0["body"]) }, after: cursor, limit: limit,
-                                   excludingNode: excludingNode, serverTime: serverTime)
-        }
+        let rows = try await store.logPage(project: project, after: cursor, limit: PullPaging.rowsToRead(limit))
+        return PullPaging.page(rows, after: cursor, limit: limit, excludingNode: excludingNode, serverTime: serverTime)
     }
 
     /// Refuses a batch holding a change for a project the device may not write to, or for no known project.

@@ -53,7 +53,7 @@ enum DashboardSessionID {
 
 extension SQLiteBackend {
     public func createDashboardSession(idHash: String, deviceID: String, created: Date, expires: Date) async throws {
-        try await store.pool.write { db in
+        try await store.hostWrite { db in
             try db.execute(sql: "DELETE FROM dashboard_sessions WHERE expires < ?", arguments: [Timestamp.text(created)])
             try db.execute(sql: "INSERT INTO dashboard_sessions (id_hash, device_id, created, expires) VALUES (?, ?, ?, ?)",
                            arguments: [idHash, deviceID, Timestamp.text(created), Timestamp.text(expires)])
@@ -61,7 +61,7 @@ extension SQLiteBackend {
     }
 
     public func dashboardSessionDevice(idHash: String, now: Date) async throws -> Device? {
-        let found = try await store.pool.read { db -> (expires: String, device: Device)? in
+        let found = try await store.hostRead { db -> (expires: String, device: Device)? in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.*, s.expires AS session_expires FROM dashboard_sessions s JOIN devices d ON d.id = s.device_id
                 WHERE s.id_hash = ? AND d.revoked IS NULL
@@ -73,7 +73,7 @@ extension SQLiteBackend {
     }
 
     public func deleteDashboardSession(idHash: String) async throws {
-        try await store.pool.write { db in
+        try await store.hostWrite { db in
             try db.execute(sql: "DELETE FROM dashboard_sessions WHERE id_hash = ?", arguments: [idHash])
         }
     }

@@ -58,12 +58,10 @@ public enum CentralCopy {
     ///   (then nothing was written).
     public static func copy(from source: SQLiteBackend, to destination: PostgresBackend, pageSize: Int = 5000,
                             progress: (@Sendable (String, Int) -> Void)? = nil) async throws -> Report {
-        let pool = source.store.pool
+        let store = source.store
         let logger = destination.logger
-        let meta = try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('pseudonym_key', 'node')").map { ($0["key"] as String, $0["value"] as String) }
-        }
-        let maxSeq = try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM changes") ?? 0 }
+        let meta = try await store.settingsToCopy()
+        let maxSeq = try await store.lastLogPosition()
         return try await destination.transaction { db in
             let existing = try await db.query("""
                 SELECT (SELECT count(*) FROM projects) + (SELECT count(*) FROM devices) + (SELECT count(*) FROM records)
@@ -82,7 +80,8 @@ public enum CentralCopy {
                     let names = table.columns.map(Self.name)
                     let select = "SELECT rowid AS rid, \(names.joined(separator: ", ")) FROM \(table.name) WHERE rowid > ? ORDER BY rowid LIMIT ?"
                     let from = after
-                    let rows = try await pool.read { d in try Row.fetchAll(d, sql: select, arguments: [from, pageSize]) }
+                    // A copy reads every table, the store's and the service's alike, row by row.
+                    let rows = try await store.hostRead { d in try Row.fetchAll(d, sql: select, arguments: [from, pageSize]) }
                     guard let last = rows.last else { break }
                     try await db.run(insert(table.name, table.columns, rows), logger)
                     after = last["rid"]

@@ -148,7 +148,7 @@ extension PostgresBackend {
             let store = try FieldStore(path: scratch)
             try await copyRecords(project: request.project, into: store)
             _ = try await Task.detached { try store.export(request.format, to: path, catalog: forms, options: options) }.value
-            try store.pool.close()
+            try store.close()
             try? FileManager.default.removeItem(atPath: scratch)
             for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
         } catch let e as StoreError {
@@ -186,7 +186,7 @@ extension PostgresBackend {
                 return rows
             }
             guard let last = page.last else { return }
-            try await store.pool.write { db in try FieldStore.insertRecordRows(db, page) }
+            try await store.hostWrite { db in try FieldStore.insertRecordRows(db, page) }
             after = last.id
         }
     }
@@ -208,9 +208,9 @@ extension PostgresBackend {
     /// The secret behind pseudonyms: made once, kept in `meta`, the same for every instance.
     func pseudonymKey() async throws -> Data {
         let hex = try await metaValue("pseudonym_key") {
-            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.hex
         }
-        guard let key = Data(hexString: hex) else { throw ServiceError.unavailable("meta.pseudonym_key is not hexadecimal") }
+        guard let key = Data(hex: hex) else { throw ServiceError.unavailable("meta.pseudonym_key is not hexadecimal") }
         return key
     }
 

@@ -25,33 +25,10 @@ enum PostgresSchema {
                 last_seq BIGINT NOT NULL DEFAULT 0
             );
             -- project is NULL only for an admin of every project; only the token's SHA-256 is kept.
-            CREATE TABLE devices (
-                n BIGSERIAL UNIQUE,
-                id TEXT PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE,
-                project TEXT REFERENCES projects(code),
-                role TEXT NOT NULL,
-                token_hash TEXT NOT NULL UNIQUE,
-                created TEXT NOT NULL,
-                revoked TEXT,
-                last_seen TEXT
-            );
-            CREATE TABLE device_nodes (
-                device_id TEXT NOT NULL REFERENCES devices(id),
-                node TEXT NOT NULL,
-                first_seen TEXT NOT NULL,
-                PRIMARY KEY (device_id, node)
-            );
-            CREATE INDEX device_nodes_by_node ON device_nodes(node);
+            CREATE TABLE devices (n BIGSERIAL UNIQUE, \(SharedSchema.deviceColumns));
+            \(SharedSchema.deviceNodes);
             -- The answer to every batch applied; inserted first in a push, so a concurrent replay waits for it.
-            CREATE TABLE batches (
-                node TEXT NOT NULL,
-                batch TEXT NOT NULL,
-                device_id TEXT NOT NULL,
-                response TEXT NOT NULL,
-                created TEXT NOT NULL,
-                PRIMARY KEY (node, batch)
-            );
+            CREATE TABLE batches (\(SharedSchema.batchColumns));
             CREATE TABLE records (
                 id TEXT PRIMARY KEY,
                 form TEXT NOT NULL,
@@ -97,17 +74,7 @@ enum PostgresSchema {
                 origin TEXT NOT NULL,
                 created TEXT NOT NULL
             );
-            CREATE TABLE exports (
-                id BIGSERIAL PRIMARY KEY,
-                device_id TEXT NOT NULL,
-                device TEXT NOT NULL,
-                role TEXT NOT NULL,
-                project TEXT NOT NULL,
-                forms TEXT NOT NULL,
-                format TEXT NOT NULL,
-                view TEXT NOT NULL,
-                created TEXT NOT NULL
-            );
+            CREATE TABLE exports (id BIGSERIAL PRIMARY KEY, \(SharedSchema.exportColumns));
             CREATE TABLE dashboard_sessions (
                 id_hash TEXT PRIMARY KEY,
                 device_id TEXT NOT NULL REFERENCES devices(id),

@@ -9,19 +9,6 @@ enum Pseudonym {
     static func of(_ form: Form, _ field: Field, _ value: Value, key: Data) -> Value {
         let normalised = value.displayString.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(form.name).\(field.name)\u{1F}\(normalised)".utf8), using: SymmetricKey(data: key))
-        return .string("anon-" + Data(mac).prefix(8).map { String(format: "%02x", $0) }.joined())
-    }
-}
-
-extension Data {
-    /// Bytes from hexadecimal text; nil when the text is not hex.
-    init?(hexString: String) {
-        var bytes: [UInt8] = []
-        var chars = hexString.makeIterator()
-        while let a = chars.next() {
-            guard let b = chars.next(), let v = UInt8(String([a, b]), radix: 16) else { return nil }
-            bytes.append(v)
-        }
-        self.init(bytes)
+        return .string("anon-" + Data(mac).prefix(8).hex)
     }
 }

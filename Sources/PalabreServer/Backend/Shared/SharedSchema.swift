@@ -1,0 +1,31 @@
+/// The service's own tables that both databases define alike, in SQL both SQLite and PostgreSQL read: written once, so
+/// the two schemas cannot drift apart (`palabre-server copy` moves their rows as they are). Each backend's migration
+/// adds what differs (an auto-numbered id, PostgreSQL's per-project log positions).
+enum SharedSchema {
+    /// `devices`, after PostgreSQL's ordering column: project is NULL only for an admin of every project; only the
+    /// token's SHA-256 is kept.
+    static let deviceColumns = """
+        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL UNIQUE, project TEXT REFERENCES projects(code), role TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE, created TEXT NOT NULL, revoked TEXT, last_seen TEXT
+        """
+
+    /// The store nodes each device pushed from, and their index (two statements, without the last semicolon).
+    static let deviceNodes = """
+        CREATE TABLE device_nodes (
+            device_id TEXT NOT NULL REFERENCES devices(id), node TEXT NOT NULL, first_seen TEXT NOT NULL,
+            PRIMARY KEY (device_id, node));
+        CREATE INDEX device_nodes_by_node ON device_nodes(node)
+        """
+
+    /// `batches`: the answer to every batch applied, so that sending it again gets the same answer and writes nothing.
+    static let batchColumns = """
+        node TEXT NOT NULL, batch TEXT NOT NULL, device_id TEXT NOT NULL, response TEXT NOT NULL, created TEXT NOT NULL,
+        PRIMARY KEY (node, batch)
+        """
+
+    /// The export log's columns after its id: who exported what, when, and in which view.
+    static let exportColumns = """
+        device_id TEXT NOT NULL, device TEXT NOT NULL, role TEXT NOT NULL, project TEXT NOT NULL, forms TEXT NOT NULL,
+        format TEXT NOT NULL, view TEXT NOT NULL, created TEXT NOT NULL
+        """
+}
