@@ -290,10 +290,8 @@ extension FieldStore {
             let entry = try decodeHistory(row)
             if records[entry.recordID] == nil { records[entry.recordID] = try fetchRecord(db, id: entry.recordID) }
             guard let record = records[entry.recordID] else { continue }
-            let field = entry.superseded.field
-            // Still open only while the winner is what the field holds.
-            guard record.state.stamps[field] == entry.superseded.winner else { continue }
-            out.append(Conflict(entry: entry, form: record.form, current: record.state.values[field]))
+            guard entry.superseded.isOpen(in: record.state) else { continue }
+            out.append(Conflict(entry: entry, form: record.form, current: record.state.values[entry.superseded.field]))
         }
         return out
     }

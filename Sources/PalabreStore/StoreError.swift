@@ -27,9 +27,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         let fr = lang == .fr
         switch self {
         case .unreadable(let path, let reason):
-            return fr ? "le magasin \(path) est illisible : \(reason)" : "the store \(path) cannot be used: \(reason)"
+            return fr ? "la base de données \(path) est inutilisable : \(reason)" : "the store \(path) cannot be used: \(reason)"
         case .missing(let path):
-            return fr ? "il n'y a pas de magasin à \(path)" : "there is no store at \(path)"
+            return fr ? "il n'y a pas de base de données à \(path)" : "there is no store at \(path)"
         case .notFound(let id):
             return fr ? "aucun enregistrement n'a l'identifiant '\(id)'" : "no record has the id '\(id)'"
         case .invalid(let errors):

@@ -8,6 +8,9 @@ import PalabreStore
 
 /// Why a sync stopped. Nothing is lost in any case: unsent changes stay queued, a pulled page and its cursor are
 /// committed together, and the next `sync` picks up where this one stopped.
+///
+/// Its `description` says what happened, for logs; what a person should do about it is the program's to say (the
+/// field CLI's `Words`).
 public enum SyncError: Error, Equatable, CustomStringConvertible {
     /// No remote is set.
     case noRemote
@@ -22,11 +25,11 @@ public enum SyncError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noRemote: return "no remote is set: run 'palabre remote set URL --token TOKEN' first"
-        case .offline(let m): return "the service cannot be reached (\(m)); nothing is lost, run 'palabre sync' again when the link is back"
+        case .noRemote: return "no remote is set"
+        case .offline(let m): return "the service cannot be reached (\(m))"
         case .unauthorized(let m): return "the service refused the token: \(m)"
         case .refused(let status, let m): return "the service refused the request (\(status)): \(m)"
-        case .service(let m): return "the service failed: \(m); nothing is lost, run 'palabre sync' again"
+        case .service(let m): return "the service failed: \(m)"
         }
     }
 }

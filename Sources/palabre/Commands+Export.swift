@@ -48,7 +48,7 @@ extension Palabre {
                     progress: terminal ? { n in FileHandle.standardError.write(Data("\r\(n)…".utf8)) } : nil)
                 if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 let parts = summary.counts.keys.sorted().map { "\(summary.counts[$0]!) \($0)" }.joined(separator: ", ")
-                print((lang == .fr ? "exporté vers \(out) : " : "exported to \(out): ") + parts)
+                print(Words(lang).exported(to: out, parts))
             }
         }
 
@@ -70,7 +70,7 @@ extension Palabre {
             try await remote.run { transport in
                 for (path, file) in downloads { try await transport.download(path, to: file) }
             }
-            print((lang == .fr ? "téléchargé du serveur : " : "downloaded from the service: ") + downloads.map(\.1).joined(separator: ", "))
+            print(Words(lang).downloaded(downloads.map(\.1)))
         }
     }
 }

@@ -21,7 +21,7 @@ extension Palabre {
                     let catalog = try options.catalog(lang)
                     for name in catalog.names {
                         let f = catalog[name]!
-                        print("\(name.padding(toLength: 12, withPad: " ", startingAt: 0)) v\(f.version)  \(f.fields.count) fields  \(f.title.text(lang))")
+                        print(Words(lang).formLine(name, version: f.version, fields: f.fields.count, title: f.title.text(lang)))
                     }
                 }
             }
@@ -45,17 +45,18 @@ extension Palabre {
                         line += "]"
                         switch field.required {
                         case .always: line += " *"
-                        case .when(let e): line += " * if \(e.source)"
+                        case .when(let e): line += " * \(Words(lang).requiredIf) \(e.source)"
                         case .never: break
                         }
                         line += "  \(field.label.text(lang))"
                         print(line)
-                        if let r = field.relevant { print("      relevant: \(r.source)") }
-                        if let c = field.constraint { print("      constraint: \(c.source)") }
-                        if let d = field.defaultValue { print("      default: \(d)") }
-                        if field.sensitive { print("      sensitive" + (field.contact ? ", contact" : "")) }
+                        let words = Words(lang)
+                        if let r = field.relevant { print("      \(words.relevantWord): \(r.source)") }
+                        if let c = field.constraint { print("      \(words.constraintWord): \(c.source)") }
+                        if let d = field.defaultValue { print("      \(words.defaultWord): \(d)") }
+                        if field.sensitive { print("      " + words.sensitive(contact: field.contact)) }
                         if !field.choices.isEmpty {
-                            print("      choices: " + field.choices.map { "\($0.name) (\($0.label.text(lang)))" }.joined(separator: ", "))
+                            print("      \(words.choicesWord): " + field.choices.map { "\($0.name) (\($0.label.text(lang)))" }.joined(separator: ", "))
                         }
                     }
                 }
@@ -78,11 +79,11 @@ extension Palabre {
                     throw ExitCode(66)
                 }
                 if catalog.problems.isEmpty {
-                    print("\(catalog.names.count) forms OK in \(options.formsDirectory): \(catalog.names.joined(separator: ", "))")
+                    print(Words(lang).formsOK(catalog.names.count, options.formsDirectory, catalog.names))
                     return
                 }
                 for p in catalog.problems { print(p.description) }
-                printError("\(catalog.problems.count) mistake(s) in \(options.formsDirectory)")
+                printError(Words(lang).formMistakes(catalog.problems.count, options.formsDirectory))
                 throw ExitCode(65)
             }
         }

@@ -22,10 +22,10 @@ extension Palabre {
         func run() throws {
             let lang = options.language(nil)
             try guarded(lang) {
-                guard records > 0 else { throw CLIFailure("--records must be at least 1, not \(records)", code: 64) }
+                guard records > 0 else { throw CLIFailure(Words(lang).atLeastOneRecord(records), code: 64) }
                 let catalog = try options.catalog(lang)
                 guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
-                    throw CLIFailure("cannot write \(out)", code: 73)
+                    throw CLIFailure(Words(lang).cannotWrite(out), code: 73)
                 }
                 defer { try? handle.close() }
                 let csv = out.lowercased().hasSuffix(".csv")
@@ -54,7 +54,7 @@ extension Palabre {
                     }
                 }
                 try handle.write(contentsOf: Data(buffer.utf8))
-                print(lang == .fr ? "\(records) enregistrements écrits dans \(out)" : "wrote \(records) records to \(out)")
+                print(Words(lang).generated(records, out))
             }
         }
     }

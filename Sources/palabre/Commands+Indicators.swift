@@ -27,7 +27,6 @@ extension Palabre {
         func run() async throws {
             let store = try options.openStore(.readOnly)
             let lang = options.language(store)
-            let fr = lang == .fr
             if remote {
                 let remote = try RemoteAccess.of(store, lang)
                 let query = RemoteAccess.query([("region", region), ("from", from), ("to", to), ("as_of", asOf)])
@@ -36,7 +35,7 @@ extension Palabre {
             }
             try guarded(lang) {
                 for (name, value) in [("from", from), ("to", to), ("as-of", asOf)] {
-                    if let value, !FieldParser.isDate(value) { throw CLIFailure("--\(name): '\(value)' is not a date as YYYY-MM-DD", code: 64) }
+                    if let value, !FieldParser.isDate(value) { throw CLIFailure(Words(lang).notADate(name, value), code: 64) }
                 }
                 let records = try store.records().map { (form: $0.form, id: $0.id, values: $0.values) }
                 let ind = Indicators(records: records, filter: .init(region: region, from: from, to: to), today: asOf ?? Validator.today())
@@ -44,23 +43,7 @@ extension Palabre {
                     print(ind.json.serialized)
                     return
                 }
-                func pct(_ x: Double?) -> String { x.map { String(format: "%.0f %%", $0 * 100) } ?? "-" }
-                func list(_ d: [String: Int]) -> String { d.keys.sorted().map { "\($0) \(d[$0]!)" }.joined(separator: ", ") }
-                print(fr ? "Séances : \(ind.sessions)" : "Sessions: \(ind.sessions)")
-                print("  " + (fr ? "par région : " : "by region: ") + list(ind.sessionsByRegion))
-                print("  " + (fr ? "par mois : " : "by month: ") + list(ind.sessionsByMonth))
-                print("  " + (fr ? "par format : " : "by format: ") + list(ind.sessionsByFormat))
-                print((fr ? "Participants : " : "Participants: ") + "\(ind.participants) (\(ind.registered) "
-                      + (fr ? "enregistrés, " : "registered, ") + "\(ind.counted) " + (fr ? "comptés)" : "counted)"))
-                print("  " + (fr ? "femmes " : "women ") + "\(ind.women) (\(pct(ind.shareWomen))), " + (fr ? "jeunes " : "youth ")
-                      + "\(ind.youth) (\(pct(ind.shareYouth)))")
-                print("  " + (fr ? "par tranche d'âge : " : "by age band: ") + list(ind.byAgeBand))
-                print("  " + (fr ? "par rôle : " : "by role: ") + list(ind.byRole))
-                print((fr ? "Initiatives : " : "Initiatives: ") + "\(ind.initiatives.count), " + (fr ? "bénéficiaires " : "beneficiaries ")
-                      + "\(ind.beneficiaries), " + (fr ? "coût estimé " : "estimated cost ") + "\(Value.format(ind.estimatedCost)) FCFA")
-                print("  " + (fr ? "par type : " : "by type: ") + list(ind.initiativesByType))
-                print("  " + (fr ? "par statut : " : "by status: ") + list(ind.initiativesByStatus))
-                print("  " + (fr ? "sans suivi depuis 90 jours : " : "without a follow-up in 90 days: ") + "\(ind.withoutRecentFollowup.count)")
+                for line in Words(lang).indicators(ind) { print(line) }
             }
         }
     }

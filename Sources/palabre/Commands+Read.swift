@@ -30,7 +30,7 @@ extension Palabre {
                 if let form { formObj = try catalog.form(form) }
                 var filters: [(String, String)] = []
                 for c in conditions {
-                    guard let eq = c.firstIndex(of: "=") else { throw CLIFailure("--where '\(c)': write field=value", code: 64) }
+                    guard let eq = c.firstIndex(of: "=") else { throw CLIFailure(Words(lang).whereClause(c), code: 64) }
                     let name = String(c[..<eq])
                     let value = String(c[c.index(after: eq)...])
                     if let f = formObj, f.field(name) == nil {
@@ -61,9 +61,9 @@ extension Palabre {
                         guard let v = r.values[field.name], field.type != .reference, !field.sensitive || true else { return nil }
                         return display(v, field, lang)
                     }.prefix(3).joined(separator: " · ")
-                    printSafe("\(r.id)  \(r.form.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.isDeleted ? "[deleted] " : "")\(summary)")
+                    printSafe("\(r.id)  \(r.form.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.isDeleted ? Words(lang).deletedMark + " " : "")\(summary)")
                 }
-                if records.isEmpty { FileHandle.standardError.write(Data((lang == .fr ? "aucun enregistrement\n" : "no records\n").utf8)) }
+                if records.isEmpty { FileHandle.standardError.write(Data((Words(lang).noRecords + "\n").utf8)) }
             }
         }
     }
@@ -101,7 +101,7 @@ extension Palabre {
                     print(obj.serialized)
                     return
                 }
-                printSafe("\(form?.title.text(lang) ?? r.form) \(r.id)\(r.isDeleted ? (lang == .fr ? "  [supprimé]" : "  [deleted]") : "")")
+                printSafe("\(form?.title.text(lang) ?? r.form) \(r.id)\(r.isDeleted ? "  " + Words(lang).deletedMark : "")")
                 let values = r.values
                 var width = 0
                 for f in form?.fields ?? [] where values[f.name] != nil { width = max(width, f.label.text(lang).count) }
@@ -110,17 +110,16 @@ extension Palabre {
                     printSafe("  " + f.label.text(lang).padding(toLength: width, withPad: " ", startingAt: 0) + "  " + display(v, f, lang))
                 }
                 for k in values.keys.sorted() where form?.field(k) == nil { printSafe("  \(k)  \(values[k]!.displayString)") }
-                printSafe((lang == .fr ? "  saisi le " : "  captured ") + isoString(r.created.hlc) + (lang == .fr ? " par " : " by ") + r.created.node
-                      + (lang == .fr ? ", modifié le " : ", updated ") + isoString(r.state.updated.hlc))
+                printSafe(Words(lang).captured(at: isoString(r.created.hlc), by: r.created.node, updated: isoString(r.state.updated.hlc)))
                 if history {
-                    print(lang == .fr ? "Historique :" : "History:")
-                    if entries.isEmpty { print(lang == .fr ? "  (aucune valeur remplacée)" : "  (no replaced values)") }
+                    print(Words(lang).history)
+                    if entries.isEmpty { print(Words(lang).noReplacedValues) }
                     for e in entries {
                         let s = e.superseded
                         let label = form?.field(s.field)?.label.text(lang) ?? s.field
                         let shown = s.value.map { v in form?.field(s.field).map { display(v, $0, lang) } ?? v.displayString } ?? "∅"
                         printSafe("  \(isoString(s.stamp.hlc))  \(label): \(shown)  → \(isoString(s.winner.hlc))"
-                              + (s.conflict ? (lang == .fr ? "  [conflit]" : "  [conflict]") : ""))
+                              + (s.conflict ? "  " + Words(lang).conflictMark : ""))
                     }
                 }
             }

@@ -22,10 +22,9 @@ extension Palabre {
                 let lang = options.language(store)
                 try guarded(lang) {
                     guard let remote = try store.remote() else {
-                        throw CLIFailure(lang == .fr ? "aucun serveur : « palabre remote set URL --token JETON »"
-                            : "no remote: run 'palabre remote set URL --token TOKEN'", code: 66)
+                        throw CLIFailure(Words(lang).noRemote, code: 66)
                     }
-                    print("\(remote.url)  token \(remote.token.prefix(8))…  (\(try store.unsentCount()) change(s) to send)")
+                    print(Words(lang).remote(remote.url, token: String(remote.token.prefix(8)), unsent: try store.unsentCount()))
                 }
             }
         }
@@ -41,14 +40,14 @@ extension Palabre {
                 let lang = options.language(store)
                 try guarded(lang) {
                     guard let u = URL(string: url), let scheme = u.scheme, ["http", "https"].contains(scheme), u.host != nil else {
-                        throw CLIFailure("remote URL: '\(url)' is not an http:// or https:// address", code: 64)
+                        throw CLIFailure(Words(lang).notAnAddress(url), code: 64)
                     }
                     guard !token.isEmpty, !token.contains(where: \.isWhitespace) else {
-                        throw CLIFailure("--token: '\(token)' is not a token (no spaces, not empty)", code: 64)
+                        throw CLIFailure(Words(lang).notAToken(token), code: 64)
                     }
                     // Another service starts the sync state again (FieldStore.setRemote says why).
                     try store.setRemote(PalabreStore.Remote(url: url, token: token))
-                    print(lang == .fr ? "serveur : \(url)" : "remote: \(url)")
+                    print(Words(lang).remoteSet(url))
                 }
             }
         }
@@ -70,7 +69,7 @@ extension Palabre {
         func run() async throws {
             let store = try options.openStore()
             let lang = options.language(store)
-            let fr = lang == .fr
+            let words = Words(lang)
             let remote = try RemoteAccess.of(store, lang)
             warnIfClockBehind(store, lang)
             // Pulled records are settled with the forms, as on the service; a forms folder with mistakes does not stop a sync.
@@ -80,12 +79,7 @@ extension Palabre {
                 let client = SyncClient(store: store, transport: transport, forms: forms)
                 var summary = try await client.sync { p in
                     guard terminal else { return }
-                    let line: String
-                    switch p {
-                    case .pushing(let sent, let total): line = fr ? "envoi \(sent)/\(total)…" : "sending \(sent)/\(total)…"
-                    case .pulling(let received): line = fr ? "réception \(received)…" : "receiving \(received)…"
-                    }
-                    FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+                    FileHandle.standardError.write(Data("\r\(words.progress(p))\u{1B}[K".utf8))
                 }
                 (summary.bytesSent, summary.bytesReceived) = transport.bytes
                 return summary
@@ -106,16 +100,12 @@ extension Palabre {
                 }
                 print(JSON.object(members).serialized)
             } else {
-                print(fr ? "envoyés \(summary.sent), reçus \(summary.received), conflits \(summary.conflicts), mis de côté \(summary.setAside.count)"
-                      : "sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts), set aside \(summary.setAside.count)")
-                for s in summary.setAside {
-                    printSafe((fr ? "  mis de côté " : "  set aside ") + "\(s.record): \(s.reason)")
-                }
-                if summary.conflicts > 0 { print(fr ? "  voir « palabre conflicts »" : "  see 'palabre conflicts'") }
+                print(words.synced(summary))
+                for s in summary.setAside { printSafe(words.setAside(s.record, s.reason)) }
+                if summary.conflicts > 0 { print(words.seeConflicts) }
             }
             if let ahead = summary.clockAheadBy {
-                printError(fr ? "l'horloge de cet ordinateur avance de \(duration(ahead, lang)) sur celle du serveur : \(summary.restamped) modification(s) ont été réhorodatées à l'heure du serveur et envoyées. Corrigez la date et l'heure de l'ordinateur."
-                    : "this laptop's clock is \(duration(ahead, lang)) ahead of the service's: \(summary.restamped) change(s) were re-stamped at the service's time and sent. Please set the laptop's date and time.")
+                printError(words.clockAhead(ahead, restamped: summary.restamped))
             }
         }
     }
@@ -153,8 +143,7 @@ extension Palabre {
                 let lang = options.language(store)
                 try guarded(lang) {
                     let (old, new, moved) = try store.renewNode()
-                    print(lang == .fr ? "nœud \(old) → \(new) ; \(moved) modification(s) non envoyée(s) restampée(s) ; lancez « palabre sync »"
-                        : "node \(old) → \(new); \(moved) unsent change(s) stamped again; now run 'palabre sync'")
+                    print(Words(lang).nodeRenewed(old, new, restamped: moved))
                 }
             }
         }
@@ -183,12 +172,11 @@ extension Palabre {
                     }).serialized)
                     return
                 }
-                if list.isEmpty { print(lang == .fr ? "aucun conflit" : "no conflicts") }
+                if list.isEmpty { print(Words(lang).noConflicts) }
                 for c in list {
                     let s = c.entry.superseded
-                    printSafe("\(c.entry.recordID) \(c.form).\(s.field): " + (lang == .fr ? "gardé " : "kept ")
-                          + "'\(c.current?.displayString ?? "∅")', " + (lang == .fr ? "perdu " : "lost ")
-                          + "'\(s.value?.displayString ?? "∅")' (\(isoString(s.stamp.hlc)) \(s.stamp.node))")
+                    printSafe(Words(lang).conflict(record: c.entry.recordID, form: c.form, field: s.field, kept: c.current?.displayString ?? "∅",
+                                                   lost: s.value?.displayString ?? "∅", written: isoString(s.stamp.hlc), node: s.stamp.node))
                 }
             }
         }
@@ -215,19 +203,10 @@ extension Palabre {
             try guarded(lang) {
                 let catalog = try options.catalog(lang)
                 try store.resolve(recordID: id.lowercased(), field: field, restore: restore, catalog: catalog)
-                print(restore ? (lang == .fr ? "valeur restaurée" : "value restored") : (lang == .fr ? "valeur gardée" : "value kept"))
+                print(restore ? Words(lang).valueRestored : Words(lang).valueKept)
             }
         }
     }
-}
-
-/// A duration in words.
-func duration(_ ms: Int64, _ lang: Language) -> String {
-    let minutes = ms / 60_000
-    if minutes < 120 { return "\(minutes) min" }
-    let hours = minutes / 60
-    if hours < 72 { return lang == .fr ? "\(hours) h" : "\(hours) hours" }
-    return lang == .fr ? "\(hours / 24) jours" : "\(hours / 24) days"
 }
 
 /// Warns when the wall clock is behind the last time heard from the service: the laptop's date is probably wrong.
@@ -235,7 +214,6 @@ func warnIfClockBehind(_ store: FieldStore, _ lang: Language) {
     guard let last = try? store.syncState().lastServerTime else { return }
     let now = HLC.milliseconds(Date())
     if now < last - 5 * 60_000 {
-        printError(lang == .fr ? "attention : l'horloge de cet ordinateur retarde de \(duration(last - now, lang)) sur le serveur ; corrigez la date et l'heure"
-            : "warning: this laptop's clock is \(duration(last - now, lang)) behind the service; please set the date and time")
+        printError(Words(lang).clockBehind(last - now))
     }
 }

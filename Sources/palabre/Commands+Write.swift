@@ -18,19 +18,14 @@ extension Palabre {
             let lang = options.language(store)
             try guarded(lang) {
                 let chosen = options.lang.flatMap(Language.init(rawValue:))
-                if let l = options.lang, chosen == nil { throw CLIFailure("--lang '\(l)' is not one of fr, en", code: 64) }
+                if let l = options.lang, chosen == nil { throw CLIFailure(Words(lang).badLanguage(l), code: 64) }
                 // Changes waiting to be sent belong to the current project: the service would refuse them under another.
                 if let project, project != (try store.identity().project), try store.unsentCount() > 0 {
-                    throw CLIFailure(lang == .fr ? "--project : \(try store.unsentCount()) modification(s) du projet actuel attendent l'envoi ; faites « palabre sync » avant de changer de projet"
-                        : "--project: \(try store.unsentCount()) change(s) of the current project wait to be sent; run 'palabre sync' before changing the project",
-                                     code: 65)
+                    throw CLIFailure(Words(lang).unsentBeforeProjectChange(try store.unsentCount()), code: 65)
                 }
                 try store.setIdentity(device: device, project: project, language: chosen)
                 let id = try store.identity()
-                print(lang == .fr ? "Magasin : \(store.path)" : "Store: \(store.path)")
-                print((lang == .fr ? "Appareil : " : "Device: ") + (id.device.isEmpty ? "-" : id.device))
-                print((lang == .fr ? "Projet : " : "Project: ") + id.project)
-                print((lang == .fr ? "Nœud : " : "Node: ") + id.node)
+                for line in Words(lang).identity(path: store.path, device: id.device, project: id.project, node: id.node) { print(line) }
             }
         }
     }
@@ -61,15 +56,14 @@ extension Palabre {
                 var values: [String: Value]
                 if sets.isEmpty {
                     guard isInteractive else {
-                        throw CLIFailure(lang == .fr ? "donnez les valeurs avec --set champ=valeur, ou lancez la commande dans un terminal"
-                            : "give values with --set field=value, or run this in a terminal to be asked", code: 64)
+                        throw CLIFailure(Words(lang).giveValuesOrUseATerminal, code: 64)
                     }
                     guard let answers = try Prompter(form: form, store: store, lang: lang).run() else {
-                        throw CLIFailure(lang == .fr ? "rien n'a été enregistré" : "nothing was saved", code: 1)
+                        throw CLIFailure(Words(lang).nothingSaved, code: 1)
                     }
                     values = answers
                 } else {
-                    values = try parseAssignments(sets, form: form)
+                    values = try parseAssignments(sets, form: form, lang)
                     values = try applyDefaults(form, values)
                 }
                 let id = try store.create(form: form, values: values)
@@ -93,19 +87,18 @@ extension Palabre {
             let store = try options.openStore()
             let lang = options.language(store)
             try guarded(lang) {
-                if sets.isEmpty && unsets.isEmpty { throw CLIFailure("give at least one --set field=value or --unset field", code: 64) }
+                if sets.isEmpty && unsets.isEmpty { throw CLIFailure(Words(lang).giveASetOrUnset, code: 64) }
                 let catalog = try options.catalog(lang)
                 guard let record = try store.record(id.lowercased()) else { throw StoreError.notFound(id: id) }
                 let form = try catalog.form(record.form)
-                let values = try parseAssignments(sets, form: form)
+                let values = try parseAssignments(sets, form: form, lang)
                 // In an edit, `--set field=` with nothing after the `=` clears the field, like --unset.
                 let emptied = sets.compactMap { s -> String? in
                     guard let eq = s.firstIndex(of: "="), s[s.index(after: eq)...].allSatisfy(\.isWhitespace) else { return nil }
                     return String(s[..<eq]).trimmingCharacters(in: .whitespaces)
                 }
                 let changed = try store.edit(id: record.id, set: values, unset: unsets + emptied, catalog: catalog)
-                print(changed ? (lang == .fr ? "modifié \(record.id)" : "edited \(record.id)")
-                      : (lang == .fr ? "aucun changement" : "nothing changed"))
+                print(changed ? Words(lang).edited(record.id) : Words(lang).nothingChanged)
             }
         }
     }
@@ -157,7 +150,7 @@ extension Palabre {
             let lang = options.language(store)
             try guarded(lang) {
                 let catalog = try options.catalog(lang)
-                guard FileManager.default.fileExists(atPath: file) else { throw CLIFailure("no such file: \(file)", code: 66) }
+                guard FileManager.default.fileExists(atPath: file) else { throw CLIFailure(Words(lang).noSuchFile(file), code: 66) }
                 let items = try ImportReader.read(path: file, form: form)
                 let progress: ((Int) -> Void)? = isatty(2) == 1 ? { n in
                     FileHandle.standardError.write(Data("\r\(n)/\(items.count)…".utf8))
@@ -165,19 +158,8 @@ extension Palabre {
                 let summary = try store.importItems(items, catalog: catalog, file: file, again: again, progress: progress)
                 if progress != nil { FileHandle.standardError.write(Data("\r".utf8)) }
                 let parts = summary.imported.keys.sorted().map { "\(summary.imported[$0]!) \($0)" }.joined(separator: ", ")
-                if lang == .fr {
-                    print("\(summary.total) enregistrement(s) importé(s)" + (parts.isEmpty ? "" : " (\(parts))")
-                          + (summary.unchanged > 0 ? ", \(summary.unchanged) déjà présent(s)" : ""))
-                    if summary.recognised > 0 {
-                        printError("\(summary.recognised) ligne(s) sans id identique(s) à des lignes déjà importées : laissée(s) ; « --again » les importe comme nouveaux enregistrements")
-                    }
-                } else {
-                    print("imported \(summary.total) record(s)" + (parts.isEmpty ? "" : " (\(parts))")
-                          + (summary.unchanged > 0 ? ", \(summary.unchanged) already present" : ""))
-                    if summary.recognised > 0 {
-                        printError("\(summary.recognised) line(s) without an id match lines imported before: left alone; --again imports them as new records")
-                    }
-                }
+                print(Words(lang).imported(summary.total, parts: parts, unchanged: summary.unchanged))
+                if summary.recognised > 0 { printError(Words(lang).recognisedLines(summary.recognised)) }
             }
         }
     }
@@ -190,12 +172,7 @@ func writeTombstone(_ options: StoreOptions, _ rawID: String, deleted: Bool) thr
     let id = rawID.lowercased()
     try guarded(lang) {
         if deleted { try store.delete(id: id) } else { try store.restore(id: id) }
-        switch (deleted, lang) {
-        case (true, .fr): print("supprimé \(id)")
-        case (true, .en): print("deleted \(id)")
-        case (false, .fr): print("restauré \(id)")
-        case (false, .en): print("restored \(id)")
-        }
+        print(deleted ? Words(lang).deleted(id) : Words(lang).restored(id))
     }
 }
 

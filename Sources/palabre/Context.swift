@@ -35,9 +35,7 @@ struct StoreOptions: ParsableArguments {
         } catch .missing(let path) {
             let lang = language(nil)
             let command = "palabre init" + (store != nil ? " --store \(shellQuoted(path))" : "")
-            printError(lang == .fr
-                ? "il n'y a pas de magasin à \(path) : créez-le avec « \(command) --project PROJET --device NOM » (seul « palabre init » crée un magasin)"
-                : "there is no store at \(path): create it with '\(command) --project PROJECT --device NAME' (only 'palabre init' creates a store)")
+            printError(Words(lang).noStore(at: path, command: command))
             throw ExitCode(66)
         } catch {
             printError(error.message(language(nil)))
@@ -88,8 +86,7 @@ struct StoreOptions: ParsableArguments {
             throw CLIFailure(error.message(lang), code: 66)
         }
         if !catalog.problems.isEmpty {
-            let head = lang == .fr ? "les formulaires de \(formsDirectory) ont des erreurs (voir « palabre forms check ») :"
-                : "the forms in \(formsDirectory) have mistakes (see 'palabre forms check'):"
+            let head = Words(lang).formsHaveMistakes(formsDirectory)
             throw CLIFailure(([head] + catalog.problems.map { "  \($0)" }).joined(separator: "\n"), code: 65)
         }
         return catalog
@@ -143,12 +140,12 @@ func printError(_ message: String) {
 var isInteractive: Bool { isatty(0) == 1 && isatty(1) == 1 }
 
 /// Parses `field=value` assignments against a form into values, refusing unknown fields with the known ones listed.
-func parseAssignments(_ sets: [String], form: Form) throws -> [String: Value] {
+func parseAssignments(_ sets: [String], form: Form, _ lang: Language) throws -> [String: Value] {
     var values: [String: Value] = [:]
     var problems: [PalabreCore.ValidationError] = []
     for s in sets {
         guard let eq = s.firstIndex(of: "=") else {
-            throw CLIFailure("--set '\(s)': write field=value, for example --set region=gao", code: 64)
+            throw CLIFailure(Words(lang).assignment(s), code: 64)
         }
         let name = String(s[..<eq]).trimmingCharacters(in: .whitespaces)
         let raw = String(s[s.index(after: eq)...])

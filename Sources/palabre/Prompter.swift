@@ -16,14 +16,13 @@ struct Prompter {
 
     /// Runs the questions; nil when the user gave up (end of input or refused to save).
     func run() throws -> [String: Value]? {
-        let fr = lang == .fr
+        let words = Words(lang)
         var values: [String: Value] = [:]
         let validator = Validator(form: form) { id in
             guard let r = try? store.record(id) else { return nil }
             return ReferenceTarget(form: r.form, deleted: r.isDeleted)
         }
-        say("\(form.title.text(lang)) — " + (fr ? "Entrée pour passer un champ facultatif, Ctrl-C pour abandonner.\n"
-            : "Enter skips an optional field, Ctrl-C gives up.\n"))
+        say("\(form.title.text(lang)) — \(words.captureIntro)\n")
         let total = form.fields.count
         for (index, field) in form.fields.enumerated() {
             let ctx = ExpressionContext(current: nil) { values[$0] }
@@ -39,9 +38,9 @@ struct Prompter {
                 for (i, o) in options.enumerated() { say("  \(i + 1). \(o.1)  (\(o.0))\n") }
                 let typeHint: String
                 switch field.type {
-                case .selectMultiple: typeHint = fr ? "numéros ou codes séparés par des espaces" : "numbers or codes separated by spaces"
-                case .selectOne, .reference where !options.isEmpty: typeHint = fr ? "numéro ou code" : "number or code"
-                case .date: typeHint = fr ? "AAAA-MM-JJ" : "YYYY-MM-DD"
+                case .selectMultiple: typeHint = words.severalChoices
+                case .selectOne, .reference where !options.isEmpty: typeHint = words.oneChoice
+                case .date: typeHint = words.dateFormat
                 case .geopoint: typeHint = "latitude longitude"
                 default: typeHint = ""
                 }
@@ -55,7 +54,7 @@ struct Prompter {
                 if answer.isEmpty, let d = field.defaultValue { answer = d }
                 if answer.isEmpty {
                     if required {
-                        say("  ✗ " + (fr ? "ce champ est obligatoire" : "this field is required") + "\n")
+                        say("  ✗ " + words.required + "\n")
                         continue
                     }
                     values[field.name] = nil
@@ -91,7 +90,7 @@ struct Prompter {
             for p in problems { say("  ✗ " + p.message(lang) + "\n") }
             return nil
         }
-        say("\n" + (fr ? "Enregistrer ? [O/n] " : "Save? [Y/n] "))
+        say("\n" + words.saveQuestion)
         guard let confirm = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() else { return nil }
         if ["n", "no", "non"].contains(confirm) { return nil }
         return values

@@ -24,7 +24,7 @@ struct RemoteAccess {
         let found: PalabreStore.Remote?
         do { found = try store.remote() } catch { throw report(error, lang: lang) }
         guard let remote = found, !remote.token.isEmpty else {
-            printError(SyncError.noRemote.description)
+            printError(Words(lang).noRemote)
             throw ExitCode(66)
         }
         return RemoteAccess(url: remote.url, token: remote.token, lang: lang)
@@ -50,7 +50,7 @@ struct RemoteAccess {
     static func report(_ error: any Error, lang: Language = .en) -> ExitCode {
         switch error {
         case let e as SyncError:
-            printError(e.description)
+            printError(Words(lang).syncFailure(e))
             return ExitCode(exitCode(for: e))
         case let e as StoreError:
             printError(e.message(lang))

@@ -34,7 +34,7 @@ import Testing
             #expect(r.stderr.contains("there is no store at \(typo)") && r.stderr.contains("palabre init --store \(typo)"), "\(args): \(r)")
         }
         let fr = try box.palabre(["list"], lang: "fr", store: typo)
-        #expect(fr.status == 66 && fr.stderr.contains("il n'y a pas de magasin") && fr.stderr.contains("créez-le avec « palabre init"), "\(fr)")
+        #expect(fr.status == 66 && fr.stderr.contains("il n'y a pas de base de données") && fr.stderr.contains("créez-la avec « palabre init"), "\(fr)")
         #expect(!FileManager.default.fileExists(atPath: box.path("stroe")), "a refused command created the folder")
         #expect(!FileManager.default.fileExists(atPath: box.path("out.jsonl")))
 

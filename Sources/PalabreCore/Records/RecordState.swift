@@ -67,3 +67,12 @@ public struct Superseded: Hashable, Sendable {
         self.conflict = conflict
     }
 }
+
+extension Superseded {
+    /// Whether this lost value is still a conflict to look at: while the field holds the write that beat it. Any
+    /// later write of the field (a resolution, or an edit made after seeing the winner) closes it, on every store
+    /// that receives that write. The one definition for laptops and both service backends.
+    public func isOpen(in state: RecordState) -> Bool {
+        conflict && state.stamps[field] == winner
+    }
+}

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import PalabreCore
@@ -31,40 +30,24 @@ public struct ExportRequest: Sendable {
     }
 }
 
-extension SQLiteBackend {
-    /// Writes an export of a project's merged records to a new temporary file (or folder, for CSV) and logs it: who,
-    /// when, which project and forms, which view. Analysts get every `sensitive` field as a stable pseudonym (a keyed
-    /// hash with a secret only the service holds) and no `contact` field; coordinators and admins get the values.
+extension SQLiteBackend: ExportWriter {
+    /// Writes an export and logs it (``ExportWriter/runExport(_:for:)``).
     public func export(_ request: ExportRequest, for device: Device) async throws -> String {
-        let key = try await pseudonymKey()
-        let analyst = device.role.masksSensitiveFields
-        var pseudonymise: (@Sendable (Form, Field, Value) -> Value)?
-        if analyst {
-            pseudonymise = { @Sendable form, field, value in Pseudonym.of(form, field, value, key: key) }
-        }
-        let options = ExportOptions(forms: request.forms, since: request.since, labels: request.labels, includeDeleted: request.includeDeleted,
-                                    project: request.project, pseudonymise: pseudonymise, dropContact: analyst)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-export-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent(request.format == .csv ? "csv" : "export.\(request.format.rawValue)").path
+        try await runExport(request, for: device)
+    }
+
+    func writeExport(_ format: ExportOptions.Format, to path: String, in directory: URL, options: ExportOptions) async throws {
         let store = store
         let forms = forms
-        do {
-            _ = try await offload { try store.export(request.format, to: path, catalog: forms, options: options) }
-        } catch let e as StoreError {
-            try? FileManager.default.removeItem(at: dir)
-            throw ServiceError.badRequest(e.message(.en))
-        }
-        let stamp = Timestamp.text(now())
+        _ = try await offload { try store.export(format, to: path, catalog: forms, options: options) }
+    }
+
+    func logExport(_ entry: ExportLogEntry, deviceID: String) async throws {
+        let row = entry.row(deviceID: deviceID)
         try await store.hostWrite { db in
-            try db.execute(sql: """
-                INSERT INTO exports (device_id, device, role, project, forms, format, view, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [device.id, device.name, device.role.rawValue, request.project, (request.forms ?? forms.names).joined(separator: " "),
-                                 request.format.rawValue, analyst ? "pseudonymised" : "values", stamp])
+            try db.execute(sql: "INSERT INTO exports (device_id, device, role, project, forms, format, view, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           arguments: StatementArguments(row))
         }
-        logger.info("export", metadata: ["device": "\(device.name)", "project": "\(request.project)", "format": "\(request.format.rawValue)",
-                                         "view": "\(analyst ? "pseudonymised" : "values")"])
-        return path
     }
 
     /// The export log, newest first.

@@ -32,11 +32,12 @@ extension PostgresBackend {
                     records[id] = try RecordRow(id: id, form: form, formVersion: 0, project: project, vals: vals, stamps: stamps, deleted: false,
                                                 createdHLC: 0, createdNode: "", updatedHLC: 0).decode()
                 }
-                let winner = Stamp(hlc: HLC(rawValue: whlc), node: wnode)
-                guard let record = records[id], record.state.stamps[field] == winner else { continue }
-                out.append(OpenConflict(record: id, form: form, field: field, losing: try value.flatMap { try Value(json: JSON.parse($0)) },
-                                        losingStamp: Stamp(hlc: HLC(rawValue: hlc), node: node), current: record.state.values[field],
-                                        winningStamp: winner))
+                let lost = Superseded(field: field, value: try value.flatMap { try Value(json: JSON.parse($0)) },
+                                      stamp: Stamp(hlc: HLC(rawValue: hlc), node: node), winner: Stamp(hlc: HLC(rawValue: whlc), node: wnode),
+                                      conflict: true)
+                guard let record = records[id], lost.isOpen(in: record.state) else { continue }
+                out.append(OpenConflict(record: id, form: form, field: field, losing: lost.value, losingStamp: lost.stamp,
+                                        current: record.state.values[field], winningStamp: lost.winner))
             }
             return out
         }
@@ -60,11 +61,14 @@ extension PostgresBackend {
             var state = stored.state
             // The latest losing value still open on this field (nil: none; .some(nil): a cleared value lost).
             var latest: Value??
-            for try await (value, whlc, wnode) in try await db.query("""
-                SELECT value, winner_hlc, winner_node FROM history
+            for try await (value, hlc, node, whlc, wnode) in try await db.query("""
+                SELECT value, hlc, node, winner_hlc, winner_node FROM history
                 WHERE record_id = \(record) AND field = \(field) AND conflict AND NOT resolved ORDER BY id
-                """, logger: logger).decode((String?, Int64, String).self) where state.stamps[field] == Stamp(hlc: HLC(rawValue: whlc), node: wnode) {
-                latest = .some(try value.flatMap { try Value(json: JSON.parse($0)) })
+                """, logger: logger).decode((String?, Int64, String, Int64, String).self) {
+                let lost = Superseded(field: field, value: try value.flatMap { try Value(json: JSON.parse($0)) },
+                                      stamp: Stamp(hlc: HLC(rawValue: hlc), node: node), winner: Stamp(hlc: HLC(rawValue: whlc), node: wnode),
+                                      conflict: true)
+                if lost.isOpen(in: state) { latest = .some(lost.value) }
             }
             guard let latest else {
                 throw ServiceError.notFound("record \(record) has no open conflict on '\(field)' (see GET /v1/conflicts)")
@@ -129,43 +133,32 @@ extension PostgresBackend {
         }
     }
 
-    /// Writes an export like the SQLite backend: the project's record rows are streamed, a page at a time, into a
-    /// temporary field store, which the shared exporter then writes (same formats, columns, pseudonyms); the
-    /// temporary store is deleted. Logged in `exports`.
+    /// Writes an export and logs it (``ExportWriter/runExport(_:for:)``).
     public func export(_ request: ExportRequest, for device: Device) async throws -> String {
-        let key = try await pseudonymKey()
-        let analyst = device.role.masksSensitiveFields
-        var pseudonymise: (@Sendable (Form, Field, Value) -> Value)?
-        if analyst { pseudonymise = { @Sendable form, field, value in Pseudonym.of(form, field, value, key: key) } }
-        let options = ExportOptions(forms: request.forms, since: request.since, labels: request.labels, includeDeleted: request.includeDeleted,
-                                    project: request.project, pseudonymise: pseudonymise, dropContact: analyst)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-export-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent(request.format == .csv ? "csv" : "export.\(request.format.rawValue)").path
-        let scratch = dir.appendingPathComponent("records.sqlite").path
+        try await runExport(request, for: device)
+    }
+
+    /// The project's record rows are streamed, a page at a time, into a temporary field store, which the shared
+    /// exporter then writes (same formats, columns, pseudonyms); the temporary store is deleted.
+    func writeExport(_ format: ExportOptions.Format, to path: String, in directory: URL, options: ExportOptions) async throws {
+        let scratch = directory.appendingPathComponent("records.sqlite").path
         let forms = forms
-        do {
-            let store = try FieldStore(path: scratch)
-            try await copyRecords(project: request.project, into: store)
-            _ = try await Task.detached { try store.export(request.format, to: path, catalog: forms, options: options) }.value
-            try store.close()
-            try? FileManager.default.removeItem(atPath: scratch)
-            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
-        } catch let e as StoreError {
-            try? FileManager.default.removeItem(at: dir)
-            throw ServiceError.badRequest(e.message(.en))
-        }
+        let store = try FieldStore(path: scratch)
+        try await copyRecords(project: options.project ?? "", into: store)
+        _ = try await Task.detached { try store.export(format, to: path, catalog: forms, options: options) }.value
+        try store.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
+    }
+
+    func logExport(_ entry: ExportLogEntry, deviceID: String) async throws {
         let logger = logger
+        let r = entry.row(deviceID: deviceID)
         try await withConnection { db in
             try await db.run("""
                 INSERT INTO exports (device_id, device, role, project, forms, format, view, created)
-                VALUES (\(device.id), \(device.name), \(device.role.rawValue), \(request.project), \((request.forms ?? forms.names).joined(separator: " ")),
-                        \(request.format.rawValue), \(analyst ? "pseudonymised" : "values"), \(Timestamp.text(self.now())))
+                VALUES (\(r[0]), \(r[1]), \(r[2]), \(r[3]), \(r[4]), \(r[5]), \(r[6]), \(r[7]))
                 """, logger)
         }
-        logger.info("export", metadata: ["device": "\(device.name)", "project": "\(request.project)", "format": "\(request.format.rawValue)",
-                                         "view": "\(analyst ? "pseudonymised" : "values")"])
-        return path
     }
 
     /// Streams a project's record rows (all, deleted ones too) into a field store, 5,000 at a time in id order.
@@ -220,3 +213,5 @@ extension PostgresBackend {
         return b
     }
 }
+
+extension PostgresBackend: ExportWriter {}

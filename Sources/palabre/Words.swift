@@ -1,0 +1,243 @@
+import Foundation
+import PalabreCore
+import PalabreStore
+import PalabreSync
+
+/// Every sentence the field CLI shows a person, in French and English, in one place: a command says *what* to tell
+/// (`words.edited(id)`), never how to say it. French comes first in each pair: it is the language of most of the
+/// people who use Palabre. The libraries' errors keep their own `message(_:)` (a store or form error is the same in
+/// every program); the wording of the sync client's failures, which names CLI commands, is here.
+///
+/// In French, a laptop's store is « la base de données » (not « magasin », a shop).
+struct Words: Sendable {
+    let lang: Language
+
+    init(_ lang: Language) { self.lang = lang }
+
+    private func t(_ fr: String, _ en: String) -> String { lang == .fr ? fr : en }
+
+    // MARK: The store
+
+    func noStore(at path: String, command: String) -> String {
+        t("il n'y a pas de base de données à \(path) : créez-la avec « \(command) --project PROJET --device NOM » (seul « palabre init » crée une base de données)",
+          "there is no store at \(path): create it with '\(command) --project PROJECT --device NAME' (only 'palabre init' creates a store)")
+    }
+
+    func badLanguage(_ value: String) -> String {
+        t("--lang : « \(value) » n'est ni fr ni en", "--lang '\(value)' is not one of fr, en")
+    }
+
+    func unsentBeforeProjectChange(_ count: Int) -> String {
+        t("--project : \(count) modification(s) du projet actuel attendent l'envoi ; faites « palabre sync » avant de changer de projet",
+          "--project: \(count) change(s) of the current project wait to be sent; run 'palabre sync' before changing the project")
+    }
+
+    /// `palabre init`'s report: the store, the device, the project, the node.
+    func identity(path: String, device: String, project: String, node: String) -> [String] {
+        [t("Base de données : ", "Store: ") + path, t("Appareil : ", "Device: ") + (device.isEmpty ? "-" : device),
+         t("Projet : ", "Project: ") + project, t("Nœud : ", "Node: ") + node]
+    }
+
+    func formsHaveMistakes(_ folder: String) -> String {
+        t("les formulaires de \(folder) ont des erreurs (voir « palabre forms check ») :",
+          "the forms in \(folder) have mistakes (see 'palabre forms check'):")
+    }
+
+    // MARK: Writing records
+
+    var giveValuesOrUseATerminal: String {
+        t("donnez les valeurs avec --set champ=valeur, ou lancez la commande dans un terminal pour qu'elles vous soient demandées",
+          "give values with --set field=value, or run this in a terminal to be asked")
+    }
+    var nothingSaved: String { t("rien n'a été enregistré", "nothing was saved") }
+    var giveASetOrUnset: String {
+        t("donnez au moins un --set champ=valeur ou un --unset champ", "give at least one --set field=value or --unset field")
+    }
+    func assignment(_ text: String, option: String = "--set") -> String {
+        t("\(option) « \(text) » : écrivez champ=valeur, par exemple --set region=gao",
+          "\(option) '\(text)': write field=value, for example --set region=gao")
+    }
+    func whereClause(_ text: String) -> String {
+        t("--where « \(text) » : écrivez champ=valeur", "--where '\(text)': write field=value")
+    }
+    func edited(_ id: String) -> String { t("modifié \(id)", "edited \(id)") }
+    var nothingChanged: String { t("aucun changement", "nothing changed") }
+    func deleted(_ id: String) -> String { t("supprimé \(id)", "deleted \(id)") }
+    func restored(_ id: String) -> String { t("restauré \(id)", "restored \(id)") }
+
+    // MARK: Import and export
+
+    func noSuchFile(_ path: String) -> String { t("le fichier \(path) n'existe pas", "no such file: \(path)") }
+
+    func imported(_ total: Int, parts: String, unchanged: Int) -> String {
+        t("\(total) enregistrement(s) importé(s)" + (parts.isEmpty ? "" : " (\(parts))") + (unchanged > 0 ? ", \(unchanged) déjà présent(s)" : ""),
+          "imported \(total) record(s)" + (parts.isEmpty ? "" : " (\(parts))") + (unchanged > 0 ? ", \(unchanged) already present" : ""))
+    }
+    func recognisedLines(_ count: Int) -> String {
+        t("\(count) ligne(s) sans id identique(s) à des lignes déjà importées : laissée(s) ; « --again » les importe comme nouveaux enregistrements",
+          "\(count) line(s) without an id match lines imported before: left alone; --again imports them as new records")
+    }
+    func exported(to out: String, _ parts: String) -> String { t("exporté vers \(out) : ", "exported to \(out): ") + parts }
+    func downloaded(_ files: [String]) -> String {
+        t("téléchargé du serveur : ", "downloaded from the service: ") + files.joined(separator: ", ")
+    }
+    func generated(_ count: Int, _ out: String) -> String {
+        t("\(count) enregistrements écrits dans \(out)", "wrote \(count) records to \(out)")
+    }
+    func atLeastOneRecord(_ count: Int) -> String {
+        t("--records : il en faut au moins 1, pas \(count)", "--records must be at least 1, not \(count)")
+    }
+    func cannotWrite(_ path: String) -> String { t("impossible d'écrire \(path)", "cannot write \(path)") }
+
+    // MARK: Reading records
+
+    var noRecords: String { t("aucun enregistrement", "no records") }
+    var deletedMark: String { t("[supprimé]", "[deleted]") }
+    func captured(at created: String, by node: String, updated: String) -> String {
+        t("  saisi le \(created) par \(node), modifié le \(updated)", "  captured \(created) by \(node), updated \(updated)")
+    }
+    var history: String { t("Historique :", "History:") }
+    var noReplacedValues: String { t("  (aucune valeur remplacée)", "  (no replaced values)") }
+    var conflictMark: String { t("[conflit]", "[conflict]") }
+
+    // MARK: Forms
+
+    func formLine(_ name: String, version: Int, fields: Int, title: String) -> String {
+        "\(name.padding(toLength: 12, withPad: " ", startingAt: 0)) v\(version)  " + t("\(fields) champs", "\(fields) fields") + "  \(title)"
+    }
+    func formsOK(_ count: Int, _ folder: String, _ names: [String]) -> String {
+        t("\(count) formulaires corrects dans \(folder) : ", "\(count) forms OK in \(folder): ") + names.joined(separator: ", ")
+    }
+    func formMistakes(_ count: Int, _ folder: String) -> String {
+        t("\(count) erreur(s) dans \(folder)", "\(count) mistake(s) in \(folder)")
+    }
+    var relevantWord: String { t("pertinent si", "relevant") }
+    var constraintWord: String { t("règle", "constraint") }
+    var defaultWord: String { t("par défaut", "default") }
+    var choicesWord: String { t("choix", "choices") }
+    var requiredIf: String { t("si", "if") }
+    func sensitive(contact: Bool) -> String {
+        t("sensible" + (contact ? ", contact" : ""), "sensitive" + (contact ? ", contact" : ""))
+    }
+
+    // MARK: Indicators
+
+    func notADate(_ option: String, _ value: String) -> String {
+        t("--\(option) : « \(value) » n'est pas une date AAAA-MM-JJ", "--\(option): '\(value)' is not a date as YYYY-MM-DD")
+    }
+
+    /// The indicators as lines of text.
+    func indicators(_ ind: Indicators) -> [String] {
+        func pct(_ x: Double?) -> String { x.map { String(format: "%.0f %%", $0 * 100) } ?? "-" }
+        func list(_ d: [String: Int]) -> String { d.keys.sorted().map { "\($0) \(d[$0]!)" }.joined(separator: ", ") }
+        return [
+            t("Séances : ", "Sessions: ") + "\(ind.sessions)",
+            "  " + t("par région : ", "by region: ") + list(ind.sessionsByRegion),
+            "  " + t("par mois : ", "by month: ") + list(ind.sessionsByMonth),
+            "  " + t("par format : ", "by format: ") + list(ind.sessionsByFormat),
+            t("Participants : \(ind.participants) (\(ind.registered) enregistrés, \(ind.counted) comptés)",
+              "Participants: \(ind.participants) (\(ind.registered) registered, \(ind.counted) counted)"),
+            "  " + t("femmes \(ind.women) (\(pct(ind.shareWomen))), jeunes \(ind.youth) (\(pct(ind.shareYouth)))",
+                     "women \(ind.women) (\(pct(ind.shareWomen))), youth \(ind.youth) (\(pct(ind.shareYouth)))"),
+            "  " + t("par tranche d'âge : ", "by age band: ") + list(ind.byAgeBand),
+            "  " + t("par rôle : ", "by role: ") + list(ind.byRole),
+            t("Initiatives : \(ind.initiatives.count), bénéficiaires \(ind.beneficiaries), coût estimé ",
+              "Initiatives: \(ind.initiatives.count), beneficiaries \(ind.beneficiaries), estimated cost ")
+                + "\(Value.format(ind.estimatedCost)) FCFA",
+            "  " + t("par type : ", "by type: ") + list(ind.initiativesByType),
+            "  " + t("par statut : ", "by status: ") + list(ind.initiativesByStatus),
+            "  " + t("sans suivi depuis 90 jours : ", "without a follow-up in 90 days: ") + "\(ind.withoutRecentFollowup.count)",
+        ]
+    }
+
+    // MARK: The remote and sync
+
+    var noRemote: String {
+        t("aucun serveur n'est défini : lancez d'abord « palabre remote set URL --token JETON »",
+          "no remote is set: run 'palabre remote set URL --token TOKEN' first")
+    }
+    func remote(_ url: String, token: String, unsent: Int) -> String {
+        t("\(url)  jeton \(token)…  (\(unsent) modification(s) à envoyer)", "\(url)  token \(token)…  (\(unsent) change(s) to send)")
+    }
+    func remoteSet(_ url: String) -> String { t("serveur : \(url)", "remote: \(url)") }
+    func notAnAddress(_ url: String) -> String {
+        t("adresse du serveur : « \(url) » n'est pas une adresse http:// ou https://", "remote URL: '\(url)' is not an http:// or https:// address")
+    }
+    func notAToken(_ token: String) -> String {
+        t("--token : « \(token) » n'est pas un jeton (ni vide, ni d'espaces)", "--token: '\(token)' is not a token (no spaces, not empty)")
+    }
+
+    /// A failure of the sync client, with what to do about it.
+    func syncFailure(_ error: SyncError) -> String {
+        switch error {
+        case .noRemote:
+            return noRemote
+        case .offline(let m):
+            return t("le serveur est injoignable (\(m)) ; rien n'est perdu, relancez « palabre sync » quand la liaison reviendra",
+                     "the service cannot be reached (\(m)); nothing is lost, run 'palabre sync' again when the link is back")
+        case .unauthorized(let m):
+            return t("le serveur a refusé le jeton : \(m)", "the service refused the token: \(m)")
+        case .refused(let status, let m):
+            return t("le serveur a refusé la demande (\(status)) : \(m)", "the service refused the request (\(status)): \(m)")
+        case .service(let m):
+            return t("le serveur a échoué : \(m) ; rien n'est perdu, relancez « palabre sync »",
+                     "the service failed: \(m); nothing is lost, run 'palabre sync' again")
+        }
+    }
+
+    func progress(_ p: SyncProgress) -> String {
+        switch p {
+        case .pushing(let sent, let total): return t("envoi \(sent)/\(total)…", "sending \(sent)/\(total)…")
+        case .pulling(let received): return t("réception \(received)…", "receiving \(received)…")
+        }
+    }
+    func synced(_ s: SyncSummary) -> String {
+        t("envoyés \(s.sent), reçus \(s.received), conflits \(s.conflicts), mis de côté \(s.setAside.count)",
+          "sent \(s.sent), received \(s.received), conflicts \(s.conflicts), set aside \(s.setAside.count)")
+    }
+    func setAside(_ record: String, _ reason: String) -> String {
+        t("  mis de côté \(record) : \(reason)", "  set aside \(record): \(reason)")
+    }
+    var seeConflicts: String { t("  voir « palabre conflicts »", "  see 'palabre conflicts'") }
+    func clockAhead(_ ms: Int64, restamped: Int) -> String {
+        t("l'horloge de cet ordinateur avance de \(duration(ms)) sur celle du serveur : \(restamped) modification(s) ont été réhorodatées à l'heure du serveur et envoyées. Corrigez la date et l'heure de l'ordinateur.",
+          "this laptop's clock is \(duration(ms)) ahead of the service's: \(restamped) change(s) were re-stamped at the service's time and sent. Please set the laptop's date and time.")
+    }
+    func clockBehind(_ ms: Int64) -> String {
+        t("attention : l'horloge de cet ordinateur retarde de \(duration(ms)) sur le serveur ; corrigez la date et l'heure",
+          "warning: this laptop's clock is \(duration(ms)) behind the service; please set the date and time")
+    }
+    func nodeRenewed(_ old: String, _ new: String, restamped: Int) -> String {
+        t("nœud \(old) → \(new) ; \(restamped) modification(s) non envoyée(s) réhorodatée(s) ; lancez maintenant « palabre sync »",
+          "node \(old) → \(new); \(restamped) unsent change(s) stamped again; now run 'palabre sync'")
+    }
+
+    /// A duration in words.
+    func duration(_ ms: Int64) -> String {
+        let minutes = ms / 60_000
+        if minutes < 120 { return "\(minutes) min" }
+        let hours = minutes / 60
+        if hours < 72 { return t("\(hours) h", "\(hours) hours") }
+        return t("\(hours / 24) jours", "\(hours / 24) days")
+    }
+
+    // MARK: Conflicts
+
+    var noConflicts: String { t("aucun conflit", "no conflicts") }
+    func conflict(record: String, form: String, field: String, kept: String, lost: String, written: String, node: String) -> String {
+        "\(record) \(form).\(field): " + t("gardé '\(kept)', perdu '\(lost)'", "kept '\(kept)', lost '\(lost)'") + " (\(written) \(node))"
+    }
+    var valueRestored: String { t("valeur restaurée", "value restored") }
+    var valueKept: String { t("valeur gardée", "value kept") }
+
+    // MARK: Interactive capture
+
+    var captureIntro: String {
+        t("Entrée pour passer un champ facultatif, Ctrl-C pour abandonner.", "Enter skips an optional field, Ctrl-C gives up.")
+    }
+    var severalChoices: String { t("numéros ou codes séparés par des espaces", "numbers or codes separated by spaces") }
+    var oneChoice: String { t("numéro ou code", "number or code") }
+    var dateFormat: String { t("AAAA-MM-JJ", "YYYY-MM-DD") }
+    var required: String { t("ce champ est obligatoire", "this field is required") }
+    var saveQuestion: String { t("Enregistrer ? [O/n] ", "Save? [Y/n] ") }
+}
