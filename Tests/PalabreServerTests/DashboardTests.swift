@@ -295,13 +295,14 @@ import Testing
             let pushed = try await client.push(Wire.PushRequest(batch: "x1", node: node, changes: [initiative]), token: fx.tokens["fac1"])
             #expect(try Wire.PushResponse(text: pushed.text).applied == 1)
             let cookie = try await client.session(fx.tokens["coord"]!)
-            let page = try await client.send(.get, "/dashboard?region=%3Cscript%3Ealert(2)%3C/script%3E&to=%22%3E%3Cb%3E",
+            let page = try await client.send(.get, "/dashboard?region=%3Cscript%3Ealert(2)%3C/script%3E&to=%22%3E%3Cb%3E&from=%1B%5B2J1",
                                              headers: [.cookie: cookie]).text
             #expect(!page.contains("<script"), "\(page)")
             #expect(!page.contains("<img"))
             #expect(!page.contains("<b>"))
             #expect(page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"))
             #expect(page.contains("&lt;script&gt;alert(2)&lt;/script&gt;"), "the refused region is shown escaped")
+            #expect(!page.contains("\u{1B}") && page.contains("[2J1"), "a terminal escape in a refused date is dropped, the rest shown")
         }
     }
 

@@ -28,60 +28,54 @@ enum DashboardPage {
     static func dashboard(_ m: Model) -> String {
         let t = m.text, ind = m.indicators
         let labels = Labels(forms: m.forms, text: t)
-        var body = header(t, device: m.device, project: m.project, switchQuery: [("project", m.device.project == nil ? m.project : nil),
-                                                                                  ("region", m.region), ("from", m.from), ("to", m.to)])
-        body += "<main>"
-        body += filters(m, labels: labels)
-        for notice in m.notices { body += #"<p class="notice" role="status">\#(HTML.escape(notice))</p>"# }
         let regionName = m.region.map { labels.region($0) } ?? t.allRegions
-        body += #"<p class="scope">\#(HTML.escape(m.projectName)) · \#(HTML.escape(regionName)) · \#(HTML.escape(t.period(from: m.from, to: m.to)))"#
-            + #" · \#(HTML.escape(t.asOf(m.today)))</p>"#
-
-        // Headline figures.
-        body += #"<section class="kpis" aria-label="\#(HTML.escape(t.dashboard))">"#
-        body += kpi("sessions", t.sessions, t.number(ind.sessions))
-        body += kpi("participants", t.participants, t.number(ind.participants), t.participantsDetail(registered: ind.registered, counted: ind.counted))
-        body += kpi("share-women", t.shareWomen, t.percent(ind.shareWomen), t.ofParticipants(ind.women))
-        body += kpi("share-youth", t.shareYouth, t.percent(ind.shareYouth), t.youthDetail)
-        body += kpi("initiatives", t.initiatives, t.number(ind.initiatives.count))
-        body += kpi("beneficiaries", t.beneficiaries, t.number(ind.beneficiaries))
-        body += kpi("cost", t.estimatedCost + " (FCFA)", t.amount(ind.estimatedCost))
-        body += "</section>"
-
-        // Charts.
-        body += #"<section class="charts">"#
-        body += card(t.sessionsByMonth, monthsChart(ind, t))
-        body += card(t.sessionsByRegion, SVGChart.horizontal(
-            id: "chart-sessions-by-region", title: t.sessionsByRegion,
-            bars: bars(ind.sessionsByRegion, order: labels.order("session", "region"), label: labels.region, text: t),
-            color: "#2b6f8e", total: t.labelled(t.total, t.number(ind.sessions)), text: t))
         let sexBars = [SVGChart.Bar(key: "female", label: labels.choice("participant", "sex", "female"), value: Double(ind.women),
                                     display: t.number(ind.women), color: "#a8467a"),
                        SVGChart.Bar(key: "male", label: labels.choice("participant", "sex", "male"), value: Double(ind.men),
                                     display: t.number(ind.men), color: "#3d6fb4")]
-        body += card(t.participantsBySex, SVGChart.horizontal(
-            id: "chart-participants-by-sex", title: t.participantsBySex, bars: ind.participants == 0 ? [] : sexBars,
-            color: "#3d6fb4", total: t.labelled(t.total, t.number(ind.participants)), text: t))
-        body += card(t.participantsByAge, SVGChart.horizontal(
-            id: "chart-participants-by-age", title: t.participantsByAge,
-            bars: bars(ind.byAgeBand, order: labels.order("participant", "age_band"), sortByValue: false,
-                       label: { labels.choice("participant", "age_band", $0) }, text: t),
-            color: "#6a5aa8", total: t.labelled(t.total, t.number(ind.registered)), text: t), note: t.ageNote)
-        body += card(t.initiativesByStatus, SVGChart.horizontal(
-            id: "chart-initiatives-by-status", title: t.initiativesByStatus,
-            bars: bars(ind.initiativesByStatus, order: labels.order("initiative", "status"), sortByValue: false,
-                       label: { labels.choice("initiative", "status", $0) }, text: t),
-            color: "#c07a1c", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t))
-        body += card(t.initiativesByType, SVGChart.horizontal(
-            id: "chart-initiatives-by-type", title: t.initiativesByType,
-            bars: bars(ind.initiativesByType, order: labels.order("initiative", "type"),
-                       label: { labels.choice("initiative", "type", $0) }, text: t),
-            color: "#3f8a5a", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t))
-        body += "</section>"
-
-        body += followupTable(ind, labels: labels, text: t)
-        body += "</main>"
-        return document(lang: t.lang, title: "\(t.dashboard) · \(m.projectName) · \(t.appName)", body: body)
+        let charts: [DashboardView.Card] = [
+            .init(title: t.sessionsByMonth, svg: monthsChart(ind, t)),
+            .init(title: t.sessionsByRegion, svg: SVGChart.horizontal(
+                id: "chart-sessions-by-region", title: t.sessionsByRegion,
+                bars: bars(ind.sessionsByRegion, order: labels.order("session", "region"), label: labels.region, text: t),
+                color: "#2b6f8e", total: t.labelled(t.total, t.number(ind.sessions)), text: t)),
+            .init(title: t.participantsBySex, svg: SVGChart.horizontal(
+                id: "chart-participants-by-sex", title: t.participantsBySex, bars: ind.participants == 0 ? [] : sexBars,
+                color: "#3d6fb4", total: t.labelled(t.total, t.number(ind.participants)), text: t)),
+            .init(title: t.participantsByAge, svg: SVGChart.horizontal(
+                id: "chart-participants-by-age", title: t.participantsByAge,
+                bars: bars(ind.byAgeBand, order: labels.order("participant", "age_band"), sortByValue: false,
+                           label: { labels.choice("participant", "age_band", $0) }, text: t),
+                color: "#6a5aa8", total: t.labelled(t.total, t.number(ind.registered)), text: t), note: t.ageNote),
+            .init(title: t.initiativesByStatus, svg: SVGChart.horizontal(
+                id: "chart-initiatives-by-status", title: t.initiativesByStatus,
+                bars: bars(ind.initiativesByStatus, order: labels.order("initiative", "status"), sortByValue: false,
+                           label: { labels.choice("initiative", "status", $0) }, text: t),
+                color: "#c07a1c", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t)),
+            .init(title: t.initiativesByType, svg: SVGChart.horizontal(
+                id: "chart-initiatives-by-type", title: t.initiativesByType,
+                bars: bars(ind.initiativesByType, order: labels.order("initiative", "type"),
+                           label: { labels.choice("initiative", "type", $0) }, text: t),
+                color: "#3f8a5a", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t)),
+        ]
+        let view = DashboardView(
+            t: t,
+            header: header(t, device: m.device, switchQuery: [("project", m.device.project == nil ? m.project : nil),
+                                                              ("region", m.region), ("from", m.from), ("to", m.to)]),
+            filters: filters(m, labels: labels), notices: m.notices,
+            scope: [m.projectName, regionName, t.period(from: m.from, to: m.to), t.asOf(m.today)].joined(separator: " · "),
+            kpis: [
+                .init(id: "sessions", label: t.sessions, value: t.number(ind.sessions)),
+                .init(id: "participants", label: t.participants, value: t.number(ind.participants),
+                      detail: t.participantsDetail(registered: ind.registered, counted: ind.counted)),
+                .init(id: "share-women", label: t.shareWomen, value: t.percent(ind.shareWomen), detail: t.ofParticipants(ind.women)),
+                .init(id: "share-youth", label: t.shareYouth, value: t.percent(ind.shareYouth), detail: t.youthDetail),
+                .init(id: "initiatives", label: t.initiatives, value: t.number(ind.initiatives.count)),
+                .init(id: "beneficiaries", label: t.beneficiaries, value: t.number(ind.beneficiaries)),
+                .init(id: "cost", label: t.estimatedCost + " (FCFA)", value: t.amount(ind.estimatedCost)),
+            ],
+            charts: charts, followup: followup(ind, labels: labels, text: t))
+        return DashboardTemplates.render(view, page: "dashboard", lang: t.lang, title: "\(t.dashboard) · \(m.projectName) · \(t.appName)")
     }
 
     /// Sessions by month, every month from the first to the last shown (empty months too).
@@ -132,123 +126,56 @@ enum DashboardPage {
                                        display: text.number(counts[$0]!)) }
     }
 
-    static func kpi(_ id: String, _ label: String, _ value: String, _ detail: String? = nil) -> String {
-        #"<div class="kpi" id="kpi-\#(id)"><div class="k">\#(HTML.escape(label))</div><div class="n">\#(HTML.escape(value))</div>"#
-            + (detail.map { #"<div class="s">\#(HTML.escape($0))</div>"# } ?? "") + "</div>"
-    }
-
-    static func card(_ title: String, _ svg: String, note: String? = nil) -> String {
-        #"<figure class="chart"><figcaption>\#(HTML.escape(title))</figcaption>\#(svg)"#
-            + (note.map { #"<p class="note">\#(HTML.escape($0))</p>"# } ?? "") + "</figure>"
-    }
-
     /// The filters, as a GET form: the project (a list for admins, fixed for others), the region, the period.
-    static func filters(_ m: Model, labels: Labels) -> String {
+    static func filters(_ m: Model, labels: Labels) -> DashboardView.Filters {
         let t = m.text
-        var out = #"<form class="filters" method="get" action="/dashboard" aria-label="\#(HTML.escape(t.filters))">"#
-        out += #"<input type="hidden" name="lang" value="\#(t.lang.rawValue)">"#
-        if m.device.project == nil {
-            out += #"<label class="wide">\#(HTML.escape(t.project))<select name="project">"#
-            for p in m.projects {
-                out += #"<option value="\#(HTML.escape(p.code))"\#(p.code == m.project ? " selected" : "")>\#(HTML.escape(p.name)) (\#(HTML.escape(p.code)))</option>"#
-            }
-            out += "</select></label>"
-        } else {
-            out += #"<div class="fixed"><span>\#(HTML.escape(t.project))</span><strong>\#(HTML.escape(m.projectName))</strong></div>"#
-        }
-        out += #"<label class="wide">\#(HTML.escape(t.region))<select name="region"><option value="">\#(HTML.escape(t.allRegions))</option>"#
-        for code in labels.order("session", "region") {
-            out += #"<option value="\#(HTML.escape(code))"\#(code == m.region ? " selected" : "")>\#(HTML.escape(labels.region(code)))</option>"#
-        }
-        out += "</select></label>"
-        out += #"<label>\#(HTML.escape(t.from))<input type="date" name="from" value="\#(HTML.escape(m.from ?? ""))"></label>"#
-        out += #"<label>\#(HTML.escape(t.to))<input type="date" name="to" value="\#(HTML.escape(m.to ?? ""))"></label>"#
-        out += #"<div class="actions"><button type="submit">\#(HTML.escape(t.apply))</button>"#
-        let resetQuery = HTML.query([("project", m.device.project == nil ? m.project : nil), ("lang", t.lang.rawValue)])
-        out += #"<a class="reset" href="/dashboard\#(HTML.escape(resetQuery))">\#(HTML.escape(t.reset))</a></div>"#
-        return out + "</form>"
+        let projects = m.device.project == nil
+            ? m.projects.map { DashboardView.Option(value: $0.code, label: "\($0.name) (\($0.code))", selected: $0.code == m.project) } : nil
+        return DashboardView.Filters(
+            projects: projects, projectName: m.projectName,
+            regions: labels.order("session", "region").map { .init(value: $0, label: labels.region($0), selected: $0 == m.region) },
+            from: m.from ?? "", to: m.to ?? "",
+            resetHref: "/dashboard" + HTML.query([("project", m.device.project == nil ? m.project : nil), ("lang", t.lang.rawValue)]),
+            choosesProject: projects != nil)
     }
 
     /// The initiatives still open without a follow-up in 90 days.
-    static func followupTable(_ ind: Indicators, labels: Labels, text t: DashboardText) -> String {
-        var out = #"<section class="table-card" id="without-followup"><h2>\#(HTML.escape(t.withoutFollowup))"#
-            + #" <span class="count">\#(t.number(ind.withoutRecentFollowup.count))</span></h2>"#
-            + #"<p class="note">\#(HTML.escape(t.withoutFollowupNote))</p>"#
-        guard !ind.withoutRecentFollowup.isEmpty else { return out + #"<p class="empty">\#(HTML.escape(t.allFollowed))</p></section>"# }
+    static func followup(_ ind: Indicators, labels: Labels, text t: DashboardText) -> DashboardView.Followup {
         let byID = Dictionary(ind.initiatives.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let rows = ind.withoutRecentFollowup.compactMap { byID[$0] }
             .sorted { ($0.lastFollowup ?? "", $0.title) < ($1.lastFollowup ?? "", $1.title) }
-        out += #"<div class="scroll"><table><thead><tr><th scope="col">\#(HTML.escape(t.initiative))</th><th scope="col">\#(HTML.escape(t.type))</th>"#
-            + #"<th scope="col">\#(HTML.escape(t.status))</th><th scope="col">\#(HTML.escape(t.region))</th>"#
-            + #"<th scope="col">\#(HTML.escape(t.lastFollowup))</th></tr></thead><tbody>"#
-        for i in rows {
-            out += "<tr>"
-            func cell(_ heading: String, _ value: String, _ cls: String = "") -> String {
-                #"<td\#(cls.isEmpty ? "" : #" class="\#(cls)""#) data-label="\#(HTML.escape(heading))">\#(HTML.escape(value))</td>"#
+            .map { i in
+                [DashboardView.Cell(heading: t.initiative, value: i.title.isEmpty ? t.untitled : i.title, cls: "title"),
+                 .init(heading: t.type, value: i.type.isEmpty ? t.notGiven : labels.choice("initiative", "type", i.type)),
+                 .init(heading: t.status, value: i.status.isEmpty ? t.notGiven : labels.choice("initiative", "status", i.status)),
+                 .init(heading: t.region, value: i.region.isEmpty ? t.notGiven : labels.region(i.region)),
+                 .init(heading: t.lastFollowup, value: i.lastFollowup ?? t.never, cls: "date")]
             }
-            out += cell(t.initiative, i.title.isEmpty ? t.untitled : i.title, "title")
-            out += cell(t.type, i.type.isEmpty ? t.notGiven : labels.choice("initiative", "type", i.type))
-            out += cell(t.status, i.status.isEmpty ? t.notGiven : labels.choice("initiative", "status", i.status))
-            out += cell(t.region, i.region.isEmpty ? t.notGiven : labels.region(i.region))
-            out += cell(t.lastFollowup, i.lastFollowup ?? t.never, "date")
-            out += "</tr>"
-        }
-        return out + "</tbody></table></div></section>"
+        return DashboardView.Followup(count: t.number(ind.withoutRecentFollowup.count), rows: rows.map { .init(cells: $0) },
+                                      hasRows: !rows.isEmpty)
     }
 
     /// The bar across the top: the app, who is signed in, the other language, signing out.
-    static func header(_ t: DashboardText, device: Device?, project: String?, switchQuery: [(String, String?)]) -> String {
-        var out = #"<header class="top"><div class="brand">\#(HTML.escape(t.appName)) <span>· \#(HTML.escape(t.dashboard))</span></div>"#
-        out += #"<nav class="who">"#
-        if let device {
-            out += #"<span class="device">\#(HTML.escape(device.name)) · \#(HTML.escape(t.role(device.role)))</span>"#
-        }
+    static func header(_ t: DashboardText, device: Device?, switchQuery: [(String, String?)]) -> DashboardView.Header {
         let other = t.otherLanguage
         let path = device == nil ? "/dashboard/login" : "/dashboard"
-        out += #"<a class="lang" hreflang="\#(other.code)" lang="\#(other.code)" href="\#(path)\#(HTML.escape(HTML.query(switchQuery + [("lang", other.code)])))">\#(other.name)</a>"#
-        if device != nil {
-            out += #"<form method="post" action="/dashboard/logout"><input type="hidden" name="lang" value="\#(t.lang.rawValue)">"#
-                + #"<button type="submit" class="link">\#(HTML.escape(t.signOut))</button></form>"#
-        }
-        return out + "</nav></header>"
+        return DashboardView.Header(device: device.map { .init(name: $0.name, role: t.role($0.role)) }, otherCode: other.code,
+                                    otherName: other.name, switchHref: path + HTML.query(switchQuery + [("lang", other.code)]))
     }
 
     // MARK: - Sign-in and messages
 
     /// The sign-in page, with a message (an error, or a notice such as "signed out").
     static func login(_ t: DashboardText, error: String? = nil, notice: String? = nil) -> String {
-        var body = header(t, device: nil, project: nil, switchQuery: [])
-        body += #"<main class="narrow"><section class="login"><h1>\#(HTML.escape(t.signInTitle))</h1>"#
-        if let error { body += #"<p class="error" role="alert">\#(HTML.escape(error))</p>"# }
-        if let notice { body += #"<p class="notice" role="status">\#(HTML.escape(notice))</p>"# }
-        body += #"<p>\#(HTML.escape(t.signInIntro))</p>"#
-        body += #"<form method="post" action="/dashboard/login"><input type="hidden" name="lang" value="\#(t.lang.rawValue)">"#
-        body += #"<label for="token">\#(HTML.escape(t.tokenLabel))</label>"#
-        body += #"<input id="token" name="token" type="password" autocomplete="current-password" spellcheck="false" required "#
-            + #"placeholder="plb_…" autofocus>"#
-        body += #"<button type="submit">\#(HTML.escape(t.signIn))</button></form></section></main>"#
-        return document(lang: t.lang, title: "\(t.signInTitle) · \(t.appName)", body: body)
+        DashboardTemplates.render(LoginView(t: t, header: header(t, device: nil, switchQuery: []), error: error, notice: notice),
+                                  page: "login", lang: t.lang, title: "\(t.signInTitle) · \(t.appName)")
     }
 
     /// A page that only says something (a refused project), with a way back.
     static func message(_ t: DashboardText, device: Device?, _ message: String) -> String {
-        var body = header(t, device: device, project: nil, switchQuery: [])
-        body += #"<main class="narrow"><section class="login"><p class="error" role="alert">\#(HTML.escape(message))</p>"#
-        body += #"<p><a href="/dashboard\#(HTML.escape(HTML.query([("lang", t.lang.rawValue)])))">\#(HTML.escape(t.backToDashboard))</a></p></section></main>"#
-        return document(lang: t.lang, title: t.appName, body: body)
-    }
-
-    static func document(lang: Language, title: String, body: String) -> String {
-        """
-        <!DOCTYPE html>
-        <html lang="\(lang.rawValue)"><head><meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="referrer" content="no-referrer">
-        <title>\(HTML.escape(title))</title>
-        <style>\(css)</style>
-        </head><body>\(body)</body></html>
-
-        """
+        DashboardTemplates.render(MessageView(t: t, header: header(t, device: device, switchQuery: []), message: message,
+                                              backHref: "/dashboard" + HTML.query([("lang", t.lang.rawValue)])),
+                                  page: "message", lang: t.lang, title: t.appName)
     }
 
     /// The style sheet: system fonts only, a grid that goes from three columns on a laptop to one on a phone.

@@ -49,11 +49,10 @@ struct Dashboard: Sendable {
     /// `POST /dashboard/login`: checks the token, opens a session, sets the cookie.
     func signIn(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
         if let refused = crossSite(request, context) { return refused }
-        let buffer = try await request.body.collect(upTo: 16 << 10)
-        let form = FormBody.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
-        let chosen = form["lang"].flatMap { Language(rawValue: $0) }
+        let form = await FormFields.read(request, upTo: 16 << 10)
+        let chosen = form.lang.flatMap { Language(rawValue: $0) }
         let text = chosen.map(DashboardText.init) ?? language(request)
-        let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = (form.token ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty else { return html(DashboardPage.login(text, error: text.emptyToken), status: .badRequest) }
         guard let device = try await backend.authenticate(token: token) else {
             context.logger.notice("dashboard sign-in refused: unknown or revoked token")
@@ -77,9 +76,7 @@ struct Dashboard: Sendable {
     func signOut(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
         if let refused = crossSite(request, context) { return refused }
         if let id = sessionID(request) { try await sessions.deleteDashboardSession(idHash: DashboardSessionID.hash(id)) }
-        let buffer = try? await request.body.collect(upTo: 4 << 10)
-        let lang = buffer.flatMap { FormBody.parse(String(decoding: $0.readableBytesView, as: UTF8.self))["lang"] }
-            .flatMap { Language(rawValue: $0)?.rawValue }
+        let lang = await FormFields.read(request, upTo: 4 << 10).lang.flatMap { Language(rawValue: $0)?.rawValue }
         var response = Response.redirect(to: "/dashboard/login" + HTML.query([("out", "1"), ("lang", lang)]), type: .normal)
         response.headers[.setCookie] = cookie("", maxAge: 0, request: request)
         return response
@@ -241,6 +238,20 @@ struct Dashboard: Sendable {
             .init("X-Frame-Options")!: "DENY",
             .init("Referrer-Policy")!: "no-referrer",
         ], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The fields of the dashboard's forms, decoded by Hummingbird's `URLEncodedFormDecoder`.
+    struct FormFields: Decodable {
+        var token: String?
+        var lang: String?
+
+        /// The fields of a form post; none when the body is too large or not a form.
+        static func read(_ request: Request, upTo limit: Int) async -> FormFields {
+            guard let buffer = try? await request.body.collect(upTo: limit),
+                  let fields = try? URLEncodedFormDecoder().decode(FormFields.self, from: String(decoding: buffer.readableBytesView, as: UTF8.self))
+            else { return FormFields() }
+            return fields
+        }
     }
 
     /// The service's clock.

@@ -224,20 +224,3 @@ enum HTML {
         return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
     }
 }
-
-/// `application/x-www-form-urlencoded` bodies, as browsers send forms.
-enum FormBody {
-    static func parse(_ text: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String {
-                let plus = s.replacingOccurrences(of: "+", with: " ")
-                return plus.removingPercentEncoding ?? plus
-            }
-            let key = decode(kv[0])
-            if out[key] == nil { out[key] = kv.count > 1 ? decode(kv[1]) : "" }
-        }
-        return out
-    }
-}
