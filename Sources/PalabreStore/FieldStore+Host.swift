@@ -36,9 +36,11 @@ extension FieldStore {
     /// A page of a project's change log after a position, as stored: `(seq, node, body)`, at most `limit` rows.
     public func logPage(project: String, after seq: Int64, limit: Int) async throws -> [(seq: Int64, node: String, body: String)] {
         try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, node, body FROM changes WHERE project = ? AND seq > ? ORDER BY seq LIMIT ?"),
-                             arguments: [project, seq, limit])
-                .map { (seq: $0["seq"], node: $0["node"], body: $0["body"]) }
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT seq, node, body FROM changes WHERE project = ? AND seq > ? ORDER BY seq LIMIT ?"),
+                arguments: [project, seq, limit]
+            )
+            .map { (seq: $0["seq"], node: $0["node"], body: $0["body"]) }
         }
     }
 
@@ -77,7 +79,8 @@ extension FieldStore {
     /// ``secret(named:)`` in a transaction already open.
     static func secret(_ db: Database, named name: String) throws -> SymmetricKey {
         if let hex = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [name]), let data = Data(hex: hex),
-           data.count == 32 {
+            data.count == 32
+        {
             return SymmetricKey(data: data)
         }
         let key = SymmetricKey(size: .bits256)

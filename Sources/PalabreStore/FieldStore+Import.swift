@@ -24,8 +24,10 @@ extension FieldStore {
     ///
     /// With `again`, lines without an id are imported as new records whatever was imported before (their keys are
     /// still recorded).
-    public func importItems(_ items: [ImportItem], catalog: FormCatalog, file: String, again: Bool = false,
-                            progress: ((Int) -> Void)? = nil) throws(StoreError) -> ImportSummary {
+    public func importItems(
+        _ items: [ImportItem], catalog: FormCatalog, file: String, again: Bool = false,
+        progress: ((Int) -> Void)? = nil
+    ) throws(StoreError) -> ImportSummary {
         try run {
             try pool.write { db in
                 var problems: [String] = []
@@ -50,8 +52,12 @@ extension FieldStore {
                     var bad = false
                     for (name, raw) in item.values {
                         guard let field = form.field(name) else {
-                            fail(item, ValidationError(form: form.name, field: name, value: raw.displayString,
-                                                       rule: .unknownField(known: form.fields.map(\.name))).message(.en))
+                            fail(
+                                item,
+                                ValidationError(
+                                    form: form.name, field: name, value: raw.displayString,
+                                    rule: .unknownField(known: form.fields.map(\.name))
+                                ).message(.en))
                             bad = true
                             continue
                         }
@@ -118,13 +124,15 @@ extension FieldStore {
 
                 let identity = try self.identityIn(db)
                 // One clock reading for the whole import, then consecutive stamps: each record its own write.
-                var clock = HybridLogicalClock(last: HLC(rawValue: try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'") ?? 0))
+                var clock = HybridLogicalClock(
+                    last: HLC(rawValue: try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'") ?? 0))
                 let wall = self.now()
                 for (n, (form, id, values)) in prepared.enumerated() {
                     let stamp = Stamp(hlc: clock.send(now: wall), node: identity.node)
                     var state = RecordState(id: id, form: form.name, formVersion: form.version, project: identity.project)
-                    let change = Change(recordID: id, form: form.name, formVersion: form.version, project: identity.project,
-                                        stamp: stamp, values: values.mapValues { Optional($0) })
+                    let change = Change(
+                        recordID: id, form: form.name, formVersion: form.version, project: identity.project,
+                        stamp: stamp, values: values.mapValues { Optional($0) })
                     try Self.commit(db, change: change, state: &state, isNew: true, local: true)
                     summary.imported[form.name, default: 0] += 1
                     if n % 5000 == 4999 { progress?(n + 1) }

@@ -15,8 +15,10 @@ extension FieldStore {
     /// checked in full; an edit is refused only for the fields it writes, and not for a field that stopped applying
     /// because another device changed what it depends on (that is a concurrent edit, which the merge rule settles: see
     /// ``Relevance``). Reasons never repeat the value of a sensitive field.
-    public static func problem(with change: Change, catalog: FormCatalog?, existing: RecordState?,
-                               references: ((String) -> ReferenceTarget?)? = nil, today: String = "") -> String? {
+    public static func problem(
+        with change: Change, catalog: FormCatalog?, existing: RecordState?,
+        references: ((String) -> ReferenceTarget?)? = nil, today: String = ""
+    ) -> String? {
         guard RecordID.isValid(change.recordID) else { return "'\(change.recordID)' is not a record id" }
         if change.stamp.node.isEmpty { return "the change has no node" }
         if change.stamp.hlc.rawValue <= 0 {
@@ -47,8 +49,10 @@ extension FieldStore {
         for (name, value) in change.values where name != deletedField {
             guard let field = form.field(name) else {
                 if change.formVersion < form.version { continue }  // a field a later version removed keeps its data
-                return ValidationError(form: form.name, field: name, value: nil,
-                                       rule: .unknownField(known: form.fields.map(\.name))).message(.en)
+                return ValidationError(
+                    form: form.name, field: name, value: nil,
+                    rule: .unknownField(known: form.fields.map(\.name))
+                ).message(.en)
             }
             guard let value else { continue }
             if let p = validator.check(value, of: field) { return reason(p) }
@@ -85,8 +89,10 @@ extension FieldStore {
     ///
     /// With `checksRecords` (the central service) each change is checked against its whole record and its references
     /// (see ``problem(with:catalog:existing:references:today:)``), references looked up in the change's project.
-    public static func applyRemote(_ db: Database, _ changes: [Change], catalog: FormCatalog?, origin: String,
-                                   now: Date = Date(), checksRecords: Bool = false, forms: FormCatalog? = nil) throws -> ApplyOutcome {
+    public static func applyRemote(
+        _ db: Database, _ changes: [Change], catalog: FormCatalog?, origin: String,
+        now: Date = Date(), checksRecords: Bool = false, forms: FormCatalog? = nil
+    ) throws -> ApplyOutcome {
         var outcome = ApplyOutcome()
         let known = try db.cachedStatement(sql: "SELECT 1 FROM changes WHERE record_id = ? AND hlc = ? AND node = ?")
         for change in changes {
@@ -96,17 +102,22 @@ extension FieldStore {
             }
             let existing = try fetchRecord(db, id: change.recordID)
             let references: ((String) -> ReferenceTarget?)? = checksRecords ? Self.lookup(db, project: change.project) : nil
-            if let reason = problem(with: change, catalog: catalog, existing: existing?.state, references: references,
-                                    today: Validator.today(now, utc: true)) {
-                try db.execute(sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [change.recordID, change.serialized, reason, origin, ISOTime.text(now, fraction: false)])
+            if let reason = problem(
+                with: change, catalog: catalog, existing: existing?.state, references: references,
+                today: Validator.today(now, utc: true))
+            {
+                try db.execute(
+                    sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [change.recordID, change.serialized, reason, origin, ISOTime.text(now, fraction: false)])
                 outcome.setAside.append(SetAside(change: change, reason: reason))
                 continue
             }
-            var state = existing?.state
+            var state =
+                existing?.state
                 ?? RecordState(id: change.recordID, form: change.form, formVersion: change.formVersion, project: change.project)
-            let superseded = try commit(db, change: change, state: &state, isNew: existing == nil, local: false,
-                                        form: (catalog ?? forms)?[change.form])
+            let superseded = try commit(
+                db, change: change, state: &state, isNew: existing == nil, local: false,
+                form: (catalog ?? forms)?[change.form])
             outcome.conflicts += superseded.filter(\.conflict).count
             outcome.applied += 1
             outcome.maxHLC = max(outcome.maxHLC, change.stamp.hlc)
@@ -151,8 +162,9 @@ extension FieldStore {
                 try state.write(db)
                 let acked = state.ackedBatches
                 for s in setAside {
-                    try db.execute(sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, 'service', ?)",
-                                   arguments: [s.change.recordID, s.change.serialized, s.reason, ISOTime.text(now(), fraction: false)])
+                    try db.execute(
+                        sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, 'service', ?)",
+                        arguments: [s.change.recordID, s.change.serialized, s.reason, ISOTime.text(now(), fraction: false)])
                 }
                 try Self.receive(db, serverTime)
                 return acked
@@ -163,8 +175,10 @@ extension FieldStore {
     /// Applies a pulled page and moves the pull cursor in the same transaction: a crash keeps both or neither.
     ///
     /// `forms` settles each merged record (``Relevance``), as the service does.
-    public func applyPulled(_ changes: [Change], cursor: Int64, serverTime: HLC,
-                            forms: FormCatalog? = nil) throws(StoreError) -> ApplyOutcome {
+    public func applyPulled(
+        _ changes: [Change], cursor: Int64, serverTime: HLC,
+        forms: FormCatalog? = nil
+    ) throws(StoreError) -> ApplyOutcome {
         try run {
             try pool.write { db in
                 let outcome = try Self.applyRemote(db, changes, catalog: nil, origin: "pull", now: self.now(), forms: forms)
@@ -215,7 +229,8 @@ extension FieldStore {
         guard !rows.isEmpty else { return 0 }
         // A clock ahead: start again from the highest stamp the service may have seen (acknowledged and pulled changes).
         // A new node: from the store's clock, so that the moved changes stay above everything written here.
-        let floor = newNode == nil
+        let floor =
+            newNode == nil
             ? try Int64.fetchOne(db, sql: "SELECT max(hlc) FROM changes WHERE local = 0 OR seq <= ?", arguments: [cursor]) ?? 0
             : try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'") ?? 0
         var clock = HybridLogicalClock(last: HLC(rawValue: floor))
@@ -227,8 +242,9 @@ extension FieldStore {
             renamed[old] = new
             change.stamp = new
             for (k, p) in change.prev { if let r = renamed[p] { change.prev[k] = r } }
-            try db.execute(sql: "UPDATE changes SET hlc = ?, node = ?, body = ? WHERE seq = ?",
-                           arguments: [new.hlc.rawValue, new.node, change.serialized, row["seq"] as Int64])
+            try db.execute(
+                sql: "UPDATE changes SET hlc = ?, node = ?, body = ? WHERE seq = ?",
+                arguments: [new.hlc.rawValue, new.node, change.serialized, row["seq"] as Int64])
             guard var record = try Self.fetchRecord(db, id: change.recordID) else { continue }
             for (field, s) in record.state.stamps { if let r = renamed[s] { record.state.stamps[field] = r } }
             for (field, s) in record.state.prevs { if let r = renamed[s] { record.state.prevs[field] = r } }
@@ -237,30 +253,40 @@ extension FieldStore {
             for (field, value) in change.values where record.state.stamps[field] != new {
                 let current = record.state.stamps[field] ?? .zero
                 guard new > current else { continue }
-                try db.execute(sql: """
-                    INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 0)
-                    """, arguments: [record.id, field, record.state.values[field].map { $0.json.serialized }, current.hlc.rawValue,
-                                     current.node, new.hlc.rawValue, new.node])
+                try db.execute(
+                    sql: """
+                        INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, 0)
+                        """,
+                    arguments: [
+                        record.id, field, record.state.values[field].map { $0.json.serialized }, current.hlc.rawValue,
+                        current.node, new.hlc.rawValue, new.node,
+                    ])
                 record.state.values[field] = value
                 record.state.stamps[field] = new
                 record.state.prevs[field] = change.prev[field] ?? .zero
             }
             let createdRenamed = renamed[record.created]
-            try db.execute(sql: """
-                UPDATE records SET vals = ?, stamps = ?, deleted = ?, updated_hlc = ?, created_hlc = ?, created_node = ? WHERE id = ?
-                """,
-                           arguments: [ValueMap.encode(record.state.fieldValues),
-                                       StampsCodec.encode(stamps: record.state.stamps, prevs: record.state.prevs,
-                                                          withheld: record.state.withheld),
-                                       record.state.isDeleted ? 1 : 0, record.state.updated.hlc.rawValue,
-                                       (createdRenamed ?? record.created).hlc.rawValue, (createdRenamed ?? record.created).node,
-                                       record.id])
-            try db.execute(sql: """
-                UPDATE history SET winner_hlc = ?, winner_node = ? WHERE record_id = ? AND winner_hlc = ? AND winner_node = ?
-                """, arguments: [new.hlc.rawValue, new.node, change.recordID, old.hlc.rawValue, old.node])
-            try db.execute(sql: "UPDATE history SET hlc = ?, node = ? WHERE record_id = ? AND hlc = ? AND node = ?",
-                           arguments: [new.hlc.rawValue, new.node, change.recordID, old.hlc.rawValue, old.node])
+            try db.execute(
+                sql: """
+                    UPDATE records SET vals = ?, stamps = ?, deleted = ?, updated_hlc = ?, created_hlc = ?, created_node = ? WHERE id = ?
+                    """,
+                arguments: [
+                    ValueMap.encode(record.state.fieldValues),
+                    StampsCodec.encode(
+                        stamps: record.state.stamps, prevs: record.state.prevs,
+                        withheld: record.state.withheld),
+                    record.state.isDeleted ? 1 : 0, record.state.updated.hlc.rawValue,
+                    (createdRenamed ?? record.created).hlc.rawValue, (createdRenamed ?? record.created).node,
+                    record.id,
+                ])
+            try db.execute(
+                sql: """
+                    UPDATE history SET winner_hlc = ?, winner_node = ? WHERE record_id = ? AND winner_hlc = ? AND winner_node = ?
+                    """, arguments: [new.hlc.rawValue, new.node, change.recordID, old.hlc.rawValue, old.node])
+            try db.execute(
+                sql: "UPDATE history SET hlc = ?, node = ? WHERE record_id = ? AND hlc = ? AND node = ?",
+                arguments: [new.hlc.rawValue, new.node, change.recordID, old.hlc.rawValue, old.node])
         }
         try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'hlc'", arguments: [String(clock.last.rawValue)])
         return rows.count
@@ -303,16 +329,20 @@ extension FieldStore {
         try run {
             try pool.write { db in
                 guard let record = try Self.fetchRecord(db, id: recordID) else { throw StoreError.notFound(id: recordID) }
-                guard let latest = try Self.openConflicts(db, project: nil).last(where: {
-                    $0.entry.recordID == recordID && $0.entry.superseded.field == field
-                }) else {
+                guard
+                    let latest = try Self.openConflicts(db, project: nil).last(where: {
+                        $0.entry.recordID == recordID && $0.entry.superseded.field == field
+                    })
+                else {
                     throw StoreError.refused("record \(recordID) has no open conflict on '\(field)' (see 'palabre conflicts')")
                 }
                 let value = restore ? latest.entry.superseded.value : record.state.values[field]
-                try self.writeLocal(db, record: record, values: [field: value], formVersion: record.state.formVersion,
-                                    form: catalog[record.form])
-                try db.execute(sql: "UPDATE history SET resolved = 1 WHERE record_id = ? AND field = ? AND conflict = 1",
-                               arguments: [recordID, field])
+                try self.writeLocal(
+                    db, record: record, values: [field: value], formVersion: record.state.formVersion,
+                    form: catalog[record.form])
+                try db.execute(
+                    sql: "UPDATE history SET resolved = 1 WHERE record_id = ? AND field = ? AND conflict = 1",
+                    arguments: [recordID, field])
             }
         }
     }

@@ -17,8 +17,9 @@ extension FieldStore {
                 let identity = try self.identityIn(db)
                 var state = RecordState(id: id, form: form.name, formVersion: form.version, project: identity.project)
                 let stamp = Stamp(hlc: try self.tick(db), node: identity.node)
-                let change = Change(recordID: id, form: form.name, formVersion: form.version, project: identity.project,
-                                    stamp: stamp, values: values.mapValues { Optional($0) })
+                let change = Change(
+                    recordID: id, form: form.name, formVersion: form.version, project: identity.project,
+                    stamp: stamp, values: values.mapValues { Optional($0) })
                 try Self.commit(db, change: change, state: &state, isNew: true, local: true)
             }
         }
@@ -87,8 +88,9 @@ extension FieldStore {
         let stamp = Stamp(hlc: try tick(db), node: identity.node)
         var prev: [String: Stamp] = [:]
         for k in values.keys { if let s = state.stamps[k] { prev[k] = s } }
-        let change = Change(recordID: record.id, form: record.form, formVersion: formVersion, project: state.project,
-                            stamp: stamp, values: values, prev: prev)
+        let change = Change(
+            recordID: record.id, form: record.form, formVersion: formVersion, project: state.project,
+            stamp: stamp, values: values, prev: prev)
         try Self.commit(db, change: change, state: &state, isNew: false, local: true, form: form)
     }
 
@@ -132,40 +134,50 @@ extension FieldStore {
     @discardableResult
     ///
     /// With `form`, the merged record is settled (``Relevance``): a field that does not apply is withheld.
-    static func commit(_ db: Database, change: Change, state: inout RecordState, isNew: Bool, local: Bool,
-                       body: String? = nil, form: Form? = nil) throws -> [Superseded] {
+    static func commit(
+        _ db: Database, change: Change, state: inout RecordState, isNew: Bool, local: Bool,
+        body: String? = nil, form: Form? = nil
+    ) throws -> [Superseded] {
         let superseded = Merge.apply(change, to: &state)
         if let form { Relevance.settle(&state, form: form) }
         let vals = ValueMap.encode(state.fieldValues)
         // A new record's first change holds exactly its values: reuse their JSON rather than encode them twice.
-        let reuse = isNew && body == nil && state.withheld.isEmpty && change.values[deletedField] == nil && change.values.count == state.values.count
+        let reuse =
+            isNew && body == nil && state.withheld.isEmpty && change.values[deletedField] == nil && change.values.count == state.values.count
             && !change.values.values.contains(where: { $0 == nil })
         let stamps = StampsCodec.encode(stamps: state.stamps, prevs: state.prevs, withheld: state.withheld)
         let deleted = state.isDeleted ? 1 : 0
         if isNew {
-            let st = try db.cachedStatement(sql: """
-                INSERT INTO records (id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            try st.execute(arguments: [state.id, state.form, state.formVersion, state.project, vals, stamps, deleted,
-                                       change.stamp.hlc.rawValue, change.stamp.node, state.updated.hlc.rawValue])
+            let st = try db.cachedStatement(
+                sql: """
+                    INSERT INTO records (id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            try st.execute(arguments: [
+                state.id, state.form, state.formVersion, state.project, vals, stamps, deleted,
+                change.stamp.hlc.rawValue, change.stamp.node, state.updated.hlc.rawValue,
+            ])
         } else {
             // A record is created by its first change: a later one stamped in the past (stale or forged) moves neither
             // when nor by whom it was created.
-            let st = try db.cachedStatement(sql: "UPDATE records SET form_version = ?, vals = ?, stamps = ?, deleted = ?, updated_hlc = ? WHERE id = ?")
+            let st = try db.cachedStatement(
+                sql: "UPDATE records SET form_version = ?, vals = ?, stamps = ?, deleted = ?, updated_hlc = ? WHERE id = ?")
             try st.execute(arguments: [state.formVersion, vals, stamps, deleted, state.updated.hlc.rawValue, state.id])
         }
         let log = try db.cachedStatement(sql: "INSERT INTO changes (record_id, hlc, node, body, local, project) VALUES (?, ?, ?, ?, ?, ?)")
         let text = body ?? (reuse ? change.serialized(valuesJSON: vals) : change.serialized)
         try log.execute(arguments: [change.recordID, change.stamp.hlc.rawValue, change.stamp.node, text, local ? 1 : 0, change.project])
         if !superseded.isEmpty {
-            let h = try db.cachedStatement(sql: """
-                INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let h = try db.cachedStatement(
+                sql: """
+                    INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for s in superseded {
-                try h.execute(arguments: [state.id, s.field, s.value.map { $0.json.serialized }, s.stamp.hlc.rawValue, s.stamp.node,
-                                          s.winner.hlc.rawValue, s.winner.node, s.conflict ? 1 : 0])
+                try h.execute(arguments: [
+                    state.id, s.field, s.value.map { $0.json.serialized }, s.stamp.hlc.rawValue, s.stamp.node,
+                    s.winner.hlc.rawValue, s.winner.node, s.conflict ? 1 : 0,
+                ])
             }
         }
         return superseded

@@ -51,8 +51,10 @@ public final class FieldStore: Sendable {
     ///   ``StoreError/unreadable(path:reason:)`` when the file is not a Palabre store or cannot be opened.
     /// - Parameter migrations: further migrations for a store that holds more (the central service's devices and batches),
     ///   applied after the store's own, each once, by name.
-    public init(path: String, now: @escaping @Sendable () -> Date = { Date() },
-                migrations: [(String, @Sendable (Database) throws -> Void)] = [], mode: OpenMode = .create) throws(StoreError) {
+    public init(
+        path: String, now: @escaping @Sendable () -> Date = { Date() },
+        migrations: [(String, @Sendable (Database) throws -> Void)] = [], mode: OpenMode = .create
+    ) throws(StoreError) {
         self.path = path
         self.now = now
         let fm = FileManager.default
@@ -76,7 +78,8 @@ public final class FieldStore: Sendable {
         // A store in a folder this user cannot write to (a read-only copy) has no -wal or -shm files when it was closed
         // cleanly, and SQLite cannot create them: then everything is in the file, which is read as immutable.
         let dir = (path as NSString).deletingLastPathComponent
-        let readPath = mode == .readOnly && !fm.fileExists(atPath: path + "-wal") && access(dir.isEmpty ? "." : dir, W_OK) != 0
+        let readPath =
+            mode == .readOnly && !fm.fileExists(atPath: path + "-wal") && access(dir.isEmpty ? "." : dir, W_OK) != 0
             ? Self.immutableURI(path) : path
         do {
             var ready = false
@@ -142,16 +145,18 @@ public final class FieldStore: Sendable {
                 return false
             }
             guard try wal ?? (String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal"),
-                  Set(migrator.migrations).isSubset(of: try migrator.appliedIdentifiers(db)),
-                  try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") != nil
+                Set(migrator.migrations).isSubset(of: try migrator.appliedIdentifiers(db)),
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") != nil
             else { return false }
             return true
         }
     }
 
     /// Makes the file a store, or upgrades it: application id, WAL, migrations, node id. Each step only when needed.
-    static func setUp(path: String, configuration: Configuration, migrator: DatabaseMigrator, now: () -> Date,
-                      fresh: Bool) throws -> DatabasePool {
+    static func setUp(
+        path: String, configuration: Configuration, migrator: DatabaseMigrator, now: () -> Date,
+        fresh: Bool
+    ) throws -> DatabasePool {
         let writer = try writablePool(path: path, configuration: configuration)
         if fresh { restrict(path) }
         try writer.write { db in
@@ -165,8 +170,9 @@ public final class FieldStore: Sendable {
         try migrator.migrate(writer)
         try writer.write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") == nil {
-                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('node', ?), ('hlc', '0'), ('created', ?)",
-                               arguments: [makeNodeID(), ISOTime.text(now(), fraction: false)])
+                try db.execute(
+                    sql: "INSERT INTO meta(key, value) VALUES ('node', ?), ('hlc', '0'), ('created', ?)",
+                    arguments: [makeNodeID(), ISOTime.text(now(), fraction: false)])
             }
         }
         if fresh { restrict(path) }
@@ -220,8 +226,9 @@ public final class FieldStore: Sendable {
                 let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM meta")
                 var m: [String: String] = [:]
                 for r in rows { m[r["key"]] = r["value"] }
-                return StoreIdentity(node: m["node"] ?? "", device: m["device"] ?? "", project: m["project"] ?? "default",
-                                     language: m["language"].flatMap(Language.init(rawValue:)))
+                return StoreIdentity(
+                    node: m["node"] ?? "", device: m["device"] ?? "", project: m["project"] ?? "default",
+                    language: m["language"].flatMap(Language.init(rawValue:)))
             }
         }
     }
@@ -236,7 +243,6 @@ public final class FieldStore: Sendable {
             }
         }
     }
-
 
     // MARK: - Reading
 
@@ -309,17 +315,19 @@ public final class FieldStore: Sendable {
 
     /// The columns of a `records` row.
     static func recordRow(_ r: Row) -> RecordRow {
-        RecordRow(id: r["id"], form: r["form"], formVersion: r["form_version"], project: r["project"], vals: r["vals"],
-                  stamps: r["stamps"], deleted: (r["deleted"] as Int) != 0, createdHLC: r["created_hlc"], createdNode: r["created_node"],
-                  updatedHLC: r["updated_hlc"])
+        RecordRow(
+            id: r["id"], form: r["form"], formVersion: r["form_version"], project: r["project"], vals: r["vals"],
+            stamps: r["stamps"], deleted: (r["deleted"] as Int) != 0, createdHLC: r["created_hlc"], createdNode: r["created_node"],
+            updatedHLC: r["updated_hlc"])
     }
 
     static func decodeHistory(_ r: Row) throws -> HistoryEntry {
         let text: String? = r["value"]
         let value = try text.flatMap { t throws -> Value? in try Value(json: JSON.parse(t)) }
-        let s = Superseded(field: r["field"], value: value, stamp: Stamp(hlc: HLC(rawValue: r["hlc"]), node: r["node"]),
-                           winner: Stamp(hlc: HLC(rawValue: r["winner_hlc"]), node: r["winner_node"]),
-                           conflict: (r["conflict"] as Int) != 0)
+        let s = Superseded(
+            field: r["field"], value: value, stamp: Stamp(hlc: HLC(rawValue: r["hlc"]), node: r["node"]),
+            winner: Stamp(hlc: HLC(rawValue: r["winner_hlc"]), node: r["winner_node"]),
+            conflict: (r["conflict"] as Int) != 0)
         return HistoryEntry(id: r["id"], recordID: r["record_id"], superseded: s, resolved: (r["resolved"] as Int) != 0)
     }
 }

@@ -57,7 +57,8 @@ public enum FormLoader {
         var (form, problems) = FormCompiler.compile(tree, file: path)
         let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         if let f = form, f.name != base {
-            problems.append(FormProblem(file: path, message: "declares form '\(f.name)' but the file is named '\(base)': name the file after the form"))
+            problems.append(
+                FormProblem(file: path, message: "declares form '\(f.name)' but the file is named '\(base)': name the file after the form"))
             form = nil
         }
         return (form, problems)

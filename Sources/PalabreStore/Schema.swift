@@ -8,69 +8,71 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1: records, change log, history") { db in
-            try db.execute(sql: """
-                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-                -- One row per record: current values and the stamp of each field (see StampsCodec).
-                CREATE TABLE records (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    form TEXT NOT NULL,
-                    form_version INTEGER NOT NULL,
-                    project TEXT NOT NULL,
-                    vals TEXT NOT NULL,
-                    stamps TEXT NOT NULL,
-                    deleted INTEGER NOT NULL DEFAULT 0,
-                    created_hlc INTEGER NOT NULL,
-                    created_node TEXT NOT NULL,
-                    updated_hlc INTEGER NOT NULL
-                );
-                CREATE INDEX records_by_form ON records(form, deleted);
-                -- Every change applied to this store, in order; local = written here (to be pushed).
-                CREATE TABLE changes (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    record_id TEXT NOT NULL,
-                    hlc INTEGER NOT NULL,
-                    node TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    local INTEGER NOT NULL,
-                    project TEXT NOT NULL DEFAULT ''
-                );
-                CREATE UNIQUE INDEX changes_by_write ON changes(record_id, hlc, node);
-                CREATE INDEX changes_by_project ON changes(project, seq);
-                -- Changes that could not be applied (unknown form version, invalid value): kept, shown, never dropped.
-                CREATE TABLE set_aside (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    record_id TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    reason TEXT NOT NULL,
-                    origin TEXT NOT NULL,
-                    created TEXT NOT NULL
-                );
-                -- Values that stopped being current, and incoming values that lost: nothing is dropped.
-                CREATE TABLE history (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    record_id TEXT NOT NULL,
-                    field TEXT NOT NULL,
-                    value TEXT,
-                    hlc INTEGER NOT NULL,
-                    node TEXT NOT NULL,
-                    winner_hlc INTEGER NOT NULL,
-                    winner_node TEXT NOT NULL,
-                    conflict INTEGER NOT NULL DEFAULT 0,
-                    resolved INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE INDEX history_by_record ON history(record_id);
-                CREATE INDEX history_conflicts ON history(conflict, resolved);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    -- One row per record: current values and the stamp of each field (see StampsCodec).
+                    CREATE TABLE records (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        form TEXT NOT NULL,
+                        form_version INTEGER NOT NULL,
+                        project TEXT NOT NULL,
+                        vals TEXT NOT NULL,
+                        stamps TEXT NOT NULL,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        created_hlc INTEGER NOT NULL,
+                        created_node TEXT NOT NULL,
+                        updated_hlc INTEGER NOT NULL
+                    );
+                    CREATE INDEX records_by_form ON records(form, deleted);
+                    -- Every change applied to this store, in order; local = written here (to be pushed).
+                    CREATE TABLE changes (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        record_id TEXT NOT NULL,
+                        hlc INTEGER NOT NULL,
+                        node TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        local INTEGER NOT NULL,
+                        project TEXT NOT NULL DEFAULT ''
+                    );
+                    CREATE UNIQUE INDEX changes_by_write ON changes(record_id, hlc, node);
+                    CREATE INDEX changes_by_project ON changes(project, seq);
+                    -- Changes that could not be applied (unknown form version, invalid value): kept, shown, never dropped.
+                    CREATE TABLE set_aside (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        record_id TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        origin TEXT NOT NULL,
+                        created TEXT NOT NULL
+                    );
+                    -- Values that stopped being current, and incoming values that lost: nothing is dropped.
+                    CREATE TABLE history (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        record_id TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        value TEXT,
+                        hlc INTEGER NOT NULL,
+                        node TEXT NOT NULL,
+                        winner_hlc INTEGER NOT NULL,
+                        winner_node TEXT NOT NULL,
+                        conflict INTEGER NOT NULL DEFAULT 0,
+                        resolved INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX history_by_record ON history(record_id);
+                    CREATE INDEX history_conflicts ON history(conflict, resolved);
+                    """)
         }
         m.registerMigration("v2: records by project, conflicts by record") { db in
             // Listing a project's records (the service's exports, indicators and record pages; a laptop's) and a
             // project's open conflicts. The central service created the same two indexes before the store owned them,
             // hence IF NOT EXISTS; the wider conflict index makes the narrower one redundant.
-            try db.execute(sql: """
-                CREATE INDEX IF NOT EXISTS records_by_project ON records(project, deleted, form);
-                CREATE INDEX IF NOT EXISTS history_by_conflict_record ON history(conflict, resolved, record_id);
-                DROP INDEX IF EXISTS history_conflicts;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE INDEX IF NOT EXISTS records_by_project ON records(project, deleted, form);
+                    CREATE INDEX IF NOT EXISTS history_by_conflict_record ON history(conflict, resolved, record_id);
+                    DROP INDEX IF EXISTS history_conflicts;
+                    """)
         }
         return m
     }

@@ -35,13 +35,16 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .invalid(let errors):
             return errors.map { $0.message(lang) }.joined(separator: "\n")
         case .importRejected(let file, let problems):
-            let head = fr ? "\(file) : rien n'a été importé, \(problems.count) ligne(s) refusée(s) :"
+            let head =
+                fr
+                ? "\(file) : rien n'a été importé, \(problems.count) ligne(s) refusée(s) :"
                 : "\(file): nothing was imported, \(problems.count) line(s) refused:"
             return ([head] + problems.map { "  " + $0 }).joined(separator: "\n")
         case .formsFolder(let dir, let reason):
             return fr ? "dossier de formulaires \(dir) : \(reason)" : "forms folder \(dir): \(reason)"
         case .deleted(let id):
-            return fr ? "l'enregistrement \(id) est supprimé : faites d'abord « palabre restore \(id) »"
+            return fr
+                ? "l'enregistrement \(id) est supprimé : faites d'abord « palabre restore \(id) »"
                 : "record \(id) is deleted: run 'palabre restore \(id)' first"
         case .refused(let m), .other(let m):
             return m

@@ -159,8 +159,10 @@ public struct RecordRow: Hashable, Sendable {
     public var updatedHLC: Int64
 
     /// Builds one from its columns.
-    public init(id: String, form: String, formVersion: Int, project: String, vals: String, stamps: String, deleted: Bool,
-                createdHLC: Int64, createdNode: String, updatedHLC: Int64) {
+    public init(
+        id: String, form: String, formVersion: Int, project: String, vals: String, stamps: String, deleted: Bool,
+        createdHLC: Int64, createdNode: String, updatedHLC: Int64
+    ) {
         self.id = id
         self.form = form
         self.formVersion = formVersion
@@ -175,11 +177,12 @@ public struct RecordRow: Hashable, Sendable {
 
     /// The row of a merged state.
     public init(state: RecordState, created: Stamp) {
-        self.init(id: state.id, form: state.form, formVersion: state.formVersion, project: state.project,
-                  vals: ValueMap.encode(state.fieldValues),
-                  stamps: StampsCodec.encode(stamps: state.stamps, prevs: state.prevs, withheld: state.withheld),
-                  deleted: state.isDeleted, createdHLC: created.hlc.rawValue, createdNode: created.node,
-                  updatedHLC: state.updated.hlc.rawValue)
+        self.init(
+            id: state.id, form: state.form, formVersion: state.formVersion, project: state.project,
+            vals: ValueMap.encode(state.fieldValues),
+            stamps: StampsCodec.encode(stamps: state.stamps, prevs: state.prevs, withheld: state.withheld),
+            deleted: state.isDeleted, createdHLC: created.hlc.rawValue, createdNode: created.node,
+            updatedHLC: state.updated.hlc.rawValue)
     }
 
     /// The record; `stamps: false` skips decoding the field stamps (exports and listings need only values and times).
@@ -202,13 +205,16 @@ extension FieldStore {
     /// Inserts record rows as they are (no merge, no change log) inside the caller's transaction: for copying a
     /// central store's records elsewhere (a PostgreSQL service's export, a move between backends).
     public static func insertRecordRows(_ db: Database, _ rows: [RecordRow]) throws {
-        let st = try db.cachedStatement(sql: """
-            INSERT INTO records (id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let st = try db.cachedStatement(
+            sql: """
+                INSERT INTO records (id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         for r in rows {
-            try st.execute(arguments: [r.id, r.form, r.formVersion, r.project, r.vals, r.stamps, r.deleted ? 1 : 0, r.createdHLC, r.createdNode,
-                                       r.updatedHLC])
+            try st.execute(arguments: [
+                r.id, r.form, r.formVersion, r.project, r.vals, r.stamps, r.deleted ? 1 : 0, r.createdHLC, r.createdNode,
+                r.updatedHLC,
+            ])
         }
     }
 

@@ -118,8 +118,9 @@ extension FieldStore {
                 let previous = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.remoteURL])
                 let reset = previous != nil && previous != remote.url
                 if reset { try SyncState.fresh.write(db) }
-                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
-                               arguments: [SyncState.Key.remoteURL, remote.url, SyncState.Key.remoteToken, remote.token])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
+                    arguments: [SyncState.Key.remoteURL, remote.url, SyncState.Key.remoteToken, remote.token])
                 return reset
             }
         }

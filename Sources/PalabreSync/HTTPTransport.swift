@@ -21,8 +21,9 @@ public final class HTTPTransport: SyncTransport {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.token = token
         self.timeout = timeout
-        http = HTTPClient(eventLoopGroupProvider: .singleton,
-                          configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(90))))
+        http = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(90))))
     }
 
     /// Closes the client; call once done.
@@ -37,7 +38,9 @@ public final class HTTPTransport: SyncTransport {
         case 200:
             do { return .accepted(try Wire.PushResponse(text: body)) } catch { throw SyncError.service("unreadable push answer: \(error)") }
         case 409:
-            if let e = Wire.ErrorBody(text: body), e.code == "clock_ahead", let t = e.serverTime { return .clockAhead(serverTime: t, message: e.message) }
+            if let e = Wire.ErrorBody(text: body), e.code == "clock_ahead", let t = e.serverTime {
+                return .clockAhead(serverTime: t, message: e.message)
+            }
             throw failure(status, body)
         default:
             throw failure(status, body)
@@ -45,7 +48,8 @@ public final class HTTPTransport: SyncTransport {
     }
 
     public func pull(after cursor: Int64, limit: Int, node: String) async throws -> Wire.PullResponse {
-        let (status, body) = try await send(method: .GET, path: "/v1/sync/pull?after=\(cursor)&limit=\(limit)" + (node.isEmpty ? "" : "&node=\(node)"), body: nil)
+        let (status, body) = try await send(
+            method: .GET, path: "/v1/sync/pull?after=\(cursor)&limit=\(limit)" + (node.isEmpty ? "" : "&node=\(node)"), body: nil)
         guard status == 200 else { throw failure(status, body) }
         do { return try Wire.PullResponse(text: body) } catch { throw SyncError.service("unreadable pull answer: \(error)") }
     }
@@ -83,7 +87,9 @@ public final class HTTPTransport: SyncTransport {
             throw SyncError.offline("\(error)")
         }
         let received = buffer.readableBytes
-        counters.withLockedValue { $0.sent += sent; $0.received += received }
+        counters.withLockedValue {
+            $0.sent += sent; $0.received += received
+        }
         if response.headers.first(name: "Content-Encoding")?.lowercased() == "gzip" {
             do {
                 buffer = try buffer.decompress(with: .gzip(), maxSize: 1 << 30)

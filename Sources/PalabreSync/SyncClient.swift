@@ -142,13 +142,15 @@ public struct SyncClient: Sendable {
             }
             // The id names the queue slice and its content: a store restored from a backup that reuses sequence
             // numbers sends other content under another id, and never gets the stored answer of an older batch.
-            let request = Wire.PushRequest(batch: "\(node)-\(first.seq)-\(last.seq)-\(Self.digest(unsent.map(\.change)))", node: node,
-                                           changes: unsent.map(\.change))
+            let request = Wire.PushRequest(
+                batch: "\(node)-\(first.seq)-\(last.seq)-\(Self.digest(unsent.map(\.change)))", node: node,
+                changes: unsent.map(\.change))
             try store.updateSyncState { $0.inflight = first.seq...last.seq }
             switch try await transport.push(request) {
             case .accepted(let response):
-                let byKey = Dictionary(unsent.map { ("\($0.change.recordID)|\($0.change.stamp.hlc.rawValue)|\($0.change.stamp.node)", $0.change) },
-                                       uniquingKeysWith: { a, _ in a })
+                let byKey = Dictionary(
+                    unsent.map { ("\($0.change.recordID)|\($0.change.stamp.hlc.rawValue)|\($0.change.stamp.node)", $0.change) },
+                    uniquingKeysWith: { a, _ in a })
                 let setAside = response.setAside.compactMap { e in
                     byKey["\(e.record)|\(e.hlc)|\(e.node)"].map { SetAside(change: $0, reason: e.reason) }
                 }
@@ -204,8 +206,9 @@ public struct SyncClient: Sendable {
         while true {
             let cursor = try store.syncState().pullCursor
             let page = try await transport.pull(after: cursor, limit: pageSize, node: node)
-            let outcome = try store.applyPulled(page.changes, cursor: page.next, serverTime: HLC(wallMilliseconds: page.serverTime),
-                                                forms: forms)
+            let outcome = try store.applyPulled(
+                page.changes, cursor: page.next, serverTime: HLC(wallMilliseconds: page.serverTime),
+                forms: forms)
             summary.received += outcome.applied
             summary.conflicts += outcome.conflicts
             progress?(.pulling(received: summary.received))

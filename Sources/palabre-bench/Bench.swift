@@ -42,12 +42,15 @@ struct Apply: AsyncParsableCommand {
         var clock = HybridLogicalClock()
         let now = Date()
         gen.generate(count: records) { item in
-            list.append(Change(recordID: item.id, form: item.form, formVersion: 1, project: "bench",
-                                  stamp: Stamp(hlc: clock.send(now: now), node: "0123456789abcdef"), values: item.values.mapValues { $0 }))
+            list.append(
+                Change(
+                    recordID: item.id, form: item.form, formVersion: 1, project: "bench",
+                    stamp: Stamp(hlc: clock.send(now: now), node: "0123456789abcdef"), values: item.values.mapValues { $0 }))
         }
         let changes = list
         let bodies = stride(from: 0, to: changes.count, by: batch).map { start in
-            Wire.PushRequest(batch: "b\(start)", node: "0123456789abcdef", changes: Array(changes[start..<min(start + batch, changes.count)])).serialized
+            Wire.PushRequest(batch: "b\(start)", node: "0123456789abcdef", changes: Array(changes[start..<min(start + batch, changes.count)]))
+                .serialized
         }
         if let postgres {
             try await onPostgres(postgres, catalog: catalog, changes: changes, bodies: bodies)
@@ -88,9 +91,12 @@ struct Apply: AsyncParsableCommand {
         let serviceSeconds = Date().timeIntervalSince(t1)
         guard applied == records else { throw ValidationError("only \(applied) of \(records) changes were applied") }
 
-        print(String(format: "apply %d pushed changes in batches of %d: service %.2f s (%.0f changes/s), plain SQLite insert %.2f s (%.0f rows/s): service at %.0f%% of raw speed",
-                     records, batch, serviceSeconds, Double(records) / serviceSeconds, rawSeconds, Double(records) / rawSeconds,
-                     100 * rawSeconds / serviceSeconds))
+        print(
+            String(
+                format:
+                    "apply %d pushed changes in batches of %d: service %.2f s (%.0f changes/s), plain SQLite insert %.2f s (%.0f rows/s): service at %.0f%% of raw speed",
+                records, batch, serviceSeconds, Double(records) / serviceSeconds, rawSeconds, Double(records) / rawSeconds,
+                100 * rawSeconds / serviceSeconds))
     }
 }
 
@@ -102,15 +108,18 @@ extension Apply {
         logger.logLevel = .error
         let run = String(UInt32(Date().timeIntervalSince1970) % 1_000_000)
         let sep = url.contains("?") ? "&" : "?"
-        let raw = try await PostgresBackend.connect(url: url + sep + "search_path=bench_raw_\(run)", forms: catalog, maxConnections: 1, logger: logger)
+        let raw = try await PostgresBackend.connect(
+            url: url + sep + "search_path=bench_raw_\(run)", forms: catalog, maxConnections: 1, logger: logger)
         let texts = changes.map(\.serialized)
         let t0 = Date()
-        try await raw.rawBaseline(rows: changes.indices.map { (changes[$0].recordID, changes[$0].stamp.hlc.rawValue, changes[$0].stamp.node, texts[$0]) },
-                                  batch: batch)
+        try await raw.rawBaseline(
+            rows: changes.indices.map { (changes[$0].recordID, changes[$0].stamp.hlc.rawValue, changes[$0].stamp.node, texts[$0]) },
+            batch: batch)
         let rawSeconds = Date().timeIntervalSince(t0)
         raw.close()
 
-        let backend = try await PostgresBackend.connect(url: url + sep + "search_path=bench_apply_\(run)", forms: catalog, maxConnections: 1, logger: logger)
+        let backend = try await PostgresBackend.connect(
+            url: url + sep + "search_path=bench_apply_\(run)", forms: catalog, maxConnections: 1, logger: logger)
         _ = try await backend.createProject(code: "bench", name: "Benchmark")
         let device = try await backend.enroll(name: "laptop", project: "bench", role: .facilitator).device
         let t1 = Date()
@@ -121,8 +130,11 @@ extension Apply {
         let serviceSeconds = Date().timeIntervalSince(t1)
         backend.close()
         guard applied == records else { throw ValidationError("only \(applied) of \(records) changes were applied") }
-        print(String(format: "apply %d pushed changes in batches of %d on PostgreSQL: service %.2f s (%.0f changes/s), plain INSERT %.2f s (%.0f rows/s): service at %.0f%% of raw speed",
-                     records, batch, serviceSeconds, Double(records) / serviceSeconds, rawSeconds, Double(records) / rawSeconds,
-                     100 * rawSeconds / serviceSeconds))
+        print(
+            String(
+                format:
+                    "apply %d pushed changes in batches of %d on PostgreSQL: service %.2f s (%.0f changes/s), plain INSERT %.2f s (%.0f rows/s): service at %.0f%% of raw speed",
+                records, batch, serviceSeconds, Double(records) / serviceSeconds, rawSeconds, Double(records) / rawSeconds,
+                100 * rawSeconds / serviceSeconds))
     }
 }

@@ -32,8 +32,10 @@ struct Dates: ParsableCommand {
         let readTheirs = time("read Date.ISO8601FormatStyle") { texts.reduce(0) { $0 + ((try? style.parse($1)) == nil ? 0 : 1) } }
         let days = moments.map { CivilDate(daysSince1970: $0 / 86_400_000).text }
         let dayOurs = time("read and write CivilDate") { days.reduce(0) { $0 + (CivilDate($1)?.adding(days: -90).text.count ?? 0) } }
-        print(String(format: "  ratio, writing: Palabre %.1f× FormatStyle, %.1f× ISO8601DateFormatter; reading: %.1f× FormatStyle",
-                     theirs / ours, legacy / ours, readTheirs / readOurs))
+        print(
+            String(
+                format: "  ratio, writing: Palabre %.1f× FormatStyle, %.1f× ISO8601DateFormatter; reading: %.1f× FormatStyle",
+                theirs / ours, legacy / ours, readTheirs / readOurs))
         _ = dayOurs
     }
 }

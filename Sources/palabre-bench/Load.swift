@@ -48,7 +48,8 @@ struct Load: AsyncParsableCommand {
         if !ceiling && database == nil { throw ValidationError("--database: needed to enrol the laptops (or give --ceiling)") }
         // A wrong path would make a new, empty store the service never reads: every sync would then be refused.
         if !ceiling, let database, !PostgresBackend.isURL(database), !CentralCopy.isCentralStore(path: database) {
-            throw ValidationError("--database: '\(database)' is not the service's SQLite store (give the file palabre-server serves, or its postgres:// URL)")
+            throw ValidationError(
+                "--database: '\(database)' is not the service's SQLite store (give the file palabre-server serves, or its postgres:// URL)")
         }
     }
 
@@ -140,15 +141,17 @@ struct Load: AsyncParsableCommand {
         var failures: [String] = []
         var checked = (changes: 0, records: 0)
         for code in codes {
-            let (problems, counts) = try await Self.check(sims: sims.filter { $0.project == code }, checker: checker, coordinator: coordinator,
-                                                          project: code, forms: catalog)
+            let (problems, counts) = try await Self.check(
+                sims: sims.filter { $0.project == code }, checker: checker, coordinator: coordinator,
+                project: code, forms: catalog)
             failures += problems.map { "project \(code): \($0)" }
             checked.changes += counts.changes
             checked.records += counts.records
         }
         if failures.isEmpty {
-            print("check: in every project, the log holds the changes written (\(checked.changes)), each once; every laptop pulled every "
-                + "other laptop's changes exactly once; the live records (\(checked.records)) equal the merge of the writes")
+            print(
+                "check: in every project, the log holds the changes written (\(checked.changes)), each once; every laptop pulled every "
+                    + "other laptop's changes exactly once; the live records (\(checked.records)) equal the merge of the writes")
         }
         for sim in sims { try? await sim.transport.shutdown() }
         try? await checker.shutdown()
@@ -160,8 +163,10 @@ struct Load: AsyncParsableCommand {
     }
 
     /// Checks the service against what the laptops wrote; returns what is wrong.
-    static func check(sims: [SimLaptop], checker: HTTPTransport, coordinator: HTTPTransport,
-                      project: String, forms: FormCatalog) async throws -> ([String], (changes: Int, records: Int)) {
+    static func check(
+        sims: [SimLaptop], checker: HTTPTransport, coordinator: HTTPTransport,
+        project: String, forms: FormCatalog
+    ) async throws -> ([String], (changes: Int, records: Int)) {
         var failures: [String] = []
         var written: [ChangeKey: Change] = [:]
         for sim in sims { for c in sim.written { written[ChangeKey(c)] = c } }
@@ -303,7 +308,9 @@ final class SimLaptop: @unchecked Sendable {
             let roll = Int.random(in: 0..<100, using: &rng)
             if roll < 70 || own.isEmpty {
                 let item = nextItem()
-                add(Change(recordID: item.id, form: item.form, formVersion: 1, project: project, stamp: stamp(), values: item.values.mapValues { $0 }))
+                add(
+                    Change(recordID: item.id, form: item.form, formVersion: 1, project: project, stamp: stamp(), values: item.values.mapValues { $0 })
+                )
                 own.append(item.id)
             } else if roll < 97 {
                 // An edit of one of its records, or (a third of the time) of one it pulled: a value another record of
@@ -314,8 +321,10 @@ final class SimLaptop: @unchecked Sendable {
                 var donor = nextDonor()
                 var tries = 0
                 while donor.form != form && tries < 50 { donor = nextDonor(); tries += 1 }
-                guard donor.form == form, let field = donor.values.keys.sorted().filter({ $0 != "session" && $0 != "initiative" })
-                    .randomElement(using: &rng) else { continue }
+                guard donor.form == form,
+                    let field = donor.values.keys.sorted().filter({ $0 != "session" && $0 != "initiative" })
+                        .randomElement(using: &rng)
+                else { continue }
                 add(change(id, form: form, values: [field: donor.values[field]]))
             } else {
                 let id = own[Int.random(in: 0..<own.count, using: &rng)]
@@ -391,7 +400,11 @@ final class SimLaptop: @unchecked Sendable {
                     if known[c.recordID] != nil {
                         see(c)
                     } else if pulledIDs.count < 200 || Int.random(in: 0..<20, using: &rng) == 0 {
-                        if pulledIDs.count < 200 { pulledIDs.append(c.recordID) } else { pulledIDs[Int.random(in: 0..<200, using: &rng)] = c.recordID }
+                        if pulledIDs.count < 200 {
+                            pulledIDs.append(c.recordID)
+                        } else {
+                            pulledIDs[Int.random(in: 0..<200, using: &rng)] = c.recordID
+                        }
                         see(c)
                     }
                 }
@@ -472,14 +485,20 @@ final class Stats: @unchecked Sendable {
             func pad(_ s: String) -> String { s.padding(toLength: 18, withPad: " ", startingAt: 0) }
             lines.append(pad("  \(syncName)s") + String(format: "%8d in %.1f s = %8.1f/s", syncs, seconds, Double(syncs) / seconds))
             if syncName == "sync" {
-                lines.append(pad("  changes applied") + String(format: "%8d           = %8.1f/s  (%d duplicates skipped)", appliedCount,
-                                                                Double(appliedCount) / seconds, duplicateCount))
+                lines.append(
+                    pad("  changes applied")
+                        + String(
+                            format: "%8d           = %8.1f/s  (%d duplicates skipped)", appliedCount,
+                            Double(appliedCount) / seconds, duplicateCount))
             }
             lines.append(pad("  latency (ms)") + "     p50      p95      p99      max")
             for kind in [syncName, "push", "pull"] {
                 guard let values = latencies[kind]?.sorted(), !values.isEmpty else { continue }
-                lines.append(pad("    \(kind)") + String(format: "%8.1f %8.1f %8.1f %8.1f", Self.percentile(values, 50), Self.percentile(values, 95),
-                                                          Self.percentile(values, 99), values.last!))
+                lines.append(
+                    pad("    \(kind)")
+                        + String(
+                            format: "%8.1f %8.1f %8.1f %8.1f", Self.percentile(values, 50), Self.percentile(values, 95),
+                            Self.percentile(values, 99), values.last!))
             }
             let total = errors.values.reduce(0, +)
             lines.append("  errors           \(total)")

@@ -66,8 +66,9 @@ extension PalabreServerCommand {
                 let enrollment = try await options.openBackend().enroll(name: name, project: project, role: role)
                 print(enrollment.token)
                 let scope = enrollment.device.project.map { "project \($0)" } ?? "every project"
-                printError("enrolled \(enrollment.device.name) as \(enrollment.device.role) of \(scope); "
-                    + "this token is shown only once: keep it now")
+                printError(
+                    "enrolled \(enrollment.device.name) as \(enrollment.device.role) of \(scope); "
+                        + "this token is shown only once: keep it now")
             }
         }
     }
@@ -88,8 +89,10 @@ extension PalabreServerCommand {
                     return
                 }
                 let rows = devices.map { d in
-                    [d.name, d.id, d.project ?? "*", d.role.rawValue, Table.date(d.created), d.lastSeen.map(Table.date) ?? "-",
-                     d.revoked.map(Table.date) ?? "-"]
+                    [
+                        d.name, d.id, d.project ?? "*", d.role.rawValue, Table.date(d.created), d.lastSeen.map(Table.date) ?? "-",
+                        d.revoked.map(Table.date) ?? "-",
+                    ]
                 }
                 print(Table.render(header: ["NAME", "ID", "PROJECT", "ROLE", "CREATED", "LAST SEEN", "REVOKED"], rows: rows))
             }
@@ -113,8 +116,10 @@ extension PalabreServerCommand {
                     return
                 }
                 let rows = log.map { e in
-                    [e.created.replacingOccurrences(of: "T", with: " "), e.device, e.role.rawValue, e.project, e.forms.joined(separator: ","),
-                     e.format, e.view]
+                    [
+                        e.created.replacingOccurrences(of: "T", with: " "), e.device, e.role.rawValue, e.project, e.forms.joined(separator: ","),
+                        e.format, e.view,
+                    ]
                 }
                 print(Table.render(header: ["WHEN", "DEVICE", "ROLE", "PROJECT", "FORMS", "FORMAT", "VIEW"], rows: rows))
             }

@@ -24,14 +24,18 @@ extension PalabreServerCommand {
         @Option(help: "The address to listen on (default: $PALABRE_HOST, or 127.0.0.1).") var host: String?
         @Option(help: "The port; 0 picks a free one (default: $PALABRE_PORT, or 8080).") var port: String?
         @Option(help: "The folder of form definitions (default: $PALABRE_FORMS, ./forms, or the checkout's forms/).") var forms: String?
-        @Option(name: .customLong("max-clock-ahead"),
-                help: "How many minutes ahead of the service's clock a change may be stamped (default: $PALABRE_MAX_CLOCK_AHEAD, or 10).")
+        @Option(
+            name: .customLong("max-clock-ahead"),
+            help: "How many minutes ahead of the service's clock a change may be stamped (default: $PALABRE_MAX_CLOCK_AHEAD, or 10).")
         var maxClockAhead: String?
         @Option(name: .customLong("max-body-mb"), help: "The largest request body, in MiB once decompressed (default 64).") var maxBodyMB = 64
-        @Option(name: .customLong("log-level"),
-                help: "trace, debug, info, notice, warning, error or critical (default: $PALABRE_LOG_LEVEL, or info).")
+        @Option(
+            name: .customLong("log-level"),
+            help: "trace, debug, info, notice, warning, error or critical (default: $PALABRE_LOG_LEVEL, or info).")
         var logLevel: String?
-        @Option(name: .customLong("max-connections"), help: "With PostgreSQL: the size of each of this instance's two connection pools, writes and reads (default 16).")
+        @Option(
+            name: .customLong("max-connections"),
+            help: "With PostgreSQL: the size of each of this instance's two connection pools, writes and reads (default 16).")
         var maxConnections = 16
         @Flag(help: "Prepare a demonstration on this database (idempotent), then serve.") var demo = false
         @Option(help: "The demo's data set (default: samples/demo.jsonl of the checkout).") var samples: String?
@@ -82,17 +86,20 @@ extension PalabreServerCommand {
             let logger = Logger(label: "palabre.server")
             try await guarded {
                 let catalog = try loadForms()
-                let backend = try await options.openBackend(forms: catalog, maxClockAhead: .seconds(settings.maxClockAheadMinutes * 60),
-                                                            maxConnections: maxConnections, logger: logger, connect: false)
+                let backend = try await options.openBackend(
+                    forms: catalog, maxClockAhead: .seconds(settings.maxClockAheadMinutes * 60),
+                    maxConnections: maxConnections, logger: logger, connect: false)
                 let configuration = ServerConfiguration(host: settings.host, port: settings.port, maxBodyBytes: maxBodyMB << 20)
                 let shownHost = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
                 let samples = demo ? try demoSamples() : nil
                 let database = options.shown
                 var app = buildApplication(configuration: configuration, backend: backend, logger: logger) { port in
-                    logger.notice("listening", metadata: [
-                        "url": "http://\(shownHost):\(port)", "database": "\(database)", "forms": "\(catalog.names.joined(separator: ","))",
-                        "max_clock_ahead_min": "\(settings.maxClockAheadMinutes)",
-                    ])
+                    logger.notice(
+                        "listening",
+                        metadata: [
+                            "url": "http://\(shownHost):\(port)", "database": "\(database)", "forms": "\(catalog.names.joined(separator: ","))",
+                            "max_clock_ahead_min": "\(settings.maxClockAheadMinutes)",
+                        ])
                 }
                 // PostgreSQL's pools are a service of the application: started before it listens, closed after its last
                 // answer on a graceful shutdown.
@@ -132,8 +139,9 @@ extension PalabreServerCommand {
             }
             let catalog = try FormLoader.load(directory: dir)
             if !catalog.problems.isEmpty {
-                throw Failure((["the forms in \(dir) have mistakes (see 'palabre forms check'):"] + catalog.problems.map { "  \($0)" })
-                    .joined(separator: "\n"), code: 65)
+                throw Failure(
+                    (["the forms in \(dir) have mistakes (see 'palabre forms check'):"] + catalog.problems.map { "  \($0)" })
+                        .joined(separator: "\n"), code: 65)
             }
             return catalog
         }

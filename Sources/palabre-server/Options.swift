@@ -7,9 +7,11 @@ import PalabreStore
 
 /// The database option every command shares.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "The service's SQLite file, or a PostgreSQL URL postgres://USER:PASSWORD@HOST:PORT/DATABASE (default: $PALABRE_DATABASE, or ./palabre-central.sqlite).",
-        valueName: "path-or-url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The service's SQLite file, or a PostgreSQL URL postgres://USER:PASSWORD@HOST:PORT/DATABASE (default: $PALABRE_DATABASE, or ./palabre-central.sqlite).",
+            valueName: "path-or-url"))
     var database: String?
 
     /// The path chosen by option, environment or default.
@@ -32,24 +34,31 @@ struct DatabaseOptions: ParsableArguments {
     ///
     /// - Parameter connect: false for the service, which runs a PostgreSQL backend as one of its application's services
     ///   and prepares it before listening (``prepare(_:)``).
-    func openBackend(forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
-                     logger: Logger = Logger(label: "palabre.server"), connect: Bool = true) async throws -> any SyncBackend {
-        try await Self.open(path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections, logger: logger,
-                            connect: connect)
+    func openBackend(
+        forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
+        logger: Logger = Logger(label: "palabre.server"), connect: Bool = true
+    ) async throws -> any SyncBackend {
+        try await Self.open(
+            path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections, logger: logger,
+            connect: connect)
     }
 
     /// Opens the backend at a path or URL (see ``openBackend(forms:maxClockAhead:maxConnections:logger:connect:)``).
-    static func open(_ path: String, forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600),
-                     maxConnections: Int = 16, logger: Logger = Logger(label: "palabre.server"),
-                     connect: Bool = true) async throws -> any SyncBackend {
+    static func open(
+        _ path: String, forms: FormCatalog = FormCatalog(forms: []), maxClockAhead: Duration = .seconds(600),
+        maxConnections: Int = 16, logger: Logger = Logger(label: "palabre.server"),
+        connect: Bool = true
+    ) async throws -> any SyncBackend {
         if PostgresBackend.isURL(path) {
             guard connect else {
-                return try PostgresBackend(url: path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections,
-                                           logger: logger)
+                return try PostgresBackend(
+                    url: path, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections,
+                    logger: logger)
             }
             do {
-                return try await PostgresBackend.connect(url: path, forms: forms, maxClockAhead: maxClockAhead,
-                                                         maxConnections: maxConnections, logger: logger)
+                return try await PostgresBackend.connect(
+                    url: path, forms: forms, maxClockAhead: maxClockAhead,
+                    maxConnections: maxConnections, logger: logger)
             } catch {
                 if case .badRequest = error { throw error }
                 throw Failure(error.description, code: 69)

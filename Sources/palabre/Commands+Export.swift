@@ -55,14 +55,19 @@ extension Palabre {
         /// Downloads each requested file from the service, streaming to disk.
         func runRemote(_ store: FieldStore, _ lang: Language) async throws {
             let remote = try RemoteAccess.of(store, lang)
-            var query = RemoteAccess.query([("format", format.rawValue), ("since", since), ("labels", labels?.rawValue),
-                                            ("include_deleted", includeDeleted ? "true" : nil)])
+            var query = RemoteAccess.query([
+                ("format", format.rawValue), ("since", since), ("labels", labels?.rawValue),
+                ("include_deleted", includeDeleted ? "true" : nil),
+            ])
             var downloads: [(String, String)] = []
             switch format {
             case .csv:
                 let names = forms.isEmpty ? ((try? options.catalog(lang).names) ?? []) : forms
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                for name in names { downloads.append(("/v1/export?\(query)&" + RemoteAccess.query([("form", name)]), (out as NSString).appendingPathComponent("\(name).csv"))) }
+                for name in names {
+                    downloads.append(
+                        ("/v1/export?\(query)&" + RemoteAccess.query([("form", name)]), (out as NSString).appendingPathComponent("\(name).csv")))
+                }
             case .jsonl, .sqlite:
                 if let only = forms.first { query += "&" + RemoteAccess.query([("form", only)]) }
                 downloads.append(("/v1/export?\(query)", out))

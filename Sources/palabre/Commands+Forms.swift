@@ -56,7 +56,8 @@ extension Palabre {
                         if let d = field.defaultValue { print("      \(words.defaultWord): \(d)") }
                         if field.sensitive { print("      " + words.sensitive(contact: field.contact)) }
                         if !field.choices.isEmpty {
-                            print("      \(words.choicesWord): " + field.choices.map { "\($0.name) (\($0.label.text(lang)))" }.joined(separator: ", "))
+                            print(
+                                "      \(words.choicesWord): " + field.choices.map { "\($0.name) (\($0.label.text(lang)))" }.joined(separator: ", "))
                         }
                     }
                 }

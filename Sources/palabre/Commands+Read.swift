@@ -61,7 +61,9 @@ extension Palabre {
                         guard let v = r.values[field.name], field.type != .reference, !field.sensitive || true else { return nil }
                         return display(v, field, lang)
                     }.prefix(3).joined(separator: " · ")
-                    printSafe("\(r.id)  \(r.form.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.isDeleted ? Words(lang).deletedMark + " " : "")\(summary)")
+                    printSafe(
+                        "\(r.id)  \(r.form.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.isDeleted ? Words(lang).deletedMark + " " : "")\(summary)"
+                    )
                 }
                 if records.isEmpty { FileHandle.standardError.write(Data((Words(lang).noRecords + "\n").utf8)) }
             }
@@ -89,13 +91,18 @@ extension Palabre {
                 if json {
                     var obj = r.json(form: form)
                     if history, case .object(var members) = obj {
-                        members.append(("history", .array(entries.map { e in
-                            .object([
-                                ("field", .string(e.superseded.field)), ("value", e.superseded.value?.json ?? .null),
-                                ("written", .string(isoString(e.superseded.stamp.hlc))), ("node", .string(e.superseded.stamp.node)),
-                                ("replaced_by", .string(isoString(e.superseded.winner.hlc))), ("conflict", .bool(e.superseded.conflict)),
-                            ])
-                        })))
+                        members.append(
+                            (
+                                "history",
+                                .array(
+                                    entries.map { e in
+                                        .object([
+                                            ("field", .string(e.superseded.field)), ("value", e.superseded.value?.json ?? .null),
+                                            ("written", .string(isoString(e.superseded.stamp.hlc))), ("node", .string(e.superseded.stamp.node)),
+                                            ("replaced_by", .string(isoString(e.superseded.winner.hlc))), ("conflict", .bool(e.superseded.conflict)),
+                                        ])
+                                    })
+                            ))
                         obj = .object(members)
                     }
                     print(obj.serialized)
@@ -118,8 +125,9 @@ extension Palabre {
                         let s = e.superseded
                         let label = form?.field(s.field)?.label.text(lang) ?? s.field
                         let shown = s.value.map { v in form?.field(s.field).map { display(v, $0, lang) } ?? v.displayString } ?? "∅"
-                        printSafe("  \(isoString(s.stamp.hlc))  \(label): \(shown)  → \(isoString(s.winner.hlc))"
-                              + (s.conflict ? "  " + Words(lang).conflictMark : ""))
+                        printSafe(
+                            "  \(isoString(s.stamp.hlc))  \(label): \(shown)  → \(isoString(s.winner.hlc))"
+                                + (s.conflict ? "  " + Words(lang).conflictMark : ""))
                     }
                 }
             }

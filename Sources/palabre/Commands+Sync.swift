@@ -89,9 +89,13 @@ extension Palabre {
                 var members: [(String, JSON)] = [
                     ("sent", .number(String(summary.sent))), ("received", .number(String(summary.received))),
                     ("conflicts", .number(String(summary.conflicts))), ("batches", .number(String(summary.batches))),
-                    ("set_aside", .array(summary.setAside.map {
-                        .object([("record", .string($0.record)), ("reason", .string($0.reason))])
-                    })),
+                    (
+                        "set_aside",
+                        .array(
+                            summary.setAside.map {
+                                .object([("record", .string($0.record)), ("reason", .string($0.reason))])
+                            })
+                    ),
                     ("bytes_sent", .number(String(summary.bytesSent))), ("bytes_received", .number(String(summary.bytesReceived))),
                 ]
                 if let ahead = summary.clockAheadBy {
@@ -163,20 +167,26 @@ extension Palabre {
             try guarded(lang) {
                 let list = try store.conflicts()
                 if json {
-                    print(JSON.array(list.map { c in
-                        JSON.object([
-                            ("record", .string(c.entry.recordID)), ("form", .string(c.form)), ("field", .string(c.entry.superseded.field)),
-                            ("current", c.current?.json ?? .null), ("lost", c.entry.superseded.value?.json ?? .null),
-                            ("lost_written", .string(isoString(c.entry.superseded.stamp.hlc))), ("lost_node", .string(c.entry.superseded.stamp.node)),
-                        ])
-                    }).serialized)
+                    print(
+                        JSON.array(
+                            list.map { c in
+                                JSON.object([
+                                    ("record", .string(c.entry.recordID)), ("form", .string(c.form)), ("field", .string(c.entry.superseded.field)),
+                                    ("current", c.current?.json ?? .null), ("lost", c.entry.superseded.value?.json ?? .null),
+                                    ("lost_written", .string(isoString(c.entry.superseded.stamp.hlc))),
+                                    ("lost_node", .string(c.entry.superseded.stamp.node)),
+                                ])
+                            }
+                        ).serialized)
                     return
                 }
                 if list.isEmpty { print(Words(lang).noConflicts) }
                 for c in list {
                     let s = c.entry.superseded
-                    printSafe(Words(lang).conflict(record: c.entry.recordID, form: c.form, field: s.field, kept: c.current?.displayString ?? "∅",
-                                                   lost: s.value?.displayString ?? "∅", written: isoString(s.stamp.hlc), node: s.stamp.node))
+                    printSafe(
+                        Words(lang).conflict(
+                            record: c.entry.recordID, form: c.form, field: s.field, kept: c.current?.displayString ?? "∅",
+                            lost: s.value?.displayString ?? "∅", written: isoString(s.stamp.hlc), node: s.stamp.node))
                 }
             }
         }

@@ -50,8 +50,10 @@ extension Palabre {
             let lang = options.language(store)
             try guarded(lang) {
                 // Only the form needed: a capture on a slow laptop should not wait for every form to be read.
-                let catalog = try options.catalog(lang, only: FileManager.default.fileExists(
-                    atPath: (options.formsDirectory as NSString).appendingPathComponent("\(self.form).yaml")) ? [self.form] : nil)
+                let catalog = try options.catalog(
+                    lang,
+                    only: FileManager.default.fileExists(
+                        atPath: (options.formsDirectory as NSString).appendingPathComponent("\(self.form).yaml")) ? [self.form] : nil)
                 let form = try catalog.form(self.form)
                 var values: [String: Value]
                 if sets.isEmpty {
@@ -152,9 +154,11 @@ extension Palabre {
                 let catalog = try options.catalog(lang)
                 guard FileManager.default.fileExists(atPath: file) else { throw CLIFailure(Words(lang).noSuchFile(file), code: 66) }
                 let items = try ImportReader.read(path: file, form: form)
-                let progress: ((Int) -> Void)? = isatty(2) == 1 ? { n in
-                    FileHandle.standardError.write(Data("\r\(n)/\(items.count)…".utf8))
-                } : nil
+                let progress: ((Int) -> Void)? =
+                    isatty(2) == 1
+                    ? { n in
+                        FileHandle.standardError.write(Data("\r\(n)/\(items.count)…".utf8))
+                    } : nil
                 let summary = try store.importItems(items, catalog: catalog, file: file, again: again, progress: progress)
                 if progress != nil { FileHandle.standardError.write(Data("\r".utf8)) }
                 let parts = summary.imported.keys.sorted().map { "\(summary.imported[$0]!) \($0)" }.joined(separator: ", ")

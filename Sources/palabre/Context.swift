@@ -19,7 +19,8 @@ struct StoreOptions: ParsableArguments {
         if let store { return store }
         let env = ProcessInfo.processInfo.environment
         if let p = env["PALABRE_STORE"], !p.isEmpty { return p }
-        let base = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
         return (base as NSString).appendingPathComponent("palabre/store.sqlite")
     }
@@ -150,7 +151,8 @@ func parseAssignments(_ sets: [String], form: Form, _ lang: Language) throws -> 
         let name = String(s[..<eq]).trimmingCharacters(in: .whitespaces)
         let raw = String(s[s.index(after: eq)...])
         guard let field = form.field(name) else {
-            problems.append(PalabreCore.ValidationError(form: form.name, field: name, value: raw, rule: .unknownField(known: form.fields.map(\.name))))
+            problems.append(
+                PalabreCore.ValidationError(form: form.name, field: name, value: raw, rule: .unknownField(known: form.fields.map(\.name))))
             continue
         }
         if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }

@@ -39,7 +39,9 @@ struct Prompter {
                 let typeHint: String
                 switch field.type {
                 case .selectMultiple: typeHint = words.severalChoices
-                case .selectOne, .reference where !options.isEmpty: typeHint = words.oneChoice
+                case .selectOne,
+                    .reference where !options.isEmpty:
+                    typeHint = words.oneChoice
                 case .date: typeHint = words.dateFormat
                 case .geopoint: typeHint = "latitude longitude"
                 default: typeHint = ""

@@ -19,8 +19,9 @@ struct Words: Sendable {
     // MARK: The store
 
     func noStore(at path: String, command: String) -> String {
-        t("il n'y a pas de base de données à \(path) : créez-la avec « \(command) --project PROJET --device NOM » (seul « palabre init » crée une base de données)",
-          "there is no store at \(path): create it with '\(command) --project PROJECT --device NAME' (only 'palabre init' creates a store)")
+        t(
+            "il n'y a pas de base de données à \(path) : créez-la avec « \(command) --project PROJET --device NOM » (seul « palabre init » crée une base de données)",
+            "there is no store at \(path): create it with '\(command) --project PROJECT --device NAME' (only 'palabre init' creates a store)")
     }
 
     func badLanguage(_ value: String) -> String {
@@ -28,34 +29,40 @@ struct Words: Sendable {
     }
 
     func unsentBeforeProjectChange(_ count: Int) -> String {
-        t("--project : \(count) modification(s) du projet actuel attendent l'envoi ; faites « palabre sync » avant de changer de projet",
-          "--project: \(count) change(s) of the current project wait to be sent; run 'palabre sync' before changing the project")
+        t(
+            "--project : \(count) modification(s) du projet actuel attendent l'envoi ; faites « palabre sync » avant de changer de projet",
+            "--project: \(count) change(s) of the current project wait to be sent; run 'palabre sync' before changing the project")
     }
 
     /// `palabre init`'s report: the store, the device, the project, the node.
     func identity(path: String, device: String, project: String, node: String) -> [String] {
-        [t("Base de données : ", "Store: ") + path, t("Appareil : ", "Device: ") + (device.isEmpty ? "-" : device),
-         t("Projet : ", "Project: ") + project, t("Nœud : ", "Node: ") + node]
+        [
+            t("Base de données : ", "Store: ") + path, t("Appareil : ", "Device: ") + (device.isEmpty ? "-" : device),
+            t("Projet : ", "Project: ") + project, t("Nœud : ", "Node: ") + node,
+        ]
     }
 
     func formsHaveMistakes(_ folder: String) -> String {
-        t("les formulaires de \(folder) ont des erreurs (voir « palabre forms check ») :",
-          "the forms in \(folder) have mistakes (see 'palabre forms check'):")
+        t(
+            "les formulaires de \(folder) ont des erreurs (voir « palabre forms check ») :",
+            "the forms in \(folder) have mistakes (see 'palabre forms check'):")
     }
 
     // MARK: Writing records
 
     var giveValuesOrUseATerminal: String {
-        t("donnez les valeurs avec --set champ=valeur, ou lancez la commande dans un terminal pour qu'elles vous soient demandées",
-          "give values with --set field=value, or run this in a terminal to be asked")
+        t(
+            "donnez les valeurs avec --set champ=valeur, ou lancez la commande dans un terminal pour qu'elles vous soient demandées",
+            "give values with --set field=value, or run this in a terminal to be asked")
     }
     var nothingSaved: String { t("rien n'a été enregistré", "nothing was saved") }
     var giveASetOrUnset: String {
         t("donnez au moins un --set champ=valeur ou un --unset champ", "give at least one --set field=value or --unset field")
     }
     func assignment(_ text: String, option: String = "--set") -> String {
-        t("\(option) « \(text) » : écrivez champ=valeur, par exemple --set region=gao",
-          "\(option) '\(text)': write field=value, for example --set region=gao")
+        t(
+            "\(option) « \(text) » : écrivez champ=valeur, par exemple --set region=gao",
+            "\(option) '\(text)': write field=value, for example --set region=gao")
     }
     func whereClause(_ text: String) -> String {
         t("--where « \(text) » : écrivez champ=valeur", "--where '\(text)': write field=value")
@@ -70,12 +77,14 @@ struct Words: Sendable {
     func noSuchFile(_ path: String) -> String { t("le fichier \(path) n'existe pas", "no such file: \(path)") }
 
     func imported(_ total: Int, parts: String, unchanged: Int) -> String {
-        t("\(total) enregistrement(s) importé(s)" + (parts.isEmpty ? "" : " (\(parts))") + (unchanged > 0 ? ", \(unchanged) déjà présent(s)" : ""),
-          "imported \(total) record(s)" + (parts.isEmpty ? "" : " (\(parts))") + (unchanged > 0 ? ", \(unchanged) already present" : ""))
+        t(
+            "\(total) enregistrement(s) importé(s)" + (parts.isEmpty ? "" : " (\(parts))") + (unchanged > 0 ? ", \(unchanged) déjà présent(s)" : ""),
+            "imported \(total) record(s)" + (parts.isEmpty ? "" : " (\(parts))") + (unchanged > 0 ? ", \(unchanged) already present" : ""))
     }
     func recognisedLines(_ count: Int) -> String {
-        t("\(count) ligne(s) sans id identique(s) à des lignes déjà importées : laissée(s) ; « --again » les importe comme nouveaux enregistrements",
-          "\(count) line(s) without an id match lines imported before: left alone; --again imports them as new records")
+        t(
+            "\(count) ligne(s) sans id identique(s) à des lignes déjà importées : laissée(s) ; « --again » les importe comme nouveaux enregistrements",
+            "\(count) line(s) without an id match lines imported before: left alone; --again imports them as new records")
     }
     func exported(to out: String, _ parts: String) -> String { t("exporté vers \(out) : ", "exported to \(out): ") + parts }
     func downloaded(_ files: [String]) -> String {
@@ -135,14 +144,18 @@ struct Words: Sendable {
             "  " + t("par région : ", "by region: ") + list(ind.sessionsByRegion),
             "  " + t("par mois : ", "by month: ") + list(ind.sessionsByMonth),
             "  " + t("par format : ", "by format: ") + list(ind.sessionsByFormat),
-            t("Participants : \(ind.participants) (\(ind.registered) enregistrés, \(ind.counted) comptés)",
-              "Participants: \(ind.participants) (\(ind.registered) registered, \(ind.counted) counted)"),
-            "  " + t("femmes \(ind.women) (\(pct(ind.shareWomen))), jeunes \(ind.youth) (\(pct(ind.shareYouth)))",
-                     "women \(ind.women) (\(pct(ind.shareWomen))), youth \(ind.youth) (\(pct(ind.shareYouth)))"),
+            t(
+                "Participants : \(ind.participants) (\(ind.registered) enregistrés, \(ind.counted) comptés)",
+                "Participants: \(ind.participants) (\(ind.registered) registered, \(ind.counted) counted)"),
+            "  "
+                + t(
+                    "femmes \(ind.women) (\(pct(ind.shareWomen))), jeunes \(ind.youth) (\(pct(ind.shareYouth)))",
+                    "women \(ind.women) (\(pct(ind.shareWomen))), youth \(ind.youth) (\(pct(ind.shareYouth)))"),
             "  " + t("par tranche d'âge : ", "by age band: ") + list(ind.byAgeBand),
             "  " + t("par rôle : ", "by role: ") + list(ind.byRole),
-            t("Initiatives : \(ind.initiatives.count), bénéficiaires \(ind.beneficiaries), coût estimé ",
-              "Initiatives: \(ind.initiatives.count), beneficiaries \(ind.beneficiaries), estimated cost ")
+            t(
+                "Initiatives : \(ind.initiatives.count), bénéficiaires \(ind.beneficiaries), coût estimé ",
+                "Initiatives: \(ind.initiatives.count), beneficiaries \(ind.beneficiaries), estimated cost ")
                 + "\(Value.format(ind.estimatedCost)) FCFA",
             "  " + t("par type : ", "by type: ") + list(ind.initiativesByType),
             "  " + t("par statut : ", "by status: ") + list(ind.initiativesByStatus),
@@ -153,8 +166,9 @@ struct Words: Sendable {
     // MARK: The remote and sync
 
     var noRemote: String {
-        t("aucun serveur n'est défini : lancez d'abord « palabre remote set URL --token JETON »",
-          "no remote is set: run 'palabre remote set URL --token TOKEN' first")
+        t(
+            "aucun serveur n'est défini : lancez d'abord « palabre remote set URL --token JETON »",
+            "no remote is set: run 'palabre remote set URL --token TOKEN' first")
     }
     func remote(_ url: String, token: String, unsent: Int) -> String {
         t("\(url)  jeton \(token)…  (\(unsent) modification(s) à envoyer)", "\(url)  token \(token)…  (\(unsent) change(s) to send)")
@@ -173,15 +187,17 @@ struct Words: Sendable {
         case .noRemote:
             return noRemote
         case .offline(let m):
-            return t("le serveur est injoignable (\(m)) ; rien n'est perdu, relancez « palabre sync » quand la liaison reviendra",
-                     "the service cannot be reached (\(m)); nothing is lost, run 'palabre sync' again when the link is back")
+            return t(
+                "le serveur est injoignable (\(m)) ; rien n'est perdu, relancez « palabre sync » quand la liaison reviendra",
+                "the service cannot be reached (\(m)); nothing is lost, run 'palabre sync' again when the link is back")
         case .unauthorized(let m):
             return t("le serveur a refusé le jeton : \(m)", "the service refused the token: \(m)")
         case .refused(let status, let m):
             return t("le serveur a refusé la demande (\(status)) : \(m)", "the service refused the request (\(status)): \(m)")
         case .service(let m):
-            return t("le serveur a échoué : \(m) ; rien n'est perdu, relancez « palabre sync »",
-                     "the service failed: \(m); nothing is lost, run 'palabre sync' again")
+            return t(
+                "le serveur a échoué : \(m) ; rien n'est perdu, relancez « palabre sync »",
+                "the service failed: \(m); nothing is lost, run 'palabre sync' again")
         }
     }
 
@@ -192,24 +208,29 @@ struct Words: Sendable {
         }
     }
     func synced(_ s: SyncSummary) -> String {
-        t("envoyés \(s.sent), reçus \(s.received), conflits \(s.conflicts), mis de côté \(s.setAside.count)",
-          "sent \(s.sent), received \(s.received), conflicts \(s.conflicts), set aside \(s.setAside.count)")
+        t(
+            "envoyés \(s.sent), reçus \(s.received), conflits \(s.conflicts), mis de côté \(s.setAside.count)",
+            "sent \(s.sent), received \(s.received), conflicts \(s.conflicts), set aside \(s.setAside.count)")
     }
     func setAside(_ record: String, _ reason: String) -> String {
         t("  mis de côté \(record) : \(reason)", "  set aside \(record): \(reason)")
     }
     var seeConflicts: String { t("  voir « palabre conflicts »", "  see 'palabre conflicts'") }
     func clockAhead(_ ms: Int64, restamped: Int) -> String {
-        t("l'horloge de cet ordinateur avance de \(duration(ms)) sur celle du serveur : \(restamped) modification(s) ont été réhorodatées à l'heure du serveur et envoyées. Corrigez la date et l'heure de l'ordinateur.",
-          "this laptop's clock is \(duration(ms)) ahead of the service's: \(restamped) change(s) were re-stamped at the service's time and sent. Please set the laptop's date and time.")
+        t(
+            "l'horloge de cet ordinateur avance de \(duration(ms)) sur celle du serveur : \(restamped) modification(s) ont été réhorodatées à l'heure du serveur et envoyées. Corrigez la date et l'heure de l'ordinateur.",
+            "this laptop's clock is \(duration(ms)) ahead of the service's: \(restamped) change(s) were re-stamped at the service's time and sent. Please set the laptop's date and time."
+        )
     }
     func clockBehind(_ ms: Int64) -> String {
-        t("attention : l'horloge de cet ordinateur retarde de \(duration(ms)) sur le serveur ; corrigez la date et l'heure",
-          "warning: this laptop's clock is \(duration(ms)) behind the service; please set the date and time")
+        t(
+            "attention : l'horloge de cet ordinateur retarde de \(duration(ms)) sur le serveur ; corrigez la date et l'heure",
+            "warning: this laptop's clock is \(duration(ms)) behind the service; please set the date and time")
     }
     func nodeRenewed(_ old: String, _ new: String, restamped: Int) -> String {
-        t("nœud \(old) → \(new) ; \(restamped) modification(s) non envoyée(s) réhorodatée(s) ; lancez maintenant « palabre sync »",
-          "node \(old) → \(new); \(restamped) unsent change(s) stamped again; now run 'palabre sync'")
+        t(
+            "nœud \(old) → \(new) ; \(restamped) modification(s) non envoyée(s) réhorodatée(s) ; lancez maintenant « palabre sync »",
+            "node \(old) → \(new); \(restamped) unsent change(s) stamped again; now run 'palabre sync'")
     }
 
     /// A duration in words.

@@ -47,10 +47,15 @@ extension SyncEndToEnd {
                             if r.status != 0 { lock.withLock { outcomes.failures.append("sync: \(r)") } }
                             continue
                         }
-                        let r = try a.run(["add", "session", "--set", "title=Boucle \(loop) n° \(n)", "--set", "date=2026-09-08",
-                                           "--set", "region=gao", "--set", "locality=Bara", "--set", "format=youth"], timeout: 60)
+                        let r = try a.run(
+                            [
+                                "add", "session", "--set", "title=Boucle \(loop) n° \(n)", "--set", "date=2026-09-08",
+                                "--set", "region=gao", "--set", "locality=Bara", "--set", "format=youth",
+                            ], timeout: 60)
                         let id = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-                        lock.withLock { if r.status == 0 && E2E.isRecordID(id) { outcomes.added.append(id) } else { outcomes.failures.append("add: \(r)") } }
+                        lock.withLock {
+                            if r.status == 0 && E2E.isRecordID(id) { outcomes.added.append(id) } else { outcomes.failures.append("add: \(r)") }
+                        }
                     } catch {
                         lock.withLock { outcomes.failures.append("\(error)") }
                     }
@@ -98,11 +103,14 @@ extension SyncEndToEnd {
                 try laptop.setUp(project: "p", url: "http://127.0.0.1:\(port)", token: "plb_" + String(repeating: "0", count: 64))
                 _ = try laptop.addSession("Séance")
                 // Wait until the stand-in listens.
-                for _ in 0..<50 where (try? E2E.run(try E2E.tool("curl"), ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"], in: box.dir))?.status != 0 {
+                for _ in 0..<50
+                where (try? E2E.run(try E2E.tool("curl"), ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"], in: box.dir))?.status != 0 {
                     Thread.sleep(forTimeInterval: 0.1)
                 }
                 let before = try laptop.run(["list", "--json"]).stdout
-                for args in [["sync"], ["export", "--remote", "--format", "jsonl", "--out", box.path("r\(status).jsonl")], ["indicators", "--remote"]] {
+                for args in [
+                    ["sync"], ["export", "--remote", "--format", "jsonl", "--out", box.path("r\(status).jsonl")], ["indicators", "--remote"],
+                ] {
                     let r = try laptop.run(args)
                     #expect(r.status == exit, "\(status) \(args): \(r)")
                     #expect(r.stderr.contains(status == 503 ? "the service" : "refused"), "\(args): \(r)")

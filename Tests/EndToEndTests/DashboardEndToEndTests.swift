@@ -26,15 +26,23 @@ import Testing
         // Sign in as a browser would, keeping the cookie in a jar.
         let curl = try E2E.tool("curl")
         let jar = box.path("cookies.txt")
-        let signIn = try E2E.run(curl, ["-sS", "-c", jar, "-b", jar, "-o", box.path("signin.html"), "-w", "%{http_code} %{redirect_url}",
-                                        "--data-urlencode", "token=\(token)", service.url + "/dashboard/login"], in: box.dir)
+        let signIn = try E2E.run(
+            curl,
+            [
+                "-sS", "-c", jar, "-b", jar, "-o", box.path("signin.html"), "-w", "%{http_code} %{redirect_url}",
+                "--data-urlencode", "token=\(token)", service.url + "/dashboard/login",
+            ], in: box.dir)
         #expect(signIn.status == 0 && signIn.stdout.hasPrefix("303 ") && signIn.stdout.hasSuffix("/dashboard"), "\(signIn)")
         let jarText = (try? String(contentsOfFile: jar, encoding: .utf8)) ?? ""
         #expect(jarText.contains("#HttpOnly_127.0.0.1") && jarText.contains("palabre_session"), "the cookie is HttpOnly: \(jarText)")
 
         // A wrong token and a facilitator's are refused.
-        let wrong = try E2E.run(curl, ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--data-urlencode",
-                                       "token=plb_" + String(repeating: "0", count: 64), service.url + "/dashboard/login"], in: box.dir)
+        let wrong = try E2E.run(
+            curl,
+            [
+                "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--data-urlencode",
+                "token=plb_" + String(repeating: "0", count: 64), service.url + "/dashboard/login",
+            ], in: box.dir)
         #expect(wrong.stdout == "401")
         let without = try E2E.run(curl, ["-sS", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", service.url + "/dashboard"], in: box.dir)
         #expect(without.stdout.hasPrefix("303 ") && without.stdout.contains("/dashboard/login"), "\(without)")
@@ -42,8 +50,9 @@ import Testing
         var shots: [String] = []
         for (lang, width, height) in [("fr", 1366, 900), ("en", 1366, 900), ("fr", 360, 800)] {
             let html = box.path("dashboard-\(lang)-\(width).html")
-            let fetch = try E2E.run(curl, ["-sS", "-b", jar, "-o", html, "-w", "%{http_code}", service.url + "/dashboard?lang=\(lang)"],
-                                    in: box.dir)
+            let fetch = try E2E.run(
+                curl, ["-sS", "-b", jar, "-o", html, "-w", "%{http_code}", service.url + "/dashboard?lang=\(lang)"],
+                in: box.dir)
             #expect(fetch.stdout == "200", "GET /dashboard: \(fetch)")
             let page = try String(contentsOfFile: html, encoding: .utf8)
             #expect(!page.contains("<script") && !page.contains(" src=") && !page.contains("<link"), "the page loads nothing")
@@ -65,7 +74,9 @@ import Testing
             #expect(months.compactMap { Int($0.value) }.reduce(0, +) == expected.sessions, "\(months)")
             #expect(SVGText.texts(dom, chart: "chart-sessions-by-month").contains("Total\(sep)\(expected.sessions)"))
             let regions = SVGText.bars(dom, chart: "chart-sessions-by-region")
-            let wantRegions = expected.byRegion.sorted { $0.value > $1.value }.map { SVGText.Bar(label: regionName[$0.key]!, value: String($0.value)) }
+            let wantRegions = expected.byRegion.sorted { $0.value > $1.value }.map {
+                SVGText.Bar(label: regionName[$0.key]!, value: String($0.value))
+            }
             #expect(regions == wantRegions)
             // Participants: 379 = 250 registered + 129 counted, of whom 211 women.
             let sex = SVGText.bars(dom, chart: "chart-participants-by-sex")
@@ -156,9 +167,13 @@ enum Browser {
 
     /// `chromium --headless --no-sandbox --disable-gpu ARGS` with a profile of its own in the test's folder.
     static func run(_ chromium: String, _ args: [String], box: Sandbox) throws -> RunResult {
-        try E2E.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                               "--disable-extensions", "--disable-background-networking", "--user-data-dir=\(box.path("chromium-profile"))"]
-                        + args, in: box.dir, timeout: 120)
+        try E2E.run(
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                "--disable-extensions", "--disable-background-networking", "--user-data-dir=\(box.path("chromium-profile"))",
+            ]
+                + args, in: box.dir, timeout: 120)
     }
 
     /// The file is a PNG of this size, and not a blank one.

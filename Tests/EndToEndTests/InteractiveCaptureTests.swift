@@ -8,79 +8,79 @@ struct InteractiveCaptureTests {
     /// `expect` text and ends with a prompt ("> ", "[Y/n] ", "[O/n] "), then types `send`. After the last step it
     /// waits for the process to end. Gives up after `timeout` seconds (killing the child) so a test cannot hang.
     static let driver = #"""
-    import json, os, pty, select, signal, sys, time
+        import json, os, pty, select, signal, sys, time
 
-    spec = json.load(open(sys.argv[1]))
-    deadline = time.monotonic() + spec["timeout"]
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(spec["argv"][0], spec["argv"], spec["env"])
+        spec = json.load(open(sys.argv[1]))
+        deadline = time.monotonic() + spec["timeout"]
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(spec["argv"][0], spec["argv"], spec["env"])
 
-    out = b""
-    since = b""
-    eof = False
-
-    def pump(wait):
-        global out, since, eof
-        r, _, _ = select.select([fd], [], [], wait)
-        if not r:
-            return
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            data = b""
-        if not data:
-            eof = True
-        out += data
-        since += data
-
-    prompts = (b"> ", b"[Y/n] ", b"[O/n] ")
-    steps_done = 0
-    stuck = None
-    for step in spec["steps"]:
-        want = [e.encode() for e in step["expect"]]
-        while True:
-            if since.endswith(prompts) and all(w in since for w in want):
-                break
-            if eof or time.monotonic() > deadline:
-                stuck = {"step": steps_done, "expect": step["expect"], "seen": since.decode("utf-8", "replace")}
-                break
-            pump(0.1)
-        if stuck:
-            break
+        out = b""
         since = b""
-        os.write(fd, step["send"].encode())
-        steps_done += 1
+        eof = False
 
-    status = None
-    while time.monotonic() < deadline:
-        done, st = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = st
-            break
-        if not eof:
-            pump(0.1)
-        else:
-            time.sleep(0.05)
-    timed_out = status is None
-    if timed_out:
-        os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-    while not eof:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if not r:
-            break
-        pump(0)
+        def pump(wait):
+            global out, since, eof
+            r, _, _ = select.select([fd], [], [], wait)
+            if not r:
+                return
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                eof = True
+            out += data
+            since += data
 
-    print(json.dumps({
-        "steps_done": steps_done,
-        "stuck": stuck,
-        "timed_out": timed_out,
-        "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-        "transcript": out.decode("utf-8", "replace"),
-    }))
-    """#
+        prompts = (b"> ", b"[Y/n] ", b"[O/n] ")
+        steps_done = 0
+        stuck = None
+        for step in spec["steps"]:
+            want = [e.encode() for e in step["expect"]]
+            while True:
+                if since.endswith(prompts) and all(w in since for w in want):
+                    break
+                if eof or time.monotonic() > deadline:
+                    stuck = {"step": steps_done, "expect": step["expect"], "seen": since.decode("utf-8", "replace")}
+                    break
+                pump(0.1)
+            if stuck:
+                break
+            since = b""
+            os.write(fd, step["send"].encode())
+            steps_done += 1
+
+        status = None
+        while time.monotonic() < deadline:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = st
+                break
+            if not eof:
+                pump(0.1)
+            else:
+                time.sleep(0.05)
+        timed_out = status is None
+        if timed_out:
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+        while not eof:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if not r:
+                break
+            pump(0)
+
+        print(json.dumps({
+            "steps_done": steps_done,
+            "stuck": stuck,
+            "timed_out": timed_out,
+            "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "transcript": out.decode("utf-8", "replace"),
+        }))
+        """#
 
     struct Step {
         var expect: [String]
@@ -122,8 +122,9 @@ struct InteractiveCaptureTests {
         let stuck = (o["stuck"] as? [String: Any]).map { s in
             "at step \(s["step"] ?? "?") waiting for \(s["expect"] ?? "?"); saw:\n\(s["seen"] ?? "")"
         }
-        return Outcome(stepsDone: o["steps_done"] as? Int ?? -1, stuck: stuck, timedOut: o["timed_out"] as? Bool ?? true,
-                       exit: o["exit"] as? Int, signal: o["signal"] as? Int, transcript: o["transcript"] as? String ?? "")
+        return Outcome(
+            stepsDone: o["steps_done"] as? Int ?? -1, stuck: stuck, timedOut: o["timed_out"] as? Bool ?? true,
+            exit: o["exit"] as? Int, signal: o["signal"] as? Int, transcript: o["transcript"] as? String ?? "")
     }
 
     @Test func sessionIsCapturedQuestionByQuestionRefusingBadAnswersAndAskingAgain() throws {

@@ -15,9 +15,13 @@ struct LoadToolEndToEnd {
     }
 
     func load(_ urls: [String], database: String, in box: Sandbox) throws -> RunResult {
-        try E2E.run(try Self.benchBinary(), ["load", "--database", database, "--laptops", "6", "--projects", "2", "--duration", "3",
-                                             "--changes", "4", "--forms", E2E.formsDir] + urls.flatMap { ["--url", $0] },
-                    in: box.dir, timeout: 120)
+        try E2E.run(
+            try Self.benchBinary(),
+            [
+                "load", "--database", database, "--laptops", "6", "--projects", "2", "--duration", "3",
+                "--changes", "4", "--forms", E2E.formsDir,
+            ] + urls.flatMap { ["--url", $0] },
+            in: box.dir, timeout: 120)
     }
 
     func expectPassed(_ r: RunResult) {

@@ -25,8 +25,12 @@ struct PostgresEndToEnd {
         try a.setUp(project: "p", url: one.url, token: tokenA)
         try b.setUp(project: "p", url: two.url, token: tokenB)
 
-        let s = try a.add("session", ["title": "Vestibule de la paix à Bara", "date": "2026-11-02", "region": "gao", "locality": "Bara",
-                                      "format": "intergenerational"])
+        let s = try a.add(
+            "session",
+            [
+                "title": "Vestibule de la paix à Bara", "date": "2026-11-02", "region": "gao", "locality": "Bara",
+                "format": "intergenerational",
+            ])
         _ = try a.add("participant", ["session": s, "consent": "yes", "name": "Hawa Maïga", "sex": "female", "age_band": "18_24", "role": "youth"])
         _ = try b.addSession("Espace de dialogue à Ansongo")
         for laptop in [a, b, a] { try laptop.syncOK() }
@@ -107,8 +111,9 @@ struct PostgresReachability {
         let box = try Sandbox()
         defer { box.remove() }
         let port = try E2E.freePort()  // nobody listens there
-        let r = try E2E.run(try E2E.serverBinary(), ["project", "list", "--database", "postgres://palabre:hunter2@127.0.0.1:\(port)/palabre"],
-                            in: box.dir, timeout: 60)
+        let r = try E2E.run(
+            try E2E.serverBinary(), ["project", "list", "--database", "postgres://palabre:hunter2@127.0.0.1:\(port)/palabre"],
+            in: box.dir, timeout: 60)
         #expect(r.status == 69, "\(r)")
         #expect(r.stderr.contains("127.0.0.1:\(port)") && r.stderr.contains("PostgreSQL"), "\(r)")
         #expect(!r.stderr.contains("hunter2") && !r.stdout.contains("hunter2"), "the password must not be shown: \(r)")
@@ -120,8 +125,9 @@ struct PostgresReachability {
         let box = try Sandbox()
         defer { box.remove() }
         let port = try E2E.freePort()
-        let r = try E2E.run(try E2E.serverBinary(), ["serve", "--port", "0", "--database", "postgres://palabre:hunter2@127.0.0.1:\(port)/palabre"],
-                            in: box.dir, timeout: 60)
+        let r = try E2E.run(
+            try E2E.serverBinary(), ["serve", "--port", "0", "--database", "postgres://palabre:hunter2@127.0.0.1:\(port)/palabre"],
+            in: box.dir, timeout: 60)
         #expect(r.status == 69, "\(r)")
         #expect(r.stderr.contains("127.0.0.1:\(port)") && !r.stderr.contains("hunter2"), "\(r)")
         #expect(!r.stderr.contains("listening"), "it must not listen without its database: \(r)")
@@ -130,12 +136,14 @@ struct PostgresReachability {
     @Test func aMalformedURLParameterIsAUsageErrorNamingIt() throws {
         let box = try Sandbox()
         defer { box.remove() }
-        let r = try E2E.run(try E2E.serverBinary(), ["project", "list", "--database", "postgres://u:p@127.0.0.1/db?sslmode=sometimes"],
-                            in: box.dir)
+        let r = try E2E.run(
+            try E2E.serverBinary(), ["project", "list", "--database", "postgres://u:p@127.0.0.1/db?sslmode=sometimes"],
+            in: box.dir)
         #expect(r.status == 64, "\(r)")
         #expect(r.stderr.contains("sslmode") && r.stderr.contains("sometimes"), "\(r)")
-        let schema = try E2E.run(try E2E.serverBinary(), ["project", "list", "--database", "postgres://u:p@127.0.0.1/db?search_path=a;drop"],
-                                 in: box.dir)
+        let schema = try E2E.run(
+            try E2E.serverBinary(), ["project", "list", "--database", "postgres://u:p@127.0.0.1/db?search_path=a;drop"],
+            in: box.dir)
         #expect(schema.status == 64 && schema.stderr.contains("search_path"), "\(schema)")
     }
 }

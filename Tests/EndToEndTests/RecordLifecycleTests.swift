@@ -116,8 +116,12 @@ struct RecordLifecycleTests {
     @Test func editUnsetClearsAnOptionalField() throws {
         let box = try Sandbox()
         defer { box.remove() }
-        let id = try box.add("session", ["title": "T", "date": "2026-09-08", "region": "gao", "locality": "Bara",
-                                          "format": "women", "cercle": "Ansongo"])
+        let id = try box.add(
+            "session",
+            [
+                "title": "T", "date": "2026-09-08", "region": "gao", "locality": "Bara",
+                "format": "women", "cercle": "Ansongo",
+            ])
         let r = try box.palabre("edit", id, "--unset", "cercle")
         #expect(r.status == 0, "\(r)")
         #expect(values(try box.show(id))["cercle"] == nil)

@@ -22,8 +22,10 @@ struct RefusedInputTests {
 
     /// Runs `args` on a seeded store and checks the exit code, that stderr holds every fragment, and that the
     /// store's content is the same afterwards.
-    func expectRefused(_ args: (Seeded) -> [String], code: Int32, stderr fragments: [String], lang: String = "en",
-                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectRefused(
+        _ args: (Seeded) -> [String], code: Int32, stderr fragments: [String], lang: String = "en",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let seeded = try Seeded()
         defer { seeded.box.remove() }
         let before = try seeded.box.dump()
@@ -64,46 +66,65 @@ struct RefusedInputTests {
     }
 
     @Test func unknownFormExits65AndListsTheForms() throws {
-        try expectRefused({ _ in ["add", "meeting", "--set", "title=x"] }, code: 65,
-                          stderr: ["meeting is not a form", "followup, initiative, participant, session"])
+        try expectRefused(
+            { _ in ["add", "meeting", "--set", "title=x"] }, code: 65,
+            stderr: ["meeting is not a form", "followup, initiative, participant, session"])
     }
 
     @Test func unknownFieldExits65AndListsTheFields() throws {
-        try expectRefused({ s in Self.participant(s.session, ["village": "Bara"]) }, code: 65,
-                          stderr: ["participant.village: 'Bara' is not a field of this form", "age_band"])
+        try expectRefused(
+            { s in Self.participant(s.session, ["village": "Bara"]) }, code: 65,
+            stderr: ["participant.village: 'Bara' is not a field of this form", "age_band"])
     }
 
     @Test func wrongTypeForAnIntegerExits65() throws {
-        try expectRefused({ _ in ["add", "initiative", "--set", "title=Puits", "--set", "type=well", "--set", "priority=abc"] },
-                          code: 65, stderr: ["initiative.priority: 'abc' is not a whole number"])
+        try expectRefused(
+            { _ in ["add", "initiative", "--set", "title=Puits", "--set", "type=well", "--set", "priority=abc"] },
+            code: 65, stderr: ["initiative.priority: 'abc' is not a whole number"])
     }
 
     @Test func impossibleDateExits65() throws {
-        try expectRefused({ _ in ["add", "followup", "--set", "initiative=x", "--set", "date=2026-02-30", "--set", "status=funded"] },
-                          code: 65, stderr: ["followup.date: '2026-02-30' is not a date"])
+        try expectRefused(
+            { _ in ["add", "followup", "--set", "initiative=x", "--set", "date=2026-02-30", "--set", "status=funded"] },
+            code: 65, stderr: ["followup.date: '2026-02-30' is not a date"])
     }
 
     @Test func choiceThatDoesNotExistExits65AndListsTheChoices() throws {
-        try expectRefused({ s in Self.participant(s.session, ["age_band": "99"]) }, code: 65,
-                          stderr: ["participant.age_band: '99' is not one of under_18, 18_24, 25_35, 36_59, 60_plus"])
+        try expectRefused(
+            { s in Self.participant(s.session, ["age_band": "99"]) }, code: 65,
+            stderr: ["participant.age_band: '99' is not one of under_18, 18_24, 25_35, 36_59, 60_plus"])
     }
 
     @Test func oneBadChoiceAmongSeveralExits65() throws {
-        try expectRefused({ _ in ["add", "session", "--set", "title=T", "--set", "date=2026-09-08", "--set", "region=gao",
-                                  "--set", "locality=Bara", "--set", "format=women", "--set", "themes=water weather"] },
-                          code: 65, stderr: ["session.themes: 'weather' is not one of land, water"])
+        try expectRefused(
+            { _ in
+                [
+                    "add", "session", "--set", "title=T", "--set", "date=2026-09-08", "--set", "region=gao",
+                    "--set", "locality=Bara", "--set", "format=women", "--set", "themes=water weather",
+                ]
+            },
+            code: 65, stderr: ["session.themes: 'weather' is not one of land, water"])
     }
 
     @Test func failedConstraintExits65WithTheRuleAndItsMessage() throws {
-        try expectRefused({ _ in ["add", "initiative", "--set", "title=Puits", "--set", "type=well", "--set", "priority=9"] },
-                          code: 65, stderr: ["initiative.priority: '9' breaks the rule '. >= 1 and . <= 5'",
-                                             "Priority must be between 1 and 5."])
+        try expectRefused(
+            { _ in ["add", "initiative", "--set", "title=Puits", "--set", "type=well", "--set", "priority=9"] },
+            code: 65,
+            stderr: [
+                "initiative.priority: '9' breaks the rule '. >= 1 and . <= 5'",
+                "Priority must be between 1 and 5.",
+            ])
     }
 
     @Test func missingRequiredFieldExits65() throws {
-        try expectRefused({ _ in ["add", "session", "--set", "title=T", "--set", "date=2026-09-08", "--set", "region=gao",
-                                  "--set", "format=women"] },
-                          code: 65, stderr: ["session.locality is required"])
+        try expectRefused(
+            { _ in
+                [
+                    "add", "session", "--set", "title=T", "--set", "date=2026-09-08", "--set", "region=gao",
+                    "--set", "format=women",
+                ]
+            },
+            code: 65, stderr: ["session.locality is required"])
     }
 
     @Test func conditionallyRequiredFieldExits65WhenItsConditionHolds() throws {
@@ -112,15 +133,17 @@ struct RefusedInputTests {
 
     @Test func referenceToARecordThatDoesNotExistExits65() throws {
         let missing = "01a0805a-59c0-73c6-869a-000000000000"
-        try expectRefused({ s in Self.participant(missing) }, code: 65,
-                          stderr: ["participant.session: '\(missing)' is not the id of any 'session' record in this store"])
+        try expectRefused(
+            { s in Self.participant(missing) }, code: 65,
+            stderr: ["participant.session: '\(missing)' is not the id of any 'session' record in this store"])
     }
 
     @Test func referenceToARecordOfTheWrongFormExits65() throws {
         let demo = try E2E.idsInDemo()
         let initiative = try #require(demo.first { $0.form == "initiative" }?.id)
-        try expectRefused({ s in Self.participant(s.initiative) }, code: 65,
-                          stderr: ["participant.session: '\(initiative)' is a 'initiative' record, not a 'session'"])
+        try expectRefused(
+            { s in Self.participant(s.initiative) }, code: 65,
+            stderr: ["participant.session: '\(initiative)' is a 'initiative' record, not a 'session'"])
     }
 
     @Test func referenceToADeletedRecordExits65() throws {
@@ -136,18 +159,21 @@ struct RefusedInputTests {
     }
 
     @Test func referenceThatIsNotAnIdExits65() throws {
-        try expectRefused({ _ in Self.participant("not-an-id") }, code: 65,
-                          stderr: ["participant.session: 'not-an-id' is not the id of a record"])
+        try expectRefused(
+            { _ in Self.participant("not-an-id") }, code: 65,
+            stderr: ["participant.session: 'not-an-id' is not the id of a record"])
     }
 
     @Test func valueForAFieldThatDoesNotApplyExits65() throws {
-        try expectRefused({ s in Self.participant(s.session, ["consent": "no", "name": "Awa Maïga"]) }, code: 65,
-                          stderr: ["participant.name: 'Awa Maïga' does not apply here (relevant only when ${consent} = 'yes')"])
+        try expectRefused(
+            { s in Self.participant(s.session, ["consent": "no", "name": "Awa Maïga"]) }, code: 65,
+            stderr: ["participant.name: 'Awa Maïga' does not apply here (relevant only when ${consent} = 'yes')"])
     }
 
     @Test func editThatBreaksARuleExits65() throws {
-        try expectRefused({ s in ["edit", s.initiative, "--set", "priority=0"] }, code: 65,
-                          stderr: ["initiative.priority: '0' breaks the rule"])
+        try expectRefused(
+            { s in ["edit", s.initiative, "--set", "priority=0"] }, code: 65,
+            stderr: ["initiative.priority: '0' breaks the rule"])
     }
 
     @Test func setWithoutEqualsSignIsAUsageError64() throws {
@@ -161,8 +187,9 @@ struct RefusedInputTests {
     @Test(arguments: ["show", "edit", "delete", "restore"])
     func unknownIdExits66(command: String) throws {
         let unknown = "01a0805a-59c0-73c6-869a-000000000000"
-        try expectRefused({ _ in [command, unknown] + (command == "edit" ? ["--set", "title=x"] : []) }, code: 66,
-                          stderr: ["no record has the id '\(unknown)'"])
+        try expectRefused(
+            { _ in [command, unknown] + (command == "edit" ? ["--set", "title=x"] : []) }, code: 66,
+            stderr: ["no record has the id '\(unknown)'"])
     }
 
     @Test func importOfAMissingFileExits66() throws {

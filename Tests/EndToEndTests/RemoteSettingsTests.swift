@@ -21,7 +21,8 @@ import Testing
         defer { box.remove() }
         #expect(try box.palabre("remote", "set", "http://10.9.9.9:8080", "--token", "plb_a").status == 0)
         let sqlite = try E2E.tool("sqlite3")
-        _ = try E2E.run(sqlite, [box.store, "INSERT OR REPLACE INTO meta(key, value) VALUES ('pull_cursor', '812'), ('push_cursor', '40')"], in: box.dir)
+        _ = try E2E.run(
+            sqlite, [box.store, "INSERT OR REPLACE INTO meta(key, value) VALUES ('pull_cursor', '812'), ('push_cursor', '40')"], in: box.dir)
         #expect(try box.palabre("remote", "set", "http://10.9.9.9:8080", "--token", "plb_b").status == 0)
         let same = try E2E.run(sqlite, [box.store, "SELECT value FROM meta WHERE key = 'pull_cursor'"], in: box.dir).stdout
         #expect(same.trimmingCharacters(in: .whitespacesAndNewlines) == "812", "a new token for the same service keeps the cursors")

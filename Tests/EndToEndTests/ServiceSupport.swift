@@ -3,9 +3,9 @@ import PalabreTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // End-to-end support for sync: the real `palabre-server` as a child process on 127.0.0.1 with its own database,
@@ -51,9 +51,9 @@ extension E2E {
     /// A TCP port nobody listens on right now: bind a socket to port 0 on 127.0.0.1, read the port, close it.
     static func freePort() throws -> Int {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
         defer { close(fd) }
@@ -113,8 +113,9 @@ final class Child: @unchecked Sendable {
         errURL = dir.appendingPathComponent("\(tag).err")
         guard fm.createFile(atPath: outURL.path, contents: nil), fm.createFile(atPath: errURL.path, contents: nil)
         else { throw HarnessError("cannot create output files for \(tag) in \(dir.path)") }
-        child = try Spawned(executable, arguments, environment: E2E.childEnvironment(home: dir), directory: dir.path,
-                            stdout: outURL.path, stderr: errURL.path)
+        child = try Spawned(
+            executable, arguments, environment: E2E.childEnvironment(home: dir), directory: dir.path,
+            stdout: outURL.path, stderr: errURL.path)
     }
 
     deinit { stop() }
@@ -260,9 +261,13 @@ final class Service: @unchecked Sendable {
 
     private func launch(port candidate: Int, failures: inout [String]) throws -> Bool {
         starts += 1
-        let c = try Child(binary, ["serve", "--database", database, "--host", "127.0.0.1", "--port", String(candidate),
-                                   "--forms", E2E.formsDir, "--log-level", "info"] + serveOptions,
-                          in: box.dir, tag: "\(name)-\(starts)")
+        let c = try Child(
+            binary,
+            [
+                "serve", "--database", database, "--host", "127.0.0.1", "--port", String(candidate),
+                "--forms", E2E.formsDir, "--log-level", "info",
+            ] + serveOptions,
+            in: box.dir, tag: "\(name)-\(starts)")
         // Ours is listening once it logs so (another process on the port would answer /healthz too).
         let listening = E2E.waitUntil(timeout: 30) { c.hasExited || c.stderr.contains("listening") }
         if !listening || c.hasExited {
@@ -301,8 +306,10 @@ final class Service: @unchecked Sendable {
     }
 
     /// One HTTP request through curl: method, path, optional bearer token, body bytes and extra headers.
-    func http(_ method: String, _ path: String, token: String? = nil, body: Data? = nil, headers: [String] = [],
-              timeout: TimeInterval = 30) throws -> HTTPAnswer {
+    func http(
+        _ method: String, _ path: String, token: String? = nil, body: Data? = nil, headers: [String] = [],
+        timeout: TimeInterval = 30
+    ) throws -> HTTPAnswer {
         let curl = try E2E.tool("curl")
         let tag = UUID().uuidString
         let answerFile = box.path(".http-answer-\(tag)")
@@ -396,8 +403,9 @@ struct Laptop {
 
     /// Adds a valid session.
     func addSession(_ title: String, at date: String? = nil) throws -> String {
-        try add("session", ["title": title, "date": "2026-09-08", "region": "gao", "locality": "Bara", "format": "intergenerational"],
-                at: date)
+        try add(
+            "session", ["title": title, "date": "2026-09-08", "region": "gao", "locality": "Bara", "format": "intergenerational"],
+            at: date)
     }
 
     /// `sync` (with `--json`), bounded.
@@ -441,7 +449,7 @@ struct Laptop {
     func unsent() throws -> Int {
         let r = try run(["remote"])
         guard r.status == 0, let open = r.stdout.range(of: "("), let close = r.stdout.range(of: " change(s) to send"),
-              let n = Int(r.stdout[open.upperBound..<close.lowerBound])
+            let n = Int(r.stdout[open.upperBound..<close.lowerBound])
         else { throw HarnessError("palabre remote on \(name) did not say how many changes are to send: \(r)") }
         return n
     }
@@ -465,8 +473,10 @@ func contents(_ records: [[String: Any]]) -> [String: String] {
 }
 
 /// A hand-made change for the wire (`sync/PROTOCOL.md`): a valid session of `project`, stamped now.
-func sessionChange(record: String = UUID().uuidString.lowercased(), project: String, node: String = "00c0ffee00c0ffee",
-                   title: String = "Session faite à la main") -> String {
+func sessionChange(
+    record: String = UUID().uuidString.lowercased(), project: String, node: String = "00c0ffee00c0ffee",
+    title: String = "Session faite à la main"
+) -> String {
     let hlc = Int64(Date().timeIntervalSince1970 * 1000) << 16
     return #"{"record":"\#(record)","form":"session","form_version":1,"project":"\#(project)","hlc":\#(hlc),"node":"\#(node)","#
         + #""values":{"title":"\#(title)","date":"2026-09-08","region":"gao","locality":"Bara","format":"intergenerational"},"prev":{}}"#

@@ -34,7 +34,8 @@ import Testing
             #expect(r.stderr.contains("there is no store at \(typo)") && r.stderr.contains("palabre init --store \(typo)"), "\(args): \(r)")
         }
         let fr = try box.palabre(["list"], lang: "fr", store: typo)
-        #expect(fr.status == 66 && fr.stderr.contains("il n'y a pas de base de données") && fr.stderr.contains("créez-la avec « palabre init"), "\(fr)")
+        #expect(
+            fr.status == 66 && fr.stderr.contains("il n'y a pas de base de données") && fr.stderr.contains("créez-la avec « palabre init"), "\(fr)")
         #expect(!FileManager.default.fileExists(atPath: box.path("stroe")), "a refused command created the folder")
         #expect(!FileManager.default.fileExists(atPath: box.path("out.jsonl")))
 
@@ -77,8 +78,10 @@ import Testing
             try E2E.run(sqlite, [box.store, "PRAGMA schema_version"], in: box.dir).stdout
         }
         let before = try cookie()
-        for args in [["list"], ["list", "--json"], ["show", id, "--history"], ["indicators", "--json"], ["conflicts"],
-                     ["export", "--format", "jsonl", "--out", box.path("e.jsonl")]] {
+        for args in [
+            ["list"], ["list", "--json"], ["show", id, "--history"], ["indicators", "--json"], ["conflicts"],
+            ["export", "--format", "jsonl", "--out", box.path("e.jsonl")],
+        ] {
             let r = try box.palabre(args)
             #expect(r.status == 0, "\(args): \(r)")
         }
@@ -116,8 +119,12 @@ import Testing
         let exported = try asOtherUser(box, ["export", "--format", "jsonl", "--out", out])
         #expect(exported.status == 0, "\(exported)")
         // Writing is refused with a sentence, not a crash.
-        let add = try asOtherUser(box, ["add", "session", "--set", "title=x", "--set", "date=2026-09-08", "--set", "region=gao",
-                                        "--set", "locality=Bara", "--set", "format=youth"])
+        let add = try asOtherUser(
+            box,
+            [
+                "add", "session", "--set", "title=x", "--set", "date=2026-09-08", "--set", "region=gao",
+                "--set", "locality=Bara", "--set", "format=youth",
+            ])
         #expect(add.status == 74 && add.stderr.contains("readonly"), "\(add)")
     }
 
@@ -148,8 +155,10 @@ import Testing
                     _ = try? E2E.run(binary, ["list", "--json", "--store", store, "--forms", E2E.formsDir], in: dir)
                     continue
                 }
-                let args = ["add", "session", "--set", "title=Boucle \(loop) n° \(n)", "--set", "date=2026-09-08", "--set", "region=gao",
-                            "--set", "locality=Bara", "--set", "format=youth", "--store", store, "--forms", E2E.formsDir, "--lang", "en"]
+                let args = [
+                    "add", "session", "--set", "title=Boucle \(loop) n° \(n)", "--set", "date=2026-09-08", "--set", "region=gao",
+                    "--set", "locality=Bara", "--set", "format=youth", "--store", store, "--forms", E2E.formsDir, "--lang", "en",
+                ]
                 do { outcomes.record(try E2E.run(binary, args, in: dir, timeout: 60)) } catch {
                     outcomes.lock.lock()
                     outcomes.failures.append("\(error)")
@@ -174,8 +183,11 @@ import Testing
         defer { box.remove() }
         let store = box.path("new/folder/store.sqlite")
         #expect(try box.palabre(["init", "--project", "p"], store: store).status == 0)
-        _ = try box.palabre(["add", "session", "--set", "title=A", "--set", "date=2026-09-08", "--set", "region=gao",
-                             "--set", "locality=Bara", "--set", "format=youth"], store: store)
+        _ = try box.palabre(
+            [
+                "add", "session", "--set", "title=A", "--set", "date=2026-09-08", "--set", "region=gao",
+                "--set", "locality=Bara", "--set", "format=youth",
+            ], store: store)
         let storeMode = try mode(store)
         #expect(storeMode == 0o600, "\(String(storeMode, radix: 8))")
         #expect(try mode(box.path("new/folder")) == 0o700)

@@ -59,7 +59,8 @@ enum E2E {
                 dir = dir.deletingLastPathComponent()
             }
         }
-        throw HarnessError("the palabre binary was not found (looked at \(tried.joined(separator: ", "))): run `swift build` first, or set PALABRE_BIN")
+        throw HarnessError(
+            "the palabre binary was not found (looked at \(tried.joined(separator: ", "))): run `swift build` first, or set PALABRE_BIN")
     }
 
     /// An executable on the PATH (sqlite3, python3).
@@ -95,8 +96,9 @@ enum E2E {
             try? fm.removeItem(at: outURL)
             try? fm.removeItem(at: errURL)
         }
-        let child = try Spawned(executable, arguments, environment: environment(home: dir), directory: dir.path,
-                                stdout: outURL.path, stderr: errURL.path)
+        let child = try Spawned(
+            executable, arguments, environment: environment(home: dir), directory: dir.path,
+            stdout: outURL.path, stderr: errURL.path)
         var timedOut = false
         if !child.wait(timeout: timeout) {
             timedOut = true
@@ -228,7 +230,8 @@ struct Sandbox {
     func dump(_ store: String? = nil) throws -> String {
         let file = store ?? self.store
         guard FileManager.default.fileExists(atPath: file) else { throw HarnessError("no store at \(file) to dump") }
-        let sql = "SELECT * FROM records ORDER BY id; SELECT * FROM changes ORDER BY seq; "
+        let sql =
+            "SELECT * FROM records ORDER BY id; SELECT * FROM changes ORDER BY seq; "
             + "SELECT * FROM history ORDER BY id; SELECT * FROM meta ORDER BY key"
         let r = try E2E.run(try E2E.tool("sqlite3"), ["-bail", file, sql], in: dir)
         guard r.status == 0 else { throw HarnessError("sqlite3 could not read \(file): \(r)") }

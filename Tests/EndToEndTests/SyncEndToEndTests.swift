@@ -2,9 +2,9 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Sync end to end: the real `palabre-server` on 127.0.0.1 (its own port and database per test) and laptops syncing
@@ -46,14 +46,30 @@ extension SyncEndToEnd {
             defer { field.service.stop() }
             let (a, b) = (field.a, field.b)
 
-            let s = try a.add("session", ["title": "Vestibule de la paix à Bara", "date": "2026-11-02", "region": "gao",
-                                          "cercle": "Ansongo", "locality": "Bara", "format": "intergenerational", "themes": "water pasture"])
-            let hawa = try a.add("participant", ["session": s, "consent": "yes", "name": "Hawa Maïga", "sex": "female",
-                                                 "age_band": "18_24", "role": "youth"])
-            let forage = try a.add("initiative", ["title": "Forage à Bara", "type": "borehole", "session": s, "region": "gao",
-                                                  "beneficiaries": "1200", "estimated_cost": "12 500 000"])
-            let s2 = try b.add("session", ["title": "Espace de dialogue à Ansongo", "date": "2026-11-03", "region": "gao",
-                                           "locality": "Ansongo", "format": "intergenerational"])
+            let s = try a.add(
+                "session",
+                [
+                    "title": "Vestibule de la paix à Bara", "date": "2026-11-02", "region": "gao",
+                    "cercle": "Ansongo", "locality": "Bara", "format": "intergenerational", "themes": "water pasture",
+                ])
+            let hawa = try a.add(
+                "participant",
+                [
+                    "session": s, "consent": "yes", "name": "Hawa Maïga", "sex": "female",
+                    "age_band": "18_24", "role": "youth",
+                ])
+            let forage = try a.add(
+                "initiative",
+                [
+                    "title": "Forage à Bara", "type": "borehole", "session": s, "region": "gao",
+                    "beneficiaries": "1200", "estimated_cost": "12 500 000",
+                ])
+            let s2 = try b.add(
+                "session",
+                [
+                    "title": "Espace de dialogue à Ansongo", "date": "2026-11-03", "region": "gao",
+                    "locality": "Ansongo", "format": "intergenerational",
+                ])
             let elder = try b.add("participant", ["session": s2, "consent": "no", "sex": "male", "age_band": "60_plus", "role": "elder"])
             let all: Set = [s, hawa, forage, s2, elder]
 
@@ -97,8 +113,9 @@ extension SyncEndToEnd {
             #expect(values(try b.show(id))["title"] as? String == "Titre de B")
 
             let listed = try a.conflicts()
-            let conflict = try #require(listed.first { $0["record"] as? String == id && $0["field"] as? String == "title" },
-                                        "conflicts --json on the losing laptop: \(listed)")
+            let conflict = try #require(
+                listed.first { $0["record"] as? String == id && $0["field"] as? String == "title" },
+                "conflicts --json on the losing laptop: \(listed)")
             #expect(conflict["lost"] as? String == "Titre de A")
             #expect(conflict["current"] as? String == "Titre de B")
             #expect(conflict["form"] as? String == "session")
@@ -157,8 +174,10 @@ extension SyncEndToEnd {
             let field = try Field(box)
             defer { field.service.stop() }
             let (f, b) = (field.a, field.b)
-            let ids = [try f.addSession("Session notée en 2040 n°1", at: Self.future),
-                       try f.addSession("Session notée en 2040 n°2", at: Self.future)]
+            let ids = [
+                try f.addSession("Session notée en 2040 n°1", at: Self.future),
+                try f.addSession("Session notée en 2040 n°2", at: Self.future),
+            ]
             let created = try f.show(ids[0])["created"] as? String
             try #require(created?.hasPrefix("2040") == true, "datefudge should put the laptop in 2040 (created \(created ?? "nil"))")
 
@@ -217,8 +236,10 @@ extension SyncEndToEnd {
             let field = try Field(box)
             defer { field.service.stop() }
             let (p, b) = (field.a, field.b)
-            let ids = [try p.addSession("Session notée en 2010 n°1", at: Self.past),
-                       try p.addSession("Session notée en 2010 n°2", at: Self.past)]
+            let ids = [
+                try p.addSession("Session notée en 2010 n°1", at: Self.past),
+                try p.addSession("Session notée en 2010 n°2", at: Self.past),
+            ]
             let created = try p.show(ids[0])["created"] as? String
             try #require(created?.hasPrefix("2010") == true, "datefudge should put the laptop in 2010 (created \(created ?? "nil"))")
 
@@ -269,9 +290,10 @@ extension SyncEndToEnd {
             let i = try laptop.run(["import", file], timeout: 180)
             guard i.status == 0 else { throw HarnessError("setup: import failed: \(i)") }
             let text = try String(contentsOfFile: file, encoding: .utf8)
-            let ids = Set(text.split(separator: "\n").compactMap { line in
-                (E2E.json(String(line)) as? [String: Any])?["id"] as? String
-            })
+            let ids = Set(
+                text.split(separator: "\n").compactMap { line in
+                    (E2E.json(String(line)) as? [String: Any])?["id"] as? String
+                })
             guard ids.count == size else { throw HarnessError("setup: the generated file has \(ids.count) ids, not \(size)") }
             return ids
         }

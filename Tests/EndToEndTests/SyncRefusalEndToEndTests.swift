@@ -159,9 +159,13 @@ extension SyncEndToEnd {
             Case(name: "oversized body", serveOptions: ["--max-body-mb", "1"], status: 413, code: "too_large") { _ in
                 Data((#"{"batch":"big","node":"00c0ffee00c0ffee","changes":[],"pad":""# + String(repeating: "a", count: 3 << 20) + "\"}").utf8)
             },
-            Case(name: "gzip that inflates over the cap", serveOptions: ["--max-body-mb", "1"], status: 413, code: "too_large",
-                 headers: ["Content-Encoding: gzip"]) { box in
-                try gzipped(Data((#"{"batch":"big","node":"00c0ffee00c0ffee","changes":[],"pad":""# + String(repeating: "a", count: 3 << 20) + "\"}").utf8), in: box)
+            Case(
+                name: "gzip that inflates over the cap", serveOptions: ["--max-body-mb", "1"], status: 413, code: "too_large",
+                headers: ["Content-Encoding: gzip"]
+            ) { box in
+                try gzipped(
+                    Data((#"{"batch":"big","node":"00c0ffee00c0ffee","changes":[],"pad":""# + String(repeating: "a", count: 3 << 20) + "\"}").utf8),
+                    in: box)
             },
             Case(name: "wrong types", status: 400, code: "bad_request") { _ in Data(#"{"batch":1,"node":"x","changes":"no"}"#.utf8) },
             Case(name: "a change missing its members", status: 400, code: "bad_request") { _ in

@@ -15,8 +15,12 @@ struct TerminalOutputTests {
     @Test func listAndShowPrintControlCharactersAsVisibleEscapes() throws {
         let box = try Sandbox()
         defer { box.remove() }
-        let id = try box.add("session", ["title": Self.hostile, "date": "2026-09-08", "region": "gao", "locality": "Bara\tNord",
-                                         "format": "intergenerational", "summary": "ligne 1\nligne 2"])
+        let id = try box.add(
+            "session",
+            [
+                "title": Self.hostile, "date": "2026-09-08", "region": "gao", "locality": "Bara\tNord",
+                "format": "intergenerational", "summary": "ligne 1\nligne 2",
+            ])
         let list = try box.palabre("list", "session")
         #expect(list.status == 0, "\(list)")
         #expect(!Self.hasControl(list.stdout), "list printed a raw control character: \(list.stdout.debugDescription)")
@@ -35,13 +39,18 @@ struct TerminalOutputTests {
     @Test func jsonOutputEscapesControlCharactersAndKeepsTheValue() throws {
         let box = try Sandbox()
         defer { box.remove() }
-        let id = try box.add("session", ["title": Self.hostile, "date": "2026-09-08", "region": "gao", "locality": "Bara",
-                                         "format": "intergenerational"])
+        let id = try box.add(
+            "session",
+            [
+                "title": Self.hostile, "date": "2026-09-08", "region": "gao", "locality": "Bara",
+                "format": "intergenerational",
+            ])
         for args in [["list", "session", "--json"], ["show", id, "--json"]] {
             let r = try box.palabre(args)
             #expect(r.status == 0, "\(r)")
             #expect(!Self.hasControl(r.stdout), "\(args): \(r.stdout.debugDescription)")
-            #expect(r.stdout.contains(#"\u001b[31m"#) && r.stdout.contains(#"\u0007"#) && r.stdout.contains(#"\u009b"#) && r.stdout.contains(#"\u007f"#))
+            #expect(
+                r.stdout.contains(#"\u001b[31m"#) && r.stdout.contains(#"\u0007"#) && r.stdout.contains(#"\u009b"#) && r.stdout.contains(#"\u007f"#))
         }
         let values = try box.show(id)["values"] as? [String: Any]
         #expect(values?["title"] as? String == Self.hostile, "the value itself is intact")

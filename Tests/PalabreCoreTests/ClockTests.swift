@@ -243,8 +243,10 @@ private func hexDigits(_ uuid: String) -> [Character] { Array(uuid.replacingOccu
 @Test func recordIDsSortAsStringsInTimeOrder() {
     var g = SplitMix64(state: 7)
     // Increasing times across several orders of magnitude, including a carry in every hex digit.
-    let times: [UInt64] = [0, 1, 15, 16, 255, 256, 4_095, 4_096, 1_000_000, 1_700_000_000_000, 1_700_000_000_001,
-                           2_208_988_800_000, 0xFFFF_FFFF_FFFF]
+    let times: [UInt64] = [
+        0, 1, 15, 16, 255, 256, 4_095, 4_096, 1_000_000, 1_700_000_000_000, 1_700_000_000_001,
+        2_208_988_800_000, 0xFFFF_FFFF_FFFF,
+    ]
     let ids = times.map { RecordID.make(milliseconds: $0, using: &g) }
     #expect(ids == ids.sorted())
     #expect(Set(ids).count == ids.count)

@@ -149,9 +149,9 @@ private func parseError(_ source: String) -> ExpressionError? {
 }
 
 @Test func equalityPrefersBooleansThenNumbersThenStrings() throws {
-    #expect(try truth("true() = 'false'"))   // non-empty string is true
-    #expect(try truth("1 = '1.0'"))          // numeric comparison
-    #expect(try !truth("'1' = '1.0'"))        // both strings: text comparison
+    #expect(try truth("true() = 'false'"))  // non-empty string is true
+    #expect(try truth("1 = '1.0'"))  // numeric comparison
+    #expect(try !truth("'1' = '1.0'"))  // both strings: text comparison
 }
 
 @Test func emptyFieldIsNotEqualToZero() throws {

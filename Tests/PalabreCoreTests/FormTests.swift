@@ -4,19 +4,25 @@ import PalabreCore
 
 // MARK: - Helpers: form trees as Yams produces them
 
-private var yesNo: [Any] { [
-    ["name": "yes", "label": ["fr": "Oui", "en": "Yes"]] as [String: Any],
-    ["name": "no", "label": ["fr": "Non", "en": "No"]] as [String: Any],
-] }
-private var ageBands: [Any] { [
-    ["name": "under_18", "label": "Under 18"] as [String: Any],
-    ["name": "18_24", "label": "18 to 24"] as [String: Any],
-] }
-private var themes: [Any] { [
-    ["name": "land", "label": "Land"] as [String: Any],
-    ["name": "water", "label": "Water"] as [String: Any],
-    ["name": "other", "label": "Other"] as [String: Any],
-] }
+private var yesNo: [Any] {
+    [
+        ["name": "yes", "label": ["fr": "Oui", "en": "Yes"]] as [String: Any],
+        ["name": "no", "label": ["fr": "Non", "en": "No"]] as [String: Any],
+    ]
+}
+private var ageBands: [Any] {
+    [
+        ["name": "under_18", "label": "Under 18"] as [String: Any],
+        ["name": "18_24", "label": "18 to 24"] as [String: Any],
+    ]
+}
+private var themes: [Any] {
+    [
+        ["name": "land", "label": "Land"] as [String: Any],
+        ["name": "water", "label": "Water"] as [String: Any],
+        ["name": "other", "label": "Other"] as [String: Any],
+    ]
+}
 
 /// A valid form tree; `fields` and `choices` replace the defaults when given.
 private func tree(
@@ -39,22 +45,26 @@ private func problems(field: [String: Any], choices: [String: Any]? = nil) -> [F
 }
 
 /// The participant-like form the validator and parser tests use.
-private var sampleTree: [String: Any] { tree(
-    fields: [
-        ["name": "session", "type": "reference", "form": "session", "label": "Session", "required": true],
-        ["name": "consent", "type": "select_one", "choices": "yes_no", "label": "Consent", "required": true],
-        ["name": "name", "type": "text", "label": "Name", "relevant": "${consent} = 'yes'", "required": "${consent} = 'yes'"],
-        ["name": "age", "type": "integer", "label": "Age", "constraint": ". >= 0 and . <= 120",
-         "constraint_message": ["en": "Between 0 and 120.", "fr": "Entre 0 et 120."]],
-        ["name": "age_band", "type": "select_one", "choices": "age_bands", "label": "Age band"],
-        ["name": "themes", "type": "select_multiple", "choices": "themes", "label": "Themes"],
-        ["name": "cost", "type": "decimal", "label": "Cost"],
-        ["name": "date", "type": "date", "label": "Date"],
-        ["name": "location", "type": "geopoint", "label": "Location"],
-        ["name": "status", "type": "select_one", "choices": "yes_no", "label": "Status", "default": "no"],
-    ],
-    choices: ["yes_no": yesNo, "age_bands": ageBands, "themes": themes]
-) }
+private var sampleTree: [String: Any] {
+    tree(
+        fields: [
+            ["name": "session", "type": "reference", "form": "session", "label": "Session", "required": true],
+            ["name": "consent", "type": "select_one", "choices": "yes_no", "label": "Consent", "required": true],
+            ["name": "name", "type": "text", "label": "Name", "relevant": "${consent} = 'yes'", "required": "${consent} = 'yes'"],
+            [
+                "name": "age", "type": "integer", "label": "Age", "constraint": ". >= 0 and . <= 120",
+                "constraint_message": ["en": "Between 0 and 120.", "fr": "Entre 0 et 120."],
+            ],
+            ["name": "age_band", "type": "select_one", "choices": "age_bands", "label": "Age band"],
+            ["name": "themes", "type": "select_multiple", "choices": "themes", "label": "Themes"],
+            ["name": "cost", "type": "decimal", "label": "Cost"],
+            ["name": "date", "type": "date", "label": "Date"],
+            ["name": "location", "type": "geopoint", "label": "Location"],
+            ["name": "status", "type": "select_one", "choices": "yes_no", "label": "Status", "default": "no"],
+        ],
+        choices: ["yes_no": yesNo, "age_bands": ageBands, "themes": themes]
+    )
+}
 
 private func sampleForm() throws -> Form {
     let (form, found) = FormCompiler.compile(sampleTree, file: "participant.yaml")
@@ -137,16 +147,19 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
 }
 
 @Test func expressionReferringToAnExistingLaterFieldIsAccepted() {
-    let found = FormCompiler.compile(tree(fields: [
-        ["name": "a", "type": "text", "label": "A", "relevant": "${b} = 'x'"],
-        ["name": "b", "type": "text", "label": "B"],
-    ]), file: "t.yaml").1
+    let found = FormCompiler.compile(
+        tree(fields: [
+            ["name": "a", "type": "text", "label": "A", "relevant": "${b} = 'x'"],
+            ["name": "b", "type": "text", "label": "B"],
+        ]), file: "t.yaml"
+    ).1
     #expect(found.isEmpty, "\(found)")
 }
 
 @Test func selectWithoutAnExistingChoiceListIsReported() {
-    let found = problems(field: ["name": "band", "type": "select_one", "label": "Band", "choices": "bands"],
-                         choices: ["age_bands": ageBands])
+    let found = problems(
+        field: ["name": "band", "type": "select_one", "label": "Band", "choices": "bands"],
+        choices: ["age_bands": ageBands])
     #expect(found.contains { $0.field == "band" && $0.message.contains("choice list 'bands' does not exist") }, "\(found)")
 }
 
@@ -156,10 +169,12 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
 }
 
 @Test func duplicateFieldNameIsReported() {
-    let found = FormCompiler.compile(tree(fields: [
-        ["name": "age", "type": "integer", "label": "Age"],
-        ["name": "age", "type": "text", "label": "Age again"],
-    ]), file: "t.yaml").1
+    let found = FormCompiler.compile(
+        tree(fields: [
+            ["name": "age", "type": "integer", "label": "Age"],
+            ["name": "age", "type": "text", "label": "Age again"],
+        ]), file: "t.yaml"
+    ).1
     #expect(found.contains { $0.field == "age" && $0.message == "duplicate field name" }, "\(found)")
 }
 
@@ -170,13 +185,15 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
 
 @Test func badDefaultIsReportedWithTheRule() {
     let found = problems(field: ["name": "count", "type": "integer", "label": "Count", "default": "many"])
-    #expect(found.contains { $0.field == "count" && $0.message.contains("default 'many'") && $0.message.contains("whole number") },
-            "\(found)")
+    #expect(
+        found.contains { $0.field == "count" && $0.message.contains("default 'many'") && $0.message.contains("whole number") },
+        "\(found)")
 }
 
 @Test func defaultThatIsNotAChoiceIsReported() {
-    let found = problems(field: ["name": "ok", "type": "select_one", "label": "OK", "choices": "yes_no", "default": "maybe"],
-                         choices: ["yes_no": yesNo])
+    let found = problems(
+        field: ["name": "ok", "type": "select_one", "label": "OK", "choices": "yes_no", "default": "maybe"],
+        choices: ["yes_no": yesNo])
     #expect(found.contains { $0.field == "ok" && $0.message.contains("default 'maybe'") }, "\(found)")
 }
 
@@ -206,8 +223,9 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
 }
 
 @Test func duplicateChoiceIsReported() {
-    let found = problems(field: ["name": "ok", "type": "select_one", "label": "OK", "choices": "yes_no"],
-                         choices: ["yes_no": yesNo + [["name": "yes", "label": "Yes again"] as [String: Any]]])
+    let found = problems(
+        field: ["name": "ok", "type": "select_one", "label": "OK", "choices": "yes_no"],
+        choices: ["yes_no": yesNo + [["name": "yes", "label": "Yes again"] as [String: Any]]])
     #expect(found.contains { $0.message.contains("duplicate choice 'yes'") }, "\(found)")
 }
 
@@ -248,8 +266,9 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
 @Test func catalogReportsAReferenceToAMissingForm() throws {
     let form = try sampleForm()  // refers to 'session', which is not in the catalog
     let catalog = FormCatalog(forms: [form])
-    #expect(catalog.problems.contains { $0.field == "session" && $0.message.contains("form 'session', which does not exist") },
-            "\(catalog.problems)")
+    #expect(
+        catalog.problems.contains { $0.field == "session" && $0.message.contains("form 'session', which does not exist") },
+        "\(catalog.problems)")
 }
 
 @Test func catalogAcceptsAReferenceToAPresentForm() throws {
@@ -495,8 +514,10 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
 @Test func geopointsWithDecimalCommasAreReadRightOrRefused() throws {
     let f = try field("location")
     let point = Value.geopoint(latitude: 16.27, longitude: -0.04)
-    for text in ["16,27 -0,04", "16,27 ; -0,04", "16.27 -0.04", "16.27, -0.04", "16.27,-0.04", "16.27 , -0.04", "16,27\t-0,04",
-                 "16,27 -0,04 250 5"] {
+    for text in [
+        "16,27 -0,04", "16,27 ; -0,04", "16.27 -0.04", "16.27, -0.04", "16.27,-0.04", "16.27 , -0.04", "16,27\t-0,04",
+        "16,27 -0,04 250 5",
+    ] {
         #expect(try FieldParser.parse(text, for: f, form: "p") == point, "\(text)")
     }
     #expect(try FieldParser.parse("16,-4", for: f, form: "p") == .geopoint(latitude: 16, longitude: -4), "a sign after the comma")
@@ -674,9 +695,11 @@ func valueRoundTripsThroughJSONText(_ value: Value) throws {
     let c = Change(
         recordID: sessionID, form: "session", formVersion: 2, project: "gao-2026",
         stamp: Stamp(hlc: HLC(wallMilliseconds: 1_764_400_000_000, counter: 3), node: "00000000000000aa"),
-        values: ["title": .string("Vestibule \"de\" la paix à Ségou"), "women_count": .integer(14), "cost": .decimal(2500),
-                 "themes": .list(["land"]), "location": .geopoint(latitude: 15.93, longitude: 0.39), "summary": nil,
-                 deletedField: .bool(false)],
+        values: [
+            "title": .string("Vestibule \"de\" la paix à Ségou"), "women_count": .integer(14), "cost": .decimal(2500),
+            "themes": .list(["land"]), "location": .geopoint(latitude: 15.93, longitude: 0.39), "summary": nil,
+            deletedField: .bool(false),
+        ],
         prev: ["title": Stamp(hlc: HLC(wallMilliseconds: 1_764_300_000_000, counter: 0), node: "00000000000000bb")]
     )
     let back = try Change(json: JSON.parse(c.serialized))
@@ -686,8 +709,9 @@ func valueRoundTripsThroughJSONText(_ value: Value) throws {
 }
 
 @Test func changeWithoutPrevOmitsIt() throws {
-    let c = Change(recordID: sessionID, form: "session", formVersion: 1, project: "p",
-                   stamp: Stamp(hlc: HLC(rawValue: 1), node: "n"), values: ["a": .integer(1)])
+    let c = Change(
+        recordID: sessionID, form: "session", formVersion: 1, project: "p",
+        stamp: Stamp(hlc: HLC(rawValue: 1), node: "n"), values: ["a": .integer(1)])
     #expect(!c.serialized.contains("prev"))
     #expect(try Change(json: JSON.parse(c.serialized)) == c)
 }

@@ -5,13 +5,19 @@ import Testing
 /// The indicators survive whatever is stored: sums that would overflow saturate, amounts stay finite, JSON stays JSON.
 @Suite struct IndicatorsTests {
     @Test func hugeHeadcountsBeneficiariesAndCostsNeitherTrapNorReachJSONAsInfinity() throws {
-        let session: [String: Value] = ["region": .string("gao"), "date": .string("2026-11-02"), "format": .string("women"),
-                                        "women_count": .integer(.max), "men_count": .integer(.max), "youth_count": .integer(.max)]
-        let initiative: [String: Value] = ["title": .string("Forage"), "type": .string("borehole"), "status": .string("proposed"),
-                                           "region": .string("gao"), "beneficiaries": .integer(.max), "estimated_cost": .decimal(1.7e308)]
-        let records = [(form: "session", id: "s1", values: session), (form: "session", id: "s2", values: session),
-                       (form: "initiative", id: "i1", values: initiative), (form: "initiative", id: "i2", values: initiative),
-                       (form: "initiative", id: "i3", values: ["estimated_cost": .decimal(-.infinity), "beneficiaries": .integer(-4)])]
+        let session: [String: Value] = [
+            "region": .string("gao"), "date": .string("2026-11-02"), "format": .string("women"),
+            "women_count": .integer(.max), "men_count": .integer(.max), "youth_count": .integer(.max),
+        ]
+        let initiative: [String: Value] = [
+            "title": .string("Forage"), "type": .string("borehole"), "status": .string("proposed"),
+            "region": .string("gao"), "beneficiaries": .integer(.max), "estimated_cost": .decimal(1.7e308),
+        ]
+        let records = [
+            (form: "session", id: "s1", values: session), (form: "session", id: "s2", values: session),
+            (form: "initiative", id: "i1", values: initiative), (form: "initiative", id: "i2", values: initiative),
+            (form: "initiative", id: "i3", values: ["estimated_cost": .decimal(-.infinity), "beneficiaries": .integer(-4)]),
+        ]
         let i = Indicators(records: records, today: "2026-12-01")
         #expect(i.participants == Int.max && i.women == Int.max && i.youth == Int.max)
         #expect(i.beneficiaries == Int64.max)

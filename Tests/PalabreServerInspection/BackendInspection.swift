@@ -54,8 +54,9 @@ extension PostgresBackend: BackendInspection {
     public func storedRecord(_ id: String) async throws -> StoredRecord? {
         let logger = logger
         return try await withConnection { db in
-            let rows = try await db.query(PostgresQuery(unsafeSQL: "SELECT \(Self.recordColumns) FROM records WHERE id = $1", binds: Self.binds(id)),
-                                          logger: logger)
+            let rows = try await db.query(
+                PostgresQuery(unsafeSQL: "SELECT \(Self.recordColumns) FROM records WHERE id = $1", binds: Self.binds(id)),
+                logger: logger)
             for try await c in rows.decode(RecordColumns.self) { return try Self.recordRow(c).decode() }
             return nil
         }
@@ -65,8 +66,10 @@ extension PostgresBackend: BackendInspection {
         let logger = logger
         return try await withConnection { db in
             var out: [StoredRecord] = []
-            let rows = try await db.query(PostgresQuery(unsafeSQL: "SELECT \(Self.recordColumns) FROM records WHERE $1 = '' OR project = $1 ORDER BY id",
-                                                        binds: Self.binds(project ?? "")), logger: logger)
+            let rows = try await db.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(Self.recordColumns) FROM records WHERE $1 = '' OR project = $1 ORDER BY id",
+                    binds: Self.binds(project ?? "")), logger: logger)
             for try await c in rows.decode(RecordColumns.self) { out.append(try Self.recordRow(c).decode()) }
             return out
         }
@@ -88,7 +91,8 @@ extension PostgresBackend: BackendInspection {
         return try await withConnection { db in
             var out: [(origin: String, reason: String, change: Change)] = []
             for try await (origin, reason, body) in try await db.query("SELECT origin, reason, body FROM set_aside ORDER BY id", logger: logger)
-                .decode((String, String, String).self) {
+                .decode((String, String, String).self)
+            {
                 out.append((origin, reason, try Change(json: JSON.parse(body))))
             }
             return out
@@ -98,7 +102,9 @@ extension PostgresBackend: BackendInspection {
     public func rowCount(_ table: CentralTable) async throws -> Int {
         let logger = logger
         return try await withConnection { db in
-            Int(try await db.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table.rawValue)"), logger: logger).collect().first?.decode(Int64.self) ?? 0)
+            Int(
+                try await db.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table.rawValue)"), logger: logger).collect().first?.decode(
+                    Int64.self) ?? 0)
         }
     }
 }
@@ -107,8 +113,9 @@ extension SQLiteBackend {
     /// The devices that pushed from a node, by name.
     public func devicesBound(toNode node: String) async throws -> [String] {
         try await store.hostRead { db in
-            try String.fetchAll(db, sql: "SELECT d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id WHERE n.node = ? ORDER BY d.name",
-                                arguments: [node])
+            try String.fetchAll(
+                db, sql: "SELECT d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id WHERE n.node = ? ORDER BY d.name",
+                arguments: [node])
         }
     }
 }
@@ -119,9 +126,11 @@ extension PostgresBackend {
         let logger = logger
         return try await withConnection { db in
             var out: [String] = []
-            for try await name in try await db.query("""
+            for try await name in try await db.query(
+                """
                 SELECT d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id WHERE n.node = \(node) ORDER BY d.name
-                """, logger: logger).decode(String.self) { out.append(name) }
+                """, logger: logger
+            ).decode(String.self) { out.append(name) }
             return out
         }
     }
@@ -132,7 +141,8 @@ extension PostgresBackend {
         return try await withConnection { db in
             var out: [[String: String]] = []
             for try await (h, d, c, e) in try await db.query("SELECT id_hash, device_id, created, expires FROM dashboard_sessions", logger: logger)
-                .decode((String, String, String, String).self) {
+                .decode((String, String, String, String).self)
+            {
                 out.append(["id_hash": h, "device_id": d, "created": c, "expires": e])
             }
             return out
@@ -147,7 +157,8 @@ extension PostgresBackend {
         return try await withConnection { db in
             var out = ""
             for try await line in try await db.query(PostgresQuery(unsafeSQL: "SELECT t::text FROM \(table.rawValue) t"), logger: logger)
-                .decode(String.self) { out += line + "\n" }
+                .decode(String.self)
+            { out += line + "\n" }
             return out
         }
     }

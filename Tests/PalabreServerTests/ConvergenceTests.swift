@@ -114,7 +114,9 @@ import Testing
         for laptop in lab.laptops { try await laptop.sync() }
         lab.faults.loseAnswer = 0.2
         lab.faults.duplicate = 0.15
-        func name(_ rng: inout SeededRandom) -> Value { .string(["Hawa Maïga", "Aminata Touré", "Fatouma Cissé"].randomElement(using: &rng)! + " \(Int.random(in: 1...99, using: &rng))") }
+        func name(_ rng: inout SeededRandom) -> Value {
+            .string(["Hawa Maïga", "Aminata Touré", "Fatouma Cissé"].randomElement(using: &rng)! + " \(Int.random(in: 1...99, using: &rng))")
+        }
 
         for _ in 0..<40 {
             let laptop = lab.laptops.randomElement(using: &rng)!
@@ -122,8 +124,12 @@ import Testing
             let roll = Int.random(in: 0..<100, using: &rng)
             switch roll {
             case 0..<20:
-                try laptop.store.create(form: form, values: ["session": .string(session), "consent": .string("yes"), "name": name(&rng),
-                                                             "sex": .string("female"), "age_band": .string("25_35"), "role": .string("elder")])
+                try laptop.store.create(
+                    form: form,
+                    values: [
+                        "session": .string(session), "consent": .string("yes"), "name": name(&rng),
+                        "sex": .string("female"), "age_band": .string("25_35"), "role": .string("elder"),
+                    ])
             case 20..<40 where !people.isEmpty:
                 // Consent withdrawn: the name and phone cleared in the same write, as the CLI requires.
                 let p = people.randomElement(using: &rng)!

@@ -124,8 +124,10 @@ import Testing
         let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
             let host = HTTPField.Name("Host")!
-            for (origin, fetchSite) in [("https://evil.example", nil), ("null", nil), ("http://palabre.example:8081", nil),
-                                        ("http://palabre.example.evil.example", nil), (nil, "cross-site"), (nil, "same-site")] as [(String?, String?)] {
+            for (origin, fetchSite) in [
+                ("https://evil.example", nil), ("null", nil), ("http://palabre.example:8081", nil),
+                ("http://palabre.example.evil.example", nil), (nil, "cross-site"), (nil, "same-site"),
+            ] as [(String?, String?)] {
                 var headers: HTTPFields = [host: "palabre.example:8080"]
                 if let origin { headers[.origin] = origin }
                 if let fetchSite { headers[HTTPField.Name("Sec-Fetch-Site")!] = fetchSite }
@@ -137,16 +139,19 @@ import Testing
             #expect(try await fx.sessionRows() == 0)
             let same = try await client.signIn(fx.tokens["coord"]!, headers: [host: "palabre.example:8080", .origin: "http://palabre.example:8080"])
             #expect(same.status == .seeOther, "\(same.text)")
-            let proxied = try await client.signIn(fx.tokens["coord"]!, headers: [
-                host: "127.0.0.1:8080", HTTPField.Name("X-Forwarded-Host")!: "palabre.example", .origin: "https://palabre.example:443",
-            ])
+            let proxied = try await client.signIn(
+                fx.tokens["coord"]!,
+                headers: [
+                    host: "127.0.0.1:8080", HTTPField.Name("X-Forwarded-Host")!: "palabre.example", .origin: "https://palabre.example:443",
+                ])
             #expect(proxied.status == .seeOther, "behind a proxy: \(proxied.text)")
             let script = try await client.signIn(fx.tokens["coord"]!)
             #expect(script.status == .seeOther)
             #expect(try await fx.sessionRows() == 3)
             // A sign-out from elsewhere does not end the session.
             let cookie = try await client.session(fx.tokens["coord"]!)
-            let out = try await client.send(.post, "/dashboard/logout", headers: [.cookie: cookie, host: "palabre.example", .origin: "https://evil.example"])
+            let out = try await client.send(
+                .post, "/dashboard/logout", headers: [.cookie: cookie, host: "palabre.example", .origin: "https://evil.example"])
             #expect(out.status == .forbidden)
             #expect(try await client.send(.get, "/dashboard", headers: [.cookie: cookie]).status == .ok)
         }
@@ -179,8 +184,8 @@ import Testing
             // Headline figures.
             #expect(Page.kpi(page, "sessions") == "3")
             #expect(Page.kpi(page, "participants") == "19")
-            #expect(Page.kpi(page, "share-women") == "63,2\u{202F}%")   // 12 of 19
-            #expect(Page.kpi(page, "share-youth") == "31,6\u{202F}%")   // 6 of 19
+            #expect(Page.kpi(page, "share-women") == "63,2\u{202F}%")  // 12 of 19
+            #expect(Page.kpi(page, "share-youth") == "31,6\u{202F}%")  // 6 of 19
             #expect(Page.kpi(page, "initiatives") == "2")
             #expect(Page.kpi(page, "beneficiaries") == "1\u{202F}500")
             #expect(Page.kpi(page, "cost") == "14\u{202F}500\u{202F}000")
@@ -190,8 +195,11 @@ import Testing
             #expect(Page.bars(page, "chart-sessions-by-region") == [.init("Gao", "2"), .init("Tombouctou", "1")])
             #expect(Page.bars(page, "chart-sessions-by-month") == [.init("sept.", "1"), .init("oct.", "2")])
             #expect(Page.bars(page, "chart-participants-by-sex") == [.init("Femme", "12"), .init("Homme", "7")])
-            #expect(Page.bars(page, "chart-participants-by-age") == [.init("Moins de 18 ans", "1"), .init("18 à 24 ans", "1"),
-                                                                     .init("36 à 59 ans", "1"), .init("60 ans et plus", "1")])
+            #expect(
+                Page.bars(page, "chart-participants-by-age") == [
+                    .init("Moins de 18 ans", "1"), .init("18 à 24 ans", "1"),
+                    .init("36 à 59 ans", "1"), .init("60 ans et plus", "1"),
+                ])
             #expect(Page.bars(page, "chart-initiatives-by-status") == [.init("Proposée", "1"), .init("En cours de réalisation", "1")])
             #expect(Set(Page.bars(page, "chart-initiatives-by-type")) == [.init("Puits", "1"), .init("École", "1")])
             #expect(Page.svg(page, "chart-sessions-by-region")?.contains("<title>Gao : 2</title>") == true, "accessible titles")
@@ -287,16 +295,19 @@ import Testing
         let fx = try await ServerFixture(kind)
         let node = "e5c0e5c0e5c0e5c0"
         let title = #"<script>alert("x")</script><img src=x onerror=alert(1)>"#
-        let initiative = Change(recordID: RecordID.make(), form: "initiative", formVersion: 1, project: "p1",
-                                stamp: Stamp(hlc: stampNow(), node: node),
-                                values: ["title": .string(title), "type": .string("well"), "region": .string("gao"), "status": .string("proposed")],
-                                prev: [:])
+        let initiative = Change(
+            recordID: RecordID.make(), form: "initiative", formVersion: 1, project: "p1",
+            stamp: Stamp(hlc: stampNow(), node: node),
+            values: ["title": .string(title), "type": .string("well"), "region": .string("gao"), "status": .string("proposed")],
+            prev: [:])
         try await fx.app().test(.router) { client in
             let pushed = try await client.push(Wire.PushRequest(batch: "x1", node: node, changes: [initiative]), token: fx.tokens["fac1"])
             #expect(try Wire.PushResponse(text: pushed.text).applied == 1)
             let cookie = try await client.session(fx.tokens["coord"]!)
-            let page = try await client.send(.get, "/dashboard?region=%3Cscript%3Ealert(2)%3C/script%3E&to=%22%3E%3Cb%3E&from=%1B%5B2J1",
-                                             headers: [.cookie: cookie]).text
+            let page = try await client.send(
+                .get, "/dashboard?region=%3Cscript%3Ealert(2)%3C/script%3E&to=%22%3E%3Cb%3E&from=%1B%5B2J1",
+                headers: [.cookie: cookie]
+            ).text
             #expect(!page.contains("<script"), "\(page)")
             #expect(!page.contains("<img"))
             #expect(!page.contains("<b>"))
@@ -317,32 +328,56 @@ import Testing
         var counter: Int64 = 0
         func change(_ form: String, _ values: [String: Value?], id: String = RecordID.make()) -> Change {
             counter += 1
-            return Change(recordID: id, form: form, formVersion: 1, project: "p1", stamp: Stamp(hlc: stampNow(counter: counter), node: node),
-                          values: values, prev: [:])
+            return Change(
+                recordID: id, form: form, formVersion: 1, project: "p1", stamp: Stamp(hlc: stampNow(counter: counter), node: node),
+                values: values, prev: [:])
         }
         func session(_ title: String, _ date: String, _ region: String, _ extra: [String: Value?] = [:]) -> Change {
-            change("session", ["title": .string(title), "date": .string(date), "region": .string(region), "locality": .string("Bara"),
-                               "format": .string("intergenerational")].merging(extra) { _, new in new })
+            change(
+                "session",
+                [
+                    "title": .string(title), "date": .string(date), "region": .string(region), "locality": .string("Bara"),
+                    "format": .string("intergenerational"),
+                ].merging(extra) { _, new in new })
         }
         let s1 = session("Vestibule de Bara", "2026-09-08", "gao")
-        let s2 = session("Dialogue d'Ansongo", "2026-10-02", "gao",
-                         ["women_count": .integer(10), "men_count": .integer(5), "youth_count": .integer(4)])
+        let s2 = session(
+            "Dialogue d'Ansongo", "2026-10-02", "gao",
+            ["women_count": .integer(10), "men_count": .integer(5), "youth_count": .integer(4)])
         let s3 = session("Dialogue de Tombouctou", "2026-10-20", "tombouctou")
         func participant(_ session: Change, _ sex: String, _ band: String) -> Change {
-            change("participant", ["session": .string(session.recordID), "consent": .string("no"), "sex": .string(sex),
-                                   "age_band": .string(band), "role": .string("youth")])
+            change(
+                "participant",
+                [
+                    "session": .string(session.recordID), "consent": .string("no"), "sex": .string(sex),
+                    "age_band": .string(band), "role": .string("youth"),
+                ])
         }
-        let i1 = change("initiative", ["title": .string("Forage & puits"), "type": .string("well"), "session": .string(s1.recordID),
-                                       "region": .string("gao"), "status": .string("proposed"), "beneficiaries": .integer(1200),
-                                       "estimated_cost": .decimal(12_500_000)])
-        let i2 = change("initiative", ["title": .string("École de Tombouctou"), "type": .string("school"), "session": .string(s3.recordID),
-                                       "region": .string("tombouctou"), "status": .string("in_progress"), "beneficiaries": .integer(300),
-                                       "estimated_cost": .decimal(2_000_000)])
+        let i1 = change(
+            "initiative",
+            [
+                "title": .string("Forage & puits"), "type": .string("well"), "session": .string(s1.recordID),
+                "region": .string("gao"), "status": .string("proposed"), "beneficiaries": .integer(1200),
+                "estimated_cost": .decimal(12_500_000),
+            ])
+        let i2 = change(
+            "initiative",
+            [
+                "title": .string("École de Tombouctou"), "type": .string("school"), "session": .string(s3.recordID),
+                "region": .string("tombouctou"), "status": .string("in_progress"), "beneficiaries": .integer(300),
+                "estimated_cost": .decimal(2_000_000),
+            ])
         let tenDaysAgo = ISO8601DateFormatter.dashboardDay.string(from: Date().addingTimeInterval(-10 * 86_400))
-        let f2 = change("followup", ["initiative": .string(i2.recordID), "date": .string(tenDaysAgo), "status": .string("in_progress"),
-                                     "progress": .integer(40)])
-        let changes = [s1, s2, s3, participant(s1, "female", "18_24"), participant(s1, "female", "36_59"),
-                       participant(s1, "male", "60_plus"), participant(s3, "male", "under_18"), i1, i2, f2]
+        let f2 = change(
+            "followup",
+            [
+                "initiative": .string(i2.recordID), "date": .string(tenDaysAgo), "status": .string("in_progress"),
+                "progress": .integer(40),
+            ])
+        let changes = [
+            s1, s2, s3, participant(s1, "female", "18_24"), participant(s1, "female", "36_59"),
+            participant(s1, "male", "60_plus"), participant(s3, "male", "under_18"), i1, i2, f2,
+        ]
         try await fx.app().test(.router) { client in
             let r = try await client.push(Wire.PushRequest(batch: "samples", node: node, changes: changes), token: fx.tokens["fac1"])
             let answer = try Wire.PushResponse(text: r.text)
@@ -374,7 +409,8 @@ enum Page {
     /// The headline figure with this id.
     static func kpi(_ page: String, _ id: String) -> String? {
         guard let start = page.range(of: #"id="kpi-\#(id)""#), let n = page[start.upperBound...].range(of: #"<div class="n">"#),
-              let end = page[n.upperBound...].range(of: "</div>") else { return nil }
+            let end = page[n.upperBound...].range(of: "</div>")
+        else { return nil }
         return String(page[n.upperBound..<end.lowerBound])
     }
 
@@ -415,7 +451,8 @@ enum Page {
         var out: [(String, String)] = []
         var rest = svg[...]
         while let open = rest.range(of: "<text"), let close = rest[open.upperBound...].range(of: ">"),
-              let end = rest[close.upperBound...].range(of: "</text>") {
+            let end = rest[close.upperBound...].range(of: "</text>")
+        {
             let tag = rest[open.upperBound..<close.lowerBound]
             var cls = ""
             if let c = tag.range(of: #"class=""#), let q = tag[c.upperBound...].firstIndex(of: "\"") { cls = String(tag[c.upperBound..<q]) }

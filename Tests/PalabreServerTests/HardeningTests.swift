@@ -16,24 +16,33 @@ import Testing
 /// (issue 9). Each test failed before its fix.
 @Suite struct HardeningTests {
     /// A change of any form, stamped now.
-    static func change(_ form: String, node: String = "a000000000000001", counter: Int64 = 0, record: String = RecordID.make(),
-                       project: String = "p1", version: Int = 1, hlc: HLC? = nil, values: [String: Value?],
-                       prev: [String: Stamp] = [:]) -> Change {
-        Change(recordID: record, form: form, formVersion: version, project: project,
-               stamp: Stamp(hlc: hlc ?? stampNow(counter: counter), node: node), values: values, prev: prev)
+    static func change(
+        _ form: String, node: String = "a000000000000001", counter: Int64 = 0, record: String = RecordID.make(),
+        project: String = "p1", version: Int = 1, hlc: HLC? = nil, values: [String: Value?],
+        prev: [String: Stamp] = [:]
+    ) -> Change {
+        Change(
+            recordID: record, form: form, formVersion: version, project: project,
+            stamp: Stamp(hlc: hlc ?? stampNow(counter: counter), node: node), values: values, prev: prev)
     }
 
-    static func participant(session: String, counter: Int64, values: [String: Value?] = [:], record: String = RecordID.make(),
-                            node: String = "a000000000000001") -> Change {
-        var all: [String: Value?] = ["session": .string(session), "consent": .string("no"), "sex": .string("female"),
-                                     "age_band": .string("18_24"), "role": .string("youth")]
+    static func participant(
+        session: String, counter: Int64, values: [String: Value?] = [:], record: String = RecordID.make(),
+        node: String = "a000000000000001"
+    ) -> Change {
+        var all: [String: Value?] = [
+            "session": .string(session), "consent": .string("no"), "sex": .string("female"),
+            "age_band": .string("18_24"), "role": .string("youth"),
+        ]
         for (k, v) in values { all[k] = .some(v) }
         return change("participant", node: node, counter: counter, record: record, values: all)
     }
 
     /// Pushes changes as a device; returns the answer (the push must be answered 200).
-    static func push(_ changes: [Change], as device: String, node: String = "a000000000000001", batch: String = UUID().uuidString,
-                     _ client: some TestClientProtocol, _ fx: ServerFixture) async throws -> Wire.PushResponse {
+    static func push(
+        _ changes: [Change], as device: String, node: String = "a000000000000001", batch: String = UUID().uuidString,
+        _ client: some TestClientProtocol, _ fx: ServerFixture
+    ) async throws -> Wire.PushResponse {
         let r = try await client.push(Wire.PushRequest(batch: batch, node: node, changes: changes), token: fx.tokens[device])
         try #require(r.status == .ok, "push answered \(r.status): \(r.text)")
         return try Wire.PushResponse(text: r.text)
@@ -47,8 +56,9 @@ import Testing
         try await queue.write { db in try db.execute(sql: "DROP TABLE batches") }
         try await fx.app().test(.router) { client in
             let node = "abababababababab"
-            let r = try await client.push(Wire.PushRequest(batch: "b1", node: node, changes: [sessionChange(node: node, hlc: stampNow())]),
-                                          token: fx.tokens["fac1"])
+            let r = try await client.push(
+                Wire.PushRequest(batch: "b1", node: node, changes: [sessionChange(node: node, hlc: stampNow())]),
+                token: fx.tokens["fac1"])
             #expect(r.status == .serviceUnavailable && r.errorCode == "storage", "\(r.status) \(r.text)")
             #expect(!r.text.contains("batches") && !r.text.lowercased().contains("sql") && !r.text.contains(fx.dir.path), "\(r.text)")
             #expect(try await client.send(.get, "/healthz").status == .ok)
@@ -58,26 +68,63 @@ import Testing
     @Test(arguments: BackendKind.all) func valuesTheFormsForbidAreSetAsideExactlyAsTheCLIRefusesThem(_ kind: BackendKind) async throws {
         let fx = try await ServerFixture(kind)
         let session = sessionChange(node: "a000000000000001", hlc: stampNow(counter: 1))
-        let initiative = Self.change("initiative", counter: 2, values: ["title": .string("Forage"), "type": .string("borehole"),
-                                                                         "status": .string("proposed")])
+        let initiative = Self.change(
+            "initiative", counter: 2,
+            values: [
+                "title": .string("Forage"), "type": .string("borehole"),
+                "status": .string("proposed"),
+            ])
         // Each of these breaks one rule of its form; the CLI would refuse every one.
         let bad: [(String, Change)] = [
-            ("progress", Self.change("followup", counter: 3, values: ["initiative": .string(initiative.recordID), "date": .string("2026-11-20"),
-                                                                      "status": .string("in_progress"), "progress": .integer(1000)])),
-            ("beneficiaries", Self.change("initiative", counter: 4, values: ["title": .string("Puits"), "type": .string("well"),
-                                                                              "status": .string("proposed"), "beneficiaries": .integer(-5)])),
+            (
+                "progress",
+                Self.change(
+                    "followup", counter: 3,
+                    values: [
+                        "initiative": .string(initiative.recordID), "date": .string("2026-11-20"),
+                        "status": .string("in_progress"), "progress": .integer(1000),
+                    ])
+            ),
+            (
+                "beneficiaries",
+                Self.change(
+                    "initiative", counter: 4,
+                    values: [
+                        "title": .string("Puits"), "type": .string("well"),
+                        "status": .string("proposed"), "beneficiaries": .integer(-5),
+                    ])
+            ),
             ("women_count", sessionChange(node: "a000000000000001", hlc: stampNow(counter: 5), values: ["women_count": .integer(.max)])),
-            ("name", Self.participant(session: session.recordID, counter: 6,
-                                      values: ["consent": .string("yes"), "name": .string(String(repeating: "Secret ", count: 800))])),
-            ("phone", Self.participant(session: session.recordID, counter: 7,
-                                       values: ["consent": .string("yes"), "name": .string("Awa"), "phone": .string("call me maybe")])),
+            (
+                "name",
+                Self.participant(
+                    session: session.recordID, counter: 6,
+                    values: ["consent": .string("yes"), "name": .string(String(repeating: "Secret ", count: 800))])
+            ),
+            (
+                "phone",
+                Self.participant(
+                    session: session.recordID, counter: 7,
+                    values: ["consent": .string("yes"), "name": .string("Awa"), "phone": .string("call me maybe")])
+            ),
             ("name", Self.participant(session: session.recordID, counter: 8, values: ["consent": .string("yes")])),  // required
             ("name", Self.participant(session: session.recordID, counter: 9, values: ["name": .string("Aminata Secret")])),  // consent no
             ("session", Self.participant(session: RecordID.make(), counter: 10)),  // no such session
-            ("title", sessionChange(node: "a000000000000001", hlc: stampNow(counter: 11),
-                                    values: ["title": .string(String(repeating: "x", count: 20_000))])),
-            ("estimated_cost", Self.change("initiative", counter: 12, values: ["title": .string("Route"), "type": .string("road"),
-                                                                                "status": .string("proposed"), "estimated_cost": .decimal(1e308)])),
+            (
+                "title",
+                sessionChange(
+                    node: "a000000000000001", hlc: stampNow(counter: 11),
+                    values: ["title": .string(String(repeating: "x", count: 20_000))])
+            ),
+            (
+                "estimated_cost",
+                Self.change(
+                    "initiative", counter: 12,
+                    values: [
+                        "title": .string("Route"), "type": .string("road"),
+                        "status": .string("proposed"), "estimated_cost": .decimal(1e308),
+                    ])
+            ),
         ]
         try await fx.app().test(.router) { client in
             let answer = try await Self.push([session, initiative] + bad.map(\.1), as: "fac1", client, fx)
@@ -114,12 +161,15 @@ import Testing
         try await fx.app().test(.router) { client in
             _ = try await Self.push([session], as: "fac1", client, fx)
             // Clearing a required field, or breaking a rule, is refused; a valid edit goes through.
-            let clear = sessionChange(node: "a000000000000001", hlc: stampNow(counter: 2), record: session.recordID,
-                                      values: ["locality": nil], prev: ["locality": s])
-            let tooMany = sessionChange(node: "a000000000000001", hlc: stampNow(counter: 3), record: session.recordID,
-                                        values: ["men_count": .integer(50_000)], complete: false)
-            let fine = sessionChange(node: "a000000000000001", hlc: stampNow(counter: 4), record: session.recordID,
-                                     values: ["men_count": .integer(40)], complete: false)
+            let clear = sessionChange(
+                node: "a000000000000001", hlc: stampNow(counter: 2), record: session.recordID,
+                values: ["locality": nil], prev: ["locality": s])
+            let tooMany = sessionChange(
+                node: "a000000000000001", hlc: stampNow(counter: 3), record: session.recordID,
+                values: ["men_count": .integer(50_000)], complete: false)
+            let fine = sessionChange(
+                node: "a000000000000001", hlc: stampNow(counter: 4), record: session.recordID,
+                values: ["men_count": .integer(40)], complete: false)
             let answer = try await Self.push([clear, tooMany, fine], as: "fac1", client, fx)
             #expect(answer.applied == 1)
             #expect(answer.setAside.map(\.hlc) == [clear.stamp.hlc.rawValue, tooMany.stamp.hlc.rawValue])
@@ -148,8 +198,9 @@ import Testing
     @Test(arguments: BackendKind.all) func aLosingPastStampedWriteMovesNeitherCreationTimeNorDevice(_ kind: BackendKind) async throws {
         let fx = try await ServerFixture(kind)
         let session = sessionChange(node: "a000000000000001", hlc: stampNow(counter: 1))
-        let old = sessionChange(node: "b000000000000002", hlc: HLC(wallMilliseconds: HLC.milliseconds(Date(timeIntervalSince1970: 1_500_000_000))),
-                                record: session.recordID, values: ["title": .string("Vieux")], complete: false)
+        let old = sessionChange(
+            node: "b000000000000002", hlc: HLC(wallMilliseconds: HLC.milliseconds(Date(timeIntervalSince1970: 1_500_000_000))),
+            record: session.recordID, values: ["title": .string("Vieux")], complete: false)
         try await fx.app().test(.router) { client in
             _ = try await Self.push([session], as: "fac1", client, fx)
             let answer = try await Self.push([old], as: "fac2", node: "b000000000000002", client, fx)
@@ -209,16 +260,22 @@ import Testing
         var lax = Array(ServerFixture.forms.forms.values)
         for i in lax.indices { for j in lax[i].fields.indices { lax[i].fields[j].constraint = nil } }
         let sessions = (1...2).map { i in
-            sessionChange(node: "a000000000000001", hlc: stampNow(counter: Int64(i)),
-                          values: ["women_count": .integer(.max), "men_count": .integer(.max), "youth_count": .integer(.max)])
+            sessionChange(
+                node: "a000000000000001", hlc: stampNow(counter: Int64(i)),
+                values: ["women_count": .integer(.max), "men_count": .integer(.max), "youth_count": .integer(.max)])
         }
         let initiatives = (3...4).map { i in
-            Self.change("initiative", counter: Int64(i), values: ["title": .string("Forage"), "type": .string("borehole"), "status": .string("proposed"),
-                                                                  "beneficiaries": .integer(.max), "estimated_cost": .decimal(1.7e308)])
+            Self.change(
+                "initiative", counter: Int64(i),
+                values: [
+                    "title": .string("Forage"), "type": .string("borehole"), "status": .string("proposed"),
+                    "beneficiaries": .integer(.max), "estimated_cost": .decimal(1.7e308),
+                ])
         }
         let laxBackend = try SQLiteBackend(path: fx.dir.appendingPathComponent("central.sqlite").path, forms: FormCatalog(forms: lax))
-        let stored = try await laxBackend.push(Wire.PushRequest(batch: "old", node: "a000000000000001", changes: sessions + initiatives),
-                                               from: fx.devices["admin"]!)
+        let stored = try await laxBackend.push(
+            Wire.PushRequest(batch: "old", node: "a000000000000001", changes: sessions + initiatives),
+            from: fx.devices["admin"]!)
         #expect(stored.applied == 4)
         try await fx.app().test(.router) { client in
             let r = try await client.send(.get, "/v1/indicators", token: fx.tokens["coord"])
@@ -238,8 +295,9 @@ import Testing
         // A participant captured with a phone, read by a service whose participant form no longer has one.
         let fx = try await ServerFixture(kind)
         let session = sessionChange(node: "a000000000000001", hlc: stampNow(counter: 1))
-        let p = Self.participant(session: session.recordID, counter: 2,
-                                 values: ["consent": .string("yes"), "name": .string("Awa Touré"), "phone": .string("+223 70 00 00 00")])
+        let p = Self.participant(
+            session: session.recordID, counter: 2,
+            values: ["consent": .string("yes"), "name": .string("Awa Touré"), "phone": .string("+223 70 00 00 00")])
         try await fx.app().test(.router) { client in
             let a = try await Self.push([session, p], as: "fac1", client, fx)
             #expect(a.applied == 2)
@@ -264,15 +322,21 @@ import Testing
         let fx = try await ServerFixture(kind)
         let a = "a000000000000001", b = "b000000000000002"
         let session = sessionChange(node: a, hlc: stampNow(counter: 1))
-        let person = Self.participant(session: session.recordID, counter: 2, values: ["consent": .string("yes"), "name": .string("Hawa Maïga"),
-                                                                                  "phone": .string("+223 70 00 00 00")], node: a)
+        let person = Self.participant(
+            session: session.recordID, counter: 2,
+            values: [
+                "consent": .string("yes"), "name": .string("Hawa Maïga"),
+                "phone": .string("+223 70 00 00 00"),
+            ], node: a)
         let base = person.stamp
         // Laptop A: consent withdrawn, name and phone cleared. Laptop B, offline, later by its clock: the name corrected.
-        let withdrawal = Self.change("participant", node: a, counter: 3, record: person.recordID,
-                                     values: ["consent": .string("no"), "name": nil, "phone": nil],
-                                     prev: ["consent": base, "name": base, "phone": base])
-        let correction = Self.change("participant", node: b, counter: 9, record: person.recordID, values: ["name": .string("Hawa Maïga Touré")],
-                                     prev: ["name": base])
+        let withdrawal = Self.change(
+            "participant", node: a, counter: 3, record: person.recordID,
+            values: ["consent": .string("no"), "name": nil, "phone": nil],
+            prev: ["consent": base, "name": base, "phone": base])
+        let correction = Self.change(
+            "participant", node: b, counter: 9, record: person.recordID, values: ["name": .string("Hawa Maïga Touré")],
+            prev: ["name": base])
         try await fx.app().test(.router) { client in
             _ = try await Self.push([session, person], as: "fac1", node: a, client, fx)
             let pushes: [(Change, String, String)] = [(withdrawal, "fac1", a), (correction, "fac2", b)]
@@ -288,8 +352,9 @@ import Testing
             let csv = try await client.send(.get, "/v1/export?format=jsonl&form=participant", token: fx.tokens["coord"])
             #expect(!csv.text.contains("Hawa"))
             // Consent given again with a name: the new name stands.
-            let again = Self.change("participant", node: a, counter: 20, record: person.recordID,
-                                    values: ["consent": .string("yes"), "name": .string("Hawa M.")], prev: ["consent": withdrawal.stamp])
+            let again = Self.change(
+                "participant", node: a, counter: 20, record: person.recordID,
+                values: ["consent": .string("yes"), "name": .string("Hawa M.")], prev: ["consent": withdrawal.stamp])
             _ = try await Self.push([again], as: "fac1", node: a, client, fx)
             #expect(try await fx.backend.storedRecord(person.recordID)?.values["name"] == .string("Hawa M."))
         }
@@ -302,8 +367,9 @@ import Testing
         try await fx.app().test(.router) { client in
             _ = try await Self.push([session, person], as: "fac1", client, fx)
             // One write saying no consent and giving a name: the writer saw both, so it is refused.
-            let both = Self.change("participant", counter: 3, record: person.recordID, values: ["consent": .string("no"), "name": .string("Awa")],
-                                   prev: ["consent": person.stamp])
+            let both = Self.change(
+                "participant", counter: 3, record: person.recordID, values: ["consent": .string("no"), "name": .string("Awa")],
+                prev: ["consent": person.stamp])
             let answer = try await Self.push([both], as: "fac1", client, fx)
             #expect(answer.applied == 0)
             #expect(answer.setAside.first?.reason.contains("participant.name") == true)
@@ -323,8 +389,9 @@ import Testing
         try await original.store.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copyPath]) }
         let copy = try FieldStore(path: copyPath)
         let enrollment = try await lab.backend.enroll(name: "second-laptop", project: "p1", role: .facilitator)
-        let client = SyncClient(store: copy, transport: DirectTransport(backend: lab.backend, device: enrollment.device, faults: lab.faults),
-                                forms: SyncLab.forms)
+        let client = SyncClient(
+            store: copy, transport: DirectTransport(backend: lab.backend, device: enrollment.device, faults: lab.faults),
+            forms: SyncLab.forms)
         let onCopy = try copy.create(form: form, values: sessionValues(&rng, title: "Sur la copie"))
         let onOriginal = try original.store.create(form: form, values: sessionValues(&rng, title: "Sur l'original"))
         await #expect(throws: SyncError.self) { try await client.sync() }
@@ -360,8 +427,9 @@ import Testing
             #expect(closedAfter < 5)
             // A head announcing a body that never comes: closed after the stalled timeout.
             let noBody = try await RawConnection.open(port: p)
-            try await noBody.send("POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(fx.tokens["fac1"]!)\r\n"
-                + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+            try await noBody.send(
+                "POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(fx.tokens["fac1"]!)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
             let stalled = try await noBody.secondsUntilClosed(limit: 10)
             #expect(stalled < 6)
             group.cancelAll()
@@ -392,7 +460,9 @@ struct RawConnection {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard rc == 0 else { throw ServiceError.unavailable("cannot connect") }
         return RawConnection(fd: fd)
     }

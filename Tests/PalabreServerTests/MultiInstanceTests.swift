@@ -23,10 +23,12 @@ struct MultiInstanceTests {
             let url = try BackendKind.freshSchemaURL()
             var logger = Logger(label: "test")
             logger.logLevel = .error
-            a = try await PostgresBackend.connect(url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger,
-                                          beforeCommit: slowA)
-            b = try await PostgresBackend.connect(url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger,
-                                          beforeCommit: slowB)
+            a = try await PostgresBackend.connect(
+                url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger,
+                beforeCommit: slowA)
+            b = try await PostgresBackend.connect(
+                url: url, forms: ServerFixture.forms, maxConnections: 8, startupTimeout: .seconds(120), logger: logger,
+                beforeCommit: slowB)
             _ = try await a.createProject(code: "p1", name: "Project one")
             for i in 0..<devices { tokens.append(try await (i % 2 == 0 ? a : b).enroll(name: "fac\(i)", project: "p1", role: .facilitator).token) }
         }
@@ -40,8 +42,10 @@ struct MultiInstanceTests {
             var logger = Logger(label: "test")
             logger.logLevel = .error
             let configuration = ServerConfiguration(openAPIPath: ServerFixture.openAPIPath)
-            return (buildApplication(configuration: configuration, backend: a, logger: logger),
-                    buildApplication(configuration: configuration, backend: b, logger: logger))
+            return (
+                buildApplication(configuration: configuration, backend: a, logger: logger),
+                buildApplication(configuration: configuration, backend: b, logger: logger)
+            )
         }
     }
 
@@ -78,8 +82,9 @@ struct MultiInstanceTests {
                             for batch in 0..<batches {
                                 let changes = (0..<perBatch).map { sessionChange(node: node, hlc: stampNow(counter: Int64(batch * perBatch + $0))) }
                                 // Each batch through the other instance than the last.
-                                let r = try await clients[(d + batch) % 2].push(Wire.PushRequest(batch: "\(batch)", node: node, changes: changes),
-                                                                                  token: token)
+                                let r = try await clients[(d + batch) % 2].push(
+                                    Wire.PushRequest(batch: "\(batch)", node: node, changes: changes),
+                                    token: token)
                                 #expect(r.status == .ok, "\(r.text)")
                             }
                         }
@@ -113,16 +118,20 @@ struct MultiInstanceTests {
                 let finished = LogCapture()
                 let slow = Task {
                     defer { finished.append("slow") }
-                    return try await ca.push(Wire.PushRequest(batch: "slow", node: slowNode,
-                                                       changes: (0..<5).map { sessionChange(node: slowNode, hlc: stampNow(counter: Int64($0))) }),
-                                      token: pair.tokens[1])
+                    return try await ca.push(
+                        Wire.PushRequest(
+                            batch: "slow", node: slowNode,
+                            changes: (0..<5).map { sessionChange(node: slowNode, hlc: stampNow(counter: Int64($0))) }),
+                        token: pair.tokens[1])
                 }
                 try await Task.sleep(for: .milliseconds(100))
                 let fast = Task {
                     defer { finished.append("fast") }
-                    return try await cb.push(Wire.PushRequest(batch: "fast", node: fastNode,
-                                                       changes: (0..<5).map { sessionChange(node: fastNode, hlc: stampNow(counter: Int64($0))) }),
-                                      token: pair.tokens[2])
+                    return try await cb.push(
+                        Wire.PushRequest(
+                            batch: "fast", node: fastNode,
+                            changes: (0..<5).map { sessionChange(node: fastNode, hlc: stampNow(counter: Int64($0))) }),
+                        token: pair.tokens[2])
                 }
                 // Pull through B every 10 ms while either push is in flight, then once more.
                 var cursor: Int64 = 0, seen: [String] = []
@@ -143,16 +152,18 @@ struct MultiInstanceTests {
 
     @Test func oneBatchPushedThroughTwoInstancesAtOnceIsAppliedOnce() async throws {
         // A slow commit on each instance: whichever claims the batch first holds it while the other waits.
-        let pair = try await Pair(devices: 1, slowA: { try? await Task.sleep(for: .milliseconds(150)) },
-                                  slowB: { try? await Task.sleep(for: .milliseconds(150)) })
+        let pair = try await Pair(
+            devices: 1, slowA: { try? await Task.sleep(for: .milliseconds(150)) },
+            slowB: { try? await Task.sleep(for: .milliseconds(150)) })
         defer { pair.close() }
         let (appA, appB) = pair.apps()
         let node = "00000000000000c1"
         try await appA.test(.router) { ca in
             try await appB.test(.router) { cb in
                 for n in 0..<4 {
-                    let batch = Wire.PushRequest(batch: "b\(n)", node: node,
-                                                 changes: (0..<5).map { sessionChange(node: node, hlc: stampNow(counter: Int64(n * 5 + $0))) })
+                    let batch = Wire.PushRequest(
+                        batch: "b\(n)", node: node,
+                        changes: (0..<5).map { sessionChange(node: node, hlc: stampNow(counter: Int64(n * 5 + $0))) })
                     async let first = ca.push(batch, token: pair.tokens[0])
                     async let second = cb.push(batch, token: pair.tokens[0])
                     let (r1, r2) = try await (first, second)
@@ -174,11 +185,13 @@ struct MultiInstanceTests {
         for round in 0..<5 {
             let record = RecordID.make()
             // Two laptops hold the same record (copied by a bundle, say): each sends its own field first, at once.
-            let x = sessionChange(node: "00000000000000d1", hlc: stampNow(counter: 1), record: record,
-                                  values: ["title": .string("Titre \(round)"), "region": .string("gao"), "locality": .string("Diré")])
+            let x = sessionChange(
+                node: "00000000000000d1", hlc: stampNow(counter: 1), record: record,
+                values: ["title": .string("Titre \(round)"), "region": .string("gao"), "locality": .string("Diré")])
             // Each is a whole record (the service checks a new record whole): y's title is the same, its locality its own.
-            let y = sessionChange(node: "00000000000000d2", hlc: stampNow(counter: 2), record: record,
-                                  values: ["title": .string("Titre \(round)"), "locality": .string("Bara")])
+            let y = sessionChange(
+                node: "00000000000000d2", hlc: stampNow(counter: 2), record: record,
+                values: ["title": .string("Titre \(round)"), "locality": .string("Bara")])
             try await appA.test(.router) { ca in
                 try await appB.test(.router) { cb in
                     async let r1 = ca.push(Wire.PushRequest(batch: "x\(round)", node: "00000000000000d1", changes: [x]), token: pair.tokens[0])

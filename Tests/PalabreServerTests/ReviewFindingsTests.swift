@@ -36,8 +36,9 @@ import Testing
         let aNode = try a.store.identity().node
         let aChangesOnRecord = try await lab.backend.loggedChanges().filter { $0.recordID == id && $0.stamp.node == aNode }
         #expect(aChangesOnRecord.count == 1, "the service holds A's creation \(aChangesOnRecord.count) times under different stamps")
-        #expect(try await lab.serviceState()[id]?["title"] == .string("B corrected it"),
-                "B's edit, made after seeing A's value, was reverted by the re-stamped copy of that value")
+        #expect(
+            try await lab.serviceState()[id]?["title"] == .string("B corrected it"),
+            "B's edit, made after seeing A's value, was reverted by the re-stamped copy of that value")
     }
 
     /// Finding 2. A local change that lost, locally, to a pulled write is re-stamped above that write
@@ -53,7 +54,7 @@ import Testing
         try await b.sync()
         try a.store.edit(id: id, set: ["title": .string("A offline")], catalog: SyncLab.forms)  // queued on A
         try await Task.sleep(for: .milliseconds(20))
-        try b.store.edit(id: id, set: ["title": .string("B later")], catalog: SyncLab.forms)   // later, concurrent
+        try b.store.edit(id: id, set: ["title": .string("B later")], catalog: SyncLab.forms)  // later, concurrent
         try await b.sync()
         // A pulls (e.g. a capture writes while a sync is pulling, or a pull-only client): B's later edit wins on A.
         var s = SyncSummary()
@@ -105,8 +106,9 @@ import Testing
         let a = try await lab.addLaptop("a")
         let year: TimeInterval = 365 * 86_400
         let far = HLC(wallMilliseconds: HLC.milliseconds(Date().addingTimeInterval(14 * year)))
-        let fromBundle = Change(recordID: RecordID.make(), form: "session", formVersion: session.version, project: "p1",
-                                stamp: Stamp(hlc: far, node: "00000000000000ff"), values: sessionValues(&rng).mapValues { Optional($0) })
+        let fromBundle = Change(
+            recordID: RecordID.make(), form: "session", formVersion: session.version, project: "p1",
+            stamp: Stamp(hlc: far, node: "00000000000000ff"), values: sessionValues(&rng).mapValues { Optional($0) })
         _ = try a.store.applyChanges([fromBundle], catalog: SyncLab.forms, origin: "bundle")
         let mine = try a.store.create(form: session, values: sessionValues(&rng))
         // Bundles between laptops (USB) are not a feature yet; when they come, applying one must bound foreign stamps

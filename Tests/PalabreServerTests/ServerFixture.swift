@@ -21,16 +21,20 @@ enum BackendKind: String, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// A fresh, empty backend of this kind; `dir` holds the SQLite file.
-    func make(dir: URL, forms: FormCatalog, maxClockAhead: Duration, logger: Logger,
-              now: @escaping @Sendable () -> Date = { Date() }) async throws -> any BackendInspection {
+    func make(
+        dir: URL, forms: FormCatalog, maxClockAhead: Duration, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> any BackendInspection {
         switch self {
         case .sqlite:
-            return try SQLiteBackend(path: dir.appendingPathComponent("central.sqlite").path, forms: forms, maxClockAhead: maxClockAhead,
-                                     logger: logger, now: now)
+            return try SQLiteBackend(
+                path: dir.appendingPathComponent("central.sqlite").path, forms: forms, maxClockAhead: maxClockAhead,
+                logger: logger, now: now)
         case .postgres:
-            return try await PostgresBackend.connect(url: Self.freshSchemaURL(), forms: forms, maxClockAhead: maxClockAhead, maxConnections: 3,
-                                             // Generous: with the whole suite running on two cores, the first answer can be slow.
-                                             startupTimeout: .seconds(120), logger: logger, now: now)
+            return try await PostgresBackend.connect(
+                url: Self.freshSchemaURL(), forms: forms, maxClockAhead: maxClockAhead, maxConnections: 3,
+                // Generous: with the whole suite running on two cores, the first answer can be slow.
+                startupTimeout: .seconds(120), logger: logger, now: now)
         }
     }
 
@@ -59,8 +63,10 @@ final class ServerFixture: @unchecked Sendable {
     private(set) var tokens: [String: String] = [:]
     private(set) var devices: [String: Device] = [:]
 
-    init(_ kind: BackendKind = .sqlite, maxBodyBytes: Int = 64 << 20, maxClockAhead: Duration = .seconds(600),
-         now: @escaping @Sendable () -> Date = { Date() }) async throws {
+    init(
+        _ kind: BackendKind = .sqlite, maxBodyBytes: Int = 64 << 20, maxClockAhead: Duration = .seconds(600),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let logs = logs
@@ -70,8 +76,10 @@ final class ServerFixture: @unchecked Sendable {
         configuration = ServerConfiguration(maxBodyBytes: maxBodyBytes)
         _ = try await backend.createProject(code: "p1", name: "Project one")
         _ = try await backend.createProject(code: "p2", name: "Project two")
-        let roster: [(String, String?, Role)] = [("fac1", "p1", .facilitator), ("fac2", "p1", .facilitator), ("fac3", "p2", .facilitator),
-                                                 ("coord", "p1", .coordinator), ("analyst", "p1", .analyst), ("admin", nil, .admin)]
+        let roster: [(String, String?, Role)] = [
+            ("fac1", "p1", .facilitator), ("fac2", "p1", .facilitator), ("fac3", "p2", .facilitator),
+            ("coord", "p1", .coordinator), ("analyst", "p1", .analyst), ("admin", nil, .admin),
+        ]
         for (name, project, role) in roster {
             let e = try await backend.enroll(name: name, project: project, role: role)
             tokens[name] = e.token
@@ -87,8 +95,9 @@ final class ServerFixture: @unchecked Sendable {
     /// The service under test, logging into ``logs``.
     func app() -> Application<RouterResponder<PalabreRequestContext>> {
         let logs = logs
-        return buildApplication(configuration: configuration, backend: backend,
-                                logger: Logger(label: "test") { _ in CapturingLogHandler(capture: logs) })
+        return buildApplication(
+            configuration: configuration, backend: backend,
+            logger: Logger(label: "test") { _ in CapturingLogHandler(capture: logs) })
     }
 
     /// Rows in the service's change log.
@@ -111,8 +120,10 @@ final class ServerFixture: @unchecked Sendable {
 /// A change that replaces nothing (no `prev`) and deletes nothing creates the record, so it carries every field the
 /// form requires (the service checks a new record whole), with `values` written over them; pass `complete: false`
 /// for a fragment.
-func sessionChange(node: String, hlc: HLC, project: String = "p1", record: String = RecordID.make(),
-                   values: [String: Value?] = ["title": .string("Séance")], prev: [String: Stamp] = [:], complete: Bool? = nil) -> Change {
+func sessionChange(
+    node: String, hlc: HLC, project: String = "p1", record: String = RecordID.make(),
+    values: [String: Value?] = ["title": .string("Séance")], prev: [String: Stamp] = [:], complete: Bool? = nil
+) -> Change {
     var all = values
     if complete ?? (prev.isEmpty && values[deletedField] == nil) {
         all = validSession.mapValues { Optional($0) }
@@ -122,8 +133,10 @@ func sessionChange(node: String, hlc: HLC, project: String = "p1", record: Strin
 }
 
 /// The required fields of a session, valid.
-let validSession: [String: Value] = ["title": .string("Séance"), "date": .string("2026-11-02"), "region": .string("gao"),
-                                     "locality": .string("Bara"), "format": .string("intergenerational")]
+let validSession: [String: Value] = [
+    "title": .string("Séance"), "date": .string("2026-11-02"), "region": .string("gao"),
+    "locality": .string("Bara"), "format": .string("intergenerational"),
+]
 
 /// The clock value `seconds` from now (plus a counter), as field stores stamp.
 func stampNow(plus seconds: Double = 0, counter: Int64 = 0) -> HLC {
@@ -132,8 +145,10 @@ func stampNow(plus seconds: Double = 0, counter: Int64 = 0) -> HLC {
 
 extension TestClientProtocol {
     /// Sends a request with a token and a body (gzipped on request).
-    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: String? = nil, gzip: Bool = false,
-              headers extra: HTTPFields = [:]) async throws -> TestResponse {
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, body: String? = nil, gzip: Bool = false,
+        headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         var buffer = body.map { ByteBuffer(string: $0) }

@@ -41,16 +41,18 @@ extension ServerTests {
         try await fx.app().test(.router) { client in
             for cut in [8, compressed.readableBytes / 2] {
                 let truncated = compressed.getSlice(at: compressed.readerIndex, length: compressed.readableBytes - cut)!
-                let r = try await client.executeRequest(uri: "/v1/sync/push", method: .post,
-                                                        headers: [.authorization: "Bearer \(fx.tokens["fac1"]!)", .contentEncoding: "gzip"],
-                                                        body: truncated)
+                let r = try await client.executeRequest(
+                    uri: "/v1/sync/push", method: .post,
+                    headers: [.authorization: "Bearer \(fx.tokens["fac1"]!)", .contentEncoding: "gzip"],
+                    body: truncated)
                 #expect(r.status == .badRequest, "cut \(cut): \(r.text)")
                 #expect(r.errorCode == "bad_request")
                 #expect(Wire.ErrorBody(text: r.text)?.message.contains("gzip") == true)
             }
-            let garbage = try await client.executeRequest(uri: "/v1/sync/push", method: .post,
-                                                          headers: [.authorization: "Bearer \(fx.tokens["fac1"]!)", .contentEncoding: "gzip"],
-                                                          body: ByteBuffer(string: Self.batch().serialized))
+            let garbage = try await client.executeRequest(
+                uri: "/v1/sync/push", method: .post,
+                headers: [.authorization: "Bearer \(fx.tokens["fac1"]!)", .contentEncoding: "gzip"],
+                body: ByteBuffer(string: Self.batch().serialized))
             #expect(garbage.status == .badRequest)
         }
         #expect(try await fx.changeCount() == 0)
@@ -112,8 +114,9 @@ extension ServerTests {
     @Test(arguments: BackendKind.all) func anUnknownContentEncodingIs415(_ kind: BackendKind) async throws {
         let fx = try await ServerFixture(kind)
         try await fx.app().test(.router) { client in
-            let r = try await client.send(.post, "/v1/sync/push", token: fx.tokens["fac1"], body: Self.batch().serialized,
-                                          headers: [.contentEncoding: "br"])
+            let r = try await client.send(
+                .post, "/v1/sync/push", token: fx.tokens["fac1"], body: Self.batch().serialized,
+                headers: [.contentEncoding: "br"])
             #expect(r.status == .unsupportedMediaType)
             #expect(r.errorCode == "unsupported_encoding")
         }

@@ -20,9 +20,11 @@ extension ServerTests {
                 try store.setIdentity(device: name, project: "p1", language: .en)
                 laptops.append(store)
             }
-            let values: [String: Value] = ["title": .string("Séance à Bourem"), "date": .string("2026-10-02"), "region": .string("gao"),
-                                           "cercle": .string("Bourem"), "locality": .string("Bourem"), "format": .string("youth"),
-                                           "themes": .list(["water"])]
+            let values: [String: Value] = [
+                "title": .string("Séance à Bourem"), "date": .string("2026-10-02"), "region": .string("gao"),
+                "cercle": .string("Bourem"), "locality": .string("Bourem"), "format": .string("youth"),
+                "themes": .list(["water"]),
+            ]
             let id = try laptops[0].create(form: try #require(forms["session"]), values: values)
 
             let (sent, bytes) = try await Self.sync(laptops[0], url: url, token: fx.tokens["fac1"])

@@ -113,7 +113,8 @@ import Testing
         if let pg = fx.backend as? PostgresBackend {
             for table in CentralTable.allCases { data += Data(try await pg.tableText(table).utf8) }
         } else {
-            data = try Data(contentsOf: fx.dir.appendingPathComponent("central.sqlite"))
+            data =
+                try Data(contentsOf: fx.dir.appendingPathComponent("central.sqlite"))
                 + ((try? Data(contentsOf: fx.dir.appendingPathComponent("central.sqlite-wal"))) ?? Data())
         }
         #expect(data.range(of: Data(token.utf8)) == nil, "the plain token is in the database")

@@ -116,8 +116,9 @@ final class SyncLab: @unchecked Sendable {
         try store.setIdentity(device: name, project: project, language: .en)
         let enrollment = try await backend.enroll(name: name, project: project, role: role)
         let transport = DirectTransport(backend: backend, device: enrollment.device, faults: faults)
-        let laptop = Laptop(name: name, store: store, clock: clock,
-                            client: SyncClient(store: store, transport: transport, forms: Self.forms))
+        let laptop = Laptop(
+            name: name, store: store, clock: clock,
+            client: SyncClient(store: store, transport: transport, forms: Self.forms))
         laptops.append(laptop)
         return laptop
     }

@@ -26,8 +26,9 @@ import Testing
             }
             var expect: [String: [String: Value]] = [:]
             for (id, fields) in ex { expect[id] = try! ValueMap.decodePresent(fields.serialized) }
-            return Vector(name: json["name"]?.stringValue ?? file, changes: cs.map { try! Change(json: $0) }, expect: expect,
-                          conflicts: cf.map { c in (c["record"]!.stringValue!, c["field"]!.stringValue!, try! c["lost"].flatMap { try Value(json: $0) }) })
+            return Vector(
+                name: json["name"]?.stringValue ?? file, changes: cs.map { try! Change(json: $0) }, expect: expect,
+                conflicts: cf.map { c in (c["record"]!.stringValue!, c["field"]!.stringValue!, try! c["lost"].flatMap { try Value(json: $0) }) })
         }
     }()
 
@@ -57,7 +58,9 @@ import Testing
             _ = try store.applyChanges(reversed ? vector.changes.reversed() : vector.changes, catalog: SyncLab.forms, origin: "vector")
             #expect(try SyncLab.state(store) == vector.expect, "\(vector.name) reversed: \(reversed)")
             if !reversed {
-                let found = try store.conflicts().map { "\($0.entry.recordID).\($0.entry.superseded.field)=\($0.entry.superseded.value?.displayString ?? "")" }
+                let found = try store.conflicts().map {
+                    "\($0.entry.recordID).\($0.entry.superseded.field)=\($0.entry.superseded.value?.displayString ?? "")"
+                }
                 let wanted = vector.conflicts.map { "\($0.record).\($0.field)=\($0.lost?.displayString ?? "")" }
                 #expect(found.sorted() == wanted.sorted(), "\(vector.name)")
             }

@@ -335,8 +335,13 @@ func editThatWouldMakeTheRecordInvalidThrowsAndChangesNothing(set: [String: Valu
         let error = #expect(throws: StoreError.self) {
             try store.create(form: try catalog.form("participant"), values: participantValues(session: participant))
         }
-        #expect(error == .invalid([ValidationError(form: "participant", field: "session", value: participant,
-                                                   rule: .referenceToOtherForm(expected: "session", actual: "participant"))]))
+        #expect(
+            error
+                == .invalid([
+                    ValidationError(
+                        form: "participant", field: "session", value: participant,
+                        rule: .referenceToOtherForm(expected: "session", actual: "participant"))
+                ]))
     }
 }
 
@@ -657,7 +662,8 @@ func editThatWouldMakeTheRecordInvalidThrowsAndChangesNothing(set: [String: Valu
     let catalog = try loadCatalog()
     try withStore { store, dir in
         let s = RecordID.make()
-        let line = #"{"form":"session","id":"\#(s)","values":{"title":"TITLE","date":"2026-09-08","region":"gao","locality":"Bara","format":"women"}}"#
+        let line =
+            #"{"form":"session","id":"\#(s)","values":{"title":"TITLE","date":"2026-09-08","region":"gao","locality":"Bara","format":"women"}}"#
         let path1 = try write(line.replacingOccurrences(of: "TITLE", with: "A"), to: "a.jsonl", in: dir)
         let path2 = try write(line.replacingOccurrences(of: "TITLE", with: "B"), to: "b.jsonl", in: dir)
         _ = try store.importItems(try ImportReader.read(path: path1, form: nil), catalog: catalog, file: path1)
@@ -734,7 +740,8 @@ func editThatWouldMakeTheRecordInvalidThrowsAndChangesNothing(set: [String: Valu
     let catalog = try loadCatalog()
     try withStore { store, dir in
         let s = RecordID.make()
-        let csv = "\u{FEFF}form;id;title;type;status;estimated_cost;description\r\n"
+        let csv =
+            "\u{FEFF}form;id;title;type;status;estimated_cost;description\r\n"
             + "initiative;\(s);Puits de Bara;well;proposed;2 500 000,5;\"Puits; \"\"pastoral\"\"\r\nprofond\"\r\n"
         let path = try write(csv, to: "initiatives.csv", in: dir)
         let items = try ImportReader.read(path: path, form: nil)

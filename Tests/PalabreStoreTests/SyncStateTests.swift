@@ -31,12 +31,15 @@ import Testing
             // The keys an older store holds, with the values it wrote.
             let q = try DatabaseQueue(path: path)
             let meta = try q.read { db in
-                try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) })
+                try Dictionary(
+                    uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) })
             }
             #expect(meta["pull_cursor"] == "812" && meta["push_cursor"] == "40" && meta["push_inflight"] == "41 60")
             #expect(meta["acked_batches"] == "3" && meta["pull_own"] == "1" && meta["last_server_time"] == "1764400000000")
             try store.updateSyncState { $0 = .fresh }
-            let left = try q.read { db in try String.fetchAll(db, sql: "SELECT key FROM meta WHERE key LIKE 'pu%' OR key LIKE 'ack%' OR key LIKE 'last%'") }
+            let left = try q.read { db in
+                try String.fetchAll(db, sql: "SELECT key FROM meta WHERE key LIKE 'pu%' OR key LIKE 'ack%' OR key LIKE 'last%'")
+            }
             #expect(left.isEmpty, "\(left)")
         }
     }

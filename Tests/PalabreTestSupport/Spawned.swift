@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child process started with `posix_spawn`, for the tests that run the built binaries.
@@ -17,8 +17,10 @@ public final class Spawned: @unchecked Sendable {
 
     /// Starts `executable` with `arguments`; standard streams are opened from the given paths (output files are
     /// appended to, and must exist).
-    public init(_ executable: String, _ arguments: [String], environment: [String: String], directory: String,
-                stdin: String = "/dev/null", stdout: String, stderr: String) throws {
+    public init(
+        _ executable: String, _ arguments: [String], environment: [String: String], directory: String,
+        stdin: String = "/dev/null", stdout: String, stderr: String
+    ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -47,8 +49,9 @@ public final class Spawned: @unchecked Sendable {
         var child: pid_t = 0
         let rc = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
         guard rc == 0 else {
-            throw NSError(domain: "Spawned", code: Int(rc),
-                          userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(rc)))"])
+            throw NSError(
+                domain: "Spawned", code: Int(rc),
+                userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(rc)))"])
         }
         pid = child
         let spawnedPID = child

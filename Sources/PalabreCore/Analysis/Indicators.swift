@@ -133,11 +133,12 @@ public struct Indicators: Sendable, Equatable {
                 if let session { guard kept.contains(session) else { continue } } else if let want = filter.region, want != region { continue }
             }
             let f = latest[r.id]
-            let item = Initiative(id: r.id, title: text(r.values, "title") ?? "", type: text(r.values, "type") ?? "",
-                                  status: text(r.values, "status") ?? "", region: region,
-                                  beneficiaries: Int64(Self.count(int(r.values, "beneficiaries"))),
-                                  estimatedCost: Self.amount(number(r.values, "estimated_cost")), lastFollowup: f?.date, lastStatus: f?.status,
-                                  lastProgress: f?.progress)
+            let item = Initiative(
+                id: r.id, title: text(r.values, "title") ?? "", type: text(r.values, "type") ?? "",
+                status: text(r.values, "status") ?? "", region: region,
+                beneficiaries: Int64(Self.count(int(r.values, "beneficiaries"))),
+                estimatedCost: Self.amount(number(r.values, "estimated_cost")), lastFollowup: f?.date, lastStatus: f?.status,
+                lastProgress: f?.progress)
             initiatives.append(item)
             initiativesByType[item.type, default: 0] += 1
             initiativesByStatus[item.status, default: 0] += 1
@@ -175,28 +176,45 @@ public struct Indicators: Sendable, Equatable {
         func counts(_ d: [String: Int]) -> JSON { .object(d.keys.sorted().map { ($0, .number(String(d[$0]!))) }) }
         func share(_ x: Double?) -> JSON { x.map { .number(String(($0 * 1000).rounded() / 1000)) } ?? .null }
         return .object([
-            ("sessions", .object([("total", .number(String(sessions))), ("by_region", counts(sessionsByRegion)),
-                                  ("by_month", counts(sessionsByMonth)), ("by_format", counts(sessionsByFormat))])),
-            ("participants", .object([
-                ("total", .number(String(participants))), ("registered", .number(String(registered))),
-                ("headcounts", .number(String(counted))), ("women", .number(String(women))), ("men", .number(String(men))),
-                ("youth", .number(String(youth))), ("share_women", share(shareWomen)), ("share_youth", share(shareYouth)),
-                ("by_age_band", counts(byAgeBand)), ("by_role", counts(byRole)),
-            ])),
-            ("initiatives", .object([
-                ("total", .number(String(initiatives.count))), ("by_type", counts(initiativesByType)),
-                ("by_status", counts(initiativesByStatus)), ("by_region", counts(initiativesByRegion)),
-                ("beneficiaries", .number(String(beneficiaries))), ("estimated_cost", .number(Value.decimalLiteral(estimatedCost))),
-                ("without_followup_90_days", .array(withoutRecentFollowup.map { .string($0) })),
-                ("items", .array(initiatives.map { i in
-                    .object([("id", .string(i.id)), ("title", .string(i.title)), ("type", .string(i.type)), ("status", .string(i.status)),
-                             ("region", .string(i.region)), ("beneficiaries", .number(String(i.beneficiaries))),
-                             ("estimated_cost", .number(Value.decimalLiteral(i.estimatedCost))),
-                             ("last_followup", i.lastFollowup.map { .string($0) } ?? .null),
-                             ("last_status", i.lastStatus.map { .string($0) } ?? .null),
-                             ("last_progress", i.lastProgress.map { .number(String($0)) } ?? .null)])
-                })),
-            ])),
+            (
+                "sessions",
+                .object([
+                    ("total", .number(String(sessions))), ("by_region", counts(sessionsByRegion)),
+                    ("by_month", counts(sessionsByMonth)), ("by_format", counts(sessionsByFormat)),
+                ])
+            ),
+            (
+                "participants",
+                .object([
+                    ("total", .number(String(participants))), ("registered", .number(String(registered))),
+                    ("headcounts", .number(String(counted))), ("women", .number(String(women))), ("men", .number(String(men))),
+                    ("youth", .number(String(youth))), ("share_women", share(shareWomen)), ("share_youth", share(shareYouth)),
+                    ("by_age_band", counts(byAgeBand)), ("by_role", counts(byRole)),
+                ])
+            ),
+            (
+                "initiatives",
+                .object([
+                    ("total", .number(String(initiatives.count))), ("by_type", counts(initiativesByType)),
+                    ("by_status", counts(initiativesByStatus)), ("by_region", counts(initiativesByRegion)),
+                    ("beneficiaries", .number(String(beneficiaries))), ("estimated_cost", .number(Value.decimalLiteral(estimatedCost))),
+                    ("without_followup_90_days", .array(withoutRecentFollowup.map { .string($0) })),
+                    (
+                        "items",
+                        .array(
+                            initiatives.map { i in
+                                .object([
+                                    ("id", .string(i.id)), ("title", .string(i.title)), ("type", .string(i.type)), ("status", .string(i.status)),
+                                    ("region", .string(i.region)), ("beneficiaries", .number(String(i.beneficiaries))),
+                                    ("estimated_cost", .number(Value.decimalLiteral(i.estimatedCost))),
+                                    ("last_followup", i.lastFollowup.map { .string($0) } ?? .null),
+                                    ("last_status", i.lastStatus.map { .string($0) } ?? .null),
+                                    ("last_progress", i.lastProgress.map { .number(String($0)) } ?? .null),
+                                ])
+                            })
+                    ),
+                ])
+            ),
         ])
     }
 }

@@ -39,7 +39,7 @@ enum ExpressionEvaluator {
         case .multiply: return .number(a.asNumber * b.asNumber)
         case .divide: return .number(a.asNumber / b.asNumber)
         case .modulo: return .number(fmod(a.asNumber, b.asNumber))
-        case .or, .and: return .bool(false) // handled above
+        case .or, .and: return .bool(false)  // handled above
         }
     }
 

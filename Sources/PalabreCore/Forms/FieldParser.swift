@@ -144,8 +144,8 @@ public enum FieldParser {
             let halves = body.split(separator: ".", omittingEmptySubsequences: false)
             // Digits on both sides of the point, or none before it (`.5`, `-.5`).
             guard (1...2).contains(halves.count), !halves.last!.isEmpty,
-                  halves.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-                  let d = Double(n), d.isFinite
+                halves.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+                let d = Double(n), d.isFinite
             else { return .unreadable }
             numbers.append(d)
         }
@@ -153,26 +153,32 @@ public enum FieldParser {
     }
 
     /// The rule a position that cannot be read without guessing breaks, in words.
-    public static let geopointFormatRule = ValidationError.Rule.constraint("latitude longitude", LocalizedText([
-        "fr": "écrivez la latitude, une espace, puis la longitude, en degrés décimaux (16,27 -0,04 ou 16.27 -0.04)",
-        "en": "write the latitude, a space, then the longitude, in decimal degrees (16.27 -0.04 or 16,27 -0,04)",
-    ]))
+    public static let geopointFormatRule = ValidationError.Rule.constraint(
+        "latitude longitude",
+        LocalizedText([
+            "fr": "écrivez la latitude, une espace, puis la longitude, en degrés décimaux (16,27 -0,04 ou 16.27 -0.04)",
+            "en": "write the latitude, a space, then the longitude, in decimal degrees (16.27 -0.04 or 16,27 -0,04)",
+        ]))
 
     /// The rule a position breaks when its latitude is not within −90…90 or its longitude within −180…180, or nil.
     ///
     /// Shared by what is typed, imported and received from elsewhere (``Validator`` checks stored positions with it).
     public static func geopointRangeProblem(latitude: Double, longitude: Double) -> ValidationError.Rule? {
         if !(-90...90).contains(latitude) {
-            return .constraint("-90 <= latitude <= 90", LocalizedText([
-                "fr": "la latitude (le premier nombre) est comprise entre -90 et 90 degrés",
-                "en": "the latitude (the first number) is between -90 and 90 degrees",
-            ]))
+            return .constraint(
+                "-90 <= latitude <= 90",
+                LocalizedText([
+                    "fr": "la latitude (le premier nombre) est comprise entre -90 et 90 degrés",
+                    "en": "the latitude (the first number) is between -90 and 90 degrees",
+                ]))
         }
         if !(-180...180).contains(longitude) {
-            return .constraint("-180 <= longitude <= 180", LocalizedText([
-                "fr": "la longitude (le second nombre) est comprise entre -180 et 180 degrés",
-                "en": "the longitude (the second number) is between -180 and 180 degrees",
-            ]))
+            return .constraint(
+                "-180 <= longitude <= 180",
+                LocalizedText([
+                    "fr": "la longitude (le second nombre) est comprise entre -180 et 180 degrés",
+                    "en": "the longitude (the second number) is between -180 and 180 degrees",
+                ]))
         }
         return nil
     }

@@ -21,8 +21,10 @@ public struct FormCatalog: Sendable {
         for form in list.sorted(by: { $0.name < $1.name }) where checkReferences {
             for field in form.fields where field.type == .reference {
                 if let target = field.referencedForm, forms[target] == nil {
-                    problems.append(FormProblem(file: form.file, field: field.name,
-                                                message: "refers to form '\(target)', which does not exist (forms: \(forms.keys.sorted().joined(separator: ", ")))"))
+                    problems.append(
+                        FormProblem(
+                            file: form.file, field: field.name,
+                            message: "refers to form '\(target)', which does not exist (forms: \(forms.keys.sorted().joined(separator: ", ")))"))
                 }
             }
         }

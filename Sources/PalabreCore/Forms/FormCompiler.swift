@@ -70,7 +70,11 @@ public enum FormCompiler {
         }
         var version = 1
         if let v = root["version"] {
-            if let i = Int(scalar(v) ?? ""), i >= 1 { version = i } else { problem(nil, "'version' must be a whole number ≥ 1, not '\(scalar(v) ?? "?")'") }
+            if let i = Int(scalar(v) ?? ""), i >= 1 {
+                version = i
+            } else {
+                problem(nil, "'version' must be a whole number ≥ 1, not '\(scalar(v) ?? "?")'")
+            }
         } else {
             problem(nil, "'version' is missing")
         }

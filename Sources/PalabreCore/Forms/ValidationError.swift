@@ -52,7 +52,8 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
                 }
                 return fr ? "ne respecte pas la règle « \(e) »" : "breaks the rule '\(e)'"
             case .missingReference(let form):
-                return fr ? "ne désigne aucun enregistrement « \(form) » de cette base de données" : "is not the id of any '\(form)' record in this store"
+                return fr
+                    ? "ne désigne aucun enregistrement « \(form) » de cette base de données" : "is not the id of any '\(form)' record in this store"
             case .referenceToOtherForm(let expected, let actual):
                 return fr ? "désigne un « \(actual) », pas un « \(expected) »" : "is a '\(actual)' record, not a '\(expected)'"
             case .deleted:

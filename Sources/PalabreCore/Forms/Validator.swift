@@ -42,8 +42,10 @@ public struct Validator {
     public func problems(_ values: [String: Value], keptFields: Set<String> = []) -> [ValidationError] {
         var out: [ValidationError] = []
         for name in values.keys.sorted() where form.field(name) == nil && !keptFields.contains(name) {
-            out.append(ValidationError(form: form.name, field: name, value: values[name]?.displayString,
-                                       rule: .unknownField(known: form.fields.map(\.name))))
+            out.append(
+                ValidationError(
+                    form: form.name, field: name, value: values[name]?.displayString,
+                    rule: .unknownField(known: form.fields.map(\.name))))
         }
         let ctx = ExpressionContext(current: nil, today: today) { values[$0] }
         for field in form.fields {
@@ -56,8 +58,10 @@ public struct Validator {
                 continue
             }
             if !relevant {
-                out.append(ValidationError(form: form.name, field: field.name, value: value.displayString,
-                                           rule: .notRelevant(field.relevant!.source)))
+                out.append(
+                    ValidationError(
+                        form: form.name, field: field.name, value: value.displayString,
+                        rule: .notRelevant(field.relevant!.source)))
                 continue
             }
             if let problem = check(value, of: field) {
@@ -68,8 +72,10 @@ public struct Validator {
                 var fieldCtx = ctx
                 fieldCtx.current = value
                 if !c.isTrue(fieldCtx) {
-                    out.append(ValidationError(form: form.name, field: field.name, value: value.displayString,
-                                               rule: .constraint(c.source, field.constraintMessage)))
+                    out.append(
+                        ValidationError(
+                            form: form.name, field: field.name, value: value.displayString,
+                            rule: .constraint(c.source, field.constraintMessage)))
                 }
             }
         }

@@ -56,7 +56,8 @@ extension Change {
                 prev[k] = Stamp(hlc: HLC(rawValue: h), node: n)
             }
         }
-        self.init(recordID: record, form: form, formVersion: Int(version), project: project,
-                  stamp: Stamp(hlc: HLC(rawValue: hlc), node: node), values: values, prev: prev)
+        self.init(
+            recordID: record, form: form, formVersion: Int(version), project: project,
+            stamp: Stamp(hlc: HLC(rawValue: hlc), node: node), values: values, prev: prev)
     }
 }

@@ -25,8 +25,10 @@ public struct Change: Hashable, Sendable {
     public var prev: [String: Stamp]
 
     /// Builds a change.
-    public init(recordID: String, form: String, formVersion: Int, project: String, stamp: Stamp,
-                values: [String: Value?], prev: [String: Stamp] = [:]) {
+    public init(
+        recordID: String, form: String, formVersion: Int, project: String, stamp: Stamp,
+        values: [String: Value?], prev: [String: Stamp] = [:]
+    ) {
         self.recordID = recordID
         self.form = form
         self.formVersion = formVersion

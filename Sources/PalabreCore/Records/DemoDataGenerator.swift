@@ -48,14 +48,22 @@ public struct DemoDataGenerator {
         "youth": "Espace de dialogue des jeunes", "community_security": "Dialogue communautés – forces de défense et de sécurité",
         "mixed": "Dialogue communautaire", "restitution": "Restitution des engagements",
     ]
-    static let themes = ["land", "water", "pasture", "security", "governance", "social_cohesion", "women_participation", "youth",
-                         "justice", "education", "health", "livelihoods"]
-    static let given = ["Aïssata", "Mariam", "Fatoumata", "Hawa", "Kadidia", "Oumou", "Salamatou", "Zeinabou", "Moussa", "Boubacar",
-                        "Hamadoun", "Souleymane", "Ibrahim", "Alhousseini", "Mahamane", "Abdoulaye", "Aminata", "Djénéba"]
-    static let family = ["Maïga", "Touré", "Cissé", "Haïdara", "Ag Mohamed", "Dicko", "Traoré", "Diallo", "Sidibé", "Kounta",
-                         "Walet", "Koné"]
-    static let roles = ["youth", "women_group", "elder", "traditional_leader", "religious_leader", "local_authority",
-                        "defence_security", "civil_society", "displaced", "other"]
+    static let themes = [
+        "land", "water", "pasture", "security", "governance", "social_cohesion", "women_participation", "youth",
+        "justice", "education", "health", "livelihoods",
+    ]
+    static let given = [
+        "Aïssata", "Mariam", "Fatoumata", "Hawa", "Kadidia", "Oumou", "Salamatou", "Zeinabou", "Moussa", "Boubacar",
+        "Hamadoun", "Souleymane", "Ibrahim", "Alhousseini", "Mahamane", "Abdoulaye", "Aminata", "Djénéba",
+    ]
+    static let family = [
+        "Maïga", "Touré", "Cissé", "Haïdara", "Ag Mohamed", "Dicko", "Traoré", "Diallo", "Sidibé", "Kounta",
+        "Walet", "Koné",
+    ]
+    static let roles = [
+        "youth", "women_group", "elder", "traditional_leader", "religious_leader", "local_authority",
+        "defence_security", "civil_society", "displaced", "other",
+    ]
     static let ages = ["under_18", "18_24", "25_35", "36_59", "60_plus"]
     static let types = ["well", "borehole", "school", "health_post", "market", "road", "bridge", "dam", "community_radio", "sports"]
     static let typeTitles = [
@@ -111,7 +119,9 @@ public struct DemoDataGenerator {
                 if chance(0.7) {
                     p["consent"] = .string("yes")
                     p["name"] = .string("\(pick(Self.given)) \(pick(Self.family))")
-                    if chance(0.3) { p["phone"] = .string("+223 70 00 \(Int.random(in: 10...99, using: &rng)) \(Int.random(in: 10...99, using: &rng))") }
+                    if chance(0.3) {
+                        p["phone"] = .string("+223 70 00 \(Int.random(in: 10...99, using: &rng)) \(Int.random(in: 10...99, using: &rng))")
+                    }
                 } else {
                     p["consent"] = .string("no")
                 }
@@ -123,23 +133,29 @@ public struct DemoDataGenerator {
                 let type = pick(Self.types)
                 let iid = id(day: day)
                 initiatives.append(iid)
-                try emit(Item(form: "initiative", id: iid, values: [
-                    "title": .string("\(Self.typeTitles[type]!) à \(place.locality)"), "type": .string(type), "session": .string(sessionID),
-                    "region": .string(place.region), "locality": .string(place.locality),
-                    "proposed_by": .string(pick(["women", "youth", "elders", "mixed"])),
-                    "beneficiaries": .integer(Int64.random(in: 50...5000, using: &rng)),
-                    "estimated_cost": .decimal(Double(Int.random(in: 25...450, using: &rng)) * 100_000),
-                    "priority": .integer(Int64.random(in: 1...5, using: &rng)), "status": .string(pick(Self.statuses)),
-                ]))
+                try emit(
+                    Item(
+                        form: "initiative", id: iid,
+                        values: [
+                            "title": .string("\(Self.typeTitles[type]!) à \(place.locality)"), "type": .string(type), "session": .string(sessionID),
+                            "region": .string(place.region), "locality": .string(place.locality),
+                            "proposed_by": .string(pick(["women", "youth", "elders", "mixed"])),
+                            "beneficiaries": .integer(Int64.random(in: 50...5000, using: &rng)),
+                            "estimated_cost": .decimal(Double(Int.random(in: 25...450, using: &rng)) * 100_000),
+                            "priority": .integer(Int64.random(in: 1...5, using: &rng)), "status": .string(pick(Self.statuses)),
+                        ]))
                 made += 1
             }
             for k in 0..<3 where made < count && !initiatives.isEmpty {
                 let progress = Int64(min(100, (k + 1) * 30))
-                try emit(Item(form: "followup", id: id(day: day + 10 * (k + 1)), values: [
-                    "initiative": .string(initiatives[k % initiatives.count]), "date": .string(date(day + 10 * (k + 1))),
-                    "status": .string(progress == 100 ? "completed" : "in_progress"), "progress": .integer(progress),
-                    "notes": .string("Visite de suivi : travaux en cours, comité de gestion en place."),
-                ]))
+                try emit(
+                    Item(
+                        form: "followup", id: id(day: day + 10 * (k + 1)),
+                        values: [
+                            "initiative": .string(initiatives[k % initiatives.count]), "date": .string(date(day + 10 * (k + 1))),
+                            "status": .string(progress == 100 ? "completed" : "in_progress"), "progress": .integer(progress),
+                            "notes": .string("Visite de suivi : travaux en cours, comité de gestion en place."),
+                        ]))
                 made += 1
             }
             block += 1

@@ -115,10 +115,11 @@ public indirect enum JSON: Hashable, Sendable {
         @inline(__always) func mustEscape(_ b: UInt8, _ next: UInt8?) -> Bool {
             b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || (b == 0xC2 && (next ?? 0) < 0xA0)
         }
-        let plain = s.utf8.withContiguousStorageIfAvailable { bytes in
-            for i in bytes.indices where mustEscape(bytes[i], i + 1 < bytes.count ? bytes[i + 1] : nil) { return false }
-            return true
-        } ?? !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" || (0x7F...0x9F).contains($0.value) })
+        let plain =
+            s.utf8.withContiguousStorageIfAvailable { bytes in
+                for i in bytes.indices where mustEscape(bytes[i], i + 1 < bytes.count ? bytes[i + 1] : nil) { return false }
+                return true
+            } ?? !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" || (0x7F...0x9F).contains($0.value) })
         if plain {
             out += "\""
             out += s

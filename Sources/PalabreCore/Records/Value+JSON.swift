@@ -66,7 +66,7 @@ public enum ValueMap {
             if i > 0 { out += "," }
             JSON.writeString(key, into: &out)
             out += ":"
-            if let v = values[key]!{ JSON.write(v.json, into: &out) } else { out += "null" }
+            if let v = values[key]! { JSON.write(v.json, into: &out) } else { out += "null" }
         }
         out += "}"
         return out

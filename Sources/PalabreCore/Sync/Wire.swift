@@ -114,8 +114,10 @@ public enum Wire {
         /// The JSON text.
         public var serialized: String {
             let entries: [JSON] = setAside.map {
-                .object([("record", .string($0.record)), ("hlc", .number(String($0.hlc))), ("node", .string($0.node)),
-                         ("reason", .string($0.reason))])
+                .object([
+                    ("record", .string($0.record)), ("hlc", .number(String($0.hlc))), ("node", .string($0.node)),
+                    ("reason", .string($0.reason)),
+                ])
             }
             var members: [(String, JSON)] = [
                 ("batch", .string(batch)), ("applied", .number(String(applied))), ("duplicates", .number(String(duplicates))),
@@ -140,8 +142,9 @@ public enum Wire {
                     entries.append(SetAsideEntry(record: r, hlc: h, node: n, reason: why))
                 }
             }
-            self.init(batch: batch, applied: Int(applied), duplicates: Int(json["duplicates"]?.intValue ?? 0),
-                      conflicts: Int(json["conflicts"]?.intValue ?? 0), setAside: entries, serverTime: serverTime)
+            self.init(
+                batch: batch, applied: Int(applied), duplicates: Int(json["duplicates"]?.intValue ?? 0),
+                conflicts: Int(json["conflicts"]?.intValue ?? 0), setAside: entries, serverTime: serverTime)
             nodeBatches = json["node_batches"]?.intValue.map { Int($0) }
         }
     }

@@ -158,7 +158,7 @@ public enum ISOTime {
     public static func milliseconds(_ text: String) -> Int64? {
         let b = Array(text.utf8)
         guard b.count == 20 || b.count == 24, b[10] == 84, b[13] == 58, b[16] == 58, b.last == 90,
-              let day = CivilDate(String(decoding: b[0..<10], as: UTF8.self))
+            let day = CivilDate(String(decoding: b[0..<10], as: UTF8.self))
         else { return nil }
         func num(_ from: Int, _ count: Int) -> Int64? {
             var n: Int64 = 0

@@ -18,17 +18,24 @@ enum PushOutcome: Sendable {
             return response
         case .applied(let response, let others):
             for other in others {
-                logger.warning("node \(request.node) used by two devices (\(other), \(device.name)): a copied store?",
-                               metadata: ["node": "\(request.node)", "device": "\(device.name)", "other_device": "\(other)"])
+                logger.warning(
+                    "node \(request.node) used by two devices (\(other), \(device.name)): a copied store?",
+                    metadata: ["node": "\(request.node)", "device": "\(device.name)", "other_device": "\(other)"])
             }
             for entry in response.setAside {
-                logger.notice("change set aside", metadata: ["device": "\(device.name)", "record": "\(entry.record)",
-                                                              "reason": "\(entry.reason)"])
+                logger.notice(
+                    "change set aside",
+                    metadata: [
+                        "device": "\(device.name)", "record": "\(entry.record)",
+                        "reason": "\(entry.reason)",
+                    ])
             }
-            logger.info("push applied", metadata: [
-                "device": "\(device.name)", "batch": "\(request.batch)", "applied": "\(response.applied)",
-                "duplicates": "\(response.duplicates)", "conflicts": "\(response.conflicts)", "set_aside": "\(response.setAside.count)",
-            ])
+            logger.info(
+                "push applied",
+                metadata: [
+                    "device": "\(device.name)", "batch": "\(request.batch)", "applied": "\(response.applied)",
+                    "duplicates": "\(response.duplicates)", "conflicts": "\(response.conflicts)", "set_aside": "\(response.setAside.count)",
+                ])
             return response
         }
     }
@@ -49,8 +56,12 @@ enum PushOutcome: Sendable {
     /// Logs a refused push (a clock ahead is worth a warning) and returns the error to throw.
     static func refused(_ error: ServiceError, _ logger: Logger, request: Wire.PushRequest, device: Device) -> ServiceError {
         if case .clockAhead(let message, _, _) = error {
-            logger.warning("push refused: clock ahead", metadata: ["device": "\(device.name)", "node": "\(request.node)",
-                                                                    "batch": "\(request.batch)", "reason": "\(message)"])
+            logger.warning(
+                "push refused: clock ahead",
+                metadata: [
+                    "device": "\(device.name)", "node": "\(request.node)",
+                    "batch": "\(request.batch)", "reason": "\(message)",
+                ])
         }
         return error
     }
@@ -65,9 +76,10 @@ struct NodeOwner: Sendable {
     /// may be taken over: a laptop whose token was replaced keeps its store.
     static func check(_ owners: [NodeOwner], node: String, device: Device) throws {
         guard let owner = owners.first(where: { !$0.revoked }) else { return }
-        throw ServiceError.nodeInUse("store node \(node) belongs to device '\(owner.name)', not '\(device.name)': this store was "
-            + "copied from another laptop (or the node id is forged); nothing was applied. On this laptop run 'palabre node renew' "
-            + "to give the store a node of its own, then sync again")
+        throw ServiceError.nodeInUse(
+            "store node \(node) belongs to device '\(owner.name)', not '\(device.name)': this store was "
+                + "copied from another laptop (or the node id is forged); nothing was applied. On this laptop run 'palabre node renew' "
+                + "to give the store a node of its own, then sync again")
     }
 }
 
@@ -78,7 +90,8 @@ extension Enrollment {
         if project == nil && role != .admin {
             throw ServiceError.badRequest("a \(role) must be enrolled in a project: give --project (only an admin may have none)")
         }
-        return Enrollment(device: Device(id: UUID().uuidString.lowercased(), name: name, project: project, role: role, created: now),
-                          token: Token.make())
+        return Enrollment(
+            device: Device(id: UUID().uuidString.lowercased(), name: name, project: project, role: role, created: now),
+            token: Token.make())
     }
 }

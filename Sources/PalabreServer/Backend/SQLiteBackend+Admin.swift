@@ -13,8 +13,9 @@ extension SQLiteBackend {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE code = ?", arguments: [code]) == true {
                 throw ServiceError.alreadyExists("project '\(code)' already exists")
             }
-            try db.execute(sql: "INSERT INTO projects (code, name, created) VALUES (?, ?, ?)",
-                           arguments: [code, name, Timestamp.text(project.created)])
+            try db.execute(
+                sql: "INSERT INTO projects (code, name, created) VALUES (?, ?, ?)",
+                arguments: [code, name, Timestamp.text(project.created)])
         }
         logger.info("project created", metadata: ["project": "\(code)"])
         return project
@@ -45,8 +46,9 @@ extension SQLiteBackend {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM devices WHERE name = ?", arguments: [name]) == true {
                 throw ServiceError.alreadyExists("a device named '\(name)' is already enrolled: choose another name")
             }
-            try db.execute(sql: "INSERT INTO devices (id, name, project, role, token_hash, created) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [device.id, name, project, role.rawValue, Token.hash(token), Timestamp.text(device.created)])
+            try db.execute(
+                sql: "INSERT INTO devices (id, name, project, role, token_hash, created) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [device.id, name, project, role.rawValue, Token.hash(token), Timestamp.text(device.created)])
         }
         logger.info("device enrolled", metadata: ["device": "\(name)", "project": "\(project ?? "*")", "role": "\(role)"])
         return enrollment
@@ -99,9 +101,10 @@ extension SQLiteBackend {
         guard let role = Role(rawValue: roleName) else {
             throw ServiceError.badRequest("device \(row["name"] as String) has an unknown role '\(roleName)'")
         }
-        return Device(id: row["id"], name: row["name"], project: row["project"], role: role,
-                      created: Timestamp.date(row["created"]) ?? Date(timeIntervalSince1970: 0),
-                      revoked: Timestamp.date(row["revoked"]), lastSeen: Timestamp.date(row["last_seen"]))
+        return Device(
+            id: row["id"], name: row["name"], project: row["project"], role: role,
+            created: Timestamp.date(row["created"]) ?? Date(timeIntervalSince1970: 0),
+            revoked: Timestamp.date(row["revoked"]), lastSeen: Timestamp.date(row["last_seen"]))
     }
 }
 
@@ -111,8 +114,9 @@ enum Validate {
     static func projectCode(_ code: String) throws {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
         guard let first = code.first, first.isLetter || first.isNumber, code.count <= 64, code.allSatisfy(allowed.contains) else {
-            throw ServiceError.badRequest("project code '\(code)': use 1 to 64 lowercase letters, digits, '-', '_' or '.', "
-                + "starting with a letter or digit (for example vestibules-gao)")
+            throw ServiceError.badRequest(
+                "project code '\(code)': use 1 to 64 lowercase letters, digits, '-', '_' or '.', "
+                    + "starting with a letter or digit (for example vestibules-gao)")
         }
     }
 

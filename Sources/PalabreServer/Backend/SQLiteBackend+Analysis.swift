@@ -19,8 +19,10 @@ public struct ExportRequest: Sendable {
     public var includeDeleted: Bool
 
     /// Builds one.
-    public init(format: ExportOptions.Format, project: String, forms: [String]? = nil, since: String? = nil, labels: Language? = nil,
-                includeDeleted: Bool = false) {
+    public init(
+        format: ExportOptions.Format, project: String, forms: [String]? = nil, since: String? = nil, labels: Language? = nil,
+        includeDeleted: Bool = false
+    ) {
         self.format = format
         self.project = project
         self.forms = forms
@@ -45,8 +47,9 @@ extension SQLiteBackend: ExportWriter {
     func logExport(_ entry: ExportLogEntry, deviceID: String) async throws {
         let row = entry.row(deviceID: deviceID)
         try await store.hostWrite { db in
-            try db.execute(sql: "INSERT INTO exports (device_id, device, role, project, forms, format, view, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           arguments: StatementArguments(row))
+            try db.execute(
+                sql: "INSERT INTO exports (device_id, device, role, project, forms, format, view, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: StatementArguments(row))
         }
     }
 
@@ -54,8 +57,9 @@ extension SQLiteBackend: ExportWriter {
     public func exportLog() async throws -> [ExportLogEntry] {
         try await store.hostRead { db in
             try Row.fetchAll(db, sql: "SELECT * FROM exports ORDER BY id DESC").map { row in
-                ExportLogEntry.decode(device: row["device"], role: row["role"], project: row["project"], forms: row["forms"],
-                                      format: row["format"], view: row["view"], created: row["created"])
+                ExportLogEntry.decode(
+                    device: row["device"], role: row["role"], project: row["project"], forms: row["forms"],
+                    format: row["format"], view: row["view"], created: row["created"])
             }
         }
     }

@@ -7,15 +7,18 @@ extension SQLiteBackend {
     public func conflicts(project: String) async throws -> [OpenConflict] {
         // The same definition of "open" as on a laptop: the field still holds the winner.
         try store.conflicts(project: project).map { c in
-            OpenConflict(record: c.entry.recordID, form: c.form, field: c.entry.superseded.field, losing: c.entry.superseded.value,
-                         losingStamp: c.entry.superseded.stamp, current: c.current, winningStamp: c.entry.superseded.winner)
+            OpenConflict(
+                record: c.entry.recordID, form: c.form, field: c.entry.superseded.field, losing: c.entry.superseded.value,
+                losingStamp: c.entry.superseded.stamp, current: c.current, winningStamp: c.entry.superseded.winner)
         }
     }
 
     /// Keeps or restores through ``PalabreStore/FieldStore/resolve(recordID:field:restore:catalog:)`` once the record is
     /// known to be in the project (see ``SyncBackend/resolve(project:record:field:action:)``).
     public func resolve(project: String, record: String, field: String, action: ResolveAction) async throws {
-        guard let owner = try await store.project(ofRecord: record), owner == project else { throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'") }
+        guard let owner = try await store.project(ofRecord: record), owner == project else {
+            throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'")
+        }
         guard try store.conflicts(project: project).contains(where: { $0.entry.recordID == record && $0.entry.superseded.field == field }) else {
             throw ServiceError.notFound("record \(record) has no open conflict on '\(field)' (see GET /v1/conflicts)")
         }

@@ -19,32 +19,45 @@ extension SQLiteBackend {
                 try Self.checkProjects(db, of: request, device: device)
                 // A node belongs to the first device that pushed from it (unless that device was revoked since): another
                 // device's token cannot write under it, nor read its stored answers.
-                let owners = try Row.fetchAll(db, sql: """
-                    SELECT d.id, d.name, d.revoked FROM device_nodes n JOIN devices d ON d.id = n.device_id
-                    WHERE n.node = ? AND n.device_id != ? ORDER BY n.first_seen
-                    """, arguments: [request.node, device.id]).map { NodeOwner(name: $0["name"], revoked: ($0["revoked"] as String?) != nil) }
+                let owners = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT d.id, d.name, d.revoked FROM device_nodes n JOIN devices d ON d.id = n.device_id
+                        WHERE n.node = ? AND n.device_id != ? ORDER BY n.first_seen
+                        """, arguments: [request.node, device.id]
+                ).map { NodeOwner(name: $0["name"], revoked: ($0["revoked"] as String?) != nil) }
                 try NodeOwner.check(owners, node: request.node, device: device)
-                if let text = try String.fetchOne(db, sql: "SELECT response FROM batches WHERE node = ? AND batch = ? AND device_id = ?",
-                                                  arguments: [request.node, request.batch, device.id]) {
+                if let text = try String.fetchOne(
+                    db, sql: "SELECT response FROM batches WHERE node = ? AND batch = ? AND device_id = ?",
+                    arguments: [request.node, request.batch, device.id])
+                {
                     return .replayed(try Wire.PushResponse(text: text))
                 }
                 try ClockBound.check(request.changes, serverTime: serverTime, maxAheadMs: maxAhead)
-                let outcome = try FieldStore.applyRemote(db, request.changes, catalog: forms, origin: device.name, now: date,
-                                                         checksRecords: true)
+                let outcome = try FieldStore.applyRemote(
+                    db, request.changes, catalog: forms, origin: device.name, now: date,
+                    checksRecords: true)
                 // How many batches this node has had applied, this one included: a store that counts fewer has been
                 // restored from a backup or copied, and must pull its own node's changes back.
                 let nodeBatches = 1 + (try Int.fetchOne(db, sql: "SELECT count(*) FROM batches WHERE node = ?", arguments: [request.node]) ?? 0)
                 let response = PushOutcome.response(to: request, outcome, serverTime: serverTime, nodeBatches: nodeBatches)
                 let stamp = Timestamp.text(date)
-                try db.execute(sql: "INSERT OR REPLACE INTO batches (node, batch, device_id, response, created) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [request.node, request.batch, device.id, response.serialized, stamp])
-                try db.execute(sql: "INSERT OR IGNORE INTO device_nodes (device_id, node, first_seen) VALUES (?, ?, ?)",
-                               arguments: [device.id, request.node, stamp])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO batches (node, batch, device_id, response, created) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [request.node, request.batch, device.id, response.serialized, stamp])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO device_nodes (device_id, node, first_seen) VALUES (?, ?, ?)",
+                    arguments: [device.id, request.node, stamp])
                 // A node newly bound to this device but already bound to another: said once, when it happens.
-                let others = db.changesCount == 0 ? [] : try String.fetchAll(db, sql: """
-                    SELECT d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id
-                    WHERE n.node = ? AND n.device_id != ? ORDER BY d.name
-                    """, arguments: [request.node, device.id])
+                let others =
+                    db.changesCount == 0
+                    ? []
+                    : try String.fetchAll(
+                        db,
+                        sql: """
+                            SELECT d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id
+                            WHERE n.node = ? AND n.device_id != ? ORDER BY d.name
+                            """, arguments: [request.node, device.id])
                 try db.execute(sql: "UPDATE devices SET last_seen = ? WHERE id = ?", arguments: [stamp, device.id])
                 return .applied(response, otherDevices: others)
             }
@@ -64,9 +77,10 @@ extension SQLiteBackend {
 
     /// Refuses a batch holding a change for a project the device may not write to, or for no known project.
     private static func checkProjects(_ db: Database, of request: Wire.PushRequest, device: Device) throws {
-        let known = try Set(PushPolicy.projects(of: request).filter { code in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE code = ?", arguments: [code]) == true
-        })
+        let known = try Set(
+            PushPolicy.projects(of: request).filter { code in
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE code = ?", arguments: [code]) == true
+            })
         try PushPolicy.checkProjects(request, device: device, known: known)
     }
 }

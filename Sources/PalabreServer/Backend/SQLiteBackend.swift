@@ -36,8 +36,10 @@ public final class SQLiteBackend: SyncBackend {
     ///   - logger: where refusals and copied stores are reported.
     ///   - now: the wall clock; tests pass another.
     /// - Throws: ``PalabreStore/StoreError/unreadable(path:reason:)`` when the file is not a Palabre database.
-    public init(path: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600),
-                logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() }) throws(StoreError) {
+    public init(
+        path: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600),
+        logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() }
+    ) throws(StoreError) {
         store = try FieldStore(path: path, now: now, migrations: CentralSchema.migrations)
         self.forms = forms
         self.maxClockAhead = maxClockAhead

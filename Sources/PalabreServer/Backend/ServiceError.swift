@@ -64,7 +64,8 @@ extension ServiceError {
     /// The refusal of a batch stamped too far ahead, saying by how much.
     static func clockAheadRefusal(leadMs: Int64, serverTime: Int64, maxAheadMs: Int64) -> ServiceError {
         let time = HLC(wallMilliseconds: serverTime).date
-        let message = "the batch is stamped \(Self.duration(leadMs)) ahead of the service's clock (\(Timestamp.text(time))), "
+        let message =
+            "the batch is stamped \(Self.duration(leadMs)) ahead of the service's clock (\(Timestamp.text(time))), "
             + "more than the \(Self.duration(maxAheadMs)) allowed: nothing was applied; set the device's clock right, "
             + "re-stamp the unsent changes at the service's time and send them again"
         return .clockAhead(message: message, serverTime: serverTime, maxAheadMs: maxAheadMs)

@@ -29,45 +29,67 @@ enum DashboardPage {
         let t = m.text, ind = m.indicators
         let labels = Labels(forms: m.forms, text: t)
         let regionName = m.region.map { labels.region($0) } ?? t.allRegions
-        let sexBars = [SVGChart.Bar(key: "female", label: labels.choice("participant", "sex", "female"), value: Double(ind.women),
-                                    display: t.number(ind.women), color: "#a8467a"),
-                       SVGChart.Bar(key: "male", label: labels.choice("participant", "sex", "male"), value: Double(ind.men),
-                                    display: t.number(ind.men), color: "#3d6fb4")]
+        let sexBars = [
+            SVGChart.Bar(
+                key: "female", label: labels.choice("participant", "sex", "female"), value: Double(ind.women),
+                display: t.number(ind.women), color: "#a8467a"),
+            SVGChart.Bar(
+                key: "male", label: labels.choice("participant", "sex", "male"), value: Double(ind.men),
+                display: t.number(ind.men), color: "#3d6fb4"),
+        ]
         let charts: [DashboardView.Card] = [
             .init(title: t.sessionsByMonth, svg: monthsChart(ind, t)),
-            .init(title: t.sessionsByRegion, svg: SVGChart.horizontal(
-                id: "chart-sessions-by-region", title: t.sessionsByRegion,
-                bars: bars(ind.sessionsByRegion, order: labels.order("session", "region"), label: labels.region, text: t),
-                color: "#2b6f8e", total: t.labelled(t.total, t.number(ind.sessions)), text: t)),
-            .init(title: t.participantsBySex, svg: SVGChart.horizontal(
-                id: "chart-participants-by-sex", title: t.participantsBySex, bars: ind.participants == 0 ? [] : sexBars,
-                color: "#3d6fb4", total: t.labelled(t.total, t.number(ind.participants)), text: t)),
-            .init(title: t.participantsByAge, svg: SVGChart.horizontal(
-                id: "chart-participants-by-age", title: t.participantsByAge,
-                bars: bars(ind.byAgeBand, order: labels.order("participant", "age_band"), sortByValue: false,
-                           label: { labels.choice("participant", "age_band", $0) }, text: t),
-                color: "#6a5aa8", total: t.labelled(t.total, t.number(ind.registered)), text: t), note: t.ageNote),
-            .init(title: t.initiativesByStatus, svg: SVGChart.horizontal(
-                id: "chart-initiatives-by-status", title: t.initiativesByStatus,
-                bars: bars(ind.initiativesByStatus, order: labels.order("initiative", "status"), sortByValue: false,
-                           label: { labels.choice("initiative", "status", $0) }, text: t),
-                color: "#c07a1c", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t)),
-            .init(title: t.initiativesByType, svg: SVGChart.horizontal(
-                id: "chart-initiatives-by-type", title: t.initiativesByType,
-                bars: bars(ind.initiativesByType, order: labels.order("initiative", "type"),
-                           label: { labels.choice("initiative", "type", $0) }, text: t),
-                color: "#3f8a5a", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t)),
+            .init(
+                title: t.sessionsByRegion,
+                svg: SVGChart.horizontal(
+                    id: "chart-sessions-by-region", title: t.sessionsByRegion,
+                    bars: bars(ind.sessionsByRegion, order: labels.order("session", "region"), label: labels.region, text: t),
+                    color: "#2b6f8e", total: t.labelled(t.total, t.number(ind.sessions)), text: t)),
+            .init(
+                title: t.participantsBySex,
+                svg: SVGChart.horizontal(
+                    id: "chart-participants-by-sex", title: t.participantsBySex, bars: ind.participants == 0 ? [] : sexBars,
+                    color: "#3d6fb4", total: t.labelled(t.total, t.number(ind.participants)), text: t)),
+            .init(
+                title: t.participantsByAge,
+                svg: SVGChart.horizontal(
+                    id: "chart-participants-by-age", title: t.participantsByAge,
+                    bars: bars(
+                        ind.byAgeBand, order: labels.order("participant", "age_band"), sortByValue: false,
+                        label: { labels.choice("participant", "age_band", $0) }, text: t),
+                    color: "#6a5aa8", total: t.labelled(t.total, t.number(ind.registered)), text: t), note: t.ageNote),
+            .init(
+                title: t.initiativesByStatus,
+                svg: SVGChart.horizontal(
+                    id: "chart-initiatives-by-status", title: t.initiativesByStatus,
+                    bars: bars(
+                        ind.initiativesByStatus, order: labels.order("initiative", "status"), sortByValue: false,
+                        label: { labels.choice("initiative", "status", $0) }, text: t),
+                    color: "#c07a1c", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t)),
+            .init(
+                title: t.initiativesByType,
+                svg: SVGChart.horizontal(
+                    id: "chart-initiatives-by-type", title: t.initiativesByType,
+                    bars: bars(
+                        ind.initiativesByType, order: labels.order("initiative", "type"),
+                        label: { labels.choice("initiative", "type", $0) }, text: t),
+                    color: "#3f8a5a", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t)),
         ]
         let view = DashboardView(
             t: t,
-            header: header(t, device: m.device, switchQuery: [("project", m.device.project == nil ? m.project : nil),
-                                                              ("region", m.region), ("from", m.from), ("to", m.to)]),
+            header: header(
+                t, device: m.device,
+                switchQuery: [
+                    ("project", m.device.project == nil ? m.project : nil),
+                    ("region", m.region), ("from", m.from), ("to", m.to),
+                ]),
             filters: filters(m, labels: labels), notices: m.notices,
             scope: [m.projectName, regionName, t.period(from: m.from, to: m.to), t.asOf(m.today)].joined(separator: " · "),
             kpis: [
                 .init(id: "sessions", label: t.sessions, value: t.number(ind.sessions)),
-                .init(id: "participants", label: t.participants, value: t.number(ind.participants),
-                      detail: t.participantsDetail(registered: ind.registered, counted: ind.counted)),
+                .init(
+                    id: "participants", label: t.participants, value: t.number(ind.participants),
+                    detail: t.participantsDetail(registered: ind.registered, counted: ind.counted)),
                 .init(id: "share-women", label: t.shareWomen, value: t.percent(ind.shareWomen), detail: t.ofParticipants(ind.women)),
                 .init(id: "share-youth", label: t.shareYouth, value: t.percent(ind.shareYouth), detail: t.youthDetail),
                 .init(id: "initiatives", label: t.initiatives, value: t.number(ind.initiatives.count)),
@@ -93,8 +115,10 @@ enum DashboardPage {
         for month in months {
             guard let (y, m) = yearMonth(month) else { continue }
             let n = ind.sessionsByMonth[month] ?? 0
-            bars.append(SVGChart.Bar(key: month, label: t.monthName(m), value: Double(n), display: t.number(n),
-                                     title: "\(t.monthName(m)) \(y)"))
+            bars.append(
+                SVGChart.Bar(
+                    key: month, label: t.monthName(m), value: Double(n), display: t.number(n),
+                    title: "\(t.monthName(m)) \(y)"))
             subs.append(lastYear == y ? nil : String(y))
             lastYear = y
         }
@@ -103,8 +127,9 @@ enum DashboardPage {
             bars.append(SVGChart.Bar(key: "", label: t.notGiven, value: Double(undated), display: t.number(undated)))
             subs.append(nil)
         }
-        return SVGChart.columns(id: "chart-sessions-by-month", title: t.sessionsByMonth, bars: bars, sublabels: subs,
-                                color: "#2b6f8e", total: t.labelled(t.total, t.number(ind.sessions)), text: t)
+        return SVGChart.columns(
+            id: "chart-sessions-by-month", title: t.sessionsByMonth, bars: bars, sublabels: subs,
+            color: "#2b6f8e", total: t.labelled(t.total, t.number(ind.sessions)), text: t)
     }
 
     static func yearMonth(_ s: String) -> (Int, Int)? {
@@ -114,22 +139,28 @@ enum DashboardPage {
     }
 
     /// Bars of counts: in the form's choice order, or largest first; an empty code reads "not given".
-    static func bars(_ counts: [String: Int], order: [String], sortByValue: Bool = true, label: (String) -> String,
-                     text: DashboardText) -> [SVGChart.Bar] {
+    static func bars(
+        _ counts: [String: Int], order: [String], sortByValue: Bool = true, label: (String) -> String,
+        text: DashboardText
+    ) -> [SVGChart.Bar] {
         let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let keys = counts.keys.sorted { a, b in
             if sortByValue, counts[a]! != counts[b]! { return counts[a]! > counts[b]! }
             let ra = a.isEmpty ? Int.max : rank[a] ?? Int.max - 1, rb = b.isEmpty ? Int.max : rank[b] ?? Int.max - 1
             return ra != rb ? ra < rb : a < b
         }
-        return keys.map { SVGChart.Bar(key: $0, label: $0.isEmpty ? text.notGiven : label($0), value: Double(counts[$0]!),
-                                       display: text.number(counts[$0]!)) }
+        return keys.map {
+            SVGChart.Bar(
+                key: $0, label: $0.isEmpty ? text.notGiven : label($0), value: Double(counts[$0]!),
+                display: text.number(counts[$0]!))
+        }
     }
 
     /// The filters, as a GET form: the project (a list for admins, fixed for others), the region, the period.
     static func filters(_ m: Model, labels: Labels) -> DashboardView.Filters {
         let t = m.text
-        let projects = m.device.project == nil
+        let projects =
+            m.device.project == nil
             ? m.projects.map { DashboardView.Option(value: $0.code, label: "\($0.name) (\($0.code))", selected: $0.code == m.project) } : nil
         return DashboardView.Filters(
             projects: projects, projectName: m.projectName,
@@ -145,37 +176,44 @@ enum DashboardPage {
         let rows = ind.withoutRecentFollowup.compactMap { byID[$0] }
             .sorted { ($0.lastFollowup ?? "", $0.title) < ($1.lastFollowup ?? "", $1.title) }
             .map { i in
-                [DashboardView.Cell(heading: t.initiative, value: i.title.isEmpty ? t.untitled : i.title, cls: "title"),
-                 .init(heading: t.type, value: i.type.isEmpty ? t.notGiven : labels.choice("initiative", "type", i.type)),
-                 .init(heading: t.status, value: i.status.isEmpty ? t.notGiven : labels.choice("initiative", "status", i.status)),
-                 .init(heading: t.region, value: i.region.isEmpty ? t.notGiven : labels.region(i.region)),
-                 .init(heading: t.lastFollowup, value: i.lastFollowup ?? t.never, cls: "date")]
+                [
+                    DashboardView.Cell(heading: t.initiative, value: i.title.isEmpty ? t.untitled : i.title, cls: "title"),
+                    .init(heading: t.type, value: i.type.isEmpty ? t.notGiven : labels.choice("initiative", "type", i.type)),
+                    .init(heading: t.status, value: i.status.isEmpty ? t.notGiven : labels.choice("initiative", "status", i.status)),
+                    .init(heading: t.region, value: i.region.isEmpty ? t.notGiven : labels.region(i.region)),
+                    .init(heading: t.lastFollowup, value: i.lastFollowup ?? t.never, cls: "date"),
+                ]
             }
-        return DashboardView.Followup(count: t.number(ind.withoutRecentFollowup.count), rows: rows.map { .init(cells: $0) },
-                                      hasRows: !rows.isEmpty)
+        return DashboardView.Followup(
+            count: t.number(ind.withoutRecentFollowup.count), rows: rows.map { .init(cells: $0) },
+            hasRows: !rows.isEmpty)
     }
 
     /// The bar across the top: the app, who is signed in, the other language, signing out.
     static func header(_ t: DashboardText, device: Device?, switchQuery: [(String, String?)]) -> DashboardView.Header {
         let other = t.otherLanguage
         let path = device == nil ? "/dashboard/login" : "/dashboard"
-        return DashboardView.Header(device: device.map { .init(name: $0.name, role: t.role($0.role)) }, otherCode: other.code,
-                                    otherName: other.name, switchHref: path + HTML.query(switchQuery + [("lang", other.code)]))
+        return DashboardView.Header(
+            device: device.map { .init(name: $0.name, role: t.role($0.role)) }, otherCode: other.code,
+            otherName: other.name, switchHref: path + HTML.query(switchQuery + [("lang", other.code)]))
     }
 
     // MARK: - Sign-in and messages
 
     /// The sign-in page, with a message (an error, or a notice such as "signed out").
     static func login(_ t: DashboardText, error: String? = nil, notice: String? = nil) -> String {
-        DashboardTemplates.render(LoginView(t: t, header: header(t, device: nil, switchQuery: []), error: error, notice: notice),
-                                  page: "login", lang: t.lang, title: "\(t.signInTitle) · \(t.appName)")
+        DashboardTemplates.render(
+            LoginView(t: t, header: header(t, device: nil, switchQuery: []), error: error, notice: notice),
+            page: "login", lang: t.lang, title: "\(t.signInTitle) · \(t.appName)")
     }
 
     /// A page that only says something (a refused project), with a way back.
     static func message(_ t: DashboardText, device: Device?, _ message: String) -> String {
-        DashboardTemplates.render(MessageView(t: t, header: header(t, device: device, switchQuery: []), message: message,
-                                              backHref: "/dashboard" + HTML.query([("lang", t.lang.rawValue)])),
-                                  page: "message", lang: t.lang, title: t.appName)
+        DashboardTemplates.render(
+            MessageView(
+                t: t, header: header(t, device: device, switchQuery: []), message: message,
+                backHref: "/dashboard" + HTML.query([("lang", t.lang.rawValue)])),
+            page: "message", lang: t.lang, title: t.appName)
     }
 
     /// The style sheet: system fonts only, a grid that goes from three columns on a laptop to one on a phone.

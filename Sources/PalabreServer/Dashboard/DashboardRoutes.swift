@@ -64,8 +64,9 @@ struct Dashboard: Sendable {
         }
         let id = DashboardSessionID.make()
         let created = now()
-        try await sessions.createDashboardSession(idHash: DashboardSessionID.hash(id), deviceID: device.id, created: created,
-                                                  expires: created.addingTimeInterval(Self.lifetime))
+        try await sessions.createDashboardSession(
+            idHash: DashboardSessionID.hash(id), deviceID: device.id, created: created,
+            expires: created.addingTimeInterval(Self.lifetime))
         context.logger.info("dashboard session opened", metadata: ["device": "\(device.name)"])
         var response = redirect(to: "/dashboard", lang: chosen?.rawValue)
         response.headers[.setCookie] = cookie(id, maxAge: Int(Self.lifetime), request: request)
@@ -88,8 +89,9 @@ struct Dashboard: Sendable {
     func page(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
         let text = language(request)
         guard let device = try await device(request), Self.roles.contains(device.role) else {
-            var response = redirect(to: "/dashboard/login", lang: explicitLanguage(request),
-                                    extra: sessionID(request) == nil ? [] : [("expired", "1")])
+            var response = redirect(
+                to: "/dashboard/login", lang: explicitLanguage(request),
+                extra: sessionID(request) == nil ? [] : [("expired", "1")])
             if sessionID(request) != nil {
                 response.headers[.setCookie] = cookie("", maxAge: 0, request: request)
             }
@@ -140,9 +142,10 @@ struct Dashboard: Sendable {
         }
         let today = Self.dayText(now())
         let indicators = Indicators(records: records, filter: .init(region: region, from: from, to: to), today: today)
-        let model = DashboardPage.Model(text: text, device: device, project: code, projectName: projectName, projects: projects,
-                                        region: region, from: from, to: to, today: today, indicators: indicators, forms: form,
-                                        notices: notices)
+        let model = DashboardPage.Model(
+            text: text, device: device, project: code, projectName: projectName, projects: projects,
+            region: region, from: from, to: to, today: today, indicators: indicators, forms: form,
+            notices: notices)
         return html(DashboardPage.dashboard(model))
     }
 
@@ -158,7 +161,8 @@ struct Dashboard: Sendable {
     func crossSite(_ request: Request, _ context: PalabreRequestContext) -> Response? {
         let text = language(request)
         if let origin = request.headers[.origin] {
-            let host = request.headers[.init("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+            let host =
+                request.headers[.init("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
                 ?? request.headers[.init("Host")!] ?? request.head.authority
             if let host, Self.sameOrigin(origin, host: host) { return nil }
             context.logger.notice("dashboard form post refused: cross-site", metadata: ["origin": "\(origin.prefix(100))", "host": "\(host ?? "")"])
@@ -188,8 +192,10 @@ struct Dashboard: Sendable {
     }
 
     /// Runs a handler; a failure becomes a short HTML page (not the API's JSON), logged.
-    func guarded(_ request: Request, _ context: PalabreRequestContext,
-                 _ handler: (Request, PalabreRequestContext) async throws -> Response) async throws -> Response {
+    func guarded(
+        _ request: Request, _ context: PalabreRequestContext,
+        _ handler: (Request, PalabreRequestContext) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await handler(request, context)
         } catch {
@@ -229,15 +235,17 @@ struct Dashboard: Sendable {
 
     /// An HTML answer that no cache keeps, no page frames and that may load nothing but its own inline style.
     func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [
-            .contentType: "text/html; charset=utf-8",
-            .cacheControl: "no-store",
-            .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-                + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-            .init("X-Content-Type-Options")!: "nosniff",
-            .init("X-Frame-Options")!: "DENY",
-            .init("Referrer-Policy")!: "no-referrer",
-        ], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .cacheControl: "no-store",
+                .init("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                    + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+                .init("X-Content-Type-Options")!: "nosniff",
+                .init("X-Frame-Options")!: "DENY",
+                .init("Referrer-Policy")!: "no-referrer",
+            ], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// The fields of the dashboard's forms, decoded by Hummingbird's `URLEncodedFormDecoder`.
@@ -248,7 +256,7 @@ struct Dashboard: Sendable {
         /// The fields of a form post; none when the body is too large or not a form.
         static func read(_ request: Request, upTo limit: Int) async -> FormFields {
             guard let buffer = try? await request.body.collect(upTo: limit),
-                  let fields = try? URLEncodedFormDecoder().decode(FormFields.self, from: String(decoding: buffer.readableBytesView, as: UTF8.self))
+                let fields = try? URLEncodedFormDecoder().decode(FormFields.self, from: String(decoding: buffer.readableBytesView, as: UTF8.self))
             else { return FormFields() }
             return fields
         }

@@ -6,18 +6,22 @@ import GRDB
 /// the device whose token opened it. A session stops working when it expires or when its device is revoked.
 enum DashboardSchema {
     /// Appended to ``CentralSchema/migrations``.
-    static let migration: (String, @Sendable (Database) throws -> Void) = ("dashboard v1: sessions", { db in
-        try db.execute(sql: """
-            -- Sign-in sessions of the analysts' dashboard: only the cookie's SHA-256 is kept.
-            CREATE TABLE dashboard_sessions (
-                id_hash TEXT PRIMARY KEY NOT NULL,
-                device_id TEXT NOT NULL REFERENCES devices(id),
-                created TEXT NOT NULL,
-                expires TEXT NOT NULL
-            );
-            CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions(expires);
-            """)
-    })
+    static let migration: (String, @Sendable (Database) throws -> Void) = (
+        "dashboard v1: sessions",
+        { db in
+            try db.execute(
+                sql: """
+                    -- Sign-in sessions of the analysts' dashboard: only the cookie's SHA-256 is kept.
+                    CREATE TABLE dashboard_sessions (
+                        id_hash TEXT PRIMARY KEY NOT NULL,
+                        device_id TEXT NOT NULL REFERENCES devices(id),
+                        created TEXT NOT NULL,
+                        expires TEXT NOT NULL
+                    );
+                    CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions(expires);
+                    """)
+        }
+    )
 }
 
 /// Where dashboard sessions are kept: a backend's `dashboard_sessions` table (part of ``SyncBackend``), so that a
@@ -55,17 +59,22 @@ extension SQLiteBackend {
     public func createDashboardSession(idHash: String, deviceID: String, created: Date, expires: Date) async throws {
         try await store.hostWrite { db in
             try db.execute(sql: "DELETE FROM dashboard_sessions WHERE expires < ?", arguments: [Timestamp.text(created)])
-            try db.execute(sql: "INSERT INTO dashboard_sessions (id_hash, device_id, created, expires) VALUES (?, ?, ?, ?)",
-                           arguments: [idHash, deviceID, Timestamp.text(created), Timestamp.text(expires)])
+            try db.execute(
+                sql: "INSERT INTO dashboard_sessions (id_hash, device_id, created, expires) VALUES (?, ?, ?, ?)",
+                arguments: [idHash, deviceID, Timestamp.text(created), Timestamp.text(expires)])
         }
     }
 
     public func dashboardSessionDevice(idHash: String, now: Date) async throws -> Device? {
         let found = try await store.hostRead { db -> (expires: String, device: Device)? in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT d.*, s.expires AS session_expires FROM dashboard_sessions s JOIN devices d ON d.id = s.device_id
-                WHERE s.id_hash = ? AND d.revoked IS NULL
-                """, arguments: [idHash]) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT d.*, s.expires AS session_expires FROM dashboard_sessions s JOIN devices d ON d.id = s.device_id
+                        WHERE s.id_hash = ? AND d.revoked IS NULL
+                        """, arguments: [idHash])
+            else { return nil }
             return (row["session_expires"], try Self.decodeDevice(row))
         }
         guard let found, let expires = Timestamp.date(found.expires), expires > now else { return nil }

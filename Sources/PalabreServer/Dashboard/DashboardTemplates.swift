@@ -12,8 +12,9 @@ enum DashboardTemplates {
     /// Renders `page` with `view`, inside the document.
     static func render(_ view: Any, page: String, lang: Language, title: String) -> String {
         let body = library.render(view, withTemplate: page) ?? ""
-        return library.render(["lang": lang.rawValue, "title": title, "css": DashboardPage.css, "body": body],
-                              withTemplate: "document") ?? ""
+        return library.render(
+            ["lang": lang.rawValue, "title": title, "css": DashboardPage.css, "body": body],
+            withTemplate: "document") ?? ""
     }
 
     static let library: MustacheLibrary = {
@@ -36,59 +37,59 @@ enum DashboardTemplates {
 
     static let templates: [String: String] = [
         "document": """
-            <!DOCTYPE html>
-            <html lang="{{lang}}"><head><meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
-            <title>{{title}}</title>
-            <style>{{{css}}}</style>
-            </head><body>{{{body}}}</body></html>
+        <!DOCTYPE html>
+        <html lang="{{lang}}"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <title>{{title}}</title>
+        <style>{{{css}}}</style>
+        </head><body>{{{body}}}</body></html>
 
-            """,
+        """,
         "header": """
-            <header class="top"><div class="brand">{{t.appName}} <span>· {{t.dashboard}}</span></div><nav class="who">\
-            {{#header}}{{#device}}<span class="device">{{name}} · {{role}}</span>{{/device}}\
-            <a class="lang" hreflang="{{otherCode}}" lang="{{otherCode}}" href="{{switchHref}}">{{otherName}}</a>\
-            {{#device}}<form method="post" action="/dashboard/logout"><input type="hidden" name="lang" value="{{t.code}}">\
-            <button type="submit" class="link">{{t.signOut}}</button></form>{{/device}}{{/header}}</nav></header>
-            """,
+        <header class="top"><div class="brand">{{t.appName}} <span>· {{t.dashboard}}</span></div><nav class="who">\
+        {{#header}}{{#device}}<span class="device">{{name}} · {{role}}</span>{{/device}}\
+        <a class="lang" hreflang="{{otherCode}}" lang="{{otherCode}}" href="{{switchHref}}">{{otherName}}</a>\
+        {{#device}}<form method="post" action="/dashboard/logout"><input type="hidden" name="lang" value="{{t.code}}">\
+        <button type="submit" class="link">{{t.signOut}}</button></form>{{/device}}{{/header}}</nav></header>
+        """,
         "login": """
-            {{> header}}<main class="narrow"><section class="login"><h1>{{t.signInTitle}}</h1>\
-            {{#error}}<p class="error" role="alert">{{.}}</p>{{/error}}{{#notice}}<p class="notice" role="status">{{.}}</p>{{/notice}}\
-            <p>{{t.signInIntro}}</p><form method="post" action="/dashboard/login"><input type="hidden" name="lang" value="{{t.code}}">\
-            <label for="token">{{t.tokenLabel}}</label>\
-            <input id="token" name="token" type="password" autocomplete="current-password" spellcheck="false" required \
-            placeholder="plb_…" autofocus><button type="submit">{{t.signIn}}</button></form></section></main>
-            """,
+        {{> header}}<main class="narrow"><section class="login"><h1>{{t.signInTitle}}</h1>\
+        {{#error}}<p class="error" role="alert">{{.}}</p>{{/error}}{{#notice}}<p class="notice" role="status">{{.}}</p>{{/notice}}\
+        <p>{{t.signInIntro}}</p><form method="post" action="/dashboard/login"><input type="hidden" name="lang" value="{{t.code}}">\
+        <label for="token">{{t.tokenLabel}}</label>\
+        <input id="token" name="token" type="password" autocomplete="current-password" spellcheck="false" required \
+        placeholder="plb_…" autofocus><button type="submit">{{t.signIn}}</button></form></section></main>
+        """,
         "message": """
-            {{> header}}<main class="narrow"><section class="login"><p class="error" role="alert">{{message}}</p>\
-            <p><a href="{{backHref}}">{{t.backToDashboard}}</a></p></section></main>
-            """,
+        {{> header}}<main class="narrow"><section class="login"><p class="error" role="alert">{{message}}</p>\
+        <p><a href="{{backHref}}">{{t.backToDashboard}}</a></p></section></main>
+        """,
         "dashboard": """
-            {{> header}}<main>{{#filters}}\
-            <form class="filters" method="get" action="/dashboard" aria-label="{{t.filters}}"><input type="hidden" name="lang" value="{{t.code}}">\
-            {{#choosesProject}}<label class="wide">{{t.project}}<select name="project">\
-            {{#projects}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/projects}}</select></label>{{/choosesProject}}\
-            {{^choosesProject}}<div class="fixed"><span>{{t.project}}</span><strong>{{projectName}}</strong></div>{{/choosesProject}}\
-            <label class="wide">{{t.region}}<select name="region"><option value="">{{t.allRegions}}</option>\
-            {{#regions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/regions}}</select></label>\
-            <label>{{t.from}}<input type="date" name="from" value="{{from}}"></label>\
-            <label>{{t.to}}<input type="date" name="to" value="{{to}}"></label>\
-            <div class="actions"><button type="submit">{{t.apply}}</button><a class="reset" href="{{resetHref}}">{{t.reset}}</a></div></form>\
-            {{/filters}}\
-            {{#notices}}<p class="notice" role="status">{{.}}</p>{{/notices}}\
-            <p class="scope">{{scope}}</p>\
-            <section class="kpis" aria-label="{{t.dashboard}}">{{#kpis}}<div class="kpi" id="kpi-{{id}}"><div class="k">{{label}}</div>\
-            <div class="n">{{value}}</div>{{#detail}}<div class="s">{{.}}</div>{{/detail}}</div>{{/kpis}}</section>\
-            <section class="charts">{{#charts}}<figure class="chart"><figcaption>{{title}}</figcaption>{{{svg}}}\
-            {{#note}}<p class="note">{{.}}</p>{{/note}}</figure>{{/charts}}</section>\
-            {{#followup}}<section class="table-card" id="without-followup"><h2>{{t.withoutFollowup}} <span class="count">{{count}}</span></h2>\
-            <p class="note">{{t.withoutFollowupNote}}</p>{{^rows}}<p class="empty">{{t.allFollowed}}</p>{{/rows}}\
-            {{#hasRows}}<div class="scroll"><table><thead><tr><th scope="col">{{t.initiative}}</th><th scope="col">{{t.type}}</th>\
-            <th scope="col">{{t.status}}</th><th scope="col">{{t.region}}</th><th scope="col">{{t.lastFollowup}}</th></tr></thead><tbody>\
-            {{#rows}}<tr>{{#cells}}<td{{#cls}} class="{{.}}"{{/cls}} data-label="{{heading}}">{{value}}</td>{{/cells}}</tr>{{/rows}}\
-            </tbody></table></div>{{/hasRows}}</section>{{/followup}}</main>
-            """,
+        {{> header}}<main>{{#filters}}\
+        <form class="filters" method="get" action="/dashboard" aria-label="{{t.filters}}"><input type="hidden" name="lang" value="{{t.code}}">\
+        {{#choosesProject}}<label class="wide">{{t.project}}<select name="project">\
+        {{#projects}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/projects}}</select></label>{{/choosesProject}}\
+        {{^choosesProject}}<div class="fixed"><span>{{t.project}}</span><strong>{{projectName}}</strong></div>{{/choosesProject}}\
+        <label class="wide">{{t.region}}<select name="region"><option value="">{{t.allRegions}}</option>\
+        {{#regions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/regions}}</select></label>\
+        <label>{{t.from}}<input type="date" name="from" value="{{from}}"></label>\
+        <label>{{t.to}}<input type="date" name="to" value="{{to}}"></label>\
+        <div class="actions"><button type="submit">{{t.apply}}</button><a class="reset" href="{{resetHref}}">{{t.reset}}</a></div></form>\
+        {{/filters}}\
+        {{#notices}}<p class="notice" role="status">{{.}}</p>{{/notices}}\
+        <p class="scope">{{scope}}</p>\
+        <section class="kpis" aria-label="{{t.dashboard}}">{{#kpis}}<div class="kpi" id="kpi-{{id}}"><div class="k">{{label}}</div>\
+        <div class="n">{{value}}</div>{{#detail}}<div class="s">{{.}}</div>{{/detail}}</div>{{/kpis}}</section>\
+        <section class="charts">{{#charts}}<figure class="chart"><figcaption>{{title}}</figcaption>{{{svg}}}\
+        {{#note}}<p class="note">{{.}}</p>{{/note}}</figure>{{/charts}}</section>\
+        {{#followup}}<section class="table-card" id="without-followup"><h2>{{t.withoutFollowup}} <span class="count">{{count}}</span></h2>\
+        <p class="note">{{t.withoutFollowupNote}}</p>{{^rows}}<p class="empty">{{t.allFollowed}}</p>{{/rows}}\
+        {{#hasRows}}<div class="scroll"><table><thead><tr><th scope="col">{{t.initiative}}</th><th scope="col">{{t.type}}</th>\
+        <th scope="col">{{t.status}}</th><th scope="col">{{t.region}}</th><th scope="col">{{t.lastFollowup}}</th></tr></thead><tbody>\
+        {{#rows}}<tr>{{#cells}}<td{{#cls}} class="{{.}}"{{/cls}} data-label="{{heading}}">{{value}}</td>{{/cells}}</tr>{{/rows}}\
+        </tbody></table></div>{{/hasRows}}</section>{{/followup}}</main>
+        """,
     ]
 }
 

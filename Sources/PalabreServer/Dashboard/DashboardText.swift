@@ -28,28 +28,33 @@ struct DashboardText: Sendable {
     var dashboard: String { t("Tableau de bord", "Dashboard") }
     var signInTitle: String { t("Connexion au tableau de bord", "Sign in to the dashboard") }
     var signInIntro: String {
-        t("Saisissez le jeton d'accès de coordinateur, d'analyste ou d'administrateur que l'administrateur du service vous a remis. "
-            + "Il n'est demandé qu'une fois : la session reste ouverte 8 heures sur ce navigateur.",
-          "Enter the coordinator, analyst or admin access token the service's administrator gave you. "
-            + "It is asked for once: the session stays open for 8 hours in this browser.")
+        t(
+            "Saisissez le jeton d'accès de coordinateur, d'analyste ou d'administrateur que l'administrateur du service vous a remis. "
+                + "Il n'est demandé qu'une fois : la session reste ouverte 8 heures sur ce navigateur.",
+            "Enter the coordinator, analyst or admin access token the service's administrator gave you. "
+                + "It is asked for once: the session stays open for 8 hours in this browser.")
     }
     var tokenLabel: String { t("Jeton d'accès", "Access token") }
     var signIn: String { t("Se connecter", "Sign in") }
     var signOut: String { t("Se déconnecter", "Sign out") }
     var emptyToken: String { t("Saisissez votre jeton d'accès (il commence par plb_).", "Enter your access token (it starts with plb_).") }
     var unknownToken: String {
-        t("Ce jeton est inconnu ou a été révoqué. Vérifiez-le, ou demandez un nouveau jeton à l'administrateur du service.",
-          "This token is unknown or has been revoked. Check it, or ask the service's administrator for a new one.")
+        t(
+            "Ce jeton est inconnu ou a été révoqué. Vérifiez-le, ou demandez un nouveau jeton à l'administrateur du service.",
+            "This token is unknown or has been revoked. Check it, or ask the service's administrator for a new one.")
     }
     var crossSite: String {
-        t("Cette demande vient d'un autre site que ce service : elle est refusée. Ouvrez le tableau de bord à son adresse et connectez-vous depuis cette page.",
-          "This request comes from a site other than this service: it is refused. Open the dashboard at its own address and sign in from that page.")
+        t(
+            "Cette demande vient d'un autre site que ce service : elle est refusée. Ouvrez le tableau de bord à son adresse et connectez-vous depuis cette page.",
+            "This request comes from a site other than this service: it is refused. Open the dashboard at its own address and sign in from that page."
+        )
     }
     var facilitatorRefused: String {
-        t("Ce jeton est celui d'un facilitateur : le tableau de bord est réservé aux coordinateurs, analystes et administrateurs. "
-            + "Demandez un jeton d'analyste à votre coordinateur.",
-          "This is a facilitator's token: the dashboard is for coordinators, analysts and admins. "
-            + "Ask your coordinator for an analyst token.")
+        t(
+            "Ce jeton est celui d'un facilitateur : le tableau de bord est réservé aux coordinateurs, analystes et administrateurs. "
+                + "Demandez un jeton d'analyste à votre coordinateur.",
+            "This is a facilitator's token: the dashboard is for coordinators, analysts and admins. "
+                + "Ask your coordinator for an analyst token.")
     }
     var sessionEnded: String {
         t("Votre session a expiré ou a été fermée : reconnectez-vous.", "Your session has expired or was closed: sign in again.")
@@ -87,20 +92,23 @@ struct DashboardText: Sendable {
     }
     func asOf(_ day: String) -> String { t("données au \(day)", "data as of \(day)") }
     func badDate(_ field: String, _ value: String) -> String {
-        t("Filtre « \(field) » ignoré : « \(value) » n'est pas une date AAAA-MM-JJ.",
-          "Filter '\(field)' ignored: '\(value)' is not a date as YYYY-MM-DD.")
+        t(
+            "Filtre « \(field) » ignoré : « \(value) » n'est pas une date AAAA-MM-JJ.",
+            "Filter '\(field)' ignored: '\(value)' is not a date as YYYY-MM-DD.")
     }
     func badRegion(_ value: String) -> String {
-        t("Filtre de région ignoré : « \(value) » n'est pas une région des formulaires.",
-          "Region filter ignored: '\(value)' is not a region of the forms.")
+        t(
+            "Filtre de région ignoré : « \(value) » n'est pas une région des formulaires.",
+            "Region filter ignored: '\(value)' is not a region of the forms.")
     }
     func onlyProject(_ code: String) -> String {
         t("Ce jeton donne accès au projet « \(code) » seulement.", "This token gives access to project '\(code)' only.")
     }
     func noSuchProject(_ code: String) -> String { t("Il n'y a pas de projet « \(code) ».", "There is no project '\(code)'.") }
     var noProject: String {
-        t("Aucun projet n'existe encore : créez-en un avec « palabre-server project create ».",
-          "No project exists yet: create one with 'palabre-server project create'.")
+        t(
+            "Aucun projet n'existe encore : créez-en un avec « palabre-server project create ».",
+            "No project exists yet: create one with 'palabre-server project create'.")
     }
     var backToDashboard: String { t("Revenir au tableau de bord", "Back to the dashboard") }
 
@@ -129,8 +137,9 @@ struct DashboardText: Sendable {
     var participantsBySex: String { t("Participants par sexe", "Participants by sex") }
     var participantsByAge: String { t("Participants inscrits par tranche d'âge", "Registered participants by age band") }
     var ageNote: String {
-        t("Les séances sans inscription ne donnent que des effectifs, sans âge.",
-          "Sessions without registration give headcounts only, without ages.")
+        t(
+            "Les séances sans inscription ne donnent que des effectifs, sans âge.",
+            "Sessions without registration give headcounts only, without ages.")
     }
     var initiativesByStatus: String { t("Initiatives par état", "Initiatives by status") }
     var initiativesByType: String { t("Initiatives par type", "Initiatives by type") }
@@ -139,12 +148,14 @@ struct DashboardText: Sendable {
 
     var withoutFollowup: String { t("Initiatives sans suivi depuis 90 jours", "Initiatives without a follow-up in 90 days") }
     var withoutFollowupNote: String {
-        t("Initiatives ni achevées ni abandonnées dont le dernier suivi date de plus de 90 jours, ou qui n'en ont aucun.",
-          "Initiatives neither completed nor abandoned whose latest follow-up is more than 90 days old, or that have none.")
+        t(
+            "Initiatives ni achevées ni abandonnées dont le dernier suivi date de plus de 90 jours, ou qui n'en ont aucun.",
+            "Initiatives neither completed nor abandoned whose latest follow-up is more than 90 days old, or that have none.")
     }
     var allFollowed: String {
-        t("Aucune : toutes les initiatives en cours ont été suivies ces 90 derniers jours.",
-          "None: every open initiative was followed up in the last 90 days.")
+        t(
+            "Aucune : toutes les initiatives en cours ont été suivies ces 90 derniers jours.",
+            "None: every open initiative was followed up in the last 90 days.")
     }
     var initiative: String { t("Initiative", "Initiative") }
     var type: String { t("Type", "Type") }

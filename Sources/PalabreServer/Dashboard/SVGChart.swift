@@ -44,8 +44,10 @@ enum SVGChart {
     }
 
     /// Vertical bars side by side (months): the figure above each bar, the label under it on up to two lines.
-    static func columns(id: String, title: String, bars: [Bar], sublabels: [String?], color: String, total: String?,
-                        text: DashboardText) -> String {
+    static func columns(
+        id: String, title: String, bars: [Bar], sublabels: [String?], color: String, total: String?,
+        text: DashboardText
+    ) -> String {
         let top = total == nil ? 8 : 30, plot = 140, height = top + plot + 38
         let maxValue = bars.map(\.value).max() ?? 0
         var out = open(id: id, title: title, height: height, bars: bars, text: text)
@@ -59,10 +61,12 @@ enum SVGChart {
             let h = maxValue > 0 ? Int((bar.value / maxValue * Double(plot - 22)).rounded()) : 0
             let center = slot * (Double(i) + 0.5)
             out += #"<g class="bar" data-key="\#(HTML.escape(bar.key))"><title>\#(HTML.escape(text.labelled(bar.spoken, bar.display)))</title>"#
-            out += #"<rect x="\#(pct(center - barWidth / 2))" y="\#(baseline - h)" width="\#(pct(barWidth))" height="\#(h)" rx="2" "#
+            out +=
+                #"<rect x="\#(pct(center - barWidth / 2))" y="\#(baseline - h)" width="\#(pct(barWidth))" height="\#(h)" rx="2" "#
                 + #"fill="\#(bar.color ?? color)"/>"#
             out += #"<text class="val" x="\#(pct(center))" y="\#(baseline - h - 6)" text-anchor="middle">\#(HTML.escape(bar.display))</text>"#
-            out += #"<text class="lbl" x="\#(pct(center))" y="\#(baseline + 16)" text-anchor="middle">\#(HTML.escape(shortened(bar.label, 14)))</text>"#
+            out +=
+                #"<text class="lbl" x="\#(pct(center))" y="\#(baseline + 16)" text-anchor="middle">\#(HTML.escape(shortened(bar.label, 14)))</text>"#
             if i < sublabels.count, let sub = sublabels[i] {
                 out += #"<text class="sub" x="\#(pct(center))" y="\#(baseline + 31)" text-anchor="middle">\#(HTML.escape(sub))</text>"#
             }

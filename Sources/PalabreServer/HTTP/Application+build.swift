@@ -50,10 +50,13 @@ public func buildRouter(configuration: ServerConfiguration, backend: any SyncBac
 ///   - backend: the storage.
 ///   - logger: the service's logger (one line per request, refusals, copied stores).
 ///   - onServerRunning: called once listening, with the port (useful with port 0).
-public func buildApplication(configuration: ServerConfiguration, backend: any SyncBackend,
-                             logger: Logger = Logger(label: "palabre.server"),
-                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
-    -> Application<RouterResponder<PalabreRequestContext>> {
+public func buildApplication(
+    configuration: ServerConfiguration, backend: any SyncBackend,
+    logger: Logger = Logger(label: "palabre.server"),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+)
+    -> Application<RouterResponder<PalabreRequestContext>>
+{
     // Slow or silent clients are cut off: a connection that sends no complete request head within the idle timeout (a
     // half-sent header, a kept-alive connection left open), or on which nothing is read or written for the request
     // timeout (a body trickled byte by byte, a client that stopped reading), is closed.

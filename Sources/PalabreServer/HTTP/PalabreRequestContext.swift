@@ -23,8 +23,9 @@ public struct PalabreRequestContext: RequestContext {
     func device(allowed permission: Permission) throws -> Device {
         guard let device else { throw ServiceError.unauthorized("this route needs a token: send Authorization: Bearer TOKEN") }
         guard device.role.allows(permission) else {
-            throw ServiceError.forbidden("device '\(device.name)' is a\(device.role == .admin || device.role == .analyst ? "n" : "") "
-                + "\(device.role), which may not \(permission.phrase)")
+            throw ServiceError.forbidden(
+                "device '\(device.name)' is a\(device.role == .admin || device.role == .analyst ? "n" : "") "
+                    + "\(device.role), which may not \(permission.phrase)")
         }
         return device
     }

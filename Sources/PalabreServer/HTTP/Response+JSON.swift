@@ -5,8 +5,9 @@ import PalabreCore
 extension Response {
     /// A JSON answer from its text.
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// A JSON answer.
@@ -47,8 +48,9 @@ extension Request {
     func query(_ name: String, default value: Int64, in range: ClosedRange<Int64>) throws -> Int64 {
         guard let text = query(name) else { return value }
         guard let n = Int64(text), range.contains(n) else {
-            throw ServiceError.badRequest("query parameter '\(name)': '\(text)' is not a whole number from \(range.lowerBound)"
-                + (range.upperBound == .max ? " up" : " to \(range.upperBound)"))
+            throw ServiceError.badRequest(
+                "query parameter '\(name)': '\(text)' is not a whole number from \(range.lowerBound)"
+                    + (range.upperBound == .max ? " up" : " to \(range.upperBound)"))
         }
         return n
     }

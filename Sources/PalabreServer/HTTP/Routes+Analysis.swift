@@ -17,7 +17,8 @@ extension Routes {
         }
         let form = request.query("form")
         if let form, backend.forms[form] == nil {
-            throw ServiceError.notFound("query parameter 'form': there is no form '\(form)' here (forms: \(backend.forms.names.joined(separator: ", ")))")
+            throw ServiceError.notFound(
+                "query parameter 'form': there is no form '\(form)' here (forms: \(backend.forms.names.joined(separator: ", ")))")
         }
         if format == .csv && form == nil {
             throw ServiceError.badRequest("query parameter 'form' is required with format=csv (one file per form)")
@@ -31,26 +32,30 @@ extension Routes {
             throw ServiceError.badRequest("query parameter 'since': '\(since)' is not a date as YYYY-MM-DD")
         }
         let path = try await backend.export(
-            ExportRequest(format: format, project: project, forms: form.map { [$0] }, since: request.query("since"), labels: labels,
-                          includeDeleted: try request.flag("include_deleted")),
+            ExportRequest(
+                format: format, project: project, forms: form.map { [$0] }, since: request.query("since"), labels: labels,
+                includeDeleted: try request.flag("include_deleted")),
             for: device)
         let file = format == .csv ? (path as NSString).appendingPathComponent("\(form!).csv") : path
         let folder = (path as NSString).deletingLastPathComponent
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
-        var response = Response(status: .ok, body: ResponseBody(contentLength: size) { writer in
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            guard let handle = FileHandle(forReadingAtPath: file) else { throw ServiceError.notFound("the export file vanished") }
-            defer { try? handle.close() }
-            while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-                try await writer.write(ByteBuffer(bytes: chunk))
+        var response = Response(
+            status: .ok,
+            body: ResponseBody(contentLength: size) { writer in
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                guard let handle = FileHandle(forReadingAtPath: file) else { throw ServiceError.notFound("the export file vanished") }
+                defer { try? handle.close() }
+                while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            })
+        let (type, name): (String, String) =
+            switch format {
+            case .csv: ("text/csv; charset=utf-8", "\(project)-\(form!).csv")
+            case .jsonl: ("application/x-ndjson", "\(project).jsonl")
+            case .sqlite: ("application/vnd.sqlite3", "\(project).sqlite")
             }
-            try await writer.finish(nil)
-        })
-        let (type, name): (String, String) = switch format {
-        case .csv: ("text/csv; charset=utf-8", "\(project)-\(form!).csv")
-        case .jsonl: ("application/x-ndjson", "\(project).jsonl")
-        case .sqlite: ("application/vnd.sqlite3", "\(project).sqlite")
-        }
         response.headers[.contentType] = type
         response.headers[.contentDisposition] = "attachment; filename=\"\(name)\""
         response.headers[.cacheControl] = "no-store, no-transform"
@@ -66,9 +71,10 @@ extension Routes {
                 throw ServiceError.badRequest("query parameter '\(name)': '\(value)' is not a date as YYYY-MM-DD")
             }
         }
-        let result = try await backend.indicators(project: project,
-                                                  filter: .init(region: request.query("region"), from: request.query("from"), to: request.query("to")),
-                                                  today: request.query("as_of") ?? Validator.today())
+        let result = try await backend.indicators(
+            project: project,
+            filter: .init(region: request.query("region"), from: request.query("from"), to: request.query("to")),
+            today: request.query("as_of") ?? Validator.today())
         return .json(result.json)
     }
 }

@@ -30,8 +30,11 @@ extension Routes {
         let project = try context.project(named: body["project"]?.stringValue ?? request.query("project"), for: device)
         try await backend.resolve(project: project, record: record, field: field, action: action)
         context.logger.info("conflict resolved", metadata: ["device": "\(device.name)", "record": "\(record)", "field": "\(field)"])
-        return .json(.object([("record", .string(record)), ("field", .string(field)), ("action", .string(action.rawValue)),
-                              ("resolved", .bool(true))]))
+        return .json(
+            .object([
+                ("record", .string(record)), ("field", .string(field)), ("action", .string(action.rawValue)),
+                ("resolved", .bool(true)),
+            ]))
     }
 
     /// `GET /v1/records[?form=F][&project=P]`: `{"records":[{"id","form","values"}]}`, sensitive values masked for analysts.

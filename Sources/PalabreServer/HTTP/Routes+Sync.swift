@@ -14,8 +14,9 @@ extension Routes {
         }
         // One batch is one write transaction: a huge one would hold the writer, and stall every other project, for seconds.
         guard batch.changes.count <= configuration.maxBatchChanges else {
-            throw ServiceError.tooLarge("the batch holds \(batch.changes.count) changes, more than the \(configuration.maxBatchChanges) "
-                + "a batch may hold: nothing was applied; send them in batches of at most \(configuration.maxBatchChanges)")
+            throw ServiceError.tooLarge(
+                "the batch holds \(batch.changes.count) changes, more than the \(configuration.maxBatchChanges) "
+                    + "a batch may hold: nothing was applied; send them in batches of at most \(configuration.maxBatchChanges)")
         }
         return .json(try await backend.push(batch, from: device).serialized)
     }
@@ -30,8 +31,9 @@ extension Routes {
         // Above the page maximum is refused, as the contract says, rather than read as the maximum.
         let limit = try request.query("limit", default: Int64(configuration.defaultPullLimit), in: 1...Int64(configuration.maxPullLimit))
         guard try await backend.project(project) != nil else { throw ServiceError.notFound("there is no project '\(project)'") }
-        var page = try await backend.pull(project: project, after: after, limit: Int(limit),
-                                          excludingNode: request.query("node"))
+        var page = try await backend.pull(
+            project: project, after: after, limit: Int(limit),
+            excludingNode: request.query("node"))
         if device.role.masksSensitiveFields {
             page.changeTexts = try page.changeTexts.map { text in
                 let change = try Change(json: JSON.parse(text))

@@ -24,8 +24,10 @@ public struct ServerConfiguration: Sendable {
     public var openAPIPath: String?
 
     /// Builds a configuration; every setting has the service's default.
-    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 64 << 20, defaultPullLimit: Int = 500,
-                maxPullLimit: Int = 5000, openAPIPath: String? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 64 << 20, defaultPullLimit: Int = 500,
+        maxPullLimit: Int = 5000, openAPIPath: String? = nil
+    ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes

@@ -28,9 +28,12 @@ public struct ExportLogEntry: Sendable, Equatable {
     }
 
     /// One from the log's columns, as both databases store them (forms separated by spaces).
-    static func decode(device: String, role: String, project: String, forms: String, format: String, view: String,
-                       created: String) -> ExportLogEntry {
-        ExportLogEntry(device: device, role: Role(rawValue: role) ?? .analyst, project: project,
-                       forms: forms.split(separator: " ").map(String.init), format: format, view: view, created: created)
+    static func decode(
+        device: String, role: String, project: String, forms: String, format: String, view: String,
+        created: String
+    ) -> ExportLogEntry {
+        ExportLogEntry(
+            device: device, role: Role(rawValue: role) ?? .analyst, project: project,
+            forms: forms.split(separator: " ").map(String.init), format: format, view: view, created: created)
     }
 }

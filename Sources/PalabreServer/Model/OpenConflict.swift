@@ -23,9 +23,11 @@ public struct OpenConflict: Hashable, Sendable {
         func stamp(_ s: Stamp) -> [(String, JSON)] {
             [("hlc", .number(String(s.hlc.rawValue))), ("node", .string(s.node)), ("time", .string(s.hlc.description))]
         }
-        return .object([("record", .string(record)), ("form", .string(form)), ("field", .string(field)),
-                        ("losing", .object([("value", losing?.json ?? .null)] + stamp(losingStamp))),
-                        ("winner", .object(stamp(winningStamp))), ("current", current?.json ?? .null)])
+        return .object([
+            ("record", .string(record)), ("form", .string(form)), ("field", .string(field)),
+            ("losing", .object([("value", losing?.json ?? .null)] + stamp(losingStamp))),
+            ("winner", .object(stamp(winningStamp))), ("current", current?.json ?? .null),
+        ])
     }
 }
 

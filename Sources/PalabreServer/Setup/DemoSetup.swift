@@ -8,8 +8,10 @@ public enum DemoSetup {
     /// The project code.
     public static let project = "demo"
     /// The devices enrolled, with their roles.
-    public static let devices: [(name: String, role: Role)] = [("laptop-1", .facilitator), ("laptop-2", .facilitator),
-                                                               ("coordinator", .coordinator)]
+    public static let devices: [(name: String, role: Role)] = [
+        ("laptop-1", .facilitator), ("laptop-2", .facilitator),
+        ("coordinator", .coordinator),
+    ]
 
     /// What preparing did.
     public struct Report: Sendable {

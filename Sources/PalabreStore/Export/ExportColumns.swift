@@ -71,7 +71,8 @@ public struct ExportColumns: Sendable {
                     return .text(labels.flatMap { l in f.choice(s)?.label.text(l) } ?? s)
                 case (.selectMultiple, .list(let l)):
                     // Codes are separated by spaces as in XLSForm; labels hold spaces themselves, so "; " separates them.
-                    return .text(l.map { c in labels.flatMap { lang in f.choice(c)?.label.text(lang) } ?? c }.joined(separator: labels == nil ? " " : "; "))
+                    return .text(
+                        l.map { c in labels.flatMap { lang in f.choice(c)?.label.text(lang) } ?? c }.joined(separator: labels == nil ? " " : "; "))
                 default: return .text(v.displayString)
                 }
             case .choice(let f, let name):

@@ -30,8 +30,10 @@ public struct ExportOptions: Sendable {
     public var dropContact = false
 
     /// Builds options.
-    public init(forms: [String]? = nil, since: String? = nil, labels: Language? = nil, includeDeleted: Bool = false,
-                project: String? = nil, pseudonymise: (@Sendable (Form, Field, Value) -> Value)? = nil, dropContact: Bool = false) {
+    public init(
+        forms: [String]? = nil, since: String? = nil, labels: Language? = nil, includeDeleted: Bool = false,
+        project: String? = nil, pseudonymise: (@Sendable (Form, Field, Value) -> Value)? = nil, dropContact: Bool = false
+    ) {
         self.forms = forms
         self.since = since
         self.labels = labels
@@ -101,8 +103,10 @@ extension FieldStore {
     /// a cursor and written as they come, so memory stays flat however large the store.
     ///
     /// - Throws: ``StoreError`` when a form is unknown or the destination cannot be written.
-    public func export(_ format: ExportOptions.Format, to path: String, catalog: FormCatalog, options: ExportOptions = ExportOptions(),
-                       progress: ((Int) -> Void)? = nil) throws(StoreError) -> ExportSummary {
+    public func export(
+        _ format: ExportOptions.Format, to path: String, catalog: FormCatalog, options: ExportOptions = ExportOptions(),
+        progress: ((Int) -> Void)? = nil
+    ) throws(StoreError) -> ExportSummary {
         var forms: [Form] = []
         for name in options.forms ?? catalog.names {
             guard let form = catalog[name] else {
@@ -131,8 +135,9 @@ extension FieldStore {
                     try out.write("\u{FEFF}" + columns.columns.map { ExportCell.text($0.name).csv }.joined(separator: ",") + "\r\n")
                     var n = 0
                     try forEachRecord(form: form.name, options: options) { record in
-                        try out.write(columns.cells(options.protected(record, form: form), labels: options.labels).map(\.csv)
-                            .joined(separator: ",") + "\r\n")
+                        try out.write(
+                            columns.cells(options.protected(record, form: form), labels: options.labels).map(\.csv)
+                                .joined(separator: ",") + "\r\n")
                         n += 1
                         tick()
                     }
@@ -161,7 +166,10 @@ extension FieldStore {
                         let columns = ExportColumns(form: form, includeDeleted: options.includeDeleted, dropContact: options.dropContact)
                         let defs = columns.columns.map { "\(Self.quote($0.name)) \($0.kind.sqlType)\($0.name == "id" ? " PRIMARY KEY" : "")" }
                         try db.execute(sql: "CREATE TABLE \(Self.quote(form.name)) (\(defs.joined(separator: ", ")))")
-                        let insert = try db.makeStatement(sql: "INSERT INTO \(Self.quote(form.name)) VALUES (\(Array(repeating: "?", count: columns.columns.count).joined(separator: ", ")))")
+                        let insert = try db.makeStatement(
+                            sql:
+                                "INSERT INTO \(Self.quote(form.name)) VALUES (\(Array(repeating: "?", count: columns.columns.count).joined(separator: ", ")))"
+                        )
                         var n = 0
                         try forEachRecord(form: form.name, options: options) { record in
                             let cells = columns.cells(options.protected(record, form: form), labels: options.labels)
@@ -233,10 +241,11 @@ extension FieldStore {
                     .columns.map(\.name)
                     .filter { !$0.contains("/") && !["created", "updated", "device", "deleted"].contains($0) }
                 let joined = targetColumns.map { "t.\(quote($0)) AS \(quote("\(field.name)_\($0)"))" }.joined(separator: ", ")
-                try db.execute(sql: """
-                    CREATE VIEW \(quote("\(form.name)_\(field.name)")) AS
-                    SELECT r.*, \(joined) FROM \(quote(form.name)) r LEFT JOIN \(quote(target.name)) t ON t.id = r.\(quote(field.name))
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE VIEW \(quote("\(form.name)_\(field.name)")) AS
+                        SELECT r.*, \(joined) FROM \(quote(form.name)) r LEFT JOIN \(quote(target.name)) t ON t.id = r.\(quote(field.name))
+                        """)
             }
         }
     }

@@ -29,18 +29,38 @@ public enum CentralCopy {
     /// The tables in the order foreign keys need, with their columns (PostgreSQL's names).
     static let tables: [(name: String, columns: [Column])] = [
         ("projects", [.text("code"), .text("name"), .text("created")]),
-        ("devices", [.text("id"), .text("name"), .optionalText("project"), .text("role"), .text("token_hash"), .text("created"),
-                     .optionalText("revoked"), .optionalText("last_seen")]),
+        (
+            "devices",
+            [
+                .text("id"), .text("name"), .optionalText("project"), .text("role"), .text("token_hash"), .text("created"),
+                .optionalText("revoked"), .optionalText("last_seen"),
+            ]
+        ),
         ("device_nodes", [.text("device_id"), .text("node"), .text("first_seen")]),
         ("batches", [.text("node"), .text("batch"), .text("device_id"), .text("response"), .text("created")]),
-        ("records", [.text("id"), .text("form"), .int("form_version"), .text("project"), .text("vals"), .text("stamps"), .bool("deleted"),
-                     .int("created_hlc"), .text("created_node"), .int("updated_hlc")]),
+        (
+            "records",
+            [
+                .text("id"), .text("form"), .int("form_version"), .text("project"), .text("vals"), .text("stamps"), .bool("deleted"),
+                .int("created_hlc"), .text("created_node"), .int("updated_hlc"),
+            ]
+        ),
         ("changes", [.text("project"), .int("seq"), .text("record_id"), .int("hlc"), .text("node"), .text("body")]),
-        ("history", [.int("id"), .text("record_id"), .text("field"), .optionalText("value"), .int("hlc"), .text("node"), .int("winner_hlc"),
-                     .text("winner_node"), .bool("conflict"), .bool("resolved")]),
+        (
+            "history",
+            [
+                .int("id"), .text("record_id"), .text("field"), .optionalText("value"), .int("hlc"), .text("node"), .int("winner_hlc"),
+                .text("winner_node"), .bool("conflict"), .bool("resolved"),
+            ]
+        ),
         ("set_aside", [.int("id"), .text("record_id"), .text("body"), .text("reason"), .text("origin"), .text("created")]),
-        ("exports", [.int("id"), .text("device_id"), .text("device"), .text("role"), .text("project"), .text("forms"), .text("format"),
-                     .text("view"), .text("created")]),
+        (
+            "exports",
+            [
+                .int("id"), .text("device_id"), .text("device"), .text("role"), .text("project"), .text("forms"), .text("format"),
+                .text("view"), .text("created"),
+            ]
+        ),
     ]
 
     /// Whether a SQLite file is a central store (it has the service's tables), checked read-only: a laptop's store is
@@ -56,22 +76,28 @@ public enum CentralCopy {
     ///
     /// - Throws: ``ServiceError/alreadyExists(_:)`` when the destination is not empty; the database's error otherwise
     ///   (then nothing was written).
-    public static func copy(from source: SQLiteBackend, to destination: PostgresBackend, pageSize: Int = 5000,
-                            progress: (@Sendable (String, Int) -> Void)? = nil) async throws -> Report {
+    public static func copy(
+        from source: SQLiteBackend, to destination: PostgresBackend, pageSize: Int = 5000,
+        progress: (@Sendable (String, Int) -> Void)? = nil
+    ) async throws -> Report {
         let store = source.store
         let logger = destination.logger
         let meta = try await store.settingsToCopy()
         let maxSeq = try await store.lastLogPosition()
         return try await destination.transaction { db in
-            let existing = try await db.query("""
-                SELECT (SELECT count(*) FROM projects) + (SELECT count(*) FROM devices) + (SELECT count(*) FROM records)
-                """, logger: logger).collect().first?.decode(Int64.self) ?? 0
+            let existing =
+                try await db.query(
+                    """
+                    SELECT (SELECT count(*) FROM projects) + (SELECT count(*) FROM devices) + (SELECT count(*) FROM records)
+                    """, logger: logger
+                ).collect().first?.decode(Int64.self) ?? 0
             guard existing == 0 else {
                 throw ServiceError.alreadyExists("the PostgreSQL database already holds projects, devices or records: copy into an empty one")
             }
             var report = Report()
             for (key, value) in meta {
-                try await db.run("INSERT INTO meta (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value", logger)
+                try await db.run(
+                    "INSERT INTO meta (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value", logger)
             }
             for table in tables {
                 var after: Int64 = 0
@@ -93,9 +119,11 @@ public enum CentralCopy {
             // New positions start after every copied one, in every project: the laptops' cursors stay valid.
             try await db.run("UPDATE projects SET last_seq = \(maxSeq)", logger)
             for table in ["history", "set_aside", "exports"] {
-                try await db.run(PostgresQuery(unsafeSQL: """
-                    SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce((SELECT max(id) FROM \(table)), 0) + 1, false)
-                    """), logger)
+                try await db.run(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce((SELECT max(id) FROM \(table)), 0) + 1, false)
+                            """), logger)
             }
             return report
         }
@@ -135,9 +163,10 @@ public enum CentralCopy {
             }
         }
         let aliases = (1...args.count).map { "c\($0)" }.joined(separator: ", ")
-        return PostgresQuery(unsafeSQL: """
-            INSERT INTO \(table) (\(columns.map(name).joined(separator: ", ")))
-            SELECT \(selects.joined(separator: ", ")) FROM unnest(\(args.joined(separator: ", "))) AS u(\(aliases))
-            """, binds: binds)
+        return PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO \(table) (\(columns.map(name).joined(separator: ", ")))
+                SELECT \(selects.joined(separator: ", ")) FROM unnest(\(args.joined(separator: ", "))) AS u(\(aliases))
+                """, binds: binds)
     }
 }

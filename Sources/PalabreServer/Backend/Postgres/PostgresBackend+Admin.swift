@@ -11,8 +11,9 @@ extension PostgresBackend {
 
     static func decodeDevice(_ c: DeviceColumns) throws -> Device {
         guard let role = Role(rawValue: c.3) else { throw ServiceError.badRequest("device \(c.1) has an unknown role '\(c.3)'") }
-        return Device(id: c.0, name: c.1, project: c.2, role: role, created: Timestamp.date(c.4) ?? Date(timeIntervalSince1970: 0),
-                      revoked: Timestamp.date(c.5), lastSeen: Timestamp.date(c.6))
+        return Device(
+            id: c.0, name: c.1, project: c.2, role: role, created: Timestamp.date(c.4) ?? Date(timeIntervalSince1970: 0),
+            revoked: Timestamp.date(c.5), lastSeen: Timestamp.date(c.6))
     }
 
     /// Creates a project (see ``SyncBackend/createProject(code:name:)``).
@@ -22,10 +23,12 @@ extension PostgresBackend {
         let project = Project(code: code, name: name, created: now())
         let logger = logger
         let inserted = try await withConnection { db in
-            try await db.query("""
+            try await db.query(
+                """
                 INSERT INTO projects (code, name, created) VALUES (\(code), \(name), \(Timestamp.text(project.created)))
                 ON CONFLICT DO NOTHING RETURNING 1
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
         }
         if inserted.isEmpty { throw ServiceError.alreadyExists("project '\(code)' already exists") }
         logger.info("project created", metadata: ["project": "\(code)"])
@@ -44,7 +47,8 @@ extension PostgresBackend {
         let logger = logger
         return try await withConnection { db in
             var out: [Project] = []
-            let rows = try await db.query("""
+            let rows = try await db.query(
+                """
                 SELECT code, name, created FROM projects WHERE \(code == nil) OR code = \(code ?? "") ORDER BY code
                 """, logger: logger)
             for try await (code, name, created) in rows.decode((String, String, String).self) {
@@ -66,14 +70,17 @@ extension PostgresBackend {
                     known.append(code)
                 }
                 guard known.contains(project) else {
-                    throw ServiceError.notFound("there is no project '\(project)' (projects: \(known.isEmpty ? "none yet" : known.joined(separator: ", ")))")
+                    throw ServiceError.notFound(
+                        "there is no project '\(project)' (projects: \(known.isEmpty ? "none yet" : known.joined(separator: ", ")))")
                 }
             }
-            let inserted = try await db.query("""
+            let inserted = try await db.query(
+                """
                 INSERT INTO devices (id, name, project, role, token_hash, created)
                 VALUES (\(device.id), \(name), \(project), \(role.rawValue), \(Token.hash(token)), \(Timestamp.text(device.created)))
                 ON CONFLICT (name) DO NOTHING RETURNING 1
-                """, logger: logger).collect()
+                """, logger: logger
+            ).collect()
             if inserted.isEmpty { throw ServiceError.alreadyExists("a device named '\(name)' is already enrolled: choose another name") }
         }
         logger.info("device enrolled", metadata: ["device": "\(name)", "project": "\(project ?? "*")", "role": "\(role)"])
@@ -96,13 +103,16 @@ extension PostgresBackend {
         let stamp = Timestamp.text(now())
         let logger = logger
         let device = try await transaction { db -> Device in
-            try await db.run("UPDATE devices SET revoked = \(stamp) WHERE (id = \(nameOrID.lowercased()) OR name = \(nameOrID)) AND revoked IS NULL",
-                             logger)
+            try await db.run(
+                "UPDATE devices SET revoked = \(stamp) WHERE (id = \(nameOrID.lowercased()) OR name = \(nameOrID)) AND revoked IS NULL",
+                logger)
             var bindings = PostgresBindings()
             bindings.append(nameOrID.lowercased())
             bindings.append(nameOrID)
-            let rows = try await db.query(PostgresQuery(unsafeSQL: "SELECT \(Self.deviceColumns) FROM devices WHERE id = $1 OR name = $2",
-                                                        binds: bindings), logger: logger)
+            let rows = try await db.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(Self.deviceColumns) FROM devices WHERE id = $1 OR name = $2",
+                    binds: bindings), logger: logger)
             for try await c in rows.decode(DeviceColumns.self) { return try Self.decodeDevice(c) }
             throw ServiceError.notFound("no device is named or has the id '\(nameOrID)' (see 'palabre-server devices')")
         }
@@ -116,8 +126,10 @@ extension PostgresBackend {
         let bindings = Self.binds(Token.hash(token))
         let logger = logger
         let found = try await withReadConnection { db -> Device? in
-            let rows = try await db.query(PostgresQuery(unsafeSQL: "SELECT \(Self.deviceColumns) FROM devices WHERE token_hash = $1 AND revoked IS NULL",
-                                                        binds: bindings), logger: logger)
+            let rows = try await db.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(Self.deviceColumns) FROM devices WHERE token_hash = $1 AND revoked IS NULL",
+                    binds: bindings), logger: logger)
             for try await c in rows.decode(DeviceColumns.self) { return try Self.decodeDevice(c) }
             return nil
         }
@@ -137,7 +149,8 @@ extension PostgresBackend {
         let logger = logger
         try await transaction { db in
             try await db.run("DELETE FROM dashboard_sessions WHERE expires < \(Timestamp.text(created))", logger)
-            try await db.run("""
+            try await db.run(
+                """
                 INSERT INTO dashboard_sessions (id_hash, device_id, created, expires)
                 VALUES (\(idHash), \(deviceID), \(Timestamp.text(created)), \(Timestamp.text(expires)))
                 """, logger)
@@ -149,10 +162,12 @@ extension PostgresBackend {
         let logger = logger
         let columns = Self.deviceColumns.split(separator: ",").map { "d." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         let found = try await withConnection { db -> (String, Device)? in
-            let rows = try await db.query(PostgresQuery(unsafeSQL: """
-                SELECT s.expires, \(columns) FROM dashboard_sessions s JOIN devices d ON d.id = s.device_id
-                WHERE s.id_hash = $1 AND d.revoked IS NULL
-                """, binds: bindings), logger: logger)
+            let rows = try await db.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT s.expires, \(columns) FROM dashboard_sessions s JOIN devices d ON d.id = s.device_id
+                        WHERE s.id_hash = $1 AND d.revoked IS NULL
+                        """, binds: bindings), logger: logger)
             for try await (expires, a, b, c, d, e, f, g) in rows.decode((String, String, String, String?, String, String, String?, String?).self) {
                 return (expires, try Self.decodeDevice((a, b, c, d, e, f, g)))
             }

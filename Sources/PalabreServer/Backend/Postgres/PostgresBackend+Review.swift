@@ -11,8 +11,9 @@ extension PostgresBackend {
     package typealias RecordColumns = (String, String, Int32, String, String, String, Bool, Int64, String, Int64)
 
     package static func recordRow(_ c: RecordColumns) -> RecordRow {
-        RecordRow(id: c.0, form: c.1, formVersion: Int(c.2), project: c.3, vals: c.4, stamps: c.5, deleted: c.6, createdHLC: c.7,
-                  createdNode: c.8, updatedHLC: c.9)
+        RecordRow(
+            id: c.0, form: c.1, formVersion: Int(c.2), project: c.3, vals: c.4, stamps: c.5, deleted: c.6, createdHLC: c.7,
+            createdNode: c.8, updatedHLC: c.9)
     }
 
     /// Open conflicts of a project: losing values whose winner the field still holds, oldest first.
@@ -21,23 +22,30 @@ extension PostgresBackend {
         return try await withConnection { db in
             var out: [OpenConflict] = []
             var records: [String: StoredRecord] = [:]
-            let rows = try await db.query("""
+            let rows = try await db.query(
+                """
                 SELECT h.record_id, h.field, h.value, h.hlc, h.node, h.winner_hlc, h.winner_node, r.stamps, r.vals, r.form
                 FROM history h JOIN records r ON r.id = h.record_id
                 WHERE r.project = \(project) AND h.conflict AND NOT h.resolved ORDER BY h.id
                 """, logger: logger)
             for try await (id, field, value, hlc, node, whlc, wnode, stamps, vals, form) in rows.decode(
-                (String, String, String?, Int64, String, Int64, String, String, String, String).self) {
+                (String, String, String?, Int64, String, Int64, String, String, String, String).self)
+            {
                 if records[id] == nil {
-                    records[id] = try RecordRow(id: id, form: form, formVersion: 0, project: project, vals: vals, stamps: stamps, deleted: false,
-                                                createdHLC: 0, createdNode: "", updatedHLC: 0).decode()
+                    records[id] = try RecordRow(
+                        id: id, form: form, formVersion: 0, project: project, vals: vals, stamps: stamps, deleted: false,
+                        createdHLC: 0, createdNode: "", updatedHLC: 0
+                    ).decode()
                 }
-                let lost = Superseded(field: field, value: try value.flatMap { try Value(json: JSON.parse($0)) },
-                                      stamp: Stamp(hlc: HLC(rawValue: hlc), node: node), winner: Stamp(hlc: HLC(rawValue: whlc), node: wnode),
-                                      conflict: true)
+                let lost = Superseded(
+                    field: field, value: try value.flatMap { try Value(json: JSON.parse($0)) },
+                    stamp: Stamp(hlc: HLC(rawValue: hlc), node: node), winner: Stamp(hlc: HLC(rawValue: whlc), node: wnode),
+                    conflict: true)
                 guard let record = records[id], lost.isOpen(in: record.state) else { continue }
-                out.append(OpenConflict(record: id, form: form, field: field, losing: lost.value, losingStamp: lost.stamp,
-                                        current: record.state.values[field], winningStamp: lost.winner))
+                out.append(
+                    OpenConflict(
+                        record: id, form: form, field: field, losing: lost.value, losingStamp: lost.stamp,
+                        current: record.state.values[field], winningStamp: lost.winner))
             }
             return out
         }
@@ -50,8 +58,11 @@ extension PostgresBackend {
         let logger = logger
         try await transaction { db in
             var found: RecordRow?
-            for try await c in try await db.query(PostgresQuery(unsafeSQL: "SELECT \(Self.recordColumns) FROM records WHERE id = $1 FOR UPDATE",
-                                                                binds: Self.binds(record)), logger: logger).decode(RecordColumns.self) {
+            for try await c in try await db.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(Self.recordColumns) FROM records WHERE id = $1 FOR UPDATE",
+                    binds: Self.binds(record)), logger: logger
+            ).decode(RecordColumns.self) {
                 found = Self.recordRow(c)
             }
             guard let row = found, row.project == project else {
@@ -61,13 +72,16 @@ extension PostgresBackend {
             var state = stored.state
             // The latest losing value still open on this field (nil: none; .some(nil): a cleared value lost).
             var latest: Value??
-            for try await (value, hlc, node, whlc, wnode) in try await db.query("""
+            for try await (value, hlc, node, whlc, wnode) in try await db.query(
+                """
                 SELECT value, hlc, node, winner_hlc, winner_node FROM history
                 WHERE record_id = \(record) AND field = \(field) AND conflict AND NOT resolved ORDER BY id
-                """, logger: logger).decode((String?, Int64, String, Int64, String).self) {
-                let lost = Superseded(field: field, value: try value.flatMap { try Value(json: JSON.parse($0)) },
-                                      stamp: Stamp(hlc: HLC(rawValue: hlc), node: node), winner: Stamp(hlc: HLC(rawValue: whlc), node: wnode),
-                                      conflict: true)
+                """, logger: logger
+            ).decode((String?, Int64, String, Int64, String).self) {
+                let lost = Superseded(
+                    field: field, value: try value.flatMap { try Value(json: JSON.parse($0)) },
+                    stamp: Stamp(hlc: HLC(rawValue: hlc), node: node), winner: Stamp(hlc: HLC(rawValue: whlc), node: wnode),
+                    conflict: true)
                 if lost.isOpen(in: state) { latest = .some(lost.value) }
             }
             guard let latest else {
@@ -79,16 +93,19 @@ extension PostgresBackend {
             let stamp = Stamp(hlc: hlcClock.send(now: clock()), node: node)
             var prev: [String: Stamp] = [:]
             if let s = state.stamps[field] { prev[field] = s }
-            let change = Change(recordID: record, form: state.form, formVersion: state.formVersion, project: project, stamp: stamp,
-                                values: [field: value], prev: prev)
+            let change = Change(
+                recordID: record, form: state.form, formVersion: state.formVersion, project: project, stamp: stamp,
+                values: [field: value], prev: prev)
             let superseded = Merge.apply(change, to: &state)
             let updated = RecordRow(state: state, created: stored.created)
-            try await db.run("""
+            try await db.run(
+                """
                 UPDATE records SET vals = \(updated.vals), stamps = \(updated.stamps), deleted = \(updated.deleted), updated_hlc = \(updated.updatedHLC)
                 WHERE id = \(record)
                 """, logger)
             for s in superseded {
-                try await db.run("""
+                try await db.run(
+                    """
                     INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
                     VALUES (\(record), \(s.field), \(s.value?.json.serialized), \(s.stamp.hlc.rawValue), \(s.stamp.node), \(s.winner.hlc.rawValue),
                             \(s.winner.node), \(s.conflict))
@@ -122,7 +139,8 @@ extension PostgresBackend {
         let logger = logger
         return try await withReadConnection { db in
             var out: [LiveRecord] = []
-            let rows = try await db.query("""
+            let rows = try await db.query(
+                """
                 SELECT id, form, vals FROM records WHERE project = \(project) AND NOT deleted AND (\(form == nil) OR form = \(form ?? ""))
                 ORDER BY created_hlc, id
                 """, logger: logger)
@@ -154,7 +172,8 @@ extension PostgresBackend {
         let logger = logger
         let r = entry.row(deviceID: deviceID)
         try await withConnection { db in
-            try await db.run("""
+            try await db.run(
+                """
                 INSERT INTO exports (device_id, device, role, project, forms, format, view, created)
                 VALUES (\(r[0]), \(r[1]), \(r[2]), \(r[3]), \(r[4]), \(r[5]), \(r[6]), \(r[7]))
                 """, logger)
@@ -172,9 +191,11 @@ extension PostgresBackend {
                 var bindings = PostgresBindings()
                 bindings.append(project)
                 bindings.append(from)
-                let sequence = try await db.query(PostgresQuery(unsafeSQL: """
-                    SELECT \(Self.recordColumns) FROM records WHERE project = $1 AND id > $2 ORDER BY id LIMIT 5000
-                    """, binds: bindings), logger: logger)
+                let sequence = try await db.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT \(Self.recordColumns) FROM records WHERE project = $1 AND id > $2 ORDER BY id LIMIT 5000
+                            """, binds: bindings), logger: logger)
                 for try await c in sequence.decode(RecordColumns.self) { rows.append(Self.recordRow(c)) }
                 return rows
             }
@@ -189,9 +210,11 @@ extension PostgresBackend {
         let logger = logger
         return try await withConnection { db in
             var out: [ExportLogEntry] = []
-            for try await (device, role, project, forms, format, view, created) in try await db.query("""
+            for try await (device, role, project, forms, format, view, created) in try await db.query(
+                """
                 SELECT device, role, project, forms, format, view, created FROM exports ORDER BY id DESC
-                """, logger: logger).decode((String, String, String, String, String, String, String).self) {
+                """, logger: logger
+            ).decode((String, String, String, String, String, String, String).self) {
                 out.append(.decode(device: device, role: role, project: project, forms: forms, format: format, view: view, created: created))
             }
             return out

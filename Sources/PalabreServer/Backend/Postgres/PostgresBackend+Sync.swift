@@ -29,26 +29,36 @@ extension PostgresBackend {
                 let stamp = Timestamp.text(date)
                 // A node belongs to the first device that pushed from it (unless revoked since): see NodeOwner.
                 var owners: [NodeOwner] = []
-                for try await (name, revoked) in try await db.query("""
+                for try await (name, revoked) in try await db.query(
+                    """
                     SELECT d.name, d.revoked FROM device_nodes n JOIN devices d ON d.id = n.device_id
                     WHERE n.node = \(request.node) AND n.device_id <> \(device.id) ORDER BY n.first_seen
-                    """, logger: logger).decode((String, String?).self) { owners.append(NodeOwner(name: name, revoked: revoked != nil)) }
+                    """, logger: logger
+                ).decode((String, String?).self) { owners.append(NodeOwner(name: name, revoked: revoked != nil)) }
                 try NodeOwner.check(owners, node: request.node, device: device)
                 // The batch's row first: a concurrent push of the same batch waits here until this one commits, then
                 // finds it and answers with the stored response.
-                let claimed = try await db.query("""
+                let claimed = try await db.query(
+                    """
                     INSERT INTO batches (node, batch, device_id, response, created) VALUES (\(request.node), \(request.batch), \(device.id), '', \(stamp))
                     ON CONFLICT DO NOTHING RETURNING 1
-                    """, logger: logger).collect()
+                    """, logger: logger
+                ).collect()
                 // A batch first sent with the node's previous (revoked) device's token is applied again for this one
                 // (duplicates are recognised change by change): that device's stored answer is not this one's to read.
-                let takenOver = claimed.isEmpty ? try await db.query("""
-                    UPDATE batches SET device_id = \(device.id), response = '', created = \(stamp)
-                    WHERE node = \(request.node) AND batch = \(request.batch) AND device_id <> \(device.id) RETURNING 1
-                    """, logger: logger).collect() : []
+                let takenOver =
+                    claimed.isEmpty
+                    ? try await db.query(
+                        """
+                        UPDATE batches SET device_id = \(device.id), response = '', created = \(stamp)
+                        WHERE node = \(request.node) AND batch = \(request.batch) AND device_id <> \(device.id) RETURNING 1
+                        """, logger: logger
+                    ).collect() : []
                 if claimed.isEmpty && takenOver.isEmpty {
-                    let rows = try await db.query("SELECT response FROM batches WHERE node = \(request.node) AND batch = \(request.batch)",
-                                                  logger: logger).collect()
+                    let rows = try await db.query(
+                        "SELECT response FROM batches WHERE node = \(request.node) AND batch = \(request.batch)",
+                        logger: logger
+                    ).collect()
                     guard let text = try rows.first?.decode(String.self) else {
                         throw ServiceError.unavailable("batch \(request.batch) vanished while being replayed; send it again")
                     }
@@ -57,26 +67,32 @@ extension PostgresBackend {
                 try await Self.checkProjects(db, of: request, device: device, logger: logger)
                 try ClockBound.check(request.changes, serverTime: serverTime, maxAheadMs: maxAhead)
                 // The device and its node before any record: every push takes its locks in the same order.
-                let bound = try await db.query("""
+                let bound = try await db.query(
+                    """
                     INSERT INTO device_nodes (device_id, node, first_seen) VALUES (\(device.id), \(request.node), \(stamp))
                     ON CONFLICT DO NOTHING RETURNING 1
-                    """, logger: logger).collect()
+                    """, logger: logger
+                ).collect()
                 var others: [String] = []
                 if !bound.isEmpty {
-                    for try await name in try await db.query("""
+                    for try await name in try await db.query(
+                        """
                         SELECT d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id
                         WHERE n.node = \(request.node) AND n.device_id <> \(device.id) ORDER BY d.name
-                        """, logger: logger).decode(String.self) { others.append(name) }
+                        """, logger: logger
+                    ).decode(String.self) { others.append(name) }
                 }
                 try await db.run("UPDATE devices SET last_seen = \(stamp) WHERE id = \(device.id)", logger)
 
                 let (outcome, writes) = try await Self.merge(db, request.changes, forms: forms, now: date, logger: logger)
                 try await Self.write(writes, db, origin: device.name, created: stamp, logger: logger)
-                let nodeBatches = try await db.query("SELECT count(*) FROM batches WHERE node = \(request.node)", logger: logger)
+                let nodeBatches =
+                    try await db.query("SELECT count(*) FROM batches WHERE node = \(request.node)", logger: logger)
                     .collect().first?.decode(Int64.self) ?? 1
                 let response = PushOutcome.response(to: request, outcome, serverTime: serverTime, nodeBatches: Int(nodeBatches))
-                try await db.run("UPDATE batches SET response = \(response.serialized) WHERE node = \(request.node) AND batch = \(request.batch)",
-                                 logger)
+                try await db.run(
+                    "UPDATE batches SET response = \(response.serialized) WHERE node = \(request.node) AND batch = \(request.batch)",
+                    logger)
                 // Last, the change log: the project rows it locks are then held only for one INSERT and the COMMIT.
                 try await Self.appendToLog(writes.changes, db, logger: logger)
                 if let hook { await hook() }
@@ -91,8 +107,10 @@ extension PostgresBackend {
     /// Merges changes into their records, locked for the rest of the transaction; the same rule as a field store's
     /// `applyRemote`: a known change is a duplicate, a change that cannot be applied is set aside, the others merge
     /// field by field.
-    private static func merge(_ db: PostgresConnection, _ changes: [Change], forms: FormCatalog, now: Date,
-                              logger: Logger) async throws -> (ApplyOutcome, Writes) {
+    private static func merge(
+        _ db: PostgresConnection, _ changes: [Change], forms: FormCatalog, now: Date,
+        logger: Logger
+    ) async throws -> (ApplyOutcome, Writes) {
         var outcome = ApplyOutcome()
         var writes = Writes()
         let ids = Array(Set(changes.map(\.recordID))).sorted()
@@ -100,36 +118,47 @@ extension PostgresBackend {
         // fails with a unique violation and the whole push runs again, finding it).
         var states: [String: (state: RecordState, created: Stamp)] = [:]
         var existing: Set<String> = []
-        for try await (id, form, version, project, vals, stamps, deleted, chlc, cnode, uhlc) in try await db.query("""
+        for try await (id, form, version, project, vals, stamps, deleted, chlc, cnode, uhlc) in try await db.query(
+            """
             SELECT id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc
             FROM records WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE
-            """, logger: logger).decode((String, String, Int32, String, String, String, Bool, Int64, String, Int64).self) {
-            let record = try RecordRow(id: id, form: form, formVersion: Int(version), project: project, vals: vals, stamps: stamps,
-                                       deleted: deleted, createdHLC: chlc, createdNode: cnode, updatedHLC: uhlc).decode()
+            """, logger: logger
+        ).decode((String, String, Int32, String, String, String, Bool, Int64, String, Int64).self) {
+            let record = try RecordRow(
+                id: id, form: form, formVersion: Int(version), project: project, vals: vals, stamps: stamps,
+                deleted: deleted, createdHLC: chlc, createdNode: cnode, updatedHLC: uhlc
+            ).decode()
             states[id] = (record.state, record.created)
             existing.insert(id)
         }
         // Changes already in the log.
         var known: Set<Stamp.Key> = []
-        for try await (record, hlc, node) in try await db.query("""
+        for try await (record, hlc, node) in try await db.query(
+            """
             SELECT c.record_id, c.hlc, c.node FROM changes c
             JOIN unnest(\(changes.map(\.recordID)), \(changes.map(\.stamp.hlc.rawValue)), \(changes.map(\.stamp.node))) AS u(r, h, n)
               ON c.record_id = u.r AND c.hlc = u.h AND c.node = u.n
-            """, logger: logger).decode((String, Int64, String).self) {
+            """, logger: logger
+        ).decode((String, Int64, String).self) {
             known.insert(Stamp.Key(record: record, hlc: hlc, node: node))
         }
         // Records referenced by the batch, to check references as the CLI does (in the change's project only).
         var referenced: [String: (form: String, project: String)] = [:]
-        let refIDs = Array(Set(changes.flatMap { change -> [String] in
-            guard let form = forms[change.form] else { return [] }
-            return change.values.compactMap { name, value in
-                guard form.field(name)?.type == .reference, case .some(.string(let id)) = value, RecordID.isValid(id) else { return nil }
-                return id
-            }
-        })).sorted()
+        let refIDs = Array(
+            Set(
+                changes.flatMap { change -> [String] in
+                    guard let form = forms[change.form] else { return [] }
+                    return change.values.compactMap { name, value in
+                        guard form.field(name)?.type == .reference, case .some(.string(let id)) = value, RecordID.isValid(id) else { return nil }
+                        return id
+                    }
+                })
+        ).sorted()
         if !refIDs.isEmpty {
-            for try await (id, form, project) in try await db.query("SELECT id, form, project FROM records WHERE id = ANY(\(refIDs))",
-                                                                    logger: logger).decode((String, String, String).self) {
+            for try await (id, form, project) in try await db.query(
+                "SELECT id, form, project FROM records WHERE id = ANY(\(refIDs))",
+                logger: logger
+            ).decode((String, String, String).self) {
                 referenced[id] = (form, project)
             }
         }
@@ -152,7 +181,8 @@ extension PostgresBackend {
                 outcome.setAside.append(SetAside(change: change, reason: reason))
                 continue
             }
-            var state = current?.state
+            var state =
+                current?.state
                 ?? RecordState(id: change.recordID, form: change.form, formVersion: change.formVersion, project: change.project)
             // A record is created by its first change; a later one stamped in the past (a forged or stale write) does not
             // move when or by whom it was created.
@@ -183,12 +213,14 @@ extension PostgresBackend {
             let vals = rows.map(\.vals), stamps = rows.map(\.stamps), deleted = rows.map(\.deleted)
             let chlc = rows.map(\.createdHLC), cnode = rows.map(\.createdNode), uhlc = rows.map(\.updatedHLC)
             if isNew {
-                try await db.run("""
+                try await db.run(
+                    """
                     INSERT INTO records (id, form, form_version, project, vals, stamps, deleted, created_hlc, created_node, updated_hlc)
                     SELECT * FROM unnest(\(ids), \(forms), \(versions)::int8[], \(projects), \(vals), \(stamps), \(deleted), \(chlc), \(cnode), \(uhlc))
                     """, logger)
             } else {
-                try await db.run("""
+                try await db.run(
+                    """
                     UPDATE records r SET form_version = u.v, vals = u.vals, stamps = u.stamps, deleted = u.deleted, created_hlc = u.chlc,
                         created_node = u.cnode, updated_hlc = u.uhlc
                     FROM unnest(\(ids), \(versions)::int8[], \(vals), \(stamps), \(deleted), \(chlc), \(cnode), \(uhlc))
@@ -199,7 +231,8 @@ extension PostgresBackend {
         }
         if !w.history.isEmpty {
             let h = w.history
-            try await db.run("""
+            try await db.run(
+                """
                 INSERT INTO history (record_id, field, value, hlc, node, winner_hlc, winner_node, conflict)
                 SELECT r, f, CASE WHEN has THEN v END, h, n, wh, wn, c
                 FROM unnest(\(h.map(\.record)), \(h.map(\.s.field)), \(h.map { $0.s.value?.json.serialized ?? "" }), \(h.map { $0.s.value != nil }),
@@ -209,7 +242,8 @@ extension PostgresBackend {
         }
         if !w.setAside.isEmpty {
             let s = w.setAside
-            try await db.run("""
+            try await db.run(
+                """
                 INSERT INTO set_aside (record_id, body, reason, origin, created)
                 SELECT r, b, why, \(origin), \(created) FROM unnest(\(s.map(\.record)), \(s.map(\.body)), \(s.map(\.reason))) AS u(r, b, why)
                 """, logger)
@@ -219,18 +253,25 @@ extension PostgresBackend {
     /// Appends changes to the log. Each project's row is locked (in code order) and its `last_seq` moved on; the lock
     /// is held until COMMIT, so positions are handed out in commit order: a reader that sees position n sees every
     /// position below it, and a pull cursor never skips.
-    static func appendToLog(_ changes: [(project: String, record: String, hlc: Int64, node: String, body: String)],
-                            _ db: PostgresConnection, logger: Logger) async throws {
+    static func appendToLog(
+        _ changes: [(project: String, record: String, hlc: Int64, node: String, body: String)],
+        _ db: PostgresConnection, logger: Logger
+    ) async throws {
         let byProject = Dictionary(grouping: changes, by: \.project)
         for project in byProject.keys.sorted() {
             let rows = byProject[project]!
-            guard let last = try await db.query("""
-                UPDATE projects SET last_seq = last_seq + \(Int64(rows.count)) WHERE code = \(project) RETURNING last_seq
-                """, logger: logger).collect().first?.decode(Int64.self) else {
+            guard
+                let last = try await db.query(
+                    """
+                    UPDATE projects SET last_seq = last_seq + \(Int64(rows.count)) WHERE code = \(project) RETURNING last_seq
+                    """, logger: logger
+                ).collect().first?.decode(Int64.self)
+            else {
                 throw ServiceError.forbidden("there is no project '\(project)' on this service: nothing was applied")
             }
             let first = last - Int64(rows.count) + 1
-            try await db.run("""
+            try await db.run(
+                """
                 INSERT INTO changes (project, seq, record_id, hlc, node, body)
                 SELECT \(project), \(first) + ord - 1, r, h, n, b
                 FROM unnest(\(rows.map(\.record)), \(rows.map(\.hlc)), \(rows.map(\.node)), \(rows.map(\.body))) WITH ORDINALITY AS u(r, h, n, b, ord)
@@ -244,9 +285,11 @@ extension PostgresBackend {
         let logger = logger
         return try await withReadConnection { db in
             var rows: [(seq: Int64, node: String, body: String)] = []
-            for try await row in try await db.query("""
+            for try await row in try await db.query(
+                """
                 SELECT seq, node, body FROM changes WHERE project = \(project) AND seq > \(cursor) ORDER BY seq LIMIT \(Int64(PullPaging.rowsToRead(limit)))
-                """, logger: logger).decode((Int64, String, String).self) { rows.append((seq: row.0, node: row.1, body: row.2)) }
+                """, logger: logger
+            ).decode((Int64, String, String).self) { rows.append((seq: row.0, node: row.1, body: row.2)) }
             return PullPaging.page(rows, after: cursor, limit: limit, excludingNode: excludingNode, serverTime: serverTime)
         }
     }

@@ -64,9 +64,11 @@ public final class PostgresBackend: SyncBackend, Service, Sendable {
     ///   - maxConnections: the size of each of this instance's two pools (writes; pulls, token checks and reads).
     ///   - startupTimeout: how long ``prepare()`` waits for the database's first answer.
     /// - Throws: ``ServiceError/badRequest(_:)`` for a bad URL.
-    public init(url: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
-                startupTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() },
-                beforeCommit: (@Sendable () async -> Void)? = nil) throws(ServiceError) {
+    public init(
+        url: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
+        startupTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "palabre.server"), now: @escaping @Sendable () -> Date = { Date() },
+        beforeCommit: (@Sendable () async -> Void)? = nil
+    ) throws(ServiceError) {
         var (configuration, description, schema) = try Self.configuration(url: url)
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(10)
@@ -103,7 +105,9 @@ public final class PostgresBackend: SyncBackend, Service, Sendable {
             // Not bounded: instances starting together wait for each other's migrations.
             try await PostgresSchema.migrate(client, schema: schema, logger: logger)
         } catch {
-            let reason = error is TimedOut ? "no answer in \(startupTimeout.components.seconds) s (is it running, and reachable from here?)"
+            let reason =
+                error is TimedOut
+                ? "no answer in \(startupTimeout.components.seconds) s (is it running, and reachable from here?)"
                 : Self.describe(error)
             throw ServiceError.unavailable("PostgreSQL at \(description): \(reason)")
         }
@@ -115,12 +119,15 @@ public final class PostgresBackend: SyncBackend, Service, Sendable {
     /// let backend = try await PostgresBackend.connect(url: "postgres://palabre@localhost/palabre", forms: forms)
     /// defer { backend.close() }
     /// ```
-    public static func connect(url: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
-                               startupTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "palabre.server"),
-                               now: @escaping @Sendable () -> Date = { Date() },
-                               beforeCommit: (@Sendable () async -> Void)? = nil) async throws(ServiceError) -> PostgresBackend {
-        let backend = try PostgresBackend(url: url, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections,
-                                          startupTimeout: startupTimeout, logger: logger, now: now, beforeCommit: beforeCommit)
+    public static func connect(
+        url: String, forms: FormCatalog, maxClockAhead: Duration = .seconds(600), maxConnections: Int = 16,
+        startupTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "palabre.server"),
+        now: @escaping @Sendable () -> Date = { Date() },
+        beforeCommit: (@Sendable () async -> Void)? = nil
+    ) async throws(ServiceError) -> PostgresBackend {
+        let backend = try PostgresBackend(
+            url: url, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections,
+            startupTimeout: startupTimeout, logger: logger, now: now, beforeCommit: beforeCommit)
         backend.runner.withLockedValue { $0 = Task { await backend.run() } }
         do {
             try await backend.prepare()
@@ -170,8 +177,9 @@ public final class PostgresBackend: SyncBackend, Service, Sendable {
             case let other:
                 throw ServiceError.badRequest("--database: sslmode '\(other)' is not one of disable, prefer, require")
             }
-            configuration = .init(host: parts.host ?? "localhost", port: parts.port ?? 5432, username: user, password: password,
-                                  database: database, tls: tls)
+            configuration = .init(
+                host: parts.host ?? "localhost", port: parts.port ?? 5432, username: user, password: password,
+                database: database, tls: tls)
         }
         var startup: [(String, String)] = [("application_name", query["application_name"] ?? "palabre-server")]
         let schema = query["search_path"].flatMap { $0.isEmpty ? nil : $0 }
@@ -223,7 +231,11 @@ public final class PostgresBackend: SyncBackend, Service, Sendable {
         let once = NIOLockedValueBox(false)
         return await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
             @Sendable func finish(_ r: Result<Void, any Error>) {
-                if once.withLockedValue({ done in defer { done = true }; return !done }) { continuation.resume(returning: r) }
+                if once.withLockedValue({ done in
+                    defer { done = true }; return !done
+                }) {
+                    continuation.resume(returning: r)
+                }
             }
             Task {
                 do {
@@ -298,7 +310,8 @@ extension PostgresBackend {
         for start in stride(from: 0, to: rows.count, by: batch) {
             let part = Array(rows[start..<min(start + batch, rows.count)])
             try await transaction { db in
-                try await db.run("""
+                try await db.run(
+                    """
                     INSERT INTO raw_changes SELECT * FROM unnest(\(part.map(\.0)), \(part.map(\.1)), \(part.map(\.2)), \(part.map(\.3)))
                     """, logger)
             }

@@ -15,7 +15,9 @@ enum PostgresSchema {
     static let lockKey: Int64 = 0x5041_4C42
 
     static let migrations: [(String, String)] = [
-        ("v1: projects, devices, batches, records, change log, history", """
+        (
+            "v1: projects, devices, batches, records, change log, history",
+            """
             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             -- last_seq: the project's latest change-log position; its row lock orders the log by commit.
             CREATE TABLE projects (
@@ -82,7 +84,8 @@ enum PostgresSchema {
                 expires TEXT NOT NULL
             );
             CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions(expires);
-            """),
+            """
+        )
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock.

@@ -24,10 +24,12 @@ extension ExportWriter {
     func runExport(_ request: ExportRequest, for device: Device) async throws -> String {
         let key = try await pseudonymKey()
         let analyst = device.role.masksSensitiveFields
-        let pseudonymise: (@Sendable (Form, Field, Value) -> Value)? = analyst
+        let pseudonymise: (@Sendable (Form, Field, Value) -> Value)? =
+            analyst
             ? { @Sendable form, field, value in Pseudonym.of(form, field, value, key: key) } : nil
-        let options = ExportOptions(forms: request.forms, since: request.since, labels: request.labels, includeDeleted: request.includeDeleted,
-                                    project: request.project, pseudonymise: pseudonymise, dropContact: analyst)
+        let options = ExportOptions(
+            forms: request.forms, since: request.since, labels: request.labels, includeDeleted: request.includeDeleted,
+            project: request.project, pseudonymise: pseudonymise, dropContact: analyst)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("palabre-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(request.format == .csv ? "csv" : "export.\(request.format.rawValue)").path
@@ -39,11 +41,16 @@ extension ExportWriter {
             throw error
         }
         let view = analyst ? "pseudonymised" : "values"
-        let entry = ExportLogEntry(device: device.name, role: device.role, project: request.project, forms: request.forms ?? forms.names,
-                                   format: request.format.rawValue, view: view, created: Timestamp.text(now()))
+        let entry = ExportLogEntry(
+            device: device.name, role: device.role, project: request.project, forms: request.forms ?? forms.names,
+            format: request.format.rawValue, view: view, created: Timestamp.text(now()))
         try await logExport(entry, deviceID: device.id)
-        logger.info("export", metadata: ["device": "\(device.name)", "project": "\(request.project)", "format": "\(request.format.rawValue)",
-                                         "view": "\(view)"])
+        logger.info(
+            "export",
+            metadata: [
+                "device": "\(device.name)", "project": "\(request.project)", "format": "\(request.format.rawValue)",
+                "view": "\(view)",
+            ])
         return path
     }
 }

@@ -11,8 +11,9 @@ enum PushPolicy {
         for code in projects(of: request) {
             let record = request.changes.first { $0.project == code }?.recordID ?? ""
             guard device.canAccess(project: code) else {
-                throw ServiceError.forbidden("device '\(device.name)' (\(device.role) of project '\(device.project ?? "")') cannot write to "
-                    + "project '\(code)' (record \(record)): nothing was applied")
+                throw ServiceError.forbidden(
+                    "device '\(device.name)' (\(device.role) of project '\(device.project ?? "")') cannot write to "
+                        + "project '\(code)' (record \(record)): nothing was applied")
             }
             guard known.contains(code) else {
                 throw ServiceError.forbidden("there is no project '\(code)' on this service (record \(record)): nothing was applied")
@@ -28,8 +29,10 @@ enum PullPaging {
 
     /// The page: the first `limit` rows, without those `excludingNode` wrote (it has them), the cursor past every row
     /// looked at (skipped ones included), and whether more rows wait.
-    static func page(_ rows: [(seq: Int64, node: String, body: String)], after cursor: Int64, limit: Int, excludingNode: String?,
-                     serverTime: Int64) -> PullPage {
+    static func page(
+        _ rows: [(seq: Int64, node: String, body: String)], after cursor: Int64, limit: Int, excludingNode: String?,
+        serverTime: Int64
+    ) -> PullPage {
         let limit = max(1, limit)
         let page = rows.prefix(limit)
         let texts = page.compactMap { row in excludingNode != nil && row.node == excludingNode ? nil : row.body }

@@ -6,8 +6,10 @@ import Hummingbird
 struct AuthMiddleware: RouterMiddleware {
     let backend: any SyncBackend
 
-    func handle(_ request: Request, context: PalabreRequestContext,
-                next: (Request, PalabreRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: PalabreRequestContext,
+        next: (Request, PalabreRequestContext) async throws -> Response
+    ) async throws -> Response {
         guard let header = request.headers[.authorization] else {
             throw ServiceError.unauthorized("no token: send the device's token as Authorization: Bearer TOKEN")
         }

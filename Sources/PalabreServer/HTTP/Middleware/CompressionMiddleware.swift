@@ -3,8 +3,10 @@ import Hummingbird
 
 /// Gzips answers for clients that send `Accept-Encoding: gzip`: a day of field work must cross a 2G link in seconds.
 struct CompressionMiddleware: RouterMiddleware {
-    func handle(_ request: Request, context: PalabreRequestContext,
-                next: (Request, PalabreRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: PalabreRequestContext,
+        next: (Request, PalabreRequestContext) async throws -> Response
+    ) async throws -> Response {
         var response = try await next(request, context)
         // `Cache-Control: no-transform` marks a streamed download (an export) that must not be gathered in memory.
         guard Self.acceptsGzip(request.headers[values: .acceptEncoding]), response.headers[.contentEncoding] == nil,

@@ -5,8 +5,10 @@ import PalabreCore
 /// Turns every error into a `Wire.ErrorBody` answer with the right status, in one place: domain refusals become 4xx
 /// with their message, unreadable input 400, and anything unexpected a 500 that says nothing internal (and is logged).
 struct ErrorMiddleware: RouterMiddleware {
-    func handle(_ request: Request, context: PalabreRequestContext,
-                next: (Request, PalabreRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: PalabreRequestContext,
+        next: (Request, PalabreRequestContext) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && error.body == nil {
@@ -17,8 +19,11 @@ struct ErrorMiddleware: RouterMiddleware {
                 return Response.json(body.serialized, status: status)
             }
             let names = allowed.map(\.rawValue).joined(separator: ", ")
-            var response = Response.json(Wire.ErrorBody(message: "\(request.method.rawValue) is not served at \(request.uri.path): use \(names)",
-                                                        code: "method_not_allowed").serialized, status: .methodNotAllowed)
+            var response = Response.json(
+                Wire.ErrorBody(
+                    message: "\(request.method.rawValue) is not served at \(request.uri.path): use \(names)",
+                    code: "method_not_allowed"
+                ).serialized, status: .methodNotAllowed)
             response.headers[.allow] = names
             return response
         } catch {

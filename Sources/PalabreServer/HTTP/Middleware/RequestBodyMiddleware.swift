@@ -7,8 +7,10 @@ import Hummingbird
 struct RequestBodyMiddleware: RouterMiddleware {
     let maxBytes: Int
 
-    func handle(_ request: Request, context: PalabreRequestContext,
-                next: (Request, PalabreRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: PalabreRequestContext,
+        next: (Request, PalabreRequestContext) async throws -> Response
+    ) async throws -> Response {
         guard request.method == .post || request.method == .put || request.method == .patch else { return try await next(request, context) }
         let raw: ByteBuffer
         do {
