@@ -77,14 +77,18 @@ extension FieldStore {
     }
 
     /// ``secret(named:)`` in a transaction already open.
+    ///
+    /// A secret is never replaced: one that is not 32 bytes of hexadecimal (a damaged or hand-edited file) is an error,
+    /// not a reason to draw a new one (which would change every pseudonym).
     static func secret(_ db: Database, named name: String) throws -> SymmetricKey {
-        if let hex = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [name]), let data = Data(hex: hex),
-            data.count == 32
-        {
+        if let hex = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [name]) {
+            guard let data = Data(hex: hex), data.count == 32 else {
+                throw StoreError.refused("the store's meta.\(name) is not a 32-byte hexadecimal secret: the file was damaged or edited by hand")
+            }
             return SymmetricKey(data: data)
         }
         let key = SymmetricKey(size: .bits256)
-        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [name, key.withUnsafeBytes { Data($0) }.hex])
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [name, key.withUnsafeBytes { Data($0) }.hex])
         return key
     }
 

@@ -97,7 +97,7 @@ public final class FieldStore: Sendable {
                 // Look before opening for writing: opening a pool for writing switches the file to WAL, which would
                 // modify another program's database that we are about to refuse; and a store that needs nothing
                 // is then opened without a single write.
-                ready = try Self.probe(path: readPath, migrator: migrator, wal: wal)
+                ready = try Self.probe(path: readPath, migrator: migrator, wal: wal, readOnly: mode == .readOnly)
             }
             if !ready {
                 if mode == .create {
@@ -130,7 +130,11 @@ public final class FieldStore: Sendable {
 
     /// Reads, without writing, whether the file at `path` is a Palabre store that needs nothing at open (its own
     /// application id, WAL mode, every migration applied, a node id); refuses a database of another program.
-    static func probe(path: String, migrator: DatabaseMigrator, wal: Bool?) throws -> Bool {
+    ///
+    /// - Parameter readOnly: for a read-only open, migrations that only add indexes (``Schema/readCompatible``) may be
+    ///   missing: the store is read as it is (a copy on a read-only stick made by an older version still opens), and
+    ///   upgraded by the next command that writes.
+    static func probe(path: String, migrator: DatabaseMigrator, wal: Bool?, readOnly forReading: Bool = false) throws -> Bool {
         var readOnly = Configuration()
         readOnly.readonly = true
         // Another process may be writing, or closing (a checkpoint holds the file for a moment): wait for it.
@@ -144,8 +148,9 @@ public final class FieldStore: Sendable {
                 if tables > 0 { throw StoreError.unreadable(path: path, reason: "it is a SQLite database of another program") }
                 return false
             }
+            let missing = Set(migrator.migrations).subtracting(try migrator.appliedIdentifiers(db))
             guard try wal ?? (String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal"),
-                Set(migrator.migrations).isSubset(of: try migrator.appliedIdentifiers(db)),
+                missing.isEmpty || (forReading && missing.isSubset(of: Schema.readCompatible)),
                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") != nil
             else { return false }
             return true

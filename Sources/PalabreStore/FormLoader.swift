@@ -39,11 +39,35 @@ public enum FormLoader {
         return FormCatalog(forms: forms, problems: problems, checkReferences: only == nil)
     }
 
+    /// The forms shipped with Palabre, built into the binary (`forms/embed.sh`): what a laptop that has never synced
+    /// captures with, and what a service's new project starts with. Their `file` reads `built-in/NAME.yaml`.
+    public static func builtIn(only: Set<String>? = nil) -> FormCatalog {
+        var forms: [Form] = []
+        var problems: [FormProblem] = []
+        for (name, yaml) in ShippedForms.files where only?.contains((name as NSString).deletingPathExtension) ?? true {
+            let (form, found) = load(text: yaml, file: builtInFolder + "/" + name)
+            problems += found
+            if let form { forms.append(form) }
+        }
+        return FormCatalog(forms: forms, problems: problems, checkReferences: only == nil)
+    }
+
+    /// The names of the built-in forms.
+    public static var builtInNames: Set<String> { Set(ShippedForms.files.map { ($0.name as NSString).deletingPathExtension }) }
+
+    /// What the built-in forms' `file` starts with.
+    public static let builtInFolder = "built-in"
+
     /// Loads one form file.
     public static func loadFile(_ path: String) -> (Form?, [FormProblem]) {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             return (nil, [FormProblem(file: path, message: "cannot be read as UTF-8 text")])
         }
+        return load(text: text, file: path)
+    }
+
+    /// Compiles a form from its YAML (or JSON) text; `file` names it in problems and must be named after the form.
+    public static func load(text: String, file path: String) -> (Form?, [FormProblem]) {
         let tree: Any?
         do {
             // The basic resolver reads every scalar as a string: Yams's default one runs several regular expressions per

@@ -117,7 +117,7 @@ extension PalabreServerCommand {
                 }
                 let rows = log.map { e in
                     [
-                        e.created.replacingOccurrences(of: "T", with: " "), e.device, e.role.rawValue, e.project, e.forms.joined(separator: ","),
+                        e.created.replacingOccurrences(of: "T", with: " "), e.device, e.role, e.project, e.forms.joined(separator: ","),
                         e.format, e.view,
                     ]
                 }

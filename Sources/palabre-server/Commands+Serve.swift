@@ -23,7 +23,7 @@ extension PalabreServerCommand {
         @OptionGroup var options: DatabaseOptions
         @Option(help: "The address to listen on (default: $PALABRE_HOST, or 127.0.0.1).") var host: String?
         @Option(help: "The port; 0 picks a free one (default: $PALABRE_PORT, or 8080).") var port: String?
-        @Option(help: "The folder of form definitions (default: $PALABRE_FORMS, ./forms, or the checkout's forms/).") var forms: String?
+        @Option(help: "A folder of form definitions to use instead of the built-in forms (default: $PALABRE_FORMS).") var forms: String?
         @Option(
             name: .customLong("max-clock-ahead"),
             help: "How many minutes ahead of the service's clock a change may be stamped (default: $PALABRE_MAX_CLOCK_AHEAD, or 10).")
@@ -117,6 +117,10 @@ extension PalabreServerCommand {
                     try await app.runService()
                 } catch let failure as Failure {
                     throw failure
+                } catch let error as ServiceError {
+                    throw error  // the demo's setup, before listening: `guarded` gives its exit code
+                } catch let error as StoreError {
+                    throw error
                 } catch {
                     throw Failure("the service stopped: \(error)", code: 1)
                 }
@@ -132,11 +136,10 @@ extension PalabreServerCommand {
             return found
         }
 
-        /// The forms incoming changes are checked against; a folder with mistakes is refused.
+        /// The forms incoming changes are checked against: a folder given with --forms or $PALABRE_FORMS, else the forms
+        /// built into the binary; a folder with mistakes is refused.
         func loadForms() throws -> FormCatalog {
-            guard let dir = forms ?? environment("PALABRE_FORMS") ?? ResourceLocator.find("forms", marker: "session.yaml") else {
-                throw Failure("--forms: no forms folder found (./forms or the checkout's forms/); give --forms DIR", code: 66)
-            }
+            guard let dir = forms ?? environment("PALABRE_FORMS") else { return FormLoader.builtIn() }
             let catalog = try FormLoader.load(directory: dir)
             if !catalog.problems.isEmpty {
                 throw Failure(

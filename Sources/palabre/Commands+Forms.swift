@@ -51,13 +51,13 @@ extension Palabre {
                         line += "  \(field.label.text(lang))"
                         print(line)
                         let words = Words(lang)
-                        if let r = field.relevant { print("      \(words.relevantWord): \(r.source)") }
-                        if let c = field.constraint { print("      \(words.constraintWord): \(c.source)") }
-                        if let d = field.defaultValue { print("      \(words.defaultWord): \(d)") }
+                        if let r = field.relevant { print(words.detail(.relevant, r.source)) }
+                        if let c = field.constraint { print(words.detail(.constraint, c.source)) }
+                        if let d = field.defaultValue { print(words.detail(.defaultValue, d)) }
                         if field.sensitive { print("      " + words.sensitive(contact: field.contact)) }
                         if !field.choices.isEmpty {
                             print(
-                                "      \(words.choicesWord): " + field.choices.map { "\($0.name) (\($0.label.text(lang)))" }.joined(separator: ", "))
+                                words.detail(.choices, field.choices.map { "\($0.name) (\($0.label.text(lang)))" }.joined(separator: ", ")))
                         }
                     }
                 }
@@ -74,17 +74,17 @@ extension Palabre {
                 let lang = options.language(nil)
                 let catalog: FormCatalog
                 do {
-                    catalog = try FormLoader.load(directory: options.formsDirectory)
+                    catalog = try options.loadForms()
                 } catch {
                     printError(error.message(lang))
                     throw ExitCode(66)
                 }
                 if catalog.problems.isEmpty {
-                    print(Words(lang).formsOK(catalog.names.count, options.formsDirectory, catalog.names))
+                    print(Words(lang).formsOK(catalog.names.count, options.formsOrigin(lang), catalog.names))
                     return
                 }
                 for p in catalog.problems { print(p.description) }
-                printError(Words(lang).formMistakes(catalog.problems.count, options.formsDirectory))
+                printError(Words(lang).formMistakes(catalog.problems.count, options.formsOrigin(lang)))
                 throw ExitCode(65)
             }
         }

@@ -50,10 +50,7 @@ extension Palabre {
             let lang = options.language(store)
             try guarded(lang) {
                 // Only the form needed: a capture on a slow laptop should not wait for every form to be read.
-                let catalog = try options.catalog(
-                    lang,
-                    only: FileManager.default.fileExists(
-                        atPath: (options.formsDirectory as NSString).appendingPathComponent("\(self.form).yaml")) ? [self.form] : nil)
+                let catalog = try options.catalog(lang, only: options.offers(self.form) ? [self.form] : nil)
                 let form = try catalog.form(self.form)
                 var values: [String: Value]
                 if sets.isEmpty {

@@ -8,7 +8,7 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The store file (default: $PALABRE_STORE or ~/.local/share/palabre/store.sqlite).")
     var store: String?
 
-    @Option(name: .long, help: "The folder of form definitions (default: $PALABRE_FORMS, or ./forms).")
+    @Option(name: .long, help: "A folder of form definitions to use instead of the built-in forms (default: $PALABRE_FORMS).")
     var forms: String?
 
     @Option(name: .long, help: "Language of prompts and messages: fr or en (default: $PALABRE_LANG, the store's, or the locale).")
@@ -62,32 +62,39 @@ struct StoreOptions: ParsableArguments {
         return .en
     }
 
-    /// The forms folder: option, environment, ./forms, or a `forms` folder beside the executable's checkout.
-    var formsDirectory: String {
+    /// Where the forms come from: a folder given with `--forms` or `$PALABRE_FORMS` (a programme designing its own),
+    /// else the forms built into `palabre`, so it works from any folder and as a single copied binary.
+    var formsFolder: String? {
         if let forms { return forms }
-        let env = ProcessInfo.processInfo.environment
-        if let p = env["PALABRE_FORMS"], !p.isEmpty { return p }
-        let fm = FileManager.default
-        if fm.fileExists(atPath: "forms") { return "forms" }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            let candidate = dir.appendingPathComponent("forms")
-            if fm.fileExists(atPath: candidate.appendingPathComponent("session.yaml").path) { return candidate.path }
-            dir = dir.deletingLastPathComponent()
-        }
-        return "forms"
+        if let p = ProcessInfo.processInfo.environment["PALABRE_FORMS"], !p.isEmpty { return p }
+        return nil
     }
 
-    /// Loads the forms; a folder with mistakes is refused (run `palabre forms check`).
+    /// The forms' origin in words: the folder, or the built-in forms.
+    func formsOrigin(_ lang: Language) -> String { formsFolder ?? Words(lang).builtInForms }
+
+    /// Whether the forms hold one of this name (to read only it).
+    func offers(_ form: String) -> Bool {
+        guard let folder = formsFolder else { return FormLoader.builtInNames.contains(form) }
+        return FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("\(form).yaml"))
+    }
+
+    /// Every form as read, with its problems (`palabre forms check`).
+    func loadForms(only: Set<String>? = nil) throws(StoreError) -> FormCatalog {
+        guard let folder = formsFolder else { return FormLoader.builtIn(only: only) }
+        return try FormLoader.load(directory: folder, only: only)
+    }
+
+    /// Loads the forms; forms with mistakes are refused (run `palabre forms check`).
     func catalog(_ lang: Language, only: Set<String>? = nil) throws -> FormCatalog {
         let catalog: FormCatalog
         do {
-            catalog = try FormLoader.load(directory: formsDirectory, only: only)
+            catalog = try loadForms(only: only)
         } catch {
             throw CLIFailure(error.message(lang), code: 66)
         }
         if !catalog.problems.isEmpty {
-            let head = Words(lang).formsHaveMistakes(formsDirectory)
+            let head = Words(lang).formsHaveMistakes(formsOrigin(lang))
             throw CLIFailure(([head] + catalog.problems.map { "  \($0)" }).joined(separator: "\n"), code: 65)
         }
         return catalog

@@ -120,10 +120,19 @@ struct Words: Sendable {
     func formMistakes(_ count: Int, _ folder: String) -> String {
         t("\(count) erreur(s) dans \(folder)", "\(count) mistake(s) in \(folder)")
     }
-    var relevantWord: String { t("pertinent si", "relevant") }
-    var constraintWord: String { t("règle", "constraint") }
-    var defaultWord: String { t("par défaut", "default") }
-    var choicesWord: String { t("choix", "choices") }
+    var builtInForms: String { t("les formulaires intégrés à palabre", "the forms built into palabre") }
+    /// One detail of a field in `palabre forms show`: `relevant: …`, « pertinent si : … ».
+    func detail(_ kind: FieldDetail, _ text: String) -> String {
+        let (fr, en): (String, String)
+        switch kind {
+        case .relevant: (fr, en) = ("pertinent si", "relevant")
+        case .constraint: (fr, en) = ("règle", "constraint")
+        case .defaultValue: (fr, en) = ("par défaut", "default")
+        case .choices: (fr, en) = ("choix", "choices")
+        }
+        return "      " + t("\(fr) : \(text)", "\(en): \(text)")
+    }
+    enum FieldDetail { case relevant, constraint, defaultValue, choices }
     var requiredIf: String { t("si", "if") }
     func sensitive(contact: Bool) -> String {
         t("sensible" + (contact ? ", contact" : ""), "sensitive" + (contact ? ", contact" : ""))
@@ -178,7 +187,9 @@ struct Words: Sendable {
         t("adresse du serveur : « \(url) » n'est pas une adresse http:// ou https://", "remote URL: '\(url)' is not an http:// or https:// address")
     }
     func notAToken(_ token: String) -> String {
-        t("--token : « \(token) » n'est pas un jeton (ni vide, ni d'espaces)", "--token: '\(token)' is not a token (no spaces, not empty)")
+        t(
+            "--token : « \(token) » n'est pas un jeton (un jeton n'est pas vide et n'a pas d'espace)",
+            "--token: '\(token)' is not a token (no spaces, not empty)")
     }
 
     /// A failure of the sync client, with what to do about it.
@@ -246,7 +257,9 @@ struct Words: Sendable {
 
     var noConflicts: String { t("aucun conflit", "no conflicts") }
     func conflict(record: String, form: String, field: String, kept: String, lost: String, written: String, node: String) -> String {
-        "\(record) \(form).\(field): " + t("gardé '\(kept)', perdu '\(lost)'", "kept '\(kept)', lost '\(lost)'") + " (\(written) \(node))"
+        t(
+            "\(record) \(form).\(field) : gardé « \(kept) », perdu « \(lost) » (\(written) \(node))",
+            "\(record) \(form).\(field): kept '\(kept)', lost '\(lost)' (\(written) \(node))")
     }
     var valueRestored: String { t("valeur restaurée", "value restored") }
     var valueKept: String { t("valeur gardée", "value kept") }

@@ -13,6 +13,28 @@ struct FormsCommandTests {
         #expect(r.stdout.contains("followup, initiative, participant, session"), "\(r)")
     }
 
+    /// The binary copied alone to a folder outside the checkout, with no forms folder anywhere: it captures with the
+    /// forms built into it, and says so.
+    @Test func aCopiedBinaryAloneCapturesWithItsBuiltInForms() throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let copy = box.path("palabre")
+        try FileManager.default.copyItem(atPath: box.binary, toPath: copy)
+        let store = ["--store", box.store, "--lang", "en"]
+        #expect(try E2E.run(copy, ["init", "--project", "p", "--device", "d"] + store, in: box.dir).status == 0)
+        let check = try E2E.run(copy, ["forms", "check"] + store, in: box.dir)
+        #expect(check.status == 0 && check.stdout.contains("4 forms OK in the forms built into palabre"), "\(check)")
+        let show = try E2E.run(copy, ["forms", "show", "session"] + store, in: box.dir)
+        #expect(show.stdout.contains("(built-in/session.yaml)"), "\(show)")
+        let add = try E2E.run(
+            copy,
+            [
+                "add", "session", "--set", "title=Vestibule", "--set", "date=2026-11-02", "--set", "region=gao", "--set", "locality=Bara",
+                "--set", "format=youth",
+            ] + store, in: box.dir)
+        #expect(add.status == 0 && E2E.isRecordID(add.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(add)")
+    }
+
     @Test func listNamesEveryFormWithItsFieldCount() throws {
         let box = try Sandbox()
         defer { box.remove() }

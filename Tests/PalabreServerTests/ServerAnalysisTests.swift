@@ -63,7 +63,7 @@ import Testing
         }
         let log = try await fx.backend.exportLog()
         #expect(log.count == 2)
-        #expect(log.first?.device == "analyst" && log.first?.role == .analyst && log.first?.view == "pseudonymised" && log.first?.format == "jsonl")
+        #expect(log.first?.device == "analyst" && log.first?.role == "analyst" && log.first?.view == "pseudonymised" && log.first?.format == "jsonl")
         #expect(log.last?.device == "coord" && log.last?.view == "values" && log.last?.forms == ["participant"])
     }
 

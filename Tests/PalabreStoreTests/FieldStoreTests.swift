@@ -770,3 +770,34 @@ func editThatWouldMakeTheRecordInvalidThrowsAndChangesNothing(set: [String: Valu
     #expect(items.first?.textual == true)
     #expect(items.first?.line == 2)
 }
+
+/// A store made before the index migration (v2) opens read-only as it is, writing nothing, and is upgraded by the next
+/// command that writes.
+@Test func aStoreWithoutTheIndexMigrationIsReadAsItIsAndUpgradedByTheNextWrite() throws {
+    try withTempDir { dir in
+        let path = dir.appendingPathComponent("old.sqlite").path
+        let catalog = try loadCatalog()
+        let store = try FieldStore(path: path)
+        let id = try store.create(form: try catalog.form("session"), values: sessionValues)
+        try store.close()
+        // As an older version left it.
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%'")
+            try db.execute(sql: "DROP INDEX records_by_project; DROP INDEX history_by_conflict_record")
+        }
+        try queue.close()
+        func migrated() throws -> Bool {
+            let q = try DatabaseQueue(path: path)
+            defer { try? q.close() }
+            return try q.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM grdb_migrations WHERE identifier LIKE 'v2:%'") ?? false }
+        }
+        let reader = try FieldStore(path: path, mode: .readOnly)
+        #expect(try reader.record(id) != nil)
+        try reader.close()
+        #expect(try !migrated(), "a read-only open writes nothing")
+        let writer = try FieldStore(path: path, mode: .existing)
+        try writer.close()
+        #expect(try migrated(), "the next store that may write upgrades it")
+    }
+}

@@ -6,7 +6,8 @@ extension SQLiteBackend {
     /// Open conflicts of a project's records (see ``SyncBackend/conflicts(project:)``).
     public func conflicts(project: String) async throws -> [OpenConflict] {
         // The same definition of "open" as on a laptop: the field still holds the winner.
-        try store.conflicts(project: project).map { c in
+        let store = store
+        return try await offload { try store.conflicts(project: project) }.map { c in
             OpenConflict(
                 record: c.entry.recordID, form: c.form, field: c.entry.superseded.field, losing: c.entry.superseded.value,
                 losingStamp: c.entry.superseded.stamp, current: c.current, winningStamp: c.entry.superseded.winner)
@@ -19,10 +20,11 @@ extension SQLiteBackend {
         guard let owner = try await store.project(ofRecord: record), owner == project else {
             throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'")
         }
-        guard try store.conflicts(project: project).contains(where: { $0.entry.recordID == record && $0.entry.superseded.field == field }) else {
+        let store = store
+        let open = try await offload { try store.conflicts(project: project) }
+        guard open.contains(where: { $0.entry.recordID == record && $0.entry.superseded.field == field }) else {
             throw ServiceError.notFound("record \(record) has no open conflict on '\(field)' (see GET /v1/conflicts)")
         }
-        let store = store
         let forms = forms
         do {
             try await offload { try store.resolve(recordID: record, field: field, restore: action == .restore, catalog: forms) }

@@ -49,7 +49,7 @@ struct Dashboard: Sendable {
     /// `POST /dashboard/login`: checks the token, opens a session, sets the cookie.
     func signIn(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
         if let refused = crossSite(request, context) { return refused }
-        let form = await FormFields.read(request, upTo: 16 << 10)
+        let form = try await FormFields.read(request, context, upTo: 16 << 10)
         let chosen = form.lang.flatMap { Language(rawValue: $0) }
         let text = chosen.map(DashboardText.init) ?? language(request)
         let token = (form.token ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -77,7 +77,7 @@ struct Dashboard: Sendable {
     func signOut(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
         if let refused = crossSite(request, context) { return refused }
         if let id = sessionID(request) { try await sessions.deleteDashboardSession(idHash: DashboardSessionID.hash(id)) }
-        let lang = await FormFields.read(request, upTo: 4 << 10).lang.flatMap { Language(rawValue: $0)?.rawValue }
+        let lang = (try? await FormFields.read(request, context, upTo: 4 << 10))?.lang.flatMap { Language(rawValue: $0)?.rawValue }
         var response = Response.redirect(to: "/dashboard/login" + HTML.query([("out", "1"), ("lang", lang)]), type: .normal)
         response.headers[.setCookie] = cookie("", maxAge: 0, request: request)
         return response
@@ -253,12 +253,16 @@ struct Dashboard: Sendable {
         var token: String?
         var lang: String?
 
-        /// The fields of a form post; none when the body is too large or not a form.
-        static func read(_ request: Request, upTo limit: Int) async -> FormFields {
-            guard let buffer = try? await request.body.collect(upTo: limit),
-                let fields = try? URLEncodedFormDecoder().decode(FormFields.self, from: String(decoding: buffer.readableBytesView, as: UTF8.self))
-            else { return FormFields() }
-            return fields
+        /// The fields of a sign-in post; a body over `limit` is refused (413), one that is not a form (a field twice,
+        /// broken percent-encoding) reads as no field, and is logged.
+        static func read(_ request: Request, _ context: PalabreRequestContext, upTo limit: Int) async throws -> FormFields {
+            let buffer = try await request.body.collect(upTo: limit)
+            do {
+                return try URLEncodedFormDecoder().decode(FormFields.self, from: String(decoding: buffer.readableBytesView, as: UTF8.self))
+            } catch {
+                context.logger.notice("dashboard form post not read as a form", metadata: ["error": "\(String(describing: error).prefix(200))"])
+                return FormFields()
+            }
         }
     }
 

@@ -5,8 +5,8 @@ import Foundation
 public struct ExportLogEntry: Sendable, Equatable {
     /// The device's name, as it was when it exported.
     public var device: String
-    /// Its role then.
-    public var role: Role
+    /// Its role then (`facilitator`, `coordinator`, `analyst`, `admin`), as the log holds it: an audit shows what it holds.
+    public var role: String
     public var project: String
     /// The forms exported.
     public var forms: [String]
@@ -17,7 +17,7 @@ public struct ExportLogEntry: Sendable, Equatable {
     /// When, as the service's clock said (ISO 8601).
     public var created: String
 
-    public init(device: String, role: Role, project: String, forms: [String], format: String, view: String, created: String) {
+    public init(device: String, role: String, project: String, forms: [String], format: String, view: String, created: String) {
         self.device = device
         self.role = role
         self.project = project
@@ -33,7 +33,7 @@ public struct ExportLogEntry: Sendable, Equatable {
         created: String
     ) -> ExportLogEntry {
         ExportLogEntry(
-            device: device, role: Role(rawValue: role) ?? .analyst, project: project,
+            device: device, role: role, project: project,
             forms: forms.split(separator: " ").map(String.init), format: format, view: view, created: created)
     }
 }

@@ -226,7 +226,9 @@ extension PostgresBackend {
         let hex = try await metaValue("pseudonym_key") {
             SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.hex
         }
-        guard let key = Data(hex: hex) else { throw ServiceError.unavailable("meta.pseudonym_key is not hexadecimal") }
+        guard let key = Data(hex: hex), key.count == 32 else {
+            throw ServiceError.unavailable("meta.pseudonym_key is not a 32-byte hexadecimal secret: the database was edited by hand")
+        }
         return key
     }
 

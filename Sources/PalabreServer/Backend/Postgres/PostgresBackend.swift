@@ -128,7 +128,16 @@ public final class PostgresBackend: SyncBackend, Service, Sendable {
         let backend = try PostgresBackend(
             url: url, forms: forms, maxClockAhead: maxClockAhead, maxConnections: maxConnections,
             startupTimeout: startupTimeout, logger: logger, now: now, beforeCommit: beforeCommit)
-        backend.runner.withLockedValue { $0 = Task { await backend.run() } }
+        // The task holds the pools, not the backend: a backend nobody holds any more is freed, and its deinit stops them.
+        let (client, readClient) = (backend.client, backend.readClient)
+        backend.runner.withLockedValue {
+            $0 = Task {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await client.run() }
+                    group.addTask { await readClient.run() }
+                }
+            }
+        }
         do {
             try await backend.prepare()
         } catch {

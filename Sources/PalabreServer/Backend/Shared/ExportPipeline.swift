@@ -42,9 +42,15 @@ extension ExportWriter {
         }
         let view = analyst ? "pseudonymised" : "values"
         let entry = ExportLogEntry(
-            device: device.name, role: device.role, project: request.project, forms: request.forms ?? forms.names,
+            device: device.name, role: device.role.rawValue, project: request.project, forms: request.forms ?? forms.names,
             format: request.format.rawValue, view: view, created: Timestamp.text(now()))
-        try await logExport(entry, deviceID: device.id)
+        do {
+            try await logExport(entry, deviceID: device.id)
+        } catch {
+            // An export that is not logged is not given: the file (perhaps with names) does not stay behind.
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
         logger.info(
             "export",
             metadata: [
@@ -58,6 +64,6 @@ extension ExportWriter {
 extension ExportLogEntry {
     /// The values of an `exports` row after its id, in ``SharedSchema/exportColumns`` order.
     func row(deviceID: String) -> [String] {
-        [deviceID, device, role.rawValue, project, forms.joined(separator: " "), format, view, created]
+        [deviceID, device, role, project, forms.joined(separator: " "), format, view, created]
     }
 }
