@@ -52,6 +52,11 @@ public enum FormLoader {
         return FormCatalog(forms: forms, problems: problems, checkReferences: only == nil)
     }
 
+    /// The built-in forms' texts by form name, as `forms/` holds them.
+    public static var builtInSources: [(name: String, source: String)] {
+        ShippedForms.files.map { (($0.name as NSString).deletingPathExtension, $0.yaml) }
+    }
+
     /// The names of the built-in forms.
     public static var builtInNames: Set<String> { Set(ShippedForms.files.map { ($0.name as NSString).deletingPathExtension }) }
 

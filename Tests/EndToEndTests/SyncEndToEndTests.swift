@@ -414,6 +414,41 @@ extension SyncEndToEnd {
     struct Administration {
         /// An administrator sees who took which data: the analyst's export is listed as pseudonymised, the
         /// coordinator's as values; another project's filter lists none.
+        /// A coordinator's new version of a form, published with the real binary: listed, with its history; an
+        /// incompatible one is refused naming the field and both types, and nothing changes.
+        @Test func formsArePublishedAsNewVersionsAndIncompatibleOnesRefused() throws {
+            let box = try Sandbox(initialised: false)
+            defer { box.remove() }
+            let service = try Service(box)
+            try service.createProject("p")
+            let v1 = try String(contentsOfFile: E2E.formsDir + "/followup.yaml", encoding: .utf8)
+            let v2 = v1.replacingOccurrences(of: "version: 1", with: "version: 2")
+                .replacingOccurrences(
+                    of: "  - name: notes\n",
+                    with: "  - name: visitor\n    type: text\n    label: {fr: \"Visiteur\", en: \"Visitor\"}\n  - name: notes\n")
+            let dir = box.path("v2")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try v2.write(toFile: dir + "/followup.yaml", atomically: true, encoding: .utf8)
+            let published = try service.admin(["forms", "publish", dir + "/followup.yaml", "--project", "p"])
+            #expect(published.status == 0 && published.stdout.contains("published followup version 2 in project p"), "\(published)")
+            let list = try service.admin(["forms", "list", "--project", "p"])
+            #expect(
+                list.stdout.split(separator: "\n").contains { $0.hasPrefix("followup") && $0.contains("v2") && $0.contains("palabre-server") },
+                "\(list)")
+            #expect(list.stdout.split(separator: "\n").contains { $0.hasPrefix("session") && $0.contains("v1") && $0.contains("shipped") }, "\(list)")
+            let history = try service.admin(["forms", "history", "followup", "--project", "p"])
+            #expect(history.stdout.split(separator: "\n").count == 3, "a header and two versions: \(history)")
+            let old = try service.admin(["forms", "show", "followup", "--project", "p", "--version", "1"])
+            #expect(old.status == 0 && old.stdout == v1, "\(old)")
+
+            let v3 = v2.replacingOccurrences(of: "version: 2", with: "version: 3")
+                .replacingOccurrences(of: "  - name: progress\n    type: integer", with: "  - name: progress\n    type: text")
+            try v3.write(toFile: dir + "/followup.yaml", atomically: true, encoding: .utf8)
+            let refused = try service.admin(["forms", "publish", dir + "/followup.yaml", "--project", "p"])
+            #expect(refused.status != 0 && refused.stderr.contains("progress") && refused.stderr.contains("version 2 integer"), "\(refused)")
+            #expect(try service.admin(["forms", "list", "--project", "p"]).stdout == list.stdout, "nothing changed")
+        }
+
         @Test func exportsListsWhoTookWhichDataAndHow() throws {
             let box = try Sandbox()
             defer { box.remove() }

@@ -27,7 +27,7 @@ public protocol BackendInspection: SyncBackend {
 
 /// The tables both backends have.
 public enum CentralTable: String, CaseIterable, Sendable {
-    case projects, devices, device_nodes, batches, records, changes, history, set_aside, exports, dashboard_sessions
+    case projects, devices, device_nodes, batches, records, changes, history, set_aside, exports, dashboard_sessions, published_forms
 }
 
 extension SQLiteBackend: BackendInspection {

@@ -34,5 +34,6 @@ enum CentralSchema {
             }
         ),
         DashboardSchema.migration,
+        ("central v4: published forms", { db in try db.execute(sql: SharedSchema.publishedForms) }),
     ]
 }

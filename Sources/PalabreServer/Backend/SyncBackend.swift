@@ -110,6 +110,14 @@ public protocol SyncBackend: DashboardSessionStore {
 
     /// Every export made through the service, newest first: who took which data, and whether pseudonymised.
     func exportLog() async throws -> [ExportLogEntry]
+
+    /// Every version of a project's forms as stored, by name then version (none for a project that never had any).
+    func storedForms(project: String) async throws -> [PublishedForm]
+
+    /// Adds form versions, all or none, in one transaction.
+    ///
+    /// - Throws: ``ServiceError/alreadyExists(_:)`` when one of these versions was stored meanwhile.
+    func storeForms(_ forms: [PublishedForm]) async throws
 }
 
 extension SyncBackend {

@@ -37,6 +37,7 @@ public enum CentralCopy {
             ]
         ),
         ("device_nodes", [.text("device_id"), .text("node"), .text("first_seen")]),
+        ("published_forms", [.text("project"), .text("name"), .int("version"), .text("source"), .text("published"), .text("published_by")]),
         ("batches", [.text("node"), .text("batch"), .text("device_id"), .text("response"), .text("created")]),
         (
             "records",

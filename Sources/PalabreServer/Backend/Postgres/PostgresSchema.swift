@@ -85,7 +85,8 @@ enum PostgresSchema {
             );
             CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions(expires);
             """
-        )
+        ),
+        ("v2: published forms", SharedSchema.publishedForms),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock.

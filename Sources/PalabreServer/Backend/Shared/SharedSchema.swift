@@ -23,6 +23,13 @@ enum SharedSchema {
         PRIMARY KEY (node, batch)
         """
 
+    /// `published_forms`: every version of every form of each project, never changed once written.
+    static let publishedForms = """
+        CREATE TABLE published_forms (
+            project TEXT NOT NULL REFERENCES projects(code), name TEXT NOT NULL, version INTEGER NOT NULL, source TEXT NOT NULL,
+            published TEXT NOT NULL, published_by TEXT NOT NULL, PRIMARY KEY (project, name, version))
+        """
+
     /// The export log's columns after its id: who exported what, when, and in which view.
     static let exportColumns = """
         device_id TEXT NOT NULL, device TEXT NOT NULL, role TEXT NOT NULL, project TEXT NOT NULL, forms TEXT NOT NULL,

@@ -1,0 +1,31 @@
+import Foundation
+import GRDB
+import PalabreCore
+import PalabreStore
+
+extension SQLiteBackend {
+    /// Every stored version of a project's forms (see ``SyncBackend/storedForms(project:)``).
+    public func storedForms(project: String) async throws -> [PublishedForm] {
+        try await store.hostRead { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM published_forms WHERE project = ? ORDER BY name, version", arguments: [project]).map {
+                PublishedForm(
+                    project: $0["project"], name: $0["name"], version: $0["version"], source: $0["source"], published: $0["published"],
+                    by: $0["published_by"])
+            }
+        }
+    }
+
+    /// Adds form versions in one transaction (see ``SyncBackend/storeForms(_:)``).
+    public func storeForms(_ forms: [PublishedForm]) async throws {
+        try await store.hostWrite { db in
+            for f in forms {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO published_forms (project, name, version, source, published, published_by) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [f.project, f.name, f.version, f.source, f.published, f.by])
+                if db.changesCount == 0 {
+                    throw ServiceError.alreadyExists("form \(f.name) version \(f.version) of project \(f.project) was published meanwhile")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import PalabreCore
+import PalabreStore
+
+/// What publishing forms means, on both backends: the project's forms start as the shipped set; a publish checks the
+/// files as `palabre forms check` does, then each form against its latest version (``PalabreCore/FormEvolution``),
+/// and stores all of them as their next versions or none.
+extension SyncBackend {
+    /// Every version of a project's forms, by name then version. A project that has none yet gets the shipped set
+    /// (the forms built into the service), recorded as version by version so later upgrades of the service change
+    /// nothing under it.
+    ///
+    /// - Throws: ``ServiceError/notFound(_:)`` for an unknown project.
+    public func formVersions(project: String) async throws -> [PublishedForm] {
+        guard try await self.project(project) != nil else { throw ServiceError.notFound("there is no project '\(project)'") }
+        let stored = try await storedForms(project: project)
+        if !stored.isEmpty { return stored }
+        let stamp = Timestamp.text(Date(timeIntervalSince1970: Double(serverTime()) / 1000))
+        let shipped = FormLoader.builtIn()
+        let seed = FormLoader.builtInSources.compactMap { name, source -> PublishedForm? in
+            guard let form = shipped[name] else { return nil }
+            return PublishedForm(project: project, name: name, version: form.version, source: source, published: stamp, by: "shipped")
+        }
+        do {
+            try await storeForms(seed)
+        } catch ServiceError.alreadyExists {
+            // Another request seeded it meanwhile.
+        }
+        return try await storedForms(project: project)
+    }
+
+    /// The latest version of each of a project's forms, compiled.
+    public func currentForms(project: String) async throws -> FormCatalog {
+        let latest = Self.latest(try await formVersions(project: project))
+        return FormCatalog(forms: latest.values.compactMap { FormLoader.load(text: $0.source, file: $0.name + ".yaml").0 })
+    }
+
+    /// Publishes form files (name, YAML text) as the next versions of a project's forms, all or none.
+    ///
+    /// A file identical to its form's latest version is left out; a form new to the project is added.
+    ///
+    /// - Returns: the versions stored (empty when every file was already the latest).
+    /// - Throws: ``ServiceError/badRequest(_:)`` listing every problem (a file with mistakes, a reference to a form the
+    ///   project lacks, an incompatible change with the field and both definitions); nothing is stored then.
+    public func publish(project: String, files: [(name: String, text: String)], by: String) async throws -> [PublishedForm] {
+        let versions = try await formVersions(project: project)
+        let latest = Self.latest(versions)
+        var compiled: [(form: Form, text: String)] = []
+        var problems: [FormProblem] = []
+        for file in files {
+            let (form, found) = FormLoader.load(text: file.text, file: file.name)
+            problems += found
+            if let form { compiled.append((form, file.text)) }
+        }
+        let names = Set(compiled.map(\.form.name))
+        if names.count < compiled.count { problems.append(FormProblem(file: "", message: "a form is given twice")) }
+        // The project's forms as they would be: references must still resolve.
+        var catalogForms = compiled.map(\.form)
+        for (name, published) in latest where !names.contains(name) {
+            if let form = FormLoader.load(text: published.source, file: name + ".yaml").0 { catalogForms.append(form) }
+        }
+        problems += FormCatalog(forms: catalogForms).problems
+        var next: [PublishedForm] = []
+        let stamp = Timestamp.text(Date(timeIntervalSince1970: Double(serverTime()) / 1000))
+        for (form, text) in compiled {
+            if let current = latest[form.name] {
+                if current.source == text { continue }
+                if let old = FormLoader.load(text: current.source, file: form.name + ".yaml").0 {
+                    problems += FormEvolution.problems(from: old, to: form)
+                }
+            }
+            next.append(PublishedForm(project: project, name: form.name, version: form.version, source: text, published: stamp, by: by))
+        }
+        if !problems.isEmpty {
+            throw ServiceError.badRequest(
+                "nothing was published: " + problems.map { $0.description }.joined(separator: "; "))
+        }
+        try await storeForms(next)
+        return next
+    }
+
+    /// The latest version of each form.
+    static func latest(_ versions: [PublishedForm]) -> [String: PublishedForm] {
+        var out: [String: PublishedForm] = [:]
+        for v in versions where (out[v.name]?.version ?? Int.min) < v.version { out[v.name] = v }
+        return out
+    }
+}

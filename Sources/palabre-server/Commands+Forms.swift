@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import PalabreCore
+import PalabreServer
+
+extension PalabreServerCommand {
+    struct Forms: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "forms",
+            abstract: "Publish a project's forms and list their versions.",
+            discussion: """
+                A project starts with the shipped forms. A publish checks the files as 'palabre forms check' does, then \
+                each form against its latest version: adding fields and choices and changing labels, hints and rules is \
+                allowed; a field never changes type and a choice is never removed. All files are published or none.
+
+                Example: palabre-server forms publish session.yaml participant.yaml --project vestibules-gao
+                """,
+            subcommands: [Publish.self, List.self, Show.self, History.self]
+        )
+
+        struct Publish: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Make form files the next versions of a project's forms (all or none).",
+                discussion: "Example: palabre-server forms publish forms/session.yaml --project vestibules-gao")
+            @OptionGroup var options: DatabaseOptions
+            @Option(help: "The project.") var project: String
+            @Argument(help: "Form files (NAME.yaml, named after the form).") var files: [String]
+
+            func run() async throws {
+                bootstrapLogging(level: .warning)
+                try await guarded {
+                    var read: [(name: String, text: String)] = []
+                    for path in files {
+                        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                            throw Failure("\(path): no such file, or not UTF-8 text", code: 66)
+                        }
+                        read.append(((path as NSString).lastPathComponent, text))
+                    }
+                    let published = try await options.openBackend().publish(project: project, files: read, by: "palabre-server")
+                    if published.isEmpty {
+                        print("nothing to publish: every form is already its latest version")
+                    }
+                    for f in published { print("published \(f.name) version \(f.version) in project \(project)") }
+                }
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "List a project's forms: the latest version of each, when and by whom it was published.",
+                discussion: "Example: palabre-server forms list --project vestibules-gao")
+            @OptionGroup var options: DatabaseOptions
+            @Option(help: "The project.") var project: String
+
+            func run() async throws {
+                bootstrapLogging(level: .warning)
+                try await guarded {
+                    let versions = try await options.openBackend().formVersions(project: project)
+                    var latest: [String: PublishedForm] = [:]
+                    var counts: [String: Int] = [:]
+                    for v in versions {
+                        counts[v.name, default: 0] += 1
+                        if (latest[v.name]?.version ?? .min) < v.version { latest[v.name] = v }
+                    }
+                    let rows = latest.keys.sorted().map { name -> [String] in
+                        let f = latest[name]!
+                        return [name, "v\(f.version)", "\(counts[name]!)", f.published.replacingOccurrences(of: "T", with: " "), f.by]
+                    }
+                    print(Table.render(header: ["FORM", "LATEST", "VERSIONS", "PUBLISHED", "BY"], rows: rows))
+                }
+            }
+        }
+
+        struct Show: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Print a form's definition as published (the latest version, or --version N).",
+                discussion: "Example: palabre-server forms show session --project vestibules-gao --version 1")
+            @OptionGroup var options: DatabaseOptions
+            @Option(help: "The project.") var project: String
+            @Option(help: "The version (default: the latest).") var version: Int?
+            @Argument(help: "The form.") var form: String
+
+            func run() async throws {
+                bootstrapLogging(level: .warning)
+                try await guarded {
+                    let versions = try await options.openBackend().formVersions(project: project).filter { $0.name == form }
+                    guard !versions.isEmpty else { throw Failure("project \(project) has no form '\(form)'", code: 66) }
+                    guard let chosen = version.map({ v in versions.first { $0.version == v } }) ?? versions.last else {
+                        throw Failure(
+                            "--version: form \(form) of project \(project) has no version \(version!) (versions: "
+                                + versions.map { String($0.version) }.joined(separator: ", ") + ")", code: 66)
+                    }
+                    print(chosen.source, terminator: chosen.source.hasSuffix("\n") ? "" : "\n")
+                }
+            }
+        }
+
+        struct History: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "List every version of a form: when and by whom each was published.",
+                discussion: "Example: palabre-server forms history session --project vestibules-gao")
+            @OptionGroup var options: DatabaseOptions
+            @Option(help: "The project.") var project: String
+            @Argument(help: "The form.") var form: String
+
+            func run() async throws {
+                bootstrapLogging(level: .warning)
+                try await guarded {
+                    let versions = try await options.openBackend().formVersions(project: project).filter { $0.name == form }
+                    guard !versions.isEmpty else { throw Failure("project \(project) has no form '\(form)'", code: 66) }
+                    let rows = versions.map { ["v\($0.version)", $0.published.replacingOccurrences(of: "T", with: " "), $0.by] }
+                    print(Table.render(header: ["VERSION", "PUBLISHED", "BY"], rows: rows))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import PalabreCore
+import PalabreServer
+import PalabreServerInspection
+import PalabreStore
+import Testing
+
+/// A project's forms on the service: the shipped set to start with, compatible versions published, anything else
+/// refused with nothing stored; on both backends.
+@Suite struct FormRegistryTests {
+    static let followup = FormLoader.builtInSources.first { $0.name == "followup" }!.source
+    static let v2 = followup.replacingOccurrences(of: "version: 1", with: "version: 2")
+        .replacingOccurrences(
+            of: "  - name: notes\n", with: "  - name: visitor\n    type: text\n    label: {fr: \"Visiteur\", en: \"Visitor\"}\n  - name: notes\n")
+
+    @Test(arguments: BackendKind.all) func aProjectStartsWithTheShippedFormsRecordedOnce(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
+        let first = try await fx.backend.formVersions(project: "p1")
+        #expect(Set(first.map(\.name)) == ["followup", "initiative", "participant", "session"])
+        #expect(first.allSatisfy { $0.by == "shipped" && $0.version == 1 })
+        #expect(try await fx.backend.formVersions(project: "p1") == first, "read again, nothing is added")
+        #expect(try await fx.backend.rowCount(.published_forms) == 4, "only the project asked about is seeded")
+        await #expect(throws: ServiceError.self) { try await fx.backend.formVersions(project: "nope") }
+    }
+
+    @Test(arguments: BackendKind.all) func aCompatibleVersionIsPublishedAndBecomesCurrent(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
+        let published = try await fx.backend.publish(project: "p1", files: [("followup.yaml", Self.v2)], by: "coord")
+        #expect(published.map(\.version) == [2] && published[0].by == "coord")
+        let history = try await fx.backend.formVersions(project: "p1").filter { $0.name == "followup" }
+        #expect(history.map(\.version) == [1, 2] && history[1].source == Self.v2)
+        #expect(try await fx.backend.currentForms(project: "p1")["followup"]?.field("visitor") != nil)
+        #expect(try await fx.backend.currentForms(project: "p2")["followup"]?.field("visitor") == nil, "another project keeps its own")
+        #expect(try await fx.backend.publish(project: "p1", files: [("followup.yaml", Self.v2)], by: "coord").isEmpty, "the same file again: nothing")
+    }
+
+    @Test(arguments: BackendKind.all) func anIncompatibleOrBrokenPublishIsRefusedWholeAndStoresNothing(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
+        let before = try await fx.backend.formVersions(project: "p1")
+        let retyped = Self.v2.replacingOccurrences(of: "  - name: progress\n    type: integer", with: "  - name: progress\n    type: text")
+        let dangling = FormLoader.builtInSources.first { $0.name == "session" }!.source
+            .replacingOccurrences(of: "version: 1", with: "version: 2")
+            .replacingOccurrences(
+                of: "  - name: location\n",
+                with: "  - name: host\n    type: reference\n    form: household\n    label: {fr: \"Hôte\", en: \"Host\"}\n  - name: location\n")
+        for files in [[("followup.yaml", retyped)], [("followup.yaml", Self.v2), ("session.yaml", dangling)], [("followup.yaml", "form: [")]] {
+            do {
+                _ = try await fx.backend.publish(project: "p1", files: files, by: "coord")
+                Issue.record("published \(files.map(\.0))")
+            } catch let e as ServiceError {
+                #expect(e.description.contains("nothing was published"), "\(e)")
+                if files[0].1 == retyped {
+                    #expect(e.description.contains("progress") && e.description.contains("integer") && e.description.contains("text"))
+                }
+                if files.count == 2 { #expect(e.description.contains("household"), "\(e)") }
+            }
+        }
+        #expect(try await fx.backend.formVersions(project: "p1") == before)
+    }
+}
