@@ -89,9 +89,11 @@ extension FieldStore {
     ///
     /// With `checksRecords` (the central service) each change is checked against its whole record and its references
     /// (see ``problem(with:catalog:existing:references:today:)``), references looked up in the change's project.
+    ///
+    /// `formSets` (the service) gives each change its project's forms, in place of `catalog`.
     public static func applyRemote(
         _ db: Database, _ changes: [Change], catalog: FormCatalog?, origin: String,
-        now: Date = Date(), checksRecords: Bool = false, forms: FormCatalog? = nil
+        now: Date = Date(), checksRecords: Bool = false, forms: FormCatalog? = nil, formSets: FormSets? = nil
     ) throws -> ApplyOutcome {
         var outcome = ApplyOutcome()
         let known = try db.cachedStatement(sql: "SELECT 1 FROM changes WHERE record_id = ? AND hlc = ? AND node = ?")
@@ -102,6 +104,7 @@ extension FieldStore {
             }
             let existing = try fetchRecord(db, id: change.recordID)
             let references: ((String) -> ReferenceTarget?)? = checksRecords ? Self.lookup(db, project: change.project) : nil
+            let catalog = formSets.map { $0[change.project] } ?? catalog
             if let reason = problem(
                 with: change, catalog: catalog, existing: existing?.state, references: references,
                 today: Validator.today(now, utc: true))

@@ -360,6 +360,8 @@ struct Laptop {
     let box: Sandbox
     let name: String
     let store: String
+    /// The forms folder it captures with.
+    var forms = E2E.formsDir
 
     init(_ box: Sandbox, _ name: String) {
         self.box = box
@@ -377,7 +379,7 @@ struct Laptop {
         try E2E.run(try E2E.datefudge(), [date, box.binary] + args + options, in: box.dir, timeout: timeout)
     }
 
-    var options: [String] { ["--store", store, "--forms", E2E.formsDir, "--lang", "en"] }
+    var options: [String] { ["--store", store, "--forms", forms, "--lang", "en"] }
 
     /// `palabre ARGS` started in the background, to be killed midway.
     func start(_ args: [String], tag: String) throws -> Child {

@@ -449,6 +449,69 @@ extension SyncEndToEnd {
             #expect(try service.admin(["forms", "list", "--project", "p"]).stdout == list.stdout, "nothing changed")
         }
 
+        /// The service checks a change against its project's published forms: a follow-up of version 2 (a new field) is
+        /// applied once version 2 is published, next to version 1 follow-ups from a laptop still on version 1; the
+        /// export has the new column and both rows; a version nobody published is set aside, not applied.
+        @Test func changesOfEveryPublishedVersionAreAppliedAndExportedTogether() throws {
+            let box = try Sandbox(initialised: false)
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let v1 = try String(contentsOfFile: E2E.formsDir + "/followup.yaml", encoding: .utf8)
+            let v2 = v1.replacingOccurrences(of: "version: 1", with: "version: 2")
+                .replacingOccurrences(
+                    of: "  - name: notes\n",
+                    with: "  - name: visitor\n    type: text\n    label: {fr: \"Visiteur\", en: \"Visitor\"}\n  - name: notes\n")
+            func folder(_ name: String, followup: String) throws -> String {
+                let dir = box.path(name)
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                for f in try FileManager.default.contentsOfDirectory(atPath: E2E.formsDir) where f.hasSuffix(".yaml") {
+                    try FileManager.default.copyItem(atPath: E2E.formsDir + "/" + f, toPath: dir + "/" + f)
+                }
+                try followup.write(toFile: dir + "/followup.yaml", atomically: true, encoding: .utf8)
+                return dir
+            }
+            let v2Folder = try folder("forms-v2", followup: v2)
+            let published = try field.service.admin(["forms", "publish", v2Folder + "/followup.yaml", "--project", "p"])
+            #expect(published.status == 0, "\(published)")
+
+            let (a, b) = (field.a, field.b)
+            var onV2 = b
+            onV2.forms = v2Folder
+            let s = try a.addSession("Vestibule de la paix à Bara")
+            let forage = try a.add(
+                "initiative", ["title": "Forage à Bara", "type": "borehole", "session": s, "region": "gao", "status": "proposed"])
+            _ = try a.add("followup", ["initiative": forage, "date": "2026-11-02", "status": "in_progress"])
+            #expect(try a.syncOK()["sent"] as? Int == 3)
+            #expect(try onV2.syncOK()["received"] as? Int == 3)
+            _ = try onV2.add("followup", ["initiative": forage, "date": "2026-11-20", "status": "completed", "visitor": "Awa Maïga"])
+            let sent = try onV2.syncOK()
+            #expect(sent["sent"] as? Int == 1 && (sent["set_aside"] as? [Any])?.isEmpty == true, "\(sent)")
+
+            let followups = try field.service.records(token: field.coordinator).filter { $0["form"] as? String == "followup" }
+            #expect(followups.count == 2)
+            #expect(followups.contains { ($0["values"] as? [String: Any])?["visitor"] as? String == "Awa Maïga" }, "\(followups)")
+            var coordinator = Laptop(box, "coord")
+            coordinator.forms = v2Folder
+            try coordinator.setUp(project: "p", url: field.service.url, token: field.coordinator)
+            let export = try coordinator.run(["export", "--remote", "--format", "csv", "--form", "followup", "--out", box.path("csv")])
+            #expect(export.status == 0, "\(export)")
+            let csv = try String(contentsOfFile: box.path("csv") + "/followup.csv", encoding: .utf8)
+            let lines = csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            #expect(lines.first?.contains("visitor") == true && lines.first?.contains("form_version") == true && lines.count == 3, "\(csv)")
+            #expect(
+                lines.contains { $0.contains(",1,") && !$0.contains("Awa") } && lines.contains { $0.contains(",2,") && $0.contains("Awa") }, "\(csv)")
+
+            // A version the coordinator never published is not applied.
+            let v3 = v2.replacingOccurrences(of: "version: 2", with: "version: 3")
+            var onV3 = a
+            onV3.forms = try folder("forms-v3", followup: v3)
+            _ = try onV3.add("followup", ["initiative": forage, "date": "2026-11-25", "status": "completed"])
+            let refused = try onV3.syncOK()
+            #expect((refused["set_aside"] as? [[String: Any]])?.first?["reason"] as? String ?? "" != "", "\(refused)")
+            #expect(try field.service.records(token: field.coordinator).filter { $0["form"] as? String == "followup" }.count == 2)
+        }
+
         @Test func exportsListsWhoTookWhichDataAndHow() throws {
             let box = try Sandbox()
             defer { box.remove() }

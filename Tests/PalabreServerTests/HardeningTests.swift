@@ -272,10 +272,13 @@ import Testing
                     "beneficiaries": .integer(.max), "estimated_cost": .decimal(1.7e308),
                 ])
         }
-        let laxBackend = try SQLiteBackend(path: fx.dir.appendingPathComponent("central.sqlite").path, forms: FormCatalog(forms: lax))
-        let stored = try await laxBackend.push(
-            Wire.PushRequest(batch: "old", node: "a000000000000001", changes: sessions + initiatives),
-            from: fx.devices["admin"]!)
+        // Written into the service's database as a store whose forms allow anything would have (the service itself
+        // now checks every push against the project's published forms).
+        let laxForms = FormCatalog(forms: lax)
+        let central = try #require(fx.backend as? SQLiteBackend)
+        let stored = try await central.store.hostWrite { db in
+            try FieldStore.applyRemote(db, sessions + initiatives, catalog: laxForms, origin: "old", checksRecords: true)
+        }
         #expect(stored.applied == 4)
         try await fx.app().test(.router) { client in
             let r = try await client.send(.get, "/v1/indicators", token: fx.tokens["coord"])

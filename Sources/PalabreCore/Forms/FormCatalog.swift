@@ -44,3 +44,19 @@ public struct FormCatalog: Sendable {
         return f
     }
 }
+
+/// The forms each project uses: on the service every project has its own published versions.
+public struct FormSets: Sendable {
+    /// Each project's forms.
+    public var byProject: [String: FormCatalog]
+    /// The forms of a project not listed.
+    public var fallback: FormCatalog?
+
+    public init(byProject: [String: FormCatalog], fallback: FormCatalog? = nil) {
+        self.byProject = byProject
+        self.fallback = fallback
+    }
+
+    /// A project's forms.
+    public subscript(project: String) -> FormCatalog? { byProject[project] ?? fallback }
+}

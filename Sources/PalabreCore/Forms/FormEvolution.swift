@@ -48,3 +48,29 @@ public enum FormEvolution {
         return out
     }
 }
+
+extension Form {
+    /// Every version of a form seen as one, for reading records of any version: the latest version's fields in its
+    /// order, then the fields only older versions had (their latest definition), each field sensitive or contact if
+    /// any version said so. Exports take their columns from it; analysts' masking trusts it.
+    public static func union(_ versions: [Form]) -> Form? {
+        let ordered = versions.sorted { $0.version < $1.version }
+        guard let latest = ordered.last else { return nil }
+        var fields = latest.fields
+        var known = Set(fields.map(\.name))
+        for old in ordered.dropLast().reversed() {
+            for field in old.fields where !known.contains(field.name) {
+                fields.append(field)
+                known.insert(field.name)
+            }
+        }
+        for i in fields.indices {
+            for v in ordered {
+                guard let f = v.field(fields[i].name) else { continue }
+                fields[i].sensitive = fields[i].sensitive || f.sensitive
+                fields[i].contact = fields[i].contact || f.contact
+            }
+        }
+        return Form(name: latest.name, version: latest.version, title: latest.title, fields: fields, file: latest.file)
+    }
+}

@@ -38,9 +38,10 @@ extension SQLiteBackend: ExportWriter {
         try await runExport(request, for: device)
     }
 
-    func writeExport(_ format: ExportOptions.Format, to path: String, in directory: URL, options: ExportOptions) async throws {
+    func writeExport(
+        _ format: ExportOptions.Format, to path: String, in directory: URL, catalog forms: FormCatalog, options: ExportOptions
+    ) async throws {
         let store = store
-        let forms = forms
         _ = try await offload { try store.export(format, to: path, catalog: forms, options: options) }
     }
 

@@ -15,6 +15,13 @@ extension SQLiteBackend {
         }
     }
 
+    /// How many versions a project's forms have (see ``SyncBackend/storedFormCount(project:)``).
+    public func storedFormCount(project: String) async throws -> Int {
+        try await store.hostRead { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM published_forms WHERE project = ?", arguments: [project]) ?? 0
+        }
+    }
+
     /// Adds form versions in one transaction (see ``SyncBackend/storeForms(_:)``).
     public func storeForms(_ forms: [PublishedForm]) async throws {
         try await store.hostWrite { db in

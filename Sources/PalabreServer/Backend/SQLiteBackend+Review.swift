@@ -25,7 +25,7 @@ extension SQLiteBackend {
         guard open.contains(where: { $0.entry.recordID == record && $0.entry.superseded.field == field }) else {
             throw ServiceError.notFound("record \(record) has no open conflict on '\(field)' (see GET /v1/conflicts)")
         }
-        let forms = forms
+        let forms = try await currentForms(project: project)
         do {
             try await offload { try store.resolve(recordID: record, field: field, restore: action == .restore, catalog: forms) }
         } catch StoreError.refused(let message) {

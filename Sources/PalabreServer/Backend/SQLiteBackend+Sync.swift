@@ -8,10 +8,11 @@ extension SQLiteBackend {
     /// merge, stored answer, node binding; a refusal rolls everything back.
     public func push(_ request: Wire.PushRequest, from device: Device) async throws -> Wire.PushResponse {
         let maxAhead = maxAheadMs
-        let forms = forms
         let clock = now
         let result: PushOutcome
         do {
+            // Each change is checked against its project's published forms.
+            let formSets = try await pushForms(request)
             result = try await store.hostWrite { db in
                 // Read inside the transaction: a push waiting behind another must be judged at the time it is applied.
                 let date = clock()
@@ -35,8 +36,7 @@ extension SQLiteBackend {
                 }
                 try ClockBound.check(request.changes, serverTime: serverTime, maxAheadMs: maxAhead)
                 let outcome = try FieldStore.applyRemote(
-                    db, request.changes, catalog: forms, origin: device.name, now: date,
-                    checksRecords: true)
+                    db, request.changes, catalog: nil, origin: device.name, now: date, checksRecords: true, formSets: formSets)
                 // How many batches this node has had applied, this one included: a store that counts fewer has been
                 // restored from a backup or copied, and must pull its own node's changes back.
                 let nodeBatches = 1 + (try Int.fetchOne(db, sql: "SELECT count(*) FROM batches WHERE node = ?", arguments: [request.node]) ?? 0)

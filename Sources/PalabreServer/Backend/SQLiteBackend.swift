@@ -24,6 +24,8 @@ public final class SQLiteBackend: SyncBackend {
     public let forms: FormCatalog
     /// How far ahead of the service's clock a change's stamp may be.
     public let maxClockAhead: Duration
+    /// Each project's compiled forms.
+    public let formCache = FormCache()
     let logger: Logger
     let now: @Sendable () -> Date
 

@@ -114,6 +114,12 @@ public protocol SyncBackend: DashboardSessionStore {
     /// Every version of a project's forms as stored, by name then version (none for a project that never had any).
     func storedForms(project: String) async throws -> [PublishedForm]
 
+    /// How many form versions a project has (they are never removed, so a publish always raises it).
+    func storedFormCount(project: String) async throws -> Int
+
+    /// The compiled forms of each project, kept by this instance while no version is added.
+    var formCache: FormCache { get }
+
     /// Adds form versions, all or none, in one transaction.
     ///
     /// - Throws: ``ServiceError/alreadyExists(_:)`` when one of these versions was stored meanwhile.

@@ -120,7 +120,9 @@ struct Dashboard: Sendable {
 
         // Filters: a region of the forms, days as YYYY-MM-DD; anything else is ignored, and said so.
         var notices: [String] = []
-        let labels = Labels(forms: backend.forms, text: text)
+        // The project's forms, every version: labels and masking as the forms say.
+        let projectForms = try await backend.projectForms(code).union
+        let labels = Labels(forms: projectForms, text: text)
         var region = request.query("region")
         if let r = region, !labels.order("session", "region").contains(r), !labels.order("initiative", "region").contains(r) {
             notices.append(text.badRegion(r))
@@ -136,7 +138,7 @@ struct Dashboard: Sendable {
         }
         let from = day("from", text.from), to = day("to", text.to)
 
-        let form = backend.forms
+        let form = projectForms
         let records = try await backend.records(project: code, form: nil).map { r in
             (form: r.form, id: r.id, values: device.role.masksSensitiveFields ? Redaction.masked(r.values, form: form[r.form]) : r.values)
         }

@@ -16,9 +16,10 @@ extension Routes {
             throw ServiceError.badRequest("query parameter 'format': '\(formatText)' is not one of csv, jsonl, sqlite")
         }
         let form = request.query("form")
-        if let form, backend.forms[form] == nil {
+        let forms = try await backend.projectForms(project).union
+        if let form, forms[form] == nil {
             throw ServiceError.notFound(
-                "query parameter 'form': there is no form '\(form)' here (forms: \(backend.forms.names.joined(separator: ", ")))")
+                "query parameter 'form': there is no form '\(form)' in project \(project) (forms: \(forms.names.joined(separator: ", ")))")
         }
         if format == .csv && form == nil {
             throw ServiceError.badRequest("query parameter 'form' is required with format=csv (one file per form)")

@@ -42,13 +42,14 @@ extension Routes {
         let device = try context.device(allowed: .readRecords)
         let project = try context.project(named: request.query("project"), for: device)
         let form = request.query("form")
-        if let form, backend.forms[form] == nil {
-            let names = backend.forms.names.joined(separator: ", ")
-            throw ServiceError.notFound("query parameter 'form': there is no form '\(form)' here (forms: \(names))")
+        let forms = try await backend.projectForms(project).union
+        if let form, forms[form] == nil {
+            let names = forms.names.joined(separator: ", ")
+            throw ServiceError.notFound("query parameter 'form': there is no form '\(form)' in project \(project) (forms: \(names))")
         }
         let found = try await backend.records(project: project, form: form)
         let items: [JSON] = found.map { record in
-            let definition = backend.forms[record.form]
+            let definition = forms[record.form]
             var shown = record
             if device.role.masksSensitiveFields { shown.values = Redaction.masked(record.values, form: definition) }
             return shown.json(form: definition)

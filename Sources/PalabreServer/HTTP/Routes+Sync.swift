@@ -35,9 +35,11 @@ extension Routes {
             project: project, after: after, limit: Int(limit),
             excludingNode: request.query("node"))
         if device.role.masksSensitiveFields {
+            // Masked as every version of the form says: a field any version marked sensitive stays masked.
+            let forms = try await backend.projectForms(project).union
             page.changeTexts = try page.changeTexts.map { text in
                 let change = try Change(json: JSON.parse(text))
-                return Redaction.masked(change, form: backend.forms[change.form]).serialized
+                return Redaction.masked(change, form: forms[change.form]).serialized
             }
         }
         return .json(page.serialized)

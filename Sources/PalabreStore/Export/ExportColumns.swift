@@ -15,6 +15,8 @@ public struct ExportColumns: Sendable {
         case latitude(Field), longitude(Field)
         /// Record metadata.
         case id, created, updated, device, deleted
+        /// The form version the record's latest write was made with.
+        case formVersion
 
         /// The SQLite type of the column.
         public var sqlType: String {
@@ -28,7 +30,7 @@ public struct ExportColumns: Sendable {
             case .choice: return "INTEGER"
             case .latitude, .longitude: return "REAL"
             case .id, .created, .updated, .device: return "TEXT"
-            case .deleted: return "INTEGER"
+            case .deleted, .formVersion: return "INTEGER"
             }
         }
     }
@@ -51,7 +53,8 @@ public struct ExportColumns: Sendable {
                 cols.append((f.name, .value(f)))
             }
         }
-        cols += [("id", .id), ("created", .created), ("updated", .updated), ("device", .device)]
+        // The version first: a record of an older version simply leaves the newer fields empty.
+        cols += [("form_version", .formVersion), ("id", .id), ("created", .created), ("updated", .updated), ("device", .device)]
         if includeDeleted { cols.append(("deleted", .deleted)) }
         columns = cols
     }
@@ -89,6 +92,7 @@ public struct ExportColumns: Sendable {
             case .updated: return .text(StampsCodec.iso(record.updated))
             case .device: return .text(record.created.node)
             case .deleted: return .integer(record.isDeleted ? 1 : 0)
+            case .formVersion: return .integer(Int64(record.state.formVersion))
             }
         }
     }

@@ -239,7 +239,7 @@ extension FieldStore {
                 guard let target = field.referencedForm.flatMap({ byName[$0] }) else { continue }
                 let targetColumns = ExportColumns(form: target, includeDeleted: options.includeDeleted, dropContact: options.dropContact)
                     .columns.map(\.name)
-                    .filter { !$0.contains("/") && !["created", "updated", "device", "deleted"].contains($0) }
+                    .filter { !$0.contains("/") && !["created", "updated", "device", "deleted", "form_version"].contains($0) }
                 let joined = targetColumns.map { "t.\(quote($0)) AS \(quote("\(field.name)_\($0)"))" }.joined(separator: ", ")
                 try db.execute(
                     sql: """

@@ -19,6 +19,16 @@ extension PostgresBackend {
         }
     }
 
+    /// How many versions a project's forms have (see ``SyncBackend/storedFormCount(project:)``).
+    public func storedFormCount(project: String) async throws -> Int {
+        let logger = logger
+        return try await withReadConnection { db in
+            Int(
+                try await db.query("SELECT count(*) FROM published_forms WHERE project = \(project)", logger: logger).collect().first?
+                    .decode(Int64.self) ?? 0)
+        }
+    }
+
     /// Adds form versions in one transaction (see ``SyncBackend/storeForms(_:)``).
     public func storeForms(_ forms: [PublishedForm]) async throws {
         let logger = logger

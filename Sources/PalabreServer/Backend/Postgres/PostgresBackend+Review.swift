@@ -158,9 +158,10 @@ extension PostgresBackend {
 
     /// The project's record rows are streamed, a page at a time, into a temporary field store, which the shared
     /// exporter then writes (same formats, columns, pseudonyms); the temporary store is deleted.
-    func writeExport(_ format: ExportOptions.Format, to path: String, in directory: URL, options: ExportOptions) async throws {
+    func writeExport(
+        _ format: ExportOptions.Format, to path: String, in directory: URL, catalog forms: FormCatalog, options: ExportOptions
+    ) async throws {
         let scratch = directory.appendingPathComponent("records.sqlite").path
-        let forms = forms
         let store = try FieldStore(path: scratch)
         try await copyRecords(project: options.project ?? "", into: store)
         _ = try await Task.detached { try store.export(format, to: path, catalog: forms, options: options) }.value

@@ -17,7 +17,8 @@ extension PostgresBackend {
     /// Applies a batch in one transaction (see ``SyncBackend/push(_:from:)`` and the type's notes on concurrency).
     public func push(_ request: Wire.PushRequest, from device: Device) async throws -> Wire.PushResponse {
         let maxAhead = maxAheadMs
-        let forms = forms
+        // Each change is checked against its project's published forms.
+        let forms = try await pushForms(request)
         let clock = now
         let logger = logger
         let hook = beforeCommit
@@ -108,7 +109,7 @@ extension PostgresBackend {
     /// `applyRemote`: a known change is a duplicate, a change that cannot be applied is set aside, the others merge
     /// field by field.
     private static func merge(
-        _ db: PostgresConnection, _ changes: [Change], forms: FormCatalog, now: Date,
+        _ db: PostgresConnection, _ changes: [Change], forms: FormSets, now: Date,
         logger: Logger
     ) async throws -> (ApplyOutcome, Writes) {
         var outcome = ApplyOutcome()
@@ -147,7 +148,7 @@ extension PostgresBackend {
         let refIDs = Array(
             Set(
                 changes.flatMap { change -> [String] in
-                    guard let form = forms[change.form] else { return [] }
+                    guard let form = forms[change.project]?[change.form] else { return [] }
                     return change.values.compactMap { name, value in
                         guard form.field(name)?.type == .reference, case .some(.string(let id)) = value, RecordID.isValid(id) else { return nil }
                         return id
@@ -176,7 +177,9 @@ extension PostgresBackend {
                 guard let found = referenced[id], found.project == change.project else { return nil }
                 return ReferenceTarget(form: found.form, deleted: false)
             }
-            if let reason = FieldStore.problem(with: change, catalog: forms, existing: current?.state, references: references, today: today) {
+            if let reason = FieldStore.problem(
+                with: change, catalog: forms[change.project], existing: current?.state, references: references, today: today)
+            {
                 writes.setAside.append((change.recordID, change.serialized, reason))
                 outcome.setAside.append(SetAside(change: change, reason: reason))
                 continue
@@ -188,7 +191,7 @@ extension PostgresBackend {
             // move when or by whom it was created.
             let created = current?.created ?? change.stamp
             let superseded = Merge.apply(change, to: &state)
-            if let form = forms[change.form] { Relevance.settle(&state, form: form) }
+            if let form = forms[change.project]?[change.form] { Relevance.settle(&state, form: form) }
             touched.insert(change.recordID)
             states[change.recordID] = (state, created)
             known.insert(key)

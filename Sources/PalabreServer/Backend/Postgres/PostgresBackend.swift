@@ -39,6 +39,8 @@ public final class PostgresBackend: SyncBackend, Service, Sendable {
     public let forms: FormCatalog
     /// How far ahead of the service's clock a change's stamp may be.
     public let maxClockAhead: Duration
+    /// Each project's compiled forms.
+    public let formCache = FormCache()
     /// Where the database is, without the password (for logs).
     public let description: String
     /// Connections for transactions that write (pushes, resolutions, administration).

@@ -10,7 +10,8 @@ protocol ExportWriter: SyncBackend {
     /// The secret behind pseudonyms: made once, kept in the service's database, never exported.
     func pseudonymKey() async throws -> Data
     /// Writes a project's records with ``PalabreStore/FieldStore/export(_:to:catalog:options:progress:)``.
-    func writeExport(_ format: ExportOptions.Format, to path: String, in directory: URL, options: ExportOptions) async throws
+    func writeExport(
+        _ format: ExportOptions.Format, to path: String, in directory: URL, catalog: FormCatalog, options: ExportOptions) async throws
     /// Adds a line to the export log.
     func logExport(_ entry: ExportLogEntry, deviceID: String) async throws
     var logger: Logger { get }
@@ -23,6 +24,7 @@ extension ExportWriter {
     /// hash with a secret only the service holds) and no `contact` field; coordinators and admins get the values.
     func runExport(_ request: ExportRequest, for device: Device) async throws -> String {
         let key = try await pseudonymKey()
+        let catalog = try await projectForms(request.project).union
         let analyst = device.role.masksSensitiveFields
         let pseudonymise: (@Sendable (Form, Field, Value) -> Value)? =
             analyst
@@ -34,7 +36,8 @@ extension ExportWriter {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(request.format == .csv ? "csv" : "export.\(request.format.rawValue)").path
         do {
-            try await writeExport(request.format, to: path, in: directory, options: options)
+            // Columns are every version's fields (the union): a record of any version exports whole.
+            try await writeExport(request.format, to: path, in: directory, catalog: catalog, options: options)
         } catch {
             try? FileManager.default.removeItem(at: directory)
             if let e = error as? StoreError { throw ServiceError.badRequest(e.message(.en)) }
@@ -42,7 +45,7 @@ extension ExportWriter {
         }
         let view = analyst ? "pseudonymised" : "values"
         let entry = ExportLogEntry(
-            device: device.name, role: device.role.rawValue, project: request.project, forms: request.forms ?? forms.names,
+            device: device.name, role: device.role.rawValue, project: request.project, forms: request.forms ?? catalog.names,
             format: request.format.rawValue, view: view, created: Timestamp.text(now()))
         do {
             try await logExport(entry, deviceID: device.id)

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import PalabreCore
 import PalabreStore
 
@@ -6,9 +7,9 @@ import PalabreStore
 /// files as `palabre forms check` does, then each form against its latest version (``PalabreCore/FormEvolution``),
 /// and stores all of them as their next versions or none.
 extension SyncBackend {
-    /// Every version of a project's forms, by name then version. A project that has none yet gets the shipped set
-    /// (the forms built into the service), recorded as version by version so later upgrades of the service change
-    /// nothing under it.
+    /// Every version of a project's forms, by name then version. A project that has none yet gets the shipped set (the
+    /// forms built into the service), recorded version by version, so later upgrades of the service change nothing
+    /// under it; a programme's own forms are published over it.
     ///
     /// - Throws: ``ServiceError/notFound(_:)`` for an unknown project.
     public func formVersions(project: String) async throws -> [PublishedForm] {
@@ -29,10 +30,38 @@ extension SyncBackend {
         return try await storedForms(project: project)
     }
 
+    /// A project's forms: the latest version of each (what a change is checked against) and every version seen as
+    /// one (``PalabreCore/Form/union(_:)``: what records of any version are read, exported and masked with). Compiled
+    /// once per instance while the project gains no version (one count query per call checks that).
+    public func projectForms(_ project: String) async throws -> ProjectForms {
+        let count = try await storedFormCount(project: project)
+        if count > 0, let cached = formCache.get(project, count: count) { return cached }
+        let versions = try await formVersions(project: project)
+        var byName: [String: [Form]] = [:]
+        for v in versions {
+            if let form = FormLoader.load(text: v.source, file: v.name + ".yaml").0 { byName[v.name, default: []].append(form) }
+        }
+        let current = FormCatalog(forms: byName.values.compactMap { $0.max { $0.version < $1.version } })
+        let union = FormCatalog(forms: byName.values.compactMap { Form.union($0) })
+        let forms = ProjectForms(current: current, union: union)
+        formCache.put(project, count: versions.count, forms)
+        return forms
+    }
+
     /// The latest version of each of a project's forms, compiled.
-    public func currentForms(project: String) async throws -> FormCatalog {
-        let latest = Self.latest(try await formVersions(project: project))
-        return FormCatalog(forms: latest.values.compactMap { FormLoader.load(text: $0.source, file: $0.name + ".yaml").0 })
+    public func currentForms(project: String) async throws -> FormCatalog { try await projectForms(project).current }
+
+    /// The current forms of each known project a batch writes to, for checking its changes.
+    func pushForms(_ request: Wire.PushRequest) async throws -> FormSets {
+        var byProject: [String: FormCatalog] = [:]
+        for code in PushPolicy.projects(of: request) {
+            do {
+                byProject[code] = try await projectForms(code).current
+            } catch ServiceError.notFound {
+                // An unknown project: the push's project check refuses it.
+            }
+        }
+        return FormSets(byProject: byProject, fallback: forms)
     }
 
     /// Publishes form files (name, YAML text) as the next versions of a project's forms, all or none.
@@ -84,5 +113,29 @@ extension SyncBackend {
         var out: [String: PublishedForm] = [:]
         for v in versions where (out[v.name]?.version ?? Int.min) < v.version { out[v.name] = v }
         return out
+    }
+}
+
+/// A project's forms, compiled: see ``SyncBackend/projectForms(_:)``.
+public struct ProjectForms: Sendable {
+    /// The latest version of each form.
+    public var current: FormCatalog
+    /// Every version of each form seen as one.
+    public var union: FormCatalog
+}
+
+/// Each project's compiled forms, kept by one instance and keyed by how many versions the project had: a publish on
+/// any instance raises the count, so the next request compiles again.
+public final class FormCache: Sendable {
+    private let entries = NIOLockedValueBox<[String: (count: Int, forms: ProjectForms)]>([:])
+
+    public init() {}
+
+    func get(_ project: String, count: Int) -> ProjectForms? {
+        entries.withLockedValue { $0[project].flatMap { $0.count == count ? $0.forms : nil } }
+    }
+
+    func put(_ project: String, count: Int, _ forms: ProjectForms) {
+        entries.withLockedValue { $0[project] = (count, forms) }
     }
 }
