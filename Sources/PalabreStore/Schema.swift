@@ -77,6 +77,15 @@ enum Schema {
                     DROP INDEX IF EXISTS history_conflicts;
                     """)
         }
+        m.registerMigration("v3: forms received from the service") { db in
+            // Every version of the project's forms as the service published them; the CLI captures with the latest.
+            try db.execute(
+                sql: """
+                    CREATE TABLE received_forms (
+                        name TEXT NOT NULL, version INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (name, version)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return m
     }
 }

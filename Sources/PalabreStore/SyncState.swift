@@ -117,7 +117,11 @@ extension FieldStore {
             try pool.write { db in
                 let previous = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.remoteURL])
                 let reset = previous != nil && previous != remote.url
-                if reset { try SyncState.fresh.write(db) }
+                if reset {
+                    try SyncState.fresh.write(db)
+                    // Another service's forms are asked for whole at the next sync.
+                    try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [FieldStore.formsTagKey])
+                }
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
                     arguments: [SyncState.Key.remoteURL, remote.url, SyncState.Key.remoteToken, remote.token])

@@ -54,6 +54,13 @@ public final class HTTPTransport: SyncTransport {
         do { return try Wire.PullResponse(text: body) } catch { throw SyncError.service("unreadable pull answer: \(error)") }
     }
 
+    public func forms(tag: String?) async throws -> Wire.FormsResponse? {
+        let (status, body) = try await send(method: .GET, path: "/v1/forms", body: nil, headers: tag.map { [("If-None-Match", $0)] } ?? [])
+        if status == 304 { return nil }
+        guard status == 200 else { throw failure(status, body) }
+        do { return try Wire.FormsResponse(text: body) } catch { throw SyncError.service("unreadable forms answer: \(error)") }
+    }
+
     func failure(_ status: Int, _ body: String) -> SyncError {
         let message = Wire.ErrorBody(text: body)?.message ?? String(body.prefix(300))
         switch status {
@@ -64,9 +71,10 @@ public final class HTTPTransport: SyncTransport {
     }
 
     /// Sends one request with a gzip body and asks for a gzip answer; returns the status and the decompressed text.
-    func send(method: HTTPMethod, path: String, body: String?) async throws -> (Int, String) {
+    func send(method: HTTPMethod, path: String, body: String?, headers: [(String, String)] = []) async throws -> (Int, String) {
         var request = HTTPClientRequest(url: url + path)
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Accept-Encoding", value: "gzip")
         var sent = 0

@@ -54,6 +54,8 @@ public struct SyncSummary: Equatable, Sendable {
     public var bytesSent = 0
     /// Bytes received on the wire.
     public var bytesReceived = 0
+    /// Form versions received that this store did not hold (`followup v2`).
+    public var formsReceived: [String] = []
 
     /// An empty summary.
     public init() {}
@@ -81,6 +83,13 @@ public protocol SyncTransport: Sendable {
     func push(_ request: Wire.PushRequest) async throws -> PushAnswer
     /// Fetches a page of changes after a cursor, without those `node` (the pulling store) wrote.
     func pull(after cursor: Int64, limit: Int, node: String) async throws -> Wire.PullResponse
+    /// Fetches the project's forms unless the set tagged `tag` is current (then nil).
+    func forms(tag: String?) async throws -> Wire.FormsResponse?
+}
+
+extension SyncTransport {
+    /// A transport with no forms to give (a test calling a backend directly).
+    public func forms(tag: String?) async throws -> Wire.FormsResponse? { nil }
 }
 
 /// Syncs a field store with the service: push every unsent change in batches, then pull every page after the
@@ -115,9 +124,20 @@ public struct SyncClient: Sendable {
     /// - Throws: ``SyncError``; whatever was acknowledged or pulled before the error stays done.
     public func sync(progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws -> SyncSummary {
         var summary = SyncSummary()
+        try await receiveForms(&summary)
         try await push(&summary, progress)
         try await pull(&summary, progress)
         return summary
+    }
+
+    /// Receives the project's forms first, when they changed: what is captured next uses what the coordinator
+    /// published, and pulled records of a new version find it here.
+    public func receiveForms(_ summary: inout SyncSummary) async throws {
+        let held = try store.receivedForms()
+        guard let answer = try await transport.forms(tag: held.tag) else { return }
+        let before = Set(held.forms.map { "\($0.name) v\($0.version)" })
+        try store.replaceReceivedForms(answer.forms.map { ($0.name, $0.version, $0.source) }, tag: answer.tag)
+        summary.formsReceived = answer.forms.map { "\($0.name) v\($0.version)" }.filter { !before.contains($0) }.sorted()
     }
 
     /// Sends every unsent local change, batch by batch; re-stamps them once if the service finds the clock ahead.

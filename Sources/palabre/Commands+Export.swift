@@ -40,7 +40,7 @@ extension Palabre {
                 return
             }
             try guarded(lang) {
-                let catalog = try options.catalog(lang)
+                let catalog = try options.catalog(lang, store)
                 let terminal = isatty(2) == 1
                 let summary = try store.export(
                     format, to: out, catalog: catalog,
@@ -62,7 +62,7 @@ extension Palabre {
             var downloads: [(String, String)] = []
             switch format {
             case .csv:
-                let names = forms.isEmpty ? ((try? options.catalog(lang).names) ?? []) : forms
+                let names = forms.isEmpty ? ((try? options.catalog(lang, store).names) ?? []) : forms
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 for name in names {
                     downloads.append(

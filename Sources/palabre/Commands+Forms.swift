@@ -16,13 +16,16 @@ extension Palabre {
             @OptionGroup var options: StoreOptions
 
             func run() throws {
-                let lang = options.language(nil)
+                let store = options.storeIfAny()
+                let lang = options.language(store)
                 try guarded(lang) {
-                    let catalog = try options.catalog(lang)
+                    let catalog = try options.catalog(lang, store)
                     for name in catalog.names {
                         let f = catalog[name]!
                         print(Words(lang).formLine(name, version: f.version, fields: f.fields.count, title: f.title.text(lang)))
                     }
+                    // Where they come from: the folder given, the service's (received when the store last synced), or built in.
+                    print(Words(lang).formsFrom(options.formsOrigin(lang, store)))
                 }
             }
         }
@@ -37,7 +40,7 @@ extension Palabre {
             func run() throws {
                 let lang = options.language(nil)
                 try guarded(lang) {
-                    let f = try options.catalog(lang).form(form)
+                    let f = try options.catalog(lang, options.storeIfAny()).form(form)
                     print("\(f.name) v\(f.version): \(f.title.text(lang))  (\(f.file))")
                     for field in f.fields {
                         var line = "  \(field.name) [\(field.type.rawValue)"
@@ -71,20 +74,21 @@ extension Palabre {
             @OptionGroup var options: StoreOptions
 
             func run() throws {
-                let lang = options.language(nil)
+                let store = options.storeIfAny()
+                let lang = options.language(store)
                 let catalog: FormCatalog
                 do {
-                    catalog = try options.loadForms()
+                    catalog = try options.loadForms(store)
                 } catch {
                     printError(error.message(lang))
                     throw ExitCode(66)
                 }
                 if catalog.problems.isEmpty {
-                    print(Words(lang).formsOK(catalog.names.count, options.formsOrigin(lang), catalog.names))
+                    print(Words(lang).formsOK(catalog.names.count, options.formsOrigin(lang, store), catalog.names))
                     return
                 }
                 for p in catalog.problems { print(p.description) }
-                printError(Words(lang).formMistakes(catalog.problems.count, options.formsOrigin(lang)))
+                printError(Words(lang).formMistakes(catalog.problems.count, options.formsOrigin(lang, store)))
                 throw ExitCode(65)
             }
         }

@@ -23,7 +23,7 @@ extension Palabre {
             let lang = options.language(nil)
             try guarded(lang) {
                 guard records > 0 else { throw CLIFailure(Words(lang).atLeastOneRecord(records), code: 64) }
-                let catalog = try options.catalog(lang)
+                let catalog = try options.catalog(lang, nil)
                 guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
                     throw CLIFailure(Words(lang).cannotWrite(out), code: 73)
                 }

@@ -73,7 +73,7 @@ extension Palabre {
             let remote = try RemoteAccess.of(store, lang)
             warnIfClockBehind(store, lang)
             // Pulled records are settled with the forms, as on the service; a forms folder with mistakes does not stop a sync.
-            let forms = try? options.catalog(lang)
+            let forms = try? options.catalog(lang, store)
             let terminal = isatty(2) == 1 && !json
             let summary = try await remote.run(before: { if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }) { transport in
                 let client = SyncClient(store: store, transport: transport, forms: forms)
@@ -97,6 +97,7 @@ extension Palabre {
                             })
                     ),
                     ("bytes_sent", .number(String(summary.bytesSent))), ("bytes_received", .number(String(summary.bytesReceived))),
+                    ("forms_received", .array(summary.formsReceived.map { .string($0) })),
                 ]
                 if let ahead = summary.clockAheadBy {
                     members.append(("clock_ahead_ms", .number(String(ahead))))
@@ -105,6 +106,7 @@ extension Palabre {
                 print(JSON.object(members).serialized)
             } else {
                 print(words.synced(summary))
+                if !summary.formsReceived.isEmpty { print(words.formsReceived(summary.formsReceived)) }
                 for s in summary.setAside { printSafe(words.setAside(s.record, s.reason)) }
                 if summary.conflicts > 0 { print(words.seeConflicts) }
             }
@@ -211,7 +213,7 @@ extension Palabre {
             let store = try options.openStore()
             let lang = options.language(store)
             try guarded(lang) {
-                let catalog = try options.catalog(lang)
+                let catalog = try options.catalog(lang, store)
                 try store.resolve(recordID: id.lowercased(), field: field, restore: restore, catalog: catalog)
                 print(restore ? Words(lang).valueRestored : Words(lang).valueKept)
             }

@@ -50,7 +50,7 @@ extension Palabre {
             let lang = options.language(store)
             try guarded(lang) {
                 // Only the form needed: a capture on a slow laptop should not wait for every form to be read.
-                let catalog = try options.catalog(lang, only: options.offers(self.form) ? [self.form] : nil)
+                let catalog = try options.catalog(lang, store, only: options.offers(self.form, store) ? [self.form] : nil)
                 let form = try catalog.form(self.form)
                 var values: [String: Value]
                 if sets.isEmpty {
@@ -87,7 +87,7 @@ extension Palabre {
             let lang = options.language(store)
             try guarded(lang) {
                 if sets.isEmpty && unsets.isEmpty { throw CLIFailure(Words(lang).giveASetOrUnset, code: 64) }
-                let catalog = try options.catalog(lang)
+                let catalog = try options.catalog(lang, store)
                 guard let record = try store.record(id.lowercased()) else { throw StoreError.notFound(id: id) }
                 let form = try catalog.form(record.form)
                 let values = try parseAssignments(sets, form: form, lang)
@@ -148,7 +148,7 @@ extension Palabre {
             let store = try options.openStore()
             let lang = options.language(store)
             try guarded(lang) {
-                let catalog = try options.catalog(lang)
+                let catalog = try options.catalog(lang, store)
                 guard FileManager.default.fileExists(atPath: file) else { throw CLIFailure(Words(lang).noSuchFile(file), code: 66) }
                 let items = try ImportReader.read(path: file, form: form)
                 let progress: ((Int) -> Void)? =

@@ -62,39 +62,66 @@ struct StoreOptions: ParsableArguments {
         return .en
     }
 
-    /// Where the forms come from: a folder given with `--forms` or `$PALABRE_FORMS` (a programme designing its own),
-    /// else the forms built into `palabre`, so it works from any folder and as a single copied binary.
+    /// A folder given with `--forms` or `$PALABRE_FORMS` (a programme designing its own forms), if any.
     var formsFolder: String? {
         if let forms { return forms }
         if let p = ProcessInfo.processInfo.environment["PALABRE_FORMS"], !p.isEmpty { return p }
         return nil
     }
 
-    /// The forms' origin in words: the folder, or the built-in forms.
-    func formsOrigin(_ lang: Language) -> String { formsFolder ?? Words(lang).builtInForms }
+    /// Where the forms come from, in this order: a folder given with `--forms` or `$PALABRE_FORMS`; the forms the
+    /// store received from the service when it last synced; the forms built into `palabre`, so it works from any
+    /// folder and as a single copied binary.
+    enum FormsSource {
+        case folder(String), received, builtIn
+    }
+
+    func formsSource(_ store: FieldStore?) -> FormsSource {
+        if let folder = formsFolder { return .folder(folder) }
+        if let store, let held = try? store.receivedForms(), !held.forms.isEmpty { return .received }
+        return .builtIn
+    }
+
+    /// The forms' origin in words.
+    func formsOrigin(_ lang: Language, _ store: FieldStore?) -> String {
+        switch formsSource(store) {
+        case .folder(let folder): return folder
+        case .received: return Words(lang).receivedForms
+        case .builtIn: return Words(lang).builtInForms
+        }
+    }
 
     /// Whether the forms hold one of this name (to read only it).
-    func offers(_ form: String) -> Bool {
-        guard let folder = formsFolder else { return FormLoader.builtInNames.contains(form) }
-        return FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("\(form).yaml"))
+    func offers(_ form: String, _ store: FieldStore?) -> Bool {
+        switch formsSource(store) {
+        case .folder(let folder): return FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("\(form).yaml"))
+        case .received: return (try? store?.receivedForms().forms.contains { $0.name == form }) ?? false
+        case .builtIn: return FormLoader.builtInNames.contains(form)
+        }
     }
 
     /// Every form as read, with its problems (`palabre forms check`).
-    func loadForms(only: Set<String>? = nil) throws(StoreError) -> FormCatalog {
-        guard let folder = formsFolder else { return FormLoader.builtIn(only: only) }
-        return try FormLoader.load(directory: folder, only: only)
+    func loadForms(_ store: FieldStore?, only: Set<String>? = nil) throws(StoreError) -> FormCatalog {
+        switch formsSource(store) {
+        case .folder(let folder): return try FormLoader.load(directory: folder, only: only)
+        case .received: return try store?.receivedCatalog(only: only) ?? FormLoader.builtIn(only: only)
+        case .builtIn: return FormLoader.builtIn(only: only)
+        }
     }
 
+    /// The store when there is one, opened read-only, for commands that only need its forms.
+    func storeIfAny() -> FieldStore? { try? FieldStore(path: storePath, mode: .readOnly) }
+
     /// Loads the forms; forms with mistakes are refused (run `palabre forms check`).
-    func catalog(_ lang: Language, only: Set<String>? = nil) throws -> FormCatalog {
+    func catalog(_ lang: Language, _ store: FieldStore?, only: Set<String>? = nil) throws -> FormCatalog {
         let catalog: FormCatalog
         do {
-            catalog = try loadForms(only: only)
+            catalog = try loadForms(store, only: only)
         } catch {
             throw CLIFailure(error.message(lang), code: 66)
         }
         if !catalog.problems.isEmpty {
-            let head = Words(lang).formsHaveMistakes(formsOrigin(lang))
+            let head = Words(lang).formsHaveMistakes(formsOrigin(lang, store))
             throw CLIFailure(([head] + catalog.problems.map { "  \($0)" }).joined(separator: "\n"), code: 65)
         }
         return catalog

@@ -120,6 +120,11 @@ struct Words: Sendable {
     func formMistakes(_ count: Int, _ folder: String) -> String {
         t("\(count) erreur(s) dans \(folder)", "\(count) mistake(s) in \(folder)")
     }
+    func formsFrom(_ origin: String) -> String { t("(formulaires : \(origin))", "(forms: \(origin))") }
+    func formsReceived(_ versions: [String]) -> String {
+        t("  formulaires reçus : ", "  forms received: ") + versions.joined(separator: ", ")
+    }
+    var receivedForms: String { t("les formulaires reçus du serveur", "the forms received from the service") }
     var builtInForms: String { t("les formulaires intégrés à palabre", "the forms built into palabre") }
     /// One detail of a field in `palabre forms show`: `relevant: …`, « pertinent si : … ».
     func detail(_ kind: FieldDetail, _ text: String) -> String {

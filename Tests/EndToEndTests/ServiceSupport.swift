@@ -360,8 +360,8 @@ struct Laptop {
     let box: Sandbox
     let name: String
     let store: String
-    /// The forms folder it captures with.
-    var forms = E2E.formsDir
+    /// The forms folder it captures with; nil: none given (the forms received from the service, else the built-in ones).
+    var forms: String? = E2E.formsDir
 
     init(_ box: Sandbox, _ name: String) {
         self.box = box
@@ -379,7 +379,7 @@ struct Laptop {
         try E2E.run(try E2E.datefudge(), [date, box.binary] + args + options, in: box.dir, timeout: timeout)
     }
 
-    var options: [String] { ["--store", store, "--forms", forms, "--lang", "en"] }
+    var options: [String] { ["--store", store] + (forms.map { ["--forms", $0] } ?? []) + ["--lang", "en"] }
 
     /// `palabre ARGS` started in the background, to be killed midway.
     func start(_ args: [String], tag: String) throws -> Child {

@@ -512,6 +512,47 @@ extension SyncEndToEnd {
             #expect(try field.service.records(token: field.coordinator).filter { $0["form"] as? String == "followup" }.count == 2)
         }
 
+        /// A laptop with no forms folder receives the published forms when it syncs, captures with the new version, and
+        /// on the next sync, its forms being current, gets a bodiless answer.
+        @Test func laptopsReceiveThePublishedFormsWhenTheySync() throws {
+            let box = try Sandbox(initialised: false)
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let v1 = try String(contentsOfFile: E2E.formsDir + "/followup.yaml", encoding: .utf8)
+            let v2 = v1.replacingOccurrences(of: "version: 1", with: "version: 2")
+                .replacingOccurrences(
+                    of: "  - name: notes\n",
+                    with: "  - name: visitor\n    type: text\n    label: {fr: \"Visiteur\", en: \"Visitor\"}\n  - name: notes\n")
+            let file = box.path("followup.yaml")
+            try v2.write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(try field.service.admin(["forms", "publish", file, "--project", "p"]).status == 0)
+            let s = try field.a.addSession("Vestibule de la paix à Bara")
+            let forage = try field.a.add(
+                "initiative", ["title": "Forage à Bara", "type": "borehole", "session": s, "region": "gao", "status": "proposed"])
+            try field.a.syncOK()
+
+            var c = Laptop(box, "c")
+            c.forms = nil
+            try c.setUp(project: "p", url: field.service.url, token: try field.service.enroll("laptop-c", role: "facilitator", project: "p"))
+            let before = try c.run(["forms", "list"])
+            #expect(before.stdout.contains("(forms: the forms built into palabre)"), "\(before)")
+            let first = try c.syncOK()
+            #expect((first["forms_received"] as? [String])?.contains("followup v2") == true, "\(first)")
+            let after = try c.run(["forms", "list"])
+            #expect(after.stdout.contains("(forms: the forms received from the service)"), "\(after)")
+            #expect(after.stdout.split(separator: "\n").contains { $0.hasPrefix("followup") && $0.contains("v2") }, "\(after)")
+            let show = try c.run(["forms", "show", "followup"])
+            #expect(show.stdout.contains("visitor [text]") && show.stdout.contains("(service/followup.yaml)"), "\(show)")
+            _ = try c.add("followup", ["initiative": forage, "date": "2026-11-20", "status": "completed", "visitor": "Awa Maïga"])
+            let second = try c.syncOK()
+            #expect(second["sent"] as? Int == 1 && (second["forms_received"] as? [String])?.isEmpty == true, "\(second)")
+            let bytes = (first: first["bytes_received"] as? Int ?? 0, second: second["bytes_received"] as? Int ?? 0)
+            #expect(bytes.second * 3 < bytes.first, "current forms cost a bodiless answer: \(bytes)")
+            let records = try field.service.records(token: field.coordinator)
+            #expect(records.contains { ($0["values"] as? [String: Any])?["visitor"] as? String == "Awa Maïga" })
+        }
+
         @Test func exportsListsWhoTookWhichDataAndHow() throws {
             let box = try Sandbox()
             defer { box.remove() }

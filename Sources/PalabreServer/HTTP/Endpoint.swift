@@ -21,6 +21,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case records
     case export
     case indicators
+    /// `GET /v1/forms`: every version of the project's forms.
+    case forms
 
     /// The HTTP method.
     public var method: HTTPRequest.Method {
@@ -43,6 +45,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .records: return "/v1/records"
         case .export: return "/v1/export"
         case .indicators: return "/v1/indicators"
+        case .forms: return "/v1/forms"
         }
     }
 

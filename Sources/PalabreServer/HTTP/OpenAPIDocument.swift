@@ -143,6 +143,35 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
         "503": {$ref: "#/components/responses/Unavailable"}
         "404": {$ref: "#/components/responses/NotFound"}
+  /v1/forms:
+    get:
+      operationId: forms
+      summary: Every version of the project's forms, as published, for laptops to capture with.
+      description: |
+        A laptop asks before it pushes, sending the `tag` it holds as `If-None-Match`: an unchanged set is a bodiless
+        304. The tag changes with every publish (versions are only ever added). A project that never published gets the
+        shipped forms, recorded as its version 1s.
+      parameters:
+        - $ref: "#/components/parameters/Project"
+        - name: If-None-Match
+          in: header
+          description: The tag of the set the laptop holds.
+          schema: {type: string}
+      responses:
+        "200":
+          description: Every version of every form of the project.
+          headers:
+            ETag: {description: The set's tag, as in the body., schema: {type: string}}
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/FormsResponse"}
+        "304":
+          description: The laptop's set is current.
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "503": {$ref: "#/components/responses/Unavailable"}
   /v1/conflicts:
     get:
       operationId: conflicts
@@ -434,6 +463,21 @@ components:
         next: {type: integer, format: int64, description: The cursor to ask after next time.}
         more: {type: boolean, description: Whether more changes wait after `next`.}
         server_time: {type: integer, format: int64}
+    FormsResponse:
+      type: object
+      required: [project, tag, forms]
+      properties:
+        project: {type: string}
+        tag: {type: string, description: Changes with every publish; send it back as If-None-Match.}
+        forms:
+          type: array
+          items:
+            type: object
+            required: [name, version, source]
+            properties:
+              name: {type: string}
+              version: {type: integer, minimum: 1}
+              source: {type: string, description: The form's definition (YAML) as published.}
     ErrorBody:
       type: object
       required: [error]

@@ -44,4 +44,23 @@ extension Routes {
         }
         return .json(page.serialized)
     }
+
+    /// `GET /v1/forms[?project=P]`: a `Wire.FormsResponse` with every version of the project's forms; with
+    /// `If-None-Match` holding the current tag, a bodiless 304 (a laptop whose forms are current spends a few hundred
+    /// bytes on it).
+    func forms(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
+        let device = try context.device(allowed: .pull)
+        let project = try context.project(named: request.query("project"), for: device)
+        let versions = try await backend.formVersions(project: project)
+        // Versions are only ever added: their count names the set.
+        let tag = "\"\(versions.count)\""
+        if let sent = request.headers[.ifNoneMatch], sent.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
+            return Response(status: .notModified, headers: [.eTag: tag])
+        }
+        let body = Wire.FormsResponse(
+            project: project, tag: tag, forms: versions.map { .init(name: $0.name, version: $0.version, source: $0.source) })
+        var response = Response.json(body.serialized)
+        response.headers[.eTag] = tag
+        return response
+    }
 }

@@ -17,6 +17,7 @@ struct Routes: Sendable {
         case .me: return try me(context)
         case .push: return try await push(request, context)
         case .pull: return try await pull(request, context)
+        case .forms: return try await forms(request, context)
         case .conflicts: return try await conflicts(request, context)
         case .resolve: return try await resolve(request, context)
         case .records: return try await records(request, context)
