@@ -35,12 +35,15 @@ extension FieldStore {
             return "\(change.form).\(deletedField): '\(d.displayString)' must be true or false"
         }
         guard let catalog else { return nil }
-        guard let form = catalog[change.form] else {
+        guard let latest = catalog[change.form] else {
             return "'\(change.form)' is not a form here (forms: \(catalog.names.joined(separator: ", ")))"
         }
-        if change.formVersion > form.version {
-            return "form '\(form.name)' version \(change.formVersion) is unknown here (latest: \(form.version)): update the forms"
+        if change.formVersion > latest.version {
+            return "form '\(latest.name)' version \(change.formVersion) is unknown here (latest: \(latest.version)): update the forms"
         }
+        // Checked against the version it was made with, when known: a laptop still on version 1 is not held to a field
+        // version 2 made required, and a record's fields of other versions are kept as they are.
+        let form = catalog.form(change.form, version: change.formVersion) ?? latest
         func reason(_ e: ValidationError) -> String {
             e.message(.en, withholdingValue: e.field.flatMap { form.field($0) }.map { $0.sensitive || $0.contact } ?? false)
         }

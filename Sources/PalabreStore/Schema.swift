@@ -5,8 +5,9 @@ enum Schema {
     /// `PALB`: marks a SQLite file as a Palabre store, so a stranger file is refused rather than written to.
     static let applicationID: Int32 = 0x5041_4C42
 
-    /// Migrations a store can be read without (they only add or drop indexes): a read-only open does not need them.
-    static let readCompatible: Set<String> = ["v2: records by project, conflicts by record"]
+    /// Migrations a store can be read without: indexes, and the received forms' table (its reader finds it absent and
+    /// reads "nothing received"). A read-only open does not need them.
+    static let readCompatible: Set<String> = ["v2: records by project, conflicts by record", "v3: forms received from the service"]
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()

@@ -56,7 +56,8 @@ public final class HTTPTransport: SyncTransport {
 
     public func forms(tag: String?) async throws -> Wire.FormsResponse? {
         let (status, body) = try await send(method: .GET, path: "/v1/forms", body: nil, headers: tag.map { [("If-None-Match", $0)] } ?? [])
-        if status == 304 { return nil }
+        // 304: the set held is current; 404: a service older than forms from the centre, which offers none.
+        if status == 304 || status == 404 { return nil }
         guard status == 200 else { throw failure(status, body) }
         do { return try Wire.FormsResponse(text: body) } catch { throw SyncError.service("unreadable forms answer: \(error)") }
     }

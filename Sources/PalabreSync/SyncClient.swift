@@ -56,6 +56,8 @@ public struct SyncSummary: Equatable, Sendable {
     public var bytesReceived = 0
     /// Form versions received that this store did not hold (`followup v2`).
     public var formsReceived: [String] = []
+    /// Form versions the service published that this palabre cannot read (then none was taken), with why.
+    public var formsUnreadable: [String] = []
 
     /// An empty summary.
     public init() {}
@@ -136,6 +138,16 @@ public struct SyncClient: Sendable {
         let held = try store.receivedForms()
         guard let answer = try await transport.forms(tag: held.tag) else { return }
         let before = Set(held.forms.map { "\($0.name) v\($0.version)" })
+        // A set this palabre cannot read (a newer form feature) is not taken: the laptop keeps capturing with the set it
+        // holds, and says so.
+        let unreadable = answer.forms.compactMap { f -> String? in
+            let problems = FormLoader.load(text: f.source, file: "\(f.name).yaml").1
+            return problems.isEmpty ? nil : "\(f.name) v\(f.version): \(problems[0].message)"
+        }
+        if !unreadable.isEmpty {
+            summary.formsUnreadable = unreadable
+            return
+        }
         try store.replaceReceivedForms(answer.forms.map { ($0.name, $0.version, $0.source) }, tag: answer.tag)
         summary.formsReceived = answer.forms.map { "\($0.name) v\($0.version)" }.filter { !before.contains($0) }.sorted()
     }

@@ -23,6 +23,8 @@ extension PalabreServerCommand {
                 abstract: "Make form files the next versions of a project's forms (all or none).",
                 discussion: "Example: palabre-server forms publish forms/session.yaml --project vestibules-gao")
             @OptionGroup var options: DatabaseOptions
+            @Option(help: "The forms a project that has none yet starts with, as the service's --forms (default: $PALABRE_FORMS, else built in).")
+            var forms: String?
             @Option(help: "The project.") var project: String
             @Argument(help: "Form files (NAME.yaml, named after the form).") var files: [String]
 
@@ -36,7 +38,8 @@ extension PalabreServerCommand {
                         }
                         read.append(((path as NSString).lastPathComponent, text))
                     }
-                    let published = try await options.openBackend().publish(project: project, files: read, by: "palabre-server")
+                    let published = try await options.openBackend(forms: try serviceForms(forms)).publish(
+                        project: project, files: read, by: "palabre-server")
                     if published.isEmpty {
                         print("nothing to publish: every form is already its latest version")
                     }
@@ -50,12 +53,14 @@ extension PalabreServerCommand {
                 abstract: "List a project's forms: the latest version of each, when and by whom it was published.",
                 discussion: "Example: palabre-server forms list --project vestibules-gao")
             @OptionGroup var options: DatabaseOptions
+            @Option(help: "The forms a project that has none yet starts with, as the service's --forms (default: $PALABRE_FORMS, else built in).")
+            var forms: String?
             @Option(help: "The project.") var project: String
 
             func run() async throws {
                 bootstrapLogging(level: .warning)
                 try await guarded {
-                    let versions = try await options.openBackend().formVersions(project: project)
+                    let versions = try await options.openBackend(forms: try serviceForms(forms)).formVersions(project: project)
                     var latest: [String: PublishedForm] = [:]
                     var counts: [String: Int] = [:]
                     for v in versions {
@@ -76,6 +81,8 @@ extension PalabreServerCommand {
                 abstract: "Print a form's definition as published (the latest version, or --version N).",
                 discussion: "Example: palabre-server forms show session --project vestibules-gao --version 1")
             @OptionGroup var options: DatabaseOptions
+            @Option(help: "The forms a project that has none yet starts with, as the service's --forms (default: $PALABRE_FORMS, else built in).")
+            var forms: String?
             @Option(help: "The project.") var project: String
             @Option(help: "The version (default: the latest).") var version: Int?
             @Argument(help: "The form.") var form: String
@@ -83,7 +90,9 @@ extension PalabreServerCommand {
             func run() async throws {
                 bootstrapLogging(level: .warning)
                 try await guarded {
-                    let versions = try await options.openBackend().formVersions(project: project).filter { $0.name == form }
+                    let versions = try await options.openBackend(forms: try serviceForms(forms)).formVersions(project: project).filter {
+                        $0.name == form
+                    }
                     guard !versions.isEmpty else { throw Failure("project \(project) has no form '\(form)'", code: 66) }
                     guard let chosen = version.map({ v in versions.first { $0.version == v } }) ?? versions.last else {
                         throw Failure(
@@ -100,13 +109,17 @@ extension PalabreServerCommand {
                 abstract: "List every version of a form: when and by whom each was published.",
                 discussion: "Example: palabre-server forms history session --project vestibules-gao")
             @OptionGroup var options: DatabaseOptions
+            @Option(help: "The forms a project that has none yet starts with, as the service's --forms (default: $PALABRE_FORMS, else built in).")
+            var forms: String?
             @Option(help: "The project.") var project: String
             @Argument(help: "The form.") var form: String
 
             func run() async throws {
                 bootstrapLogging(level: .warning)
                 try await guarded {
-                    let versions = try await options.openBackend().formVersions(project: project).filter { $0.name == form }
+                    let versions = try await options.openBackend(forms: try serviceForms(forms)).formVersions(project: project).filter {
+                        $0.name == form
+                    }
                     guard !versions.isEmpty else { throw Failure("project \(project) has no form '\(form)'", code: 66) }
                     let rows = versions.map { ["v\($0.version)", $0.published.replacingOccurrences(of: "T", with: " "), $0.by] }
                     print(Table.render(header: ["VERSION", "PUBLISHED", "BY"], rows: rows))

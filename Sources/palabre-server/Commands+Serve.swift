@@ -23,7 +23,8 @@ extension PalabreServerCommand {
         @OptionGroup var options: DatabaseOptions
         @Option(help: "The address to listen on (default: $PALABRE_HOST, or 127.0.0.1).") var host: String?
         @Option(help: "The port; 0 picks a free one (default: $PALABRE_PORT, or 8080).") var port: String?
-        @Option(help: "A folder of form definitions to use instead of the built-in forms (default: $PALABRE_FORMS).") var forms: String?
+        @Option(help: "A folder of form definitions new projects start with, instead of the built-in forms (default: $PALABRE_FORMS).")
+        var forms: String?
         @Option(
             name: .customLong("max-clock-ahead"),
             help: "How many minutes ahead of the service's clock a change may be stamped (default: $PALABRE_MAX_CLOCK_AHEAD, or 10).")
@@ -136,17 +137,7 @@ extension PalabreServerCommand {
             return found
         }
 
-        /// The forms incoming changes are checked against: a folder given with --forms or $PALABRE_FORMS, else the forms
-        /// built into the binary; a folder with mistakes is refused.
-        func loadForms() throws -> FormCatalog {
-            guard let dir = forms ?? environment("PALABRE_FORMS") else { return FormLoader.builtIn() }
-            let catalog = try FormLoader.load(directory: dir)
-            if !catalog.problems.isEmpty {
-                throw Failure(
-                    (["the forms in \(dir) have mistakes (see 'palabre forms check'):"] + catalog.problems.map { "  \($0)" })
-                        .joined(separator: "\n"), code: 65)
-            }
-            return catalog
-        }
+        /// The forms a new project starts with (``serviceForms(_:)``).
+        func loadForms() throws -> FormCatalog { try serviceForms(forms) }
     }
 }

@@ -72,6 +72,19 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
+/// The service's forms: a folder given with --forms or $PALABRE_FORMS, else the forms built into the binary; a folder
+/// with mistakes is refused. A project that has no forms yet starts with these (see `SyncBackend.formVersions`).
+func serviceForms(_ folder: String?) throws -> FormCatalog {
+    guard let dir = folder ?? environment("PALABRE_FORMS") else { return FormLoader.builtIn() }
+    let catalog = try FormLoader.load(directory: dir)
+    if !catalog.problems.isEmpty {
+        throw Failure(
+            (["the forms in \(dir) have mistakes (see 'palabre forms check'):"] + catalog.problems.map { "  \($0)" })
+                .joined(separator: "\n"), code: 65)
+    }
+    return catalog
+}
+
 /// Waits for a PostgreSQL backend's database and migrates it; an unreachable database is exit code 69.
 func prepare(_ backend: PostgresBackend) async throws {
     do {

@@ -107,6 +107,7 @@ extension Palabre {
             } else {
                 print(words.synced(summary))
                 if !summary.formsReceived.isEmpty { print(words.formsReceived(summary.formsReceived)) }
+                if !summary.formsUnreadable.isEmpty { printError(words.formsUnreadable(summary.formsUnreadable)) }
                 for s in summary.setAside { printSafe(words.setAside(s.record, s.reason)) }
                 if summary.conflicts > 0 { print(words.seeConflicts) }
             }

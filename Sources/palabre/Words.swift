@@ -124,6 +124,13 @@ struct Words: Sendable {
     func formsReceived(_ versions: [String]) -> String {
         t("  formulaires reçus : ", "  forms received: ") + versions.joined(separator: ", ")
     }
+    func formsUnreadable(_ problems: [String]) -> String {
+        t(
+            "les formulaires publiés ne peuvent pas être lus par cette version de palabre (\(problems.joined(separator: " ; "))) : "
+                + "la saisie continue avec les formulaires déjà reçus ; installez la dernière version de palabre",
+            "the published forms cannot be read by this palabre (\(problems.joined(separator: "; "))): capture goes on with the forms "
+                + "received before; install the latest palabre")
+    }
     var receivedForms: String { t("les formulaires reçus du serveur", "the forms received from the service") }
     var builtInForms: String { t("les formulaires intégrés à palabre", "the forms built into palabre") }
     /// One detail of a field in `palabre forms show`: `relevant: …`, « pertinent si : … ».

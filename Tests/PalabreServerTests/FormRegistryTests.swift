@@ -57,4 +57,27 @@ import Testing
         }
         #expect(try await fx.backend.formVersions(project: "p1") == before)
     }
+
+    /// A change is checked against the version it was made with: version 2 makes a new field required, and a laptop
+    /// still on version 1 keeps capturing sessions without it; a version 2 session without it is set aside.
+    @Test(arguments: BackendKind.all) func aChangeIsCheckedAgainstItsOwnVersion(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
+        let session = FormLoader.builtInSources.first { $0.name == "session" }!.source
+        let v2 = session.replacingOccurrences(of: "version: 1", with: "version: 2")
+            .replacingOccurrences(
+                of: "  - name: location\n",
+                with: "  - name: host\n    type: text\n    required: true\n    label: {fr: \"Hôte\", en: \"Host\"}\n  - name: location\n")
+        #expect(try await fx.backend.publish(project: "p1", files: [("session.yaml", v2)], by: "coord").count == 1)
+        let node = "f1f1f1f1f1f1f1f1"
+        let v1Change = sessionChange(node: node, hlc: stampNow(counter: 1))
+        var v2Change = sessionChange(node: node, hlc: stampNow(counter: 2))
+        v2Change.formVersion = 2
+        var v2WithHost = sessionChange(node: node, hlc: stampNow(counter: 3), values: ["host": .string("Chef de village")])
+        v2WithHost.formVersion = 2
+        let answer = try await fx.backend.push(
+            Wire.PushRequest(batch: "b1", node: node, changes: [v1Change, v2Change, v2WithHost]), from: fx.devices["fac1"]!)
+        #expect(answer.applied == 2, "\(answer)")
+        #expect(answer.setAside.map(\.record) == [v2Change.recordID], "\(answer)")
+        #expect(answer.setAside.first?.reason.contains("host") == true, "\(answer)")
+    }
 }

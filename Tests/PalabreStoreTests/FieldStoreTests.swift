@@ -771,8 +771,8 @@ func editThatWouldMakeTheRecordInvalidThrowsAndChangesNothing(set: [String: Valu
     #expect(items.first?.line == 2)
 }
 
-/// A store made before the index migration (v2) opens read-only as it is, writing nothing, and is upgraded by the next
-/// command that writes.
+/// A store made before the index and received-forms migrations (v2, v3) opens read-only as it is, writing nothing,
+/// and is upgraded by the next command that writes.
 @Test func aStoreWithoutTheIndexMigrationIsReadAsItIsAndUpgradedByTheNextWrite() throws {
     try withTempDir { dir in
         let path = dir.appendingPathComponent("old.sqlite").path
@@ -783,8 +783,8 @@ func editThatWouldMakeTheRecordInvalidThrowsAndChangesNothing(set: [String: Valu
         // As an older version left it.
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%'")
-            try db.execute(sql: "DROP INDEX records_by_project; DROP INDEX history_by_conflict_record")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%' OR identifier LIKE 'v3:%'")
+            try db.execute(sql: "DROP INDEX records_by_project; DROP INDEX history_by_conflict_record; DROP TABLE received_forms")
         }
         try queue.close()
         func migrated() throws -> Bool {
@@ -794,6 +794,7 @@ func editThatWouldMakeTheRecordInvalidThrowsAndChangesNothing(set: [String: Valu
         }
         let reader = try FieldStore(path: path, mode: .readOnly)
         #expect(try reader.record(id) != nil)
+        #expect(try reader.receivedForms().forms.isEmpty, "no table yet: nothing received")
         try reader.close()
         #expect(try !migrated(), "a read-only open writes nothing")
         let writer = try FieldStore(path: path, mode: .existing)

@@ -6,6 +6,9 @@ public struct FormCatalog: Sendable {
     public private(set) var forms: [String: Form]
     /// Every problem found while reading and checking the forms.
     public private(set) var problems: [FormProblem]
+    /// Earlier versions of the forms, by name then version, when they are known (the service's published versions):
+    /// a change is checked against the version it was made with.
+    public private(set) var versions: [String: [Int: Form]] = [:]
 
     /// Builds a catalog from compiled forms and the problems met compiling them, adding cross-form checks.
     public init(forms list: [Form], problems: [FormProblem] = [], checkReferences: Bool = true) {
@@ -34,6 +37,14 @@ public struct FormCatalog: Sendable {
 
     /// The form with this name.
     public subscript(name: String) -> Form? { forms[name] }
+
+    /// The form as it was at a version: that version when it is known, else the latest.
+    public func form(_ name: String, version: Int) -> Form? { versions[name]?[version] ?? forms[name] }
+
+    /// Adds known versions of the forms (each form's latest stays ``subscript(_:)``'s answer).
+    public mutating func addVersions(_ list: [Form]) {
+        for form in list { versions[form.name, default: [:]][form.version] = form }
+    }
 
     /// Form names, sorted.
     public var names: [String] { forms.keys.sorted() }

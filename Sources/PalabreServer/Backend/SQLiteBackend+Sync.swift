@@ -12,7 +12,7 @@ extension SQLiteBackend {
         let result: PushOutcome
         do {
             // Each change is checked against its project's published forms.
-            let formSets = try await pushForms(request)
+            let formSets = try await pushForms(request, from: device)
             result = try await store.hostWrite { db in
                 // Read inside the transaction: a push waiting behind another must be judged at the time it is applied.
                 let date = clock()

@@ -150,7 +150,7 @@ paths:
       description: |
         A laptop asks before it pushes, sending the `tag` it holds as `If-None-Match`: an unchanged set is a bodiless
         304. The tag changes with every publish (versions are only ever added). A project that never published gets the
-        shipped forms, recorded as its version 1s.
+        forms the service was started with, recorded at their own versions.
       parameters:
         - $ref: "#/components/parameters/Project"
         - name: If-None-Match

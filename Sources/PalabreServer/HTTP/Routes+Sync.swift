@@ -51,12 +51,15 @@ extension Routes {
     func forms(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
         let device = try context.device(allowed: .pull)
         let project = try context.project(named: request.query("project"), for: device)
-        let versions = try await backend.formVersions(project: project)
-        // Versions are only ever added: their count names the set.
-        let tag = "\"\(versions.count)\""
-        if let sent = request.headers[.ifNoneMatch], sent.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
-            return Response(status: .notModified, headers: [.eTag: tag])
+        // Versions are only ever added: their count names the set, and a current laptop is answered from it alone.
+        func current(_ tag: String) -> Bool {
+            request.headers[.ifNoneMatch]?.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == tag } ?? false
         }
+        let count = try await backend.storedFormCount(project: project)
+        if count > 0, current("\"\(count)\"") { return Response(status: .notModified, headers: [.eTag: "\"\(count)\""]) }
+        let versions = try await backend.formVersions(project: project)
+        let tag = "\"\(versions.count)\""
+        if current(tag) { return Response(status: .notModified, headers: [.eTag: tag]) }
         let body = Wire.FormsResponse(
             project: project, tag: tag, forms: versions.map { .init(name: $0.name, version: $0.version, source: $0.source) })
         var response = Response.json(body.serialized)

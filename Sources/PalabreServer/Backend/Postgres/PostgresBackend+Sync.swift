@@ -18,7 +18,7 @@ extension PostgresBackend {
     public func push(_ request: Wire.PushRequest, from device: Device) async throws -> Wire.PushResponse {
         let maxAhead = maxAheadMs
         // Each change is checked against its project's published forms.
-        let forms = try await pushForms(request)
+        let forms = try await pushForms(request, from: device)
         let clock = now
         let logger = logger
         let hook = beforeCommit

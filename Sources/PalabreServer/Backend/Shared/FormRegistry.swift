@@ -7,9 +7,9 @@ import PalabreStore
 /// files as `palabre forms check` does, then each form against its latest version (``PalabreCore/FormEvolution``),
 /// and stores all of them as their next versions or none.
 extension SyncBackend {
-    /// Every version of a project's forms, by name then version. A project that has none yet gets the shipped set (the
-    /// forms built into the service), recorded version by version, so later upgrades of the service change nothing
-    /// under it; a programme's own forms are published over it.
+    /// Every version of a project's forms, by name then version. A project that has none yet gets the forms the
+    /// service was started with (`--forms DIR`, else the shipped set), recorded version by version, so later upgrades
+    /// of the service or its folder change nothing under it; new versions are published over them.
     ///
     /// - Throws: ``ServiceError/notFound(_:)`` for an unknown project.
     public func formVersions(project: String) async throws -> [PublishedForm] {
@@ -17,9 +17,9 @@ extension SyncBackend {
         let stored = try await storedForms(project: project)
         if !stored.isEmpty { return stored }
         let stamp = Timestamp.text(Date(timeIntervalSince1970: Double(serverTime()) / 1000))
-        let shipped = FormLoader.builtIn()
-        let seed = FormLoader.builtInSources.compactMap { name, source -> PublishedForm? in
-            guard let form = shipped[name] else { return nil }
+        let start = forms.names.isEmpty ? FormLoader.builtIn() : forms
+        let seed = start.names.compactMap { name -> PublishedForm? in
+            guard let form = start[name], let source = Self.source(of: form) else { return nil }
             return PublishedForm(project: project, name: name, version: form.version, source: source, published: stamp, by: "shipped")
         }
         do {
@@ -28,6 +28,15 @@ extension SyncBackend {
             // Another request seeded it meanwhile.
         }
         return try await storedForms(project: project)
+    }
+
+    /// The text a form was read from: the built-in copy, or its file.
+    static func source(of form: Form) -> String? {
+        if form.file.hasPrefix(FormLoader.builtInFolder + "/") {
+            let name = ((form.file as NSString).lastPathComponent as NSString).deletingPathExtension
+            return FormLoader.builtInSources.first { $0.name == name }?.source
+        }
+        return FileManager.default.contents(atPath: form.file).flatMap { String(data: $0, encoding: .utf8) }
     }
 
     /// A project's forms: the latest version of each (what a change is checked against) and every version seen as
@@ -41,7 +50,8 @@ extension SyncBackend {
         for v in versions {
             if let form = FormLoader.load(text: v.source, file: v.name + ".yaml").0 { byName[v.name, default: []].append(form) }
         }
-        let current = FormCatalog(forms: byName.values.compactMap { $0.max { $0.version < $1.version } })
+        var current = FormCatalog(forms: byName.values.compactMap { $0.max { $0.version < $1.version } })
+        current.addVersions(byName.values.flatMap { $0 })
         let union = FormCatalog(forms: byName.values.compactMap { Form.union($0) })
         let forms = ProjectForms(current: current, union: union)
         formCache.put(project, count: versions.count, forms)
@@ -52,9 +62,10 @@ extension SyncBackend {
     public func currentForms(project: String) async throws -> FormCatalog { try await projectForms(project).current }
 
     /// The current forms of each known project a batch writes to, for checking its changes.
-    func pushForms(_ request: Wire.PushRequest) async throws -> FormSets {
+    func pushForms(_ request: Wire.PushRequest, from device: Device) async throws -> FormSets {
         var byProject: [String: FormCatalog] = [:]
-        for code in PushPolicy.projects(of: request) {
+        // Only projects the device may write to: the push's project check refuses the others.
+        for code in PushPolicy.projects(of: request) where device.canAccess(project: code) {
             do {
                 byProject[code] = try await projectForms(code).current
             } catch ServiceError.notFound {
@@ -74,6 +85,10 @@ extension SyncBackend {
     public func publish(project: String, files: [(name: String, text: String)], by: String) async throws -> [PublishedForm] {
         let versions = try await formVersions(project: project)
         let latest = Self.latest(versions)
+        var allVersions: [String: [Form]] = [:]
+        for v in versions {
+            if let form = FormLoader.load(text: v.source, file: v.name + ".yaml").0 { allVersions[v.name, default: []].append(form) }
+        }
         var compiled: [(form: Form, text: String)] = []
         var problems: [FormProblem] = []
         for file in files {
@@ -94,7 +109,8 @@ extension SyncBackend {
         for (form, text) in compiled {
             if let current = latest[form.name] {
                 if current.source == text { continue }
-                if let old = FormLoader.load(text: current.source, file: form.name + ".yaml").0 {
+                // Against every version seen as one: a field a version removed cannot come back as something else.
+                if let old = allVersions[form.name].flatMap(Form.union) {
                     problems += FormEvolution.problems(from: old, to: form)
                 }
             }
