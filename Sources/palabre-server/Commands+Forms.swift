@@ -90,10 +90,7 @@ extension PalabreServerCommand {
             func run() async throws {
                 bootstrapLogging(level: .warning)
                 try await guarded {
-                    let versions = try await options.openBackend(forms: try serviceForms(forms)).formVersions(project: project).filter {
-                        $0.name == form
-                    }
-                    guard !versions.isEmpty else { throw Failure("project \(project) has no form '\(form)'", code: 66) }
+                    let versions = try await formVersions(form, project: project, options, forms: forms)
                     guard let chosen = version.map({ v in versions.first { $0.version == v } }) ?? versions.last else {
                         throw Failure(
                             "--version: form \(form) of project \(project) has no version \(version!) (versions: "
@@ -117,14 +114,18 @@ extension PalabreServerCommand {
             func run() async throws {
                 bootstrapLogging(level: .warning)
                 try await guarded {
-                    let versions = try await options.openBackend(forms: try serviceForms(forms)).formVersions(project: project).filter {
-                        $0.name == form
-                    }
-                    guard !versions.isEmpty else { throw Failure("project \(project) has no form '\(form)'", code: 66) }
+                    let versions = try await formVersions(form, project: project, options, forms: forms)
                     let rows = versions.map { ["v\($0.version)", $0.published.replacingOccurrences(of: "T", with: " "), $0.by] }
                     print(Table.render(header: ["VERSION", "PUBLISHED", "BY"], rows: rows))
                 }
             }
         }
     }
+}
+
+/// Every version of one form of a project, oldest first; a form the project lacks is exit code 66.
+private func formVersions(_ form: String, project: String, _ options: DatabaseOptions, forms: String?) async throws -> [PublishedForm] {
+    let versions = try await options.openBackend(forms: try serviceForms(forms)).formVersions(project: project).filter { $0.name == form }
+    guard !versions.isEmpty else { throw Failure("project \(project) has no form '\(form)'", code: 66) }
+    return versions
 }

@@ -412,6 +412,16 @@ func isoDate(_ text: String) -> Date? {
 extension SyncEndToEnd {
     @Suite("Administration")
     struct Administration {
+        /// The shipped follow-up form, and a version 2 of it with a new optional field, `visitor`.
+        static func followupVersions() throws -> (v1: String, v2: String) {
+            let v1 = try String(contentsOfFile: E2E.formsDir + "/followup.yaml", encoding: .utf8)
+            let v2 = v1.replacingOccurrences(of: "version: 1", with: "version: 2")
+                .replacingOccurrences(
+                    of: "  - name: notes\n",
+                    with: "  - name: visitor\n    type: text\n    label: {fr: \"Visiteur\", en: \"Visitor\"}\n  - name: notes\n")
+            return (v1, v2)
+        }
+
         /// An administrator sees who took which data: the analyst's export is listed as pseudonymised, the
         /// coordinator's as values; another project's filter lists none.
         /// A coordinator's new version of a form, published with the real binary: listed, with its history; an
@@ -421,11 +431,7 @@ extension SyncEndToEnd {
             defer { box.remove() }
             let service = try Service(box)
             try service.createProject("p")
-            let v1 = try String(contentsOfFile: E2E.formsDir + "/followup.yaml", encoding: .utf8)
-            let v2 = v1.replacingOccurrences(of: "version: 1", with: "version: 2")
-                .replacingOccurrences(
-                    of: "  - name: notes\n",
-                    with: "  - name: visitor\n    type: text\n    label: {fr: \"Visiteur\", en: \"Visitor\"}\n  - name: notes\n")
+            let (v1, v2) = try Self.followupVersions()
             let dir = box.path("v2")
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try v2.write(toFile: dir + "/followup.yaml", atomically: true, encoding: .utf8)
@@ -457,11 +463,7 @@ extension SyncEndToEnd {
             defer { box.remove() }
             let field = try Field(box)
             defer { field.service.stop() }
-            let v1 = try String(contentsOfFile: E2E.formsDir + "/followup.yaml", encoding: .utf8)
-            let v2 = v1.replacingOccurrences(of: "version: 1", with: "version: 2")
-                .replacingOccurrences(
-                    of: "  - name: notes\n",
-                    with: "  - name: visitor\n    type: text\n    label: {fr: \"Visiteur\", en: \"Visitor\"}\n  - name: notes\n")
+            let v2 = try Self.followupVersions().v2
             func folder(_ name: String, followup: String) throws -> String {
                 let dir = box.path(name)
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -519,11 +521,7 @@ extension SyncEndToEnd {
             defer { box.remove() }
             let field = try Field(box)
             defer { field.service.stop() }
-            let v1 = try String(contentsOfFile: E2E.formsDir + "/followup.yaml", encoding: .utf8)
-            let v2 = v1.replacingOccurrences(of: "version: 1", with: "version: 2")
-                .replacingOccurrences(
-                    of: "  - name: notes\n",
-                    with: "  - name: visitor\n    type: text\n    label: {fr: \"Visiteur\", en: \"Visitor\"}\n  - name: notes\n")
+            let v2 = try Self.followupVersions().v2
             let file = box.path("followup.yaml")
             try v2.write(toFile: file, atomically: true, encoding: .utf8)
             #expect(try field.service.admin(["forms", "publish", file, "--project", "p"]).status == 0)
