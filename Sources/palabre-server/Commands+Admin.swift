@@ -91,10 +91,12 @@ extension PalabreServerCommand {
                 let rows = devices.map { d in
                     [
                         d.name, d.id, d.project ?? "*", d.role.rawValue, Table.date(d.created), d.lastSeen.map(Table.date) ?? "-",
-                        d.revoked.map(Table.date) ?? "-",
+                        d.revoked.map(Table.date) ?? "-", d.formsHeld ?? "-", d.formsReceived.map(Table.date) ?? "-",
                     ]
                 }
-                print(Table.render(header: ["NAME", "ID", "PROJECT", "ROLE", "CREATED", "LAST SEEN", "REVOKED"], rows: rows))
+                print(
+                    Table.render(
+                        header: ["NAME", "ID", "PROJECT", "ROLE", "CREATED", "LAST SEEN", "REVOKED", "FORMS", "FORMS RECEIVED"], rows: rows))
             }
         }
     }

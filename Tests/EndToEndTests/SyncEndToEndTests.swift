@@ -549,6 +549,11 @@ extension SyncEndToEnd {
             #expect(bytes.second * 3 < bytes.first, "current forms cost a bodiless answer: \(bytes)")
             let records = try field.service.records(token: field.coordinator)
             #expect(records.contains { ($0["values"] as? [String: Any])?["visitor"] as? String == "Awa Maïga" })
+            // Where every laptop stands: c holds follow-up version 2; b never asked for forms.
+            let devices = try field.service.admin(["devices"]).stdout.split(separator: "\n")
+            #expect(devices.first?.contains("FORMS RECEIVED") == true, "\(devices)")
+            #expect(devices.contains { $0.hasPrefix("laptop-c ") && $0.contains("followup 2") && $0.contains("session 1") }, "\(devices)")
+            #expect(devices.contains { $0.hasPrefix("laptop-b ") && !$0.contains("followup 2") }, "\(devices)")
         }
 
         @Test func exportsListsWhoTookWhichDataAndHow() throws {

@@ -35,5 +35,6 @@ enum CentralSchema {
         ),
         DashboardSchema.migration,
         ("central v4: published forms", { db in try db.execute(sql: SharedSchema.publishedForms) }),
+        ("central v5: the forms each device holds", { db in try db.execute(sql: SharedSchema.devicesFormsHeld) }),
     ]
 }

@@ -104,7 +104,8 @@ extension SQLiteBackend {
         return Device(
             id: row["id"], name: row["name"], project: row["project"], role: role,
             created: Timestamp.date(row["created"]) ?? Date(timeIntervalSince1970: 0),
-            revoked: Timestamp.date(row["revoked"]), lastSeen: Timestamp.date(row["last_seen"]))
+            revoked: Timestamp.date(row["revoked"]), lastSeen: Timestamp.date(row["last_seen"]), formsHeld: row["forms_held"],
+            formsReceived: Timestamp.date(row["forms_received"]))
     }
 }
 

@@ -15,6 +15,14 @@ extension SQLiteBackend {
         }
     }
 
+    /// Notes which forms a device received (see ``SyncBackend/recordFormsHeld(deviceID:held:at:)``).
+    public func recordFormsHeld(deviceID: String, held: String, at date: Date) async throws {
+        try await store.hostWrite { db in
+            try db.execute(
+                sql: "UPDATE devices SET forms_held = ?, forms_received = ? WHERE id = ?", arguments: [held, Timestamp.text(date), deviceID])
+        }
+    }
+
     /// How many versions a project's forms have (see ``SyncBackend/storedFormCount(project:)``).
     public func storedFormCount(project: String) async throws -> Int {
         try await store.hostRead { db in

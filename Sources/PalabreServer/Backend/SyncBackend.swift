@@ -114,6 +114,9 @@ public protocol SyncBackend: DashboardSessionStore {
     /// Every version of a project's forms as stored, by name then version (none for a project that never had any).
     func storedForms(project: String) async throws -> [PublishedForm]
 
+    /// Notes which forms a device received (`followup 2, session 1`) and when.
+    func recordFormsHeld(deviceID: String, held: String, at date: Date) async throws
+
     /// How many form versions a project has (they are never removed, so a publish always raises it).
     func storedFormCount(project: String) async throws -> Int
 

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import PalabreCore
 
@@ -55,10 +56,21 @@ extension Routes {
         func current(_ tag: String) -> Bool {
             request.headers[.ifNoneMatch]?.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == tag } ?? false
         }
+        // Where every laptop stands, for `palabre-server devices`: each form's latest version it now holds.
+        func noteHeld() async throws {
+            let held = try await backend.projectForms(project).current
+            let summary = held.names.map { "\($0) \(held[$0]!.version)" }.joined(separator: ", ")
+            try await backend.recordFormsHeld(
+                deviceID: device.id, held: summary, at: Date(timeIntervalSince1970: Double(backend.serverTime()) / 1000))
+        }
         let count = try await backend.storedFormCount(project: project)
-        if count > 0, current("\"\(count)\"") { return Response(status: .notModified, headers: [.eTag: "\"\(count)\""]) }
+        if count > 0, current("\"\(count)\"") {
+            try await noteHeld()
+            return Response(status: .notModified, headers: [.eTag: "\"\(count)\""])
+        }
         let versions = try await backend.formVersions(project: project)
         let tag = "\"\(versions.count)\""
+        try await noteHeld()
         if current(tag) { return Response(status: .notModified, headers: [.eTag: tag]) }
         let body = Wire.FormsResponse(
             project: project, tag: tag, forms: versions.map { .init(name: $0.name, version: $0.version, source: $0.source) })

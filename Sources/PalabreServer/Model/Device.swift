@@ -33,9 +33,15 @@ public struct Device: Hashable, Sendable {
     public var revoked: Date?
     /// When it was last heard from.
     public var lastSeen: Date?
+    /// The forms it last received (`followup 2, session 1`: each form's latest version), and when.
+    public var formsHeld: String?
+    public var formsReceived: Date?
 
     /// Builds one.
-    public init(id: String, name: String, project: String?, role: Role, created: Date, revoked: Date? = nil, lastSeen: Date? = nil) {
+    public init(
+        id: String, name: String, project: String?, role: Role, created: Date, revoked: Date? = nil, lastSeen: Date? = nil,
+        formsHeld: String? = nil, formsReceived: Date? = nil
+    ) {
         self.id = id
         self.name = name
         self.project = project
@@ -43,6 +49,8 @@ public struct Device: Hashable, Sendable {
         self.created = created
         self.revoked = revoked
         self.lastSeen = lastSeen
+        self.formsHeld = formsHeld
+        self.formsReceived = formsReceived
     }
 
     /// Whether the device may act in a project: its own, or any for an admin without one.

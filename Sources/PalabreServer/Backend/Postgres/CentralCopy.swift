@@ -33,7 +33,7 @@ public enum CentralCopy {
             "devices",
             [
                 .text("id"), .text("name"), .optionalText("project"), .text("role"), .text("token_hash"), .text("created"),
-                .optionalText("revoked"), .optionalText("last_seen"),
+                .optionalText("revoked"), .optionalText("last_seen"), .optionalText("forms_held"), .optionalText("forms_received"),
             ]
         ),
         ("device_nodes", [.text("device_id"), .text("node"), .text("first_seen")]),

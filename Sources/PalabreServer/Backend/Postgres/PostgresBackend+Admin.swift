@@ -6,14 +6,14 @@ import PostgresNIO
 
 extension PostgresBackend {
     /// The columns a device is read with.
-    static let deviceColumns = "id, name, project, role, created, revoked, last_seen"
-    typealias DeviceColumns = (String, String, String?, String, String, String?, String?)
+    static let deviceColumns = "id, name, project, role, created, revoked, last_seen, forms_held, forms_received"
+    typealias DeviceColumns = (String, String, String?, String, String, String?, String?, String?, String?)
 
     static func decodeDevice(_ c: DeviceColumns) throws -> Device {
         guard let role = Role(rawValue: c.3) else { throw ServiceError.badRequest("device \(c.1) has an unknown role '\(c.3)'") }
         return Device(
             id: c.0, name: c.1, project: c.2, role: role, created: Timestamp.date(c.4) ?? Date(timeIntervalSince1970: 0),
-            revoked: Timestamp.date(c.5), lastSeen: Timestamp.date(c.6))
+            revoked: Timestamp.date(c.5), lastSeen: Timestamp.date(c.6), formsHeld: c.7, formsReceived: Timestamp.date(c.8))
     }
 
     /// Creates a project (see ``SyncBackend/createProject(code:name:)``).
@@ -168,8 +168,10 @@ extension PostgresBackend {
                         SELECT s.expires, \(columns) FROM dashboard_sessions s JOIN devices d ON d.id = s.device_id
                         WHERE s.id_hash = $1 AND d.revoked IS NULL
                         """, binds: bindings), logger: logger)
-            for try await (expires, a, b, c, d, e, f, g) in rows.decode((String, String, String, String?, String, String, String?, String?).self) {
-                return (expires, try Self.decodeDevice((a, b, c, d, e, f, g)))
+            for try await (expires, a, b, c, d, e, f, g, h, i) in rows.decode(
+                (String, String, String, String?, String, String, String?, String?, String?, String?).self)
+            {
+                return (expires, try Self.decodeDevice((a, b, c, d, e, f, g, h, i)))
             }
             return nil
         }

@@ -19,6 +19,15 @@ extension PostgresBackend {
         }
     }
 
+    /// Notes which forms a device received (see ``SyncBackend/recordFormsHeld(deviceID:held:at:)``).
+    public func recordFormsHeld(deviceID: String, held: String, at date: Date) async throws {
+        let logger = logger
+        try await withConnection { db in
+            try await db.run(
+                "UPDATE devices SET forms_held = \(held), forms_received = \(Timestamp.text(date)) WHERE id = \(deviceID)", logger)
+        }
+    }
+
     /// How many versions a project's forms have (see ``SyncBackend/storedFormCount(project:)``).
     public func storedFormCount(project: String) async throws -> Int {
         let logger = logger

@@ -87,6 +87,7 @@ enum PostgresSchema {
             """
         ),
         ("v2: published forms", SharedSchema.publishedForms),
+        ("v3: the forms each device holds", SharedSchema.devicesFormsHeld),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock.

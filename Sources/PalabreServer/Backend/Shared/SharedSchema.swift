@@ -30,6 +30,12 @@ enum SharedSchema {
             published TEXT NOT NULL, published_by TEXT NOT NULL, PRIMARY KEY (project, name, version))
         """
 
+    /// Which forms each device last received, and when (two statements).
+    static let devicesFormsHeld = """
+        ALTER TABLE devices ADD COLUMN forms_held TEXT;
+        ALTER TABLE devices ADD COLUMN forms_received TEXT
+        """
+
     /// The export log's columns after its id: who exported what, when, and in which view.
     static let exportColumns = """
         device_id TEXT NOT NULL, device TEXT NOT NULL, role TEXT NOT NULL, project TEXT NOT NULL, forms TEXT NOT NULL,
