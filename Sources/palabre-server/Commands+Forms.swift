@@ -22,10 +22,7 @@ extension PalabreServerCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Make form files the next versions of a project's forms (all or none).",
                 discussion: "Example: palabre-server forms publish forms/session.yaml --project vestibules-gao")
-            @OptionGroup var options: DatabaseOptions
-            @Option(help: "The forms a project that has none yet starts with, as the service's --forms (default: $PALABRE_FORMS, else built in).")
-            var forms: String?
-            @Option(help: "The project.") var project: String
+            @OptionGroup var scope: ProjectFormsOptions
             @Argument(help: "Form files (NAME.yaml, named after the form).") var files: [String]
 
             func run() async throws {
@@ -38,12 +35,12 @@ extension PalabreServerCommand {
                         }
                         read.append(((path as NSString).lastPathComponent, text))
                     }
-                    let published = try await options.openBackend(forms: try serviceForms(forms)).publish(
-                        project: project, files: read, by: "palabre-server")
+                    let published = try await scope.backend().publish(
+                        project: scope.project, files: read, by: "palabre-server")
                     if published.isEmpty {
                         print("nothing to publish: every form is already its latest version")
                     }
-                    for f in published { print("published \(f.name) version \(f.version) in project \(project)") }
+                    for f in published { print("published \(f.name) version \(f.version) in project \(scope.project)") }
                 }
             }
         }
@@ -52,15 +49,12 @@ extension PalabreServerCommand {
             static let configuration = CommandConfiguration(
                 abstract: "List a project's forms: the latest version of each, when and by whom it was published.",
                 discussion: "Example: palabre-server forms list --project vestibules-gao")
-            @OptionGroup var options: DatabaseOptions
-            @Option(help: "The forms a project that has none yet starts with, as the service's --forms (default: $PALABRE_FORMS, else built in).")
-            var forms: String?
-            @Option(help: "The project.") var project: String
+            @OptionGroup var scope: ProjectFormsOptions
 
             func run() async throws {
                 bootstrapLogging(level: .warning)
                 try await guarded {
-                    let versions = try await options.openBackend(forms: try serviceForms(forms)).formVersions(project: project)
+                    let versions = try await scope.backend().formVersions(project: scope.project)
                     var latest: [String: PublishedForm] = [:]
                     var counts: [String: Int] = [:]
                     for v in versions {
@@ -80,20 +74,17 @@ extension PalabreServerCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Print a form's definition as published (the latest version, or --version N).",
                 discussion: "Example: palabre-server forms show session --project vestibules-gao --version 1")
-            @OptionGroup var options: DatabaseOptions
-            @Option(help: "The forms a project that has none yet starts with, as the service's --forms (default: $PALABRE_FORMS, else built in).")
-            var forms: String?
-            @Option(help: "The project.") var project: String
+            @OptionGroup var scope: ProjectFormsOptions
             @Option(help: "The version (default: the latest).") var version: Int?
             @Argument(help: "The form.") var form: String
 
             func run() async throws {
                 bootstrapLogging(level: .warning)
                 try await guarded {
-                    let versions = try await formVersions(form, project: project, options, forms: forms)
+                    let versions = try await formVersions(form, scope)
                     guard let chosen = version.map({ v in versions.first { $0.version == v } }) ?? versions.last else {
                         throw Failure(
-                            "--version: form \(form) of project \(project) has no version \(version!) (versions: "
+                            "--version: form \(form) of project \(scope.project) has no version \(version!) (versions: "
                                 + versions.map { String($0.version) }.joined(separator: ", ") + ")", code: 66)
                     }
                     print(chosen.source, terminator: chosen.source.hasSuffix("\n") ? "" : "\n")
@@ -105,16 +96,13 @@ extension PalabreServerCommand {
             static let configuration = CommandConfiguration(
                 abstract: "List every version of a form: when and by whom each was published.",
                 discussion: "Example: palabre-server forms history session --project vestibules-gao")
-            @OptionGroup var options: DatabaseOptions
-            @Option(help: "The forms a project that has none yet starts with, as the service's --forms (default: $PALABRE_FORMS, else built in).")
-            var forms: String?
-            @Option(help: "The project.") var project: String
+            @OptionGroup var scope: ProjectFormsOptions
             @Argument(help: "The form.") var form: String
 
             func run() async throws {
                 bootstrapLogging(level: .warning)
                 try await guarded {
-                    let versions = try await formVersions(form, project: project, options, forms: forms)
+                    let versions = try await formVersions(form, scope)
                     let rows = versions.map { ["v\($0.version)", $0.published.replacingOccurrences(of: "T", with: " "), $0.by] }
                     print(Table.render(header: ["VERSION", "PUBLISHED", "BY"], rows: rows))
                 }
@@ -123,9 +111,20 @@ extension PalabreServerCommand {
     }
 }
 
+/// What every `forms` command names: the database, the project, and the forms a project that has none yet starts with.
+struct ProjectFormsOptions: ParsableArguments {
+    @OptionGroup var options: DatabaseOptions
+    @Option(help: "The forms a project that has none yet starts with, as the service's --forms (default: $PALABRE_FORMS, else built in).")
+    var forms: String?
+    @Option(help: "The project.") var project: String
+
+    /// The backend, with the forms a new project starts with.
+    func backend() async throws -> any SyncBackend { try await options.openBackend(forms: try serviceForms(forms)) }
+}
+
 /// Every version of one form of a project, oldest first; a form the project lacks is exit code 66.
-private func formVersions(_ form: String, project: String, _ options: DatabaseOptions, forms: String?) async throws -> [PublishedForm] {
-    let versions = try await options.openBackend(forms: try serviceForms(forms)).formVersions(project: project).filter { $0.name == form }
-    guard !versions.isEmpty else { throw Failure("project \(project) has no form '\(form)'", code: 66) }
+private func formVersions(_ form: String, _ scope: ProjectFormsOptions) async throws -> [PublishedForm] {
+    let versions = try await scope.backend().formVersions(project: scope.project).filter { $0.name == form }
+    guard !versions.isEmpty else { throw Failure("project \(scope.project) has no form '\(form)'", code: 66) }
     return versions
 }

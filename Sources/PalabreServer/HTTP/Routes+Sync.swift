@@ -60,6 +60,8 @@ extension Routes {
         func noteHeld() async throws {
             let held = try await backend.projectForms(project).current
             let summary = held.names.map { "\($0) \(held[$0]!.version)" }.joined(separator: ", ")
+            // Written when it changes, not on every sync: "since when it holds this set" (its last sync is last_seen).
+            guard summary != device.formsHeld else { return }
             try await backend.recordFormsHeld(
                 deviceID: device.id, held: summary, at: Date(timeIntervalSince1970: Double(backend.serverTime()) / 1000))
         }
