@@ -2,7 +2,9 @@
 # Sync benchmarks, each against a baseline measured in the same run:
 #  1. applying pushed changes on the service vs plain SQLite inserts of the same rows (palabre-bench);
 #  2. bytes on the wire to sync the samples data set (push from the laptop that holds it, pull by a fresh laptop)
-#     vs the gzip size of the same records as plain CSV (one file per form), and what that means on a 2G link.
+#     vs the gzip size of the same records as plain CSV (one file per form), and what that means on a 2G link;
+#  3. bytes on the wire for forms: a sync with nothing new (forms current), and one after a coordinator publishes a
+#     new follow-up version, vs the gzip size of the project's form files.
 # Usage: Benchmarks/sync.sh [N=100000]     (builds release binaries first; needs curl and python3)
 #   With PALABRE_BENCH_POSTGRES=postgres://… the apply measure also runs on PostgreSQL.
 set -euo pipefail
@@ -36,6 +38,29 @@ PUSH=$($P sync --json --store "$W/a.sqlite")
 $P init --store "$W/b.sqlite" --project bench --lang en >/dev/null
 $P remote set "http://127.0.0.1:$PORT" --token "$TB" --store "$W/b.sqlite" >/dev/null
 PULL=$($P sync --json --store "$W/b.sqlite")
+# Forms: nothing new, then a new version of one form.
+IDLE=$($P sync --json --store "$W/b.sqlite")
+sed -e 's/^version: 1/version: 2/' -e 's/^  - name: notes$/  - name: visitor\n    type: text\n    label: {fr: "Visiteur", en: "Visitor"}\n  - name: notes/' \
+  forms/followup.yaml > "$W/followup.yaml"
+"$BIN/palabre-server" forms publish "$W/followup.yaml" --project bench --database "$DB" >/dev/null
+UPDATE=$($P sync --json --store "$W/b.sqlite")
+FORMS_GZ=$(cat forms/*.yaml "$W/followup.yaml" | gzip -9 | wc -c)
+# The whole HTTP exchange of the forms request of a current laptop (request and response, headers included), by curl.
+TAG=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TB" -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT/v1/forms" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+EXCHANGE=$(curl -s -o /dev/null -w '%{size_request} %{size_header} %{size_download} %{http_code}' -H "Authorization: Bearer $TB" \
+  -H 'Accept-Encoding: gzip' -H "If-None-Match: $TAG" "http://127.0.0.1:$PORT/v1/forms")
+
+python3 - "$IDLE" "$UPDATE" "$FORMS_GZ" "$EXCHANGE" <<'PY'
+import json, sys
+idle, update, forms_gz = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+req, head, body, code = sys.argv[4].split()
+print(f"forms request of a current laptop, whole HTTP exchange: {int(req) + int(head) + int(body)} bytes (request {req}, answer {code}: headers {head}, body {body})")
+i = idle["bytes_sent"] + idle["bytes_received"]
+u = update["bytes_sent"] + update["bytes_received"]
+print(f"forms: gzip of every version's YAML {forms_gz} bytes")
+print(f"  a sync with nothing new (forms current, a bodiless 304): {i} bytes on the wire (compressed bodies)")
+print(f"  a sync after a new follow-up version ({', '.join(update['forms_received'])}): {u} bytes ({u / forms_gz:.2f}x the gzip YAML), {u / 12500:.2f} s at 100 kbit/s")
+PY
 
 python3 - "$PUSH" "$PULL" <<'PY'
 import csv, gzip, io, json, sys

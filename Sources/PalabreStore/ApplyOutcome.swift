@@ -6,11 +6,41 @@ public struct SetAside: Hashable, Sendable {
     public var change: Change
     /// Why it was set aside.
     public var reason: String
+    /// Whether it is held for a form or version the receiver does not have yet (applied when it arrives), rather than
+    /// refused by a rule.
+    public var held: Bool
 
     /// Builds one.
-    public init(change: Change, reason: String) {
+    public init(change: Change, reason: String, held: Bool = false) {
         self.change = change
         self.reason = reason
+        self.held = held
+    }
+}
+
+/// A change kept aside in a store's table: held for a form version, or refused by a rule.
+public struct SetAsideRecord: Hashable, Sendable {
+    /// Its row.
+    public var id: Int64
+    /// The change.
+    public var change: Change
+    /// Why it was set aside (the latest try).
+    public var reason: String
+    /// Whether it waits for a form or version the receiver lacks (see ``SetAside/held``).
+    public var held: Bool
+    /// Where it came from: a device's name on the service; `service` (what the service reported) or `pull` on a laptop.
+    public var origin: String
+    /// When it was first set aside (ISO 8601, UTC).
+    public var created: String
+
+    /// Builds one.
+    public init(id: Int64, change: Change, reason: String, held: Bool, origin: String, created: String) {
+        self.id = id
+        self.change = change
+        self.reason = reason
+        self.held = held
+        self.origin = origin
+        self.created = created
     }
 }
 

@@ -83,6 +83,14 @@ extension FieldStore {
         return nil
     }
 
+    /// Whether a change that cannot be applied waits for a form or version this receiver lacks (a coordinator may
+    /// publish it: the change is applied then), rather than breaking a rule of one it has.
+    public static func isHeld(_ change: Change, catalog: FormCatalog?) -> Bool {
+        guard let catalog else { return false }
+        guard let latest = catalog[change.form] else { return true }
+        return change.formVersion > latest.version
+    }
+
     /// Applies changes from elsewhere (the service, another store's bundle) inside the caller's transaction.
     ///
     /// Each change is merged field by field; one already known is skipped; one that cannot be applied is set aside
@@ -112,10 +120,11 @@ extension FieldStore {
                 with: change, catalog: catalog, existing: existing?.state, references: references,
                 today: Validator.today(now, utc: true))
             {
+                let held = isHeld(change, catalog: catalog)
                 try db.execute(
-                    sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [change.recordID, change.serialized, reason, origin, ISOTime.text(now, fraction: false)])
-                outcome.setAside.append(SetAside(change: change, reason: reason))
+                    sql: "INSERT INTO set_aside (record_id, body, reason, origin, created, held) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [change.recordID, change.serialized, reason, origin, ISOTime.text(now, fraction: false), held])
+                outcome.setAside.append(SetAside(change: change, reason: reason, held: held))
                 continue
             }
             var state =
@@ -169,8 +178,8 @@ extension FieldStore {
                 let acked = state.ackedBatches
                 for s in setAside {
                     try db.execute(
-                        sql: "INSERT INTO set_aside (record_id, body, reason, origin, created) VALUES (?, ?, ?, 'service', ?)",
-                        arguments: [s.change.recordID, s.change.serialized, s.reason, ISOTime.text(now(), fraction: false)])
+                        sql: "INSERT INTO set_aside (record_id, body, reason, origin, created, held) VALUES (?, ?, ?, 'service', ?, ?)",
+                        arguments: [s.change.recordID, s.change.serialized, s.reason, ISOTime.text(now(), fraction: false), s.held])
                 }
                 try Self.receive(db, serverTime)
                 return acked
@@ -353,14 +362,87 @@ extension FieldStore {
         }
     }
 
-    /// Changes set aside here (by this store when applying, or reported by the service), newest first.
-    public func setAsideChanges() throws(StoreError) -> [(origin: String, reason: String, change: Change)] {
+    /// Changes set aside here (by this store when applying, or reported by the service), oldest first.
+    public func setAsideChanges() throws(StoreError) -> [SetAsideRecord] {
         try run {
             try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM set_aside ORDER BY id DESC").map { r in
-                    (r["origin"] as String, r["reason"] as String, try Change(json: JSON.parse(r["body"] as String)))
+                let held = try db.columns(in: "set_aside").contains { $0.name == "held" }  // a read-only open of an older store
+                return try Row.fetchAll(db, sql: "SELECT * FROM set_aside ORDER BY id").map { r in
+                    SetAsideRecord(
+                        id: r["id"], change: try Change(json: JSON.parse(r["body"] as String)), reason: r["reason"],
+                        held: held ? r["held"] : false, origin: r["origin"], created: r["created"])
                 }
             }
         }
+    }
+
+    /// Tries set-aside changes again, oldest first, in one transaction: each one that now applies (or that is already
+    /// applied) leaves the table, each other keeps its place and first date with the new reason.
+    ///
+    /// `formSets` and `checksRecords` are as for ``applyRemote(_:_:catalog:origin:now:checksRecords:forms:formSets:)``:
+    /// the service checks again exactly as it checks a push. A laptop never retries what the service set aside: those
+    /// are its own changes, which it already holds.
+    public func retrySetAside(ids: [Int64], formSets: FormSets?, checksRecords: Bool) throws(StoreError) -> ApplyOutcome {
+        try run { try pool.write { db in try Self.retrySetAside(db, ids: ids, formSets: formSets, checksRecords: checksRecords, now: self.now()) } }
+    }
+
+    /// ``retrySetAside(ids:formSets:checksRecords:)`` inside the caller's transaction.
+    public static func retrySetAside(
+        _ db: Database, ids: [Int64], formSets: FormSets?, checksRecords: Bool, now: Date
+    ) throws -> ApplyOutcome {
+        var total = ApplyOutcome()
+        for id in ids.sorted() {
+            guard let row = try Row.fetchOne(db, sql: "SELECT body, origin FROM set_aside WHERE id = ?", arguments: [id]) else { continue }
+            let change = try Change(json: JSON.parse(row["body"] as String))
+            let outcome = try applyRemote(
+                db, [change], catalog: nil, origin: row["origin"], now: now, checksRecords: checksRecords, formSets: formSets)
+            if let again = outcome.setAside.first {
+                // applyRemote added a row for it: the first one stays, with the latest reason.
+                try db.execute(sql: "DELETE FROM set_aside WHERE id = ?", arguments: [db.lastInsertedRowID])
+                try db.execute(sql: "UPDATE set_aside SET reason = ?, held = ? WHERE id = ?", arguments: [again.reason, again.held, id])
+            } else {
+                try db.execute(sql: "DELETE FROM set_aside WHERE id = ?", arguments: [id])
+            }
+            total.applied += outcome.applied
+            total.duplicates += outcome.duplicates
+            total.conflicts += outcome.conflicts
+            total.setAside += outcome.setAside
+            total.maxHLC = max(total.maxHLC, outcome.maxHLC)
+        }
+        return total
+    }
+
+    /// Brings the copies of what the service set aside up to date with what it still holds (`stillSetAside`, this
+    /// device's entries there): a change no longer listed was applied since (a coordinator published its version, or
+    /// an administrator retried it), and leaves the list. Returns how many left.
+    @discardableResult
+    public func settleServiceSetAside(
+        _ stillSetAside: [(record: String, hlc: Int64, node: String, reason: String, held: Bool)]
+    )
+        throws(StoreError) -> Int
+    {
+        try run {
+            try pool.write { db in
+                var listed: [String: (reason: String, held: Bool)] = [:]
+                for e in stillSetAside { listed["\(e.record)|\(e.hlc)|\(e.node)"] = (e.reason, e.held) }
+                var left = 0
+                for row in try Row.fetchAll(db, sql: "SELECT id, body FROM set_aside WHERE origin = 'service'") {
+                    let change = try Change(json: JSON.parse(row["body"] as String))
+                    let id: Int64 = row["id"]
+                    if let still = listed["\(change.recordID)|\(change.stamp.hlc.rawValue)|\(change.stamp.node)"] {
+                        try db.execute(sql: "UPDATE set_aside SET reason = ?, held = ? WHERE id = ?", arguments: [still.reason, still.held, id])
+                    } else {
+                        try db.execute(sql: "DELETE FROM set_aside WHERE id = ?", arguments: [id])
+                        left += 1
+                    }
+                }
+                return left
+            }
+        }
+    }
+
+    /// How many of the service's set-aside reports this store keeps (its own changes the service has not applied).
+    public func serviceSetAsideCount() throws(StoreError) -> Int {
+        try run { try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM set_aside WHERE origin = 'service'") ?? 0 } }
     }
 }

@@ -93,3 +93,24 @@ public enum FormLoader {
         return (form, problems)
     }
 }
+
+extension IndicatorMap {
+    /// The indicators a catalog's forms declare; forms that declare none (published before forms declared their
+    /// indicators) are read as the shipped forms declare them, for each of those forms the catalog has with the fields
+    /// named.
+    public static func declared(by catalog: FormCatalog) -> IndicatorMap {
+        let own = IndicatorMap(catalog: catalog)
+        guard own.forms.isEmpty else { return own }
+        let shipped = shippedMap
+        let usable = IndicatorMap.Part.allCases.compactMap { part -> (form: String, declaration: Declaration)? in
+            guard let (name, d) = shipped.forms[part], let form = catalog[name] else { return nil }
+            var kept = d
+            kept.fields = d.fields.filter { form.field($0.value) != nil }
+            return (name, kept)
+        }
+        return IndicatorMap(usable)
+    }
+
+    /// What the shipped forms declare, compiled once.
+    static let shippedMap = IndicatorMap(catalog: FormLoader.builtIn())
+}

@@ -7,7 +7,9 @@ enum Schema {
 
     /// Migrations a store can be read without: indexes, and the received forms' table (its reader finds it absent and
     /// reads "nothing received"). A read-only open does not need them.
-    static let readCompatible: Set<String> = ["v2: records by project, conflicts by record", "v3: forms received from the service"]
+    static let readCompatible: Set<String> = [
+        "v2: records by project, conflicts by record", "v3: forms received from the service", "v4: changes held for a form version",
+    ]
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -86,6 +88,10 @@ enum Schema {
                         name TEXT NOT NULL, version INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (name, version)
                     ) WITHOUT ROWID
                     """)
+        }
+        m.registerMigration("v4: changes held for a form version") { db in
+            // A change of a form or version the receiver does not have yet is held (applied when it arrives), not refused.
+            try db.execute(sql: "ALTER TABLE set_aside ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
         }
         return m
     }

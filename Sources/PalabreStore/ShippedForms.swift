@@ -8,6 +8,13 @@ enum ShippedForms {
 form: followup
 version: 1
 title: {fr: "Suivi d'initiative", en: "Initiative follow-up"}
+indicators:
+  # What these records are to the indicators, and which fields feed them (see "Indicators" in the README).
+  part: followups
+  initiative: initiative
+  date: date
+  status: status
+  progress: progress
 fields:
   - name: initiative
     type: reference
@@ -50,6 +57,17 @@ choices:
 form: initiative
 version: 1
 title: {fr: "Initiative communautaire", en: "Community initiative"}
+indicators:
+  # What these records are to the indicators, and which fields and codes feed them (see "Indicators" in the README).
+  part: initiatives
+  session: session
+  region: region
+  title: title
+  type: type
+  status: status
+  closed: ["completed", "abandoned"]
+  beneficiaries: beneficiaries
+  estimated_cost: estimated_cost
 fields:
   - name: title
     type: text
@@ -156,6 +174,16 @@ choices:
 form: participant
 version: 1
 title: {fr: "Participant(e)", en: "Participant"}
+indicators:
+  # What these records are to the indicators, and which fields and codes feed them (see "Indicators" in the README).
+  part: participants
+  session: session
+  sex: sex
+  women: ["female"]
+  men: ["male"]
+  age_band: age_band
+  youth: ["under_18", "18_24"]
+  role: role
 fields:
   - name: session
     type: reference
@@ -239,6 +267,15 @@ choices:
 form: session
 version: 1
 title: {fr: "Séance de dialogue", en: "Dialogue session"}
+indicators:
+  # What these records are to the indicators, and which fields feed them (see "Indicators" in the README).
+  part: sessions
+  region: region
+  date: date
+  format: format
+  women_count: women_count
+  men_count: men_count
+  youth_count: youth_count
 fields:
   - name: title
     type: text

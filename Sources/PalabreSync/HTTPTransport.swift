@@ -62,6 +62,25 @@ public final class HTTPTransport: SyncTransport {
         do { return try Wire.FormsResponse(text: body) } catch { throw SyncError.service("unreadable forms answer: \(error)") }
     }
 
+    public func setAside(retry: Bool) async throws -> Wire.SetAsideList? {
+        let (status, body) = try await send(method: retry ? .POST : .GET, path: retry ? "/v1/set-aside/retry" : "/v1/set-aside", body: nil)
+        // 404: a service older than held changes, which lists none.
+        if status == 404 { return nil }
+        guard status == 200 else { throw failure(status, body) }
+        do { return try Wire.SetAsideList(text: body) } catch { throw SyncError.service("unreadable set-aside answer: \(error)") }
+    }
+
+    /// Publishes form files (name, YAML text) as the next versions of the project's forms (a coordinator's or an
+    /// admin's token): the service's answer, as JSON text.
+    public func publishForms(_ files: [(name: String, text: String)]) async throws -> String {
+        let body = JSON.object([
+            ("forms", .array(files.map { .object([("name", .string($0.name)), ("source", .string($0.text))]) }))
+        ]).serialized
+        let (status, answer) = try await send(method: .POST, path: "/v1/forms", body: body)
+        guard status == 200 else { throw failure(status, answer) }
+        return answer
+    }
+
     func failure(_ status: Int, _ body: String) -> SyncError {
         let message = Wire.ErrorBody(text: body)?.message ?? String(body.prefix(300))
         switch status {

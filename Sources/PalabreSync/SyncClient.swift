@@ -58,6 +58,11 @@ public struct SyncSummary: Equatable, Sendable {
     public var formsReceived: [String] = []
     /// Form versions the service published that this palabre cannot read (then none was taken), with why.
     public var formsUnreadable: [String] = []
+    /// This device's changes the service still keeps set aside after this sync, when it was asked (nil otherwise:
+    /// nothing was set aside before, or an older service); `held` ones wait for a coordinator to publish their version.
+    public var stillSetAside: [Wire.SetAsideEntry]?
+    /// Changes the service had set aside that it has applied since (their version was published, or retried).
+    public var appliedSince = 0
 
     /// An empty summary.
     public init() {}
@@ -87,11 +92,16 @@ public protocol SyncTransport: Sendable {
     func pull(after cursor: Int64, limit: Int, node: String) async throws -> Wire.PullResponse
     /// Fetches the project's forms unless the set tagged `tag` is current (then nil).
     func forms(tag: String?) async throws -> Wire.FormsResponse?
+    /// This device's changes the service keeps set aside, after trying them again when `retry` (nil: a service that
+    /// does not list them).
+    func setAside(retry: Bool) async throws -> Wire.SetAsideList?
 }
 
 extension SyncTransport {
     /// A transport with no forms to give (a test calling a backend directly).
     public func forms(tag: String?) async throws -> Wire.FormsResponse? { nil }
+    /// A transport that lists no set-aside changes.
+    public func setAside(retry: Bool) async throws -> Wire.SetAsideList? { nil }
 }
 
 /// Syncs a field store with the service: push every unsent change in batches, then pull every page after the
@@ -113,6 +123,8 @@ public struct SyncClient: Sendable {
     public var pageSize = 2000
     /// The forms pulled records are settled with (a field that does not apply is withheld, as on the service).
     public var forms: FormCatalog?
+    /// The forms to use once new versions were received (the CLI's forms in use, read again), when they may change.
+    public var reloadForms: (@Sendable () -> FormCatalog?)?
 
     /// Builds a client.
     public init(store: FieldStore, transport: any SyncTransport, forms: FormCatalog? = nil) {
@@ -127,9 +139,20 @@ public struct SyncClient: Sendable {
     public func sync(progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws -> SyncSummary {
         var summary = SyncSummary()
         try await receiveForms(&summary)
+        // Pulled records are settled with the forms now in use: the ones just received, when new ones came.
+        let settling = summary.formsReceived.isEmpty ? forms : reloadForms?() ?? forms
         try await push(&summary, progress)
-        try await pull(&summary, progress)
+        try await settleSetAside(&summary)
+        try await pull(&summary, progress, forms: settling)
         return summary
+    }
+
+    /// Learns which of this device's changes the service set aside are still kept there (asked only while this store
+    /// keeps any): those no longer listed were applied since, and leave this store's list.
+    public func settleSetAside(_ summary: inout SyncSummary, retry: Bool = false) async throws {
+        guard try store.serviceSetAsideCount() > 0, let list = try await transport.setAside(retry: retry) else { return }
+        summary.appliedSince += try store.settleServiceSetAside(list.entries.map { ($0.record, $0.hlc, $0.node, $0.reason, $0.held) })
+        summary.stillSetAside = list.entries
     }
 
     /// Receives the project's forms first, when they changed: what is captured next uses what the coordinator
@@ -149,7 +172,8 @@ public struct SyncClient: Sendable {
             return
         }
         try store.replaceReceivedForms(answer.forms.map { ($0.name, $0.version, $0.source) }, tag: answer.tag)
-        summary.formsReceived = answer.forms.map { "\($0.name) v\($0.version)" }.filter { !before.contains($0) }.sorted()
+        let new = answer.forms.map { "\($0.name) v\($0.version)" }.filter { !before.contains($0) }.sorted()
+        summary.formsReceived += new
     }
 
     /// Sends every unsent local change, batch by batch; re-stamps them once if the service finds the clock ahead.
@@ -184,7 +208,7 @@ public struct SyncClient: Sendable {
                     unsent.map { ("\($0.change.recordID)|\($0.change.stamp.hlc.rawValue)|\($0.change.stamp.node)", $0.change) },
                     uniquingKeysWith: { a, _ in a })
                 let setAside = response.setAside.compactMap { e in
-                    byKey["\(e.record)|\(e.hlc)|\(e.node)"].map { SetAside(change: $0, reason: e.reason) }
+                    byKey["\(e.record)|\(e.hlc)|\(e.node)"].map { SetAside(change: $0, reason: e.reason, held: e.held) }
                 }
                 let acked = try store.acknowledgePush(upTo: last.seq, setAside: setAside, serverTime: HLC(wallMilliseconds: response.serverTime))
                 // The service has applied more batches from this node than this store ever had acknowledged: the store
@@ -216,6 +240,16 @@ public struct SyncClient: Sendable {
         }
     }
 
+    /// Whether a change is of a version newer than every received version of its form (false before any is received:
+    /// a laptop capturing with its own folder or the built-in forms).
+    func lacksVersion(of changes: [Change]) throws -> Bool {
+        let received = try store.receivedForms().forms
+        guard !received.isEmpty else { return false }
+        var latest: [String: Int] = [:]
+        for f in received { latest[f.name] = max(latest[f.name] ?? 0, f.version) }
+        return changes.contains { $0.formVersion > (latest[$0.form] ?? 0) }
+    }
+
     /// A short digest of a batch's changes (FNV-1a over record, clock and node): part of the batch id.
     static func digest(_ changes: [Change]) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -233,14 +267,29 @@ public struct SyncClient: Sendable {
     ///
     /// It leaves out its own node's changes (it has them), unless it found it was restored or copied (`pull_own`):
     /// then it asks for them too, and gets back what it had pushed since the backup.
-    public func pull(_ summary: inout SyncSummary, _ progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws {
+    ///
+    /// A page holding a change of a form version this store has not received (published while this sync ran) fetches
+    /// the forms again first, once: the record is then settled, and later edited, with its own version.
+    ///
+    /// `forms` settles the records in place of the client's.
+    public func pull(
+        _ summary: inout SyncSummary, _ progress: (@Sendable (SyncProgress) -> Void)? = nil, forms: FormCatalog? = nil
+    ) async throws {
         let node = try store.syncState().pullsOwnChanges ? "" : try store.identity().node
+        var settling = forms ?? self.forms
+        var refetched = false
         while true {
             let cursor = try store.syncState().pullCursor
             let page = try await transport.pull(after: cursor, limit: pageSize, node: node)
+            if !refetched, try lacksVersion(of: page.changes) {
+                refetched = true
+                let before = summary.formsReceived.count
+                try await receiveForms(&summary)
+                if summary.formsReceived.count > before { settling = reloadForms?() ?? settling }
+            }
             let outcome = try store.applyPulled(
                 page.changes, cursor: page.next, serverTime: HLC(wallMilliseconds: page.serverTime),
-                forms: forms)
+                forms: settling)
             summary.received += outcome.applied
             summary.conflicts += outcome.conflicts
             progress?(.pulling(received: summary.received))

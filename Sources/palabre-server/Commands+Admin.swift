@@ -154,14 +154,7 @@ enum Table {
     }
 
     /// Columns padded to their widest cell.
-    static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
-        return all.map { row in
-            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
+    static func render(header: [String], rows: [[String]]) -> String { TextTable.render(header: header, rows: rows) }
 }
 
 extension Role: ExpressibleByArgument {}

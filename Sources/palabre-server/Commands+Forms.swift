@@ -37,10 +37,11 @@ extension PalabreServerCommand {
                     }
                     let published = try await scope.backend().publish(
                         project: scope.project, files: read, by: "palabre-server")
-                    if published.isEmpty {
+                    if published.versions.isEmpty {
                         print("nothing to publish: every form is already its latest version")
                     }
-                    for f in published { print("published \(f.name) version \(f.version) in project \(scope.project)") }
+                    for f in published.versions { print("published \(f.name) version \(f.version) in project \(scope.project)") }
+                    print(SetAsideCommand.retried(published.retried))
                 }
             }
         }

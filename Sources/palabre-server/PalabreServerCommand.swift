@@ -21,7 +21,9 @@ struct PalabreServerCommand: AsyncParsableCommand {
               palabre-server enroll --project vestibules-gao --role facilitator --name bara-laptop
               palabre-server serve --host 0.0.0.0 --port 8080
             """,
-        subcommands: [Serve.self, ProjectCommand.self, Enroll.self, Devices.self, Revoke.self, Exports.self, Forms.self, Copy.self]
+        subcommands: [
+            Serve.self, ProjectCommand.self, Enroll.self, Devices.self, Revoke.self, Exports.self, Forms.self, SetAsideCommand.self, Copy.self,
+        ]
     )
 
     /// Sets the file-creation mask before anything is created: the central database (and its -wal and -shm files)

@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import PalabreCore
 import PalabreStore
+import PalabreSync
 
 extension Palabre {
     struct Forms: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List, show and check the form definitions.",
-            subcommands: [ListForms.self, ShowForm.self, Check.self],
+            subcommands: [ListForms.self, ShowForm.self, Check.self, Publish.self],
             defaultSubcommand: ListForms.self
         )
 
@@ -90,6 +91,50 @@ extension Palabre {
                 for p in catalog.problems { print(p.description) }
                 printError(Words(lang).formMistakes(catalog.problems.count, options.formsOrigin(lang, store)))
                 throw ExitCode(65)
+            }
+        }
+
+        struct Publish: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Publish form files as the project's next versions on the service (a coordinator's laptop).",
+                discussion: """
+                    The service checks them exactly as 'palabre forms check' does and against every earlier version \
+                    (fields and choices may be added, labels, hints and rules changed; a field never changes type, a \
+                    choice is never removed), publishes all or none, and applies the changes it held for them. Every \
+                    laptop receives them at its next 'palabre sync'. Needs a coordinator's or an admin's token.
+
+                    Example: palabre forms publish followup.yaml
+                    """)
+            @OptionGroup var options: StoreOptions
+            @Argument(help: "Form files (NAME.yaml, named after the form).") var files: [String]
+
+            func run() async throws {
+                let store = try options.openStore()
+                let lang = options.language(store)
+                let words = Words(lang)
+                var read: [(name: String, text: String)] = []
+                for path in files {
+                    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                        printError(words.unreadableFile(path))
+                        throw ExitCode(66)
+                    }
+                    read.append(((path as NSString).lastPathComponent, text))
+                }
+                let remote = try RemoteAccess.of(store, lang)
+                let answer = try await remote.run { transport in try await transport.publishForms(read) }
+                let json = try JSON.parse(answer)
+                let project = json["project"]?.stringValue ?? ""
+                var published: [(String, Int)] = []
+                if case .array(let items)? = json["published"] {
+                    for item in items {
+                        if let name = item["name"]?.stringValue, let v = item["version"]?.intValue { published.append((name, Int(v))) }
+                    }
+                }
+                if published.isEmpty { print(words.nothingToPublish) }
+                for (name, version) in published { print(words.published(name, version, project)) }
+                var left = 0
+                if case .array(let items)? = json["set_aside"] { left = items.count }
+                print(words.heldApplied(Int(json["applied"]?.intValue ?? 0), left: left))
             }
         }
     }

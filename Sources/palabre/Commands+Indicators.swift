@@ -38,7 +38,10 @@ extension Palabre {
                     if let value, !FieldParser.isDate(value) { throw CLIFailure(Words(lang).notADate(name, value), code: 64) }
                 }
                 let records = try store.records().map { (form: $0.form, id: $0.id, values: $0.values) }
-                let ind = Indicators(records: records, filter: .init(region: region, from: from, to: to), today: asOf ?? Validator.today())
+                // Which fields feed which indicator, as the forms in use declare it.
+                let map = IndicatorMap.declared(by: try options.catalog(lang, store))
+                let ind = Indicators(
+                    records: records, map: map, filter: .init(region: region, from: from, to: to), today: asOf ?? Validator.today())
                 if json {
                     print(ind.json.serialized)
                     return

@@ -76,7 +76,8 @@ extension Palabre {
             let forms = try? options.catalog(lang, store)
             let terminal = isatty(2) == 1 && !json
             let summary = try await remote.run(before: { if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }) { transport in
-                let client = SyncClient(store: store, transport: transport, forms: forms)
+                var client = SyncClient(store: store, transport: transport, forms: forms)
+                client.reloadForms = { try? options.catalog(lang, store) }
                 var summary = try await client.sync { p in
                     guard terminal else { return }
                     FileHandle.standardError.write(Data("\r\(words.progress(p))\u{1B}[K".utf8))
@@ -93,9 +94,11 @@ extension Palabre {
                         "set_aside",
                         .array(
                             summary.setAside.map {
-                                .object([("record", .string($0.record)), ("reason", .string($0.reason))])
+                                .object([("record", .string($0.record)), ("reason", .string($0.reason)), ("held", .bool($0.held))])
                             })
                     ),
+                    ("applied_since", .number(String(summary.appliedSince))),
+                    ("still_set_aside", .number(String(summary.stillSetAside?.count ?? 0))),
                     ("bytes_sent", .number(String(summary.bytesSent))), ("bytes_received", .number(String(summary.bytesReceived))),
                     ("forms_received", .array(summary.formsReceived.map { .string($0) })),
                 ]
@@ -108,7 +111,9 @@ extension Palabre {
                 print(words.synced(summary))
                 if !summary.formsReceived.isEmpty { print(words.formsReceived(summary.formsReceived)) }
                 if !summary.formsUnreadable.isEmpty { printError(words.formsUnreadable(summary.formsUnreadable)) }
-                for s in summary.setAside { printSafe(words.setAside(s.record, s.reason)) }
+                for s in summary.setAside { printSafe(words.setAside(s.record, s.reason, held: s.held)) }
+                if summary.appliedSince > 0 { print(words.appliedSince(summary.appliedSince)) }
+                if let still = summary.stillSetAside, !still.isEmpty { print(words.stillSetAside(still)) }
                 if summary.conflicts > 0 { print(words.seeConflicts) }
             }
             if let ahead = summary.clockAheadBy {

@@ -9,7 +9,8 @@ struct Palabre: AsyncParsableCommand {
         abstract: "Capture community dialogue sessions, participants, initiatives and follow-ups, offline.",
         discussion: """
             Records are kept in a local SQLite store (--store, $PALABRE_STORE, or ~/.local/share/palabre/store.sqlite),
-            guided by the forms in a folder (--forms, $PALABRE_FORMS, or ./forms).
+            guided by forms: a folder given (--forms, $PALABRE_FORMS), else those the service published (received at
+            each sync), else the ones built in.
 
             Exit codes: 0 done; 64 bad usage; 65 input refused (nothing written); 66 no such record or file;
             69 the service cannot be reached or failed (try again later); 74 the store cannot be used; 77 the service
@@ -17,7 +18,8 @@ struct Palabre: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, Add.self, Edit.self, Delete.self, Restore.self, List.self, Show.self, Import.self,
-            Forms.self, Generate.self, Export.self, IndicatorsCommand.self, Remote.self, Sync.self, Node.self, Conflicts.self, Resolve.self,
+            Forms.self, Generate.self, Export.self, IndicatorsCommand.self, Remote.self, Sync.self, SetAsideCommand.self, Node.self, Conflicts.self,
+            Resolve.self,
         ]
     )
 

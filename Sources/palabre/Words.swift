@@ -75,6 +75,9 @@ struct Words: Sendable {
     // MARK: Import and export
 
     func noSuchFile(_ path: String) -> String { t("le fichier \(path) n'existe pas", "no such file: \(path)") }
+    func unreadableFile(_ path: String) -> String {
+        t("\(path) : fichier absent, ou pas du texte UTF-8", "\(path): no such file, or not UTF-8 text")
+    }
 
     func imported(_ total: Int, parts: String, unchanged: Int) -> String {
         t(
@@ -235,8 +238,50 @@ struct Words: Sendable {
             "envoyés \(s.sent), reçus \(s.received), conflits \(s.conflicts), mis de côté \(s.setAside.count)",
             "sent \(s.sent), received \(s.received), conflicts \(s.conflicts), set aside \(s.setAside.count)")
     }
-    func setAside(_ record: String, _ reason: String) -> String {
-        t("  mis de côté \(record) : \(reason)", "  set aside \(record): \(reason)")
+    func setAside(_ record: String, _ reason: String, held: Bool = false) -> String {
+        held
+            ? t(
+                "  en attente \(record) : le serveur la garde jusqu'à la publication de sa version (\(reason))",
+                "  held \(record): the service keeps it until its version is published (\(reason))")
+            : t("  mis de côté \(record) : \(reason)", "  set aside \(record): \(reason)")
+    }
+    func appliedSince(_ n: Int) -> String {
+        t(
+            "  \(n) modification(s) mise(s) de côté auparavant ont été appliquées par le serveur",
+            "  \(n) change(s) set aside earlier were applied by the service")
+    }
+    func stillSetAside(_ entries: [Wire.SetAsideEntry]) -> String {
+        let held = entries.filter(\.held).count
+        return t(
+            "  le serveur garde \(entries.count) de vos modifications (\(held) en attente d'une version à publier) : « palabre set-aside »",
+            "  the service keeps \(entries.count) of your changes (\(held) waiting for a version to be published): see 'palabre set-aside'")
+    }
+    var noSetAside: String { t("aucune modification mise de côté", "no change is set aside") }
+    func setAsideRow(_ r: SetAsideRecord) -> [String] {
+        let origin = r.origin == "service" ? t("serveur", "service") : t("réception", "pull")
+        return [
+            r.created.replacingOccurrences(of: "T", with: " "), r.held ? t("EN ATTENTE", "HELD") : t("REFUSÉE", "REFUSED"), origin,
+            r.change.recordID, "\(r.change.form) v\(r.change.formVersion)", r.reason,
+        ]
+    }
+    var setAsideHeader: [String] {
+        [t("DEPUIS", "SINCE"), t("ÉTAT", "STATE"), t("OÙ", "WHERE"), t("FICHE", "RECORD"), t("FORMULAIRE", "FORM"), t("RAISON", "REASON")]
+    }
+    func retried(applied: Int, left: Int) -> String {
+        t(
+            "\(applied) modification(s) appliquée(s) ; \(left) toujours mise(s) de côté",
+            "\(applied) change(s) applied; \(left) still set aside")
+    }
+    func published(_ name: String, _ version: Int, _ project: String) -> String {
+        t("publié \(name) version \(version) dans le projet \(project)", "published \(name) version \(version) in project \(project)")
+    }
+    var nothingToPublish: String {
+        t("rien à publier : chaque formulaire est déjà à sa dernière version", "nothing to publish: every form is already its latest version")
+    }
+    func heldApplied(_ n: Int, left: Int) -> String {
+        t(
+            "\(n) modification(s) en attente de ces versions appliquée(s) ; \(left) toujours mise(s) de côté",
+            "\(n) held change(s) of these versions applied; \(left) still set aside")
     }
     var seeConflicts: String { t("  voir « palabre conflicts »", "  see 'palabre conflicts'") }
     func clockAhead(_ ms: Int64, restamped: Int) -> String {

@@ -514,6 +514,74 @@ extension SyncEndToEnd {
             #expect(try field.service.records(token: field.coordinator).filter { $0["form"] as? String == "followup" }.count == 2)
         }
 
+        /// A laptop captures with a session version the service has not published: the session (and the participant of
+        /// it, which cannot be checked without it) are held by the service, counted as held, not sent, listed on both
+        /// sides; when a coordinator publishes the version from a laptop (over the API), both are applied at once, in
+        /// order; the laptop's next sync learns it, and another laptop receives them. Nothing is lost on the way.
+        @Test func changesOfAnUnpublishedVersionAreHeldAndAppliedWhenItIsPublished() throws {
+            let box = try Sandbox(initialised: false)
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let v1 = try String(contentsOfFile: E2E.formsDir + "/session.yaml", encoding: .utf8)
+            let v2 = v1.replacingOccurrences(of: "version: 1", with: "version: 2")
+                .replacingOccurrences(
+                    of: "  - name: location\n",
+                    with: "  - name: mediator\n    type: text\n    label: {fr: \"Médiateur\", en: \"Mediator\"}\n  - name: location\n")
+            let dir = box.path("forms-v2")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            for f in try FileManager.default.contentsOfDirectory(atPath: E2E.formsDir) where f.hasSuffix(".yaml") {
+                try FileManager.default.copyItem(atPath: E2E.formsDir + "/" + f, toPath: dir + "/" + f)
+            }
+            try v2.write(toFile: dir + "/session.yaml", atomically: true, encoding: .utf8)
+
+            var a = field.a
+            a.forms = dir
+            let s = try a.add(
+                "session",
+                [
+                    "title": "Vestibule de Bara", "date": "2026-09-08", "region": "gao", "locality": "Bara", "format": "intergenerational",
+                    "mediator": "Moussa Touré",
+                ])
+            let p = try a.add("participant", ["session": s, "consent": "no", "sex": "female", "age_band": "18_24", "role": "youth"])
+            let first = try a.syncOK()
+            let entries = first["set_aside"] as? [[String: Any]] ?? []
+            #expect(first["sent"] as? Int == 0 && entries.count == 2, "nothing counted as sent: \(first)")
+            #expect(entries.first { $0["record"] as? String == s }?["held"] as? Bool == true, "\(first)")
+            #expect(first["still_set_aside"] as? Int == 2, "\(first)")
+            let human = try a.run(["set-aside"])
+            #expect(human.status == 0 && human.stdout.contains("HELD") && human.stdout.contains(s) && human.stdout.contains(p), "\(human)")
+            let listed = try field.service.admin(["set-aside", "list", "--project", "p"])
+            #expect(listed.stdout.split(separator: "\n").contains { $0.contains("HELD") && $0.contains(s) && $0.contains("session v2") }, "\(listed)")
+            #expect(try field.service.records(token: field.coordinator).isEmpty)
+            // A retry before the version exists changes nothing.
+            let early = try field.service.admin(["set-aside", "retry", "--project", "p"])
+            #expect(early.status == 0 && early.stdout.contains("applied 0") && early.stdout.contains("2 still set aside"), "\(early)")
+
+            // A facilitator may not publish; the coordinator publishes from a laptop, over the API.
+            let refused = try a.run(["forms", "publish", dir + "/session.yaml"])
+            #expect(refused.status == 77 && refused.stderr.contains("publish forms"), "\(refused)")
+            var coordinator = Laptop(box, "coord")
+            try coordinator.setUp(project: "p", url: field.service.url, token: field.coordinator)
+            let published = try coordinator.run(["forms", "publish", dir + "/session.yaml"])
+            #expect(published.status == 0 && published.stdout.contains("published session version 2 in project p"), "\(published)")
+            #expect(published.stdout.contains("2 held change(s) of these versions applied; 0 still set aside"), "\(published)")
+            let records = try field.service.records(token: field.coordinator)
+            #expect(Set(records.compactMap { $0["id"] as? String }) == [s, p], "\(records)")
+            #expect(records.contains { ($0["values"] as? [String: Any])?["mediator"] as? String == "Moussa Touré" }, "\(records)")
+            #expect(try field.service.admin(["set-aside", "list"]).stderr.contains("no change is set aside"))
+
+            let second = try a.syncOK()
+            #expect(second["applied_since"] as? Int == 2 && second["still_set_aside"] as? Int == 0, "\(second)")
+            #expect(try a.run(["set-aside"]).stdout.contains("no change is set aside"))
+            var b = field.b
+            b.forms = nil  // captures with what the service publishes
+            let pulled = try b.syncOK()
+            #expect(pulled["received"] as? Int == 2 && (pulled["forms_received"] as? [String])?.contains("session v2") == true, "\(pulled)")
+            let shown = try b.run(["show", s])
+            #expect(shown.stdout.contains("Moussa Touré"), "\(shown)")
+        }
+
         /// A laptop with no forms folder receives the published forms when it syncs, captures with the new version, and
         /// on the next sync, its forms being current, gets a bodiless answer.
         @Test func laptopsReceiveThePublishedFormsWhenTheySync() throws {

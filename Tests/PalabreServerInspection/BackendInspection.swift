@@ -39,7 +39,9 @@ extension SQLiteBackend: BackendInspection {
 
     public func loggedChanges() async throws -> [Change] { try store.changes().map(\.change) }
 
-    public func setAsideEntries() async throws -> [(origin: String, reason: String, change: Change)] { try store.setAsideChanges().reversed() }
+    public func setAsideEntries() async throws -> [(origin: String, reason: String, change: Change)] {
+        try store.setAsideChanges().map { ($0.origin, $0.reason, $0.change) }
+    }
 
     public func serviceNode() async throws -> String { try store.identity().node }
 

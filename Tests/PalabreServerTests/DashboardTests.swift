@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import PalabreCore
 import PalabreServer
+import PalabreStore
 import PalabreServerInspection
 import Testing
 
@@ -164,7 +165,7 @@ import Testing
         let data = try await Self.pushSamples(fx)
         // What the indicators say about the service's records, and a count by hand of what was pushed.
         let live = try await fx.backend.records(project: "p1", form: nil).map { (form: $0.form, id: $0.id, values: $0.values) }
-        let expected = Indicators(records: live, today: Self.today)
+        let expected = Indicators(records: live, map: IndicatorMap.declared(by: FormLoader.builtIn()), today: Self.today)
         #expect(expected.sessions == 3 && expected.participants == 19 && expected.women == 12 && expected.men == 7)
         #expect(expected.youth == 6 && expected.initiatives.count == 2 && expected.beneficiaries == 1500)
         #expect(expected.sessionsByRegion == ["gao": 2, "tombouctou": 1])

@@ -25,13 +25,15 @@ import Testing
 
     @Test(arguments: BackendKind.all) func aCompatibleVersionIsPublishedAndBecomesCurrent(_ kind: BackendKind) async throws {
         let fx = try await ServerFixture(kind)
-        let published = try await fx.backend.publish(project: "p1", files: [("followup.yaml", Self.v2)], by: "coord")
+        let published = try await fx.backend.publish(project: "p1", files: [("followup.yaml", Self.v2)], by: "coord").versions
         #expect(published.map(\.version) == [2] && published[0].by == "coord")
         let history = try await fx.backend.formVersions(project: "p1").filter { $0.name == "followup" }
         #expect(history.map(\.version) == [1, 2] && history[1].source == Self.v2)
         #expect(try await fx.backend.currentForms(project: "p1")["followup"]?.field("visitor") != nil)
         #expect(try await fx.backend.currentForms(project: "p2")["followup"]?.field("visitor") == nil, "another project keeps its own")
-        #expect(try await fx.backend.publish(project: "p1", files: [("followup.yaml", Self.v2)], by: "coord").isEmpty, "the same file again: nothing")
+        #expect(
+            try await fx.backend.publish(project: "p1", files: [("followup.yaml", Self.v2)], by: "coord").versions.isEmpty,
+            "the same file again: nothing")
     }
 
     @Test(arguments: BackendKind.all) func anIncompatibleOrBrokenPublishIsRefusedWholeAndStoresNothing(_ kind: BackendKind) async throws {
@@ -67,7 +69,7 @@ import Testing
             .replacingOccurrences(
                 of: "  - name: location\n",
                 with: "  - name: host\n    type: text\n    required: true\n    label: {fr: \"Hôte\", en: \"Host\"}\n  - name: location\n")
-        #expect(try await fx.backend.publish(project: "p1", files: [("session.yaml", v2)], by: "coord").count == 1)
+        #expect(try await fx.backend.publish(project: "p1", files: [("session.yaml", v2)], by: "coord").versions.count == 1)
         let node = "f1f1f1f1f1f1f1f1"
         let v1Change = sessionChange(node: node, hlc: stampNow(counter: 1))
         var v2Change = sessionChange(node: node, hlc: stampNow(counter: 2))
@@ -79,5 +81,47 @@ import Testing
         #expect(answer.applied == 2, "\(answer)")
         #expect(answer.setAside.map(\.record) == [v2Change.recordID], "\(answer)")
         #expect(answer.setAside.first?.reason.contains("host") == true, "\(answer)")
+    }
+
+    /// A change of a version not published yet is held, with a follow-up of its record that cannot be checked without it;
+    /// a publish applies both, in their order, into the change log; one that still breaks a rule stays, with its first
+    /// date and the new reason; a retry of nothing does nothing.
+    @Test(arguments: BackendKind.all) func heldChangesAreAppliedWhenTheirVersionIsPublished(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
+        let node = "a1a1a1a1a1a1a1a1"
+        var held = sessionChange(node: node, hlc: stampNow(counter: 1), values: ["mediator": .string("Moussa")])
+        held.formVersion = 2
+        let edit = sessionChange(
+            node: node, hlc: stampNow(counter: 2), record: held.recordID, values: ["title": .string("Vestibule")],
+            prev: ["title": held.stamp])
+        var broken = sessionChange(node: node, hlc: stampNow(counter: 3), values: ["mediator": .string("x")])
+        broken.formVersion = 2
+        broken.values["date"] = .some(nil)  // a required field left empty
+        let answer = try await fx.backend.push(
+            Wire.PushRequest(batch: "b1", node: node, changes: [held, edit, broken]), from: fx.devices["fac1"]!)
+        #expect(answer.applied == 0 && answer.setAside.count == 3, "\(answer)")
+        #expect(answer.setAside.map(\.held) == [true, false, true], "the edit breaks no version rule: it lacks its record")
+        let before = try await fx.backend.setAside(project: "p1")
+        #expect(before.map(\.origin) == ["fac1", "fac1", "fac1"])
+        #expect(try await fx.backend.setAside(device: "fac2").isEmpty)
+        #expect(try await fx.backend.retrySetAside(project: "p1").applied == 0, "nothing published yet")
+        #expect(try await fx.backend.setAside(project: "p1").map(\.id) == before.map(\.id), "kept in place")
+
+        let session = FormLoader.builtInSources.first { $0.name == "session" }!.source
+        let v2 = session.replacingOccurrences(of: "version: 1", with: "version: 2")
+            .replacingOccurrences(
+                of: "  - name: location\n", with: "  - name: mediator\n    type: text\n    label: {fr: \"M\", en: \"M\"}\n  - name: location\n")
+        let logBefore = try await fx.backend.rowCount(.changes)
+        let done = try await fx.backend.publish(project: "p1", files: [("session.yaml", v2)], by: "coord")
+        #expect(done.versions.map(\.version) == [2])
+        #expect(done.retried.applied == 2 && done.retried.setAside.map(\.change.recordID) == [broken.recordID], "\(done.retried)")
+        #expect(done.retried.setAside.first?.held == false && done.retried.setAside.first?.reason.contains("date") == true)
+        let record = try #require(try await fx.backend.storedRecord(held.recordID))
+        #expect(record.state.values["title"] == .string("Vestibule") && record.state.values["mediator"] == .string("Moussa"))
+        #expect(try await fx.backend.rowCount(.changes) == logBefore + 2, "applied changes enter the log: laptops pull them")
+        let after = try await fx.backend.setAside(project: "p1")
+        #expect(after.map(\.id) == [before[2].id] && after[0].created == before[2].created && !after[0].held)
+        let again = try await fx.backend.retrySetAside(device: "fac1")
+        #expect(again.applied == 0 && again.setAside.count == 1)
     }
 }

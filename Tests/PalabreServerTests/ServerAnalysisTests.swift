@@ -114,7 +114,8 @@ import Testing
             try await client.send(.get, "/v1/indicators?as_of=2026-12-31&region=gao", token: fx.tokens["analyst"]).json
         }
         let records = try await fx.backend.storedRecords(project: "p1").filter { !$0.isDeleted }.map { (form: $0.form, id: $0.id, values: $0.values) }
-        let expected = Indicators(records: records, filter: .init(region: "gao"), today: "2026-12-31")
+        let expected = Indicators(
+            records: records, map: IndicatorMap.declared(by: FormLoader.builtIn()), filter: .init(region: "gao"), today: "2026-12-31")
         #expect(json == expected.json)
         #expect(json["sessions"]?["total"]?.intValue == 9)
     }

@@ -64,6 +64,19 @@ struct DirectTransport: SyncTransport {
         if faults.roll(faults.losePage) { throw SyncError.offline("page lost on the way") }
         return try Wire.PullResponse(text: page.serialized)
     }
+
+    func setAside(retry: Bool) async throws -> Wire.SetAsideList? {
+        let applied = retry ? try await backend.retrySetAside(device: device.name).applied : 0
+        let rows = try await backend.setAside(device: device.name)
+        return try Wire.SetAsideList(
+            text: Wire.SetAsideList(
+                entries: rows.map {
+                    Wire.SetAsideEntry(
+                        record: $0.change.recordID, hlc: $0.change.stamp.hlc.rawValue, node: $0.change.stamp.node, reason: $0.reason,
+                        held: $0.held)
+                }, applied: applied
+            ).serialized)
+    }
 }
 
 /// One field laptop: a real store on a SQLite file, its own wall clock, its device and transport.

@@ -4,8 +4,10 @@ import Foundation
 /// sex, age band and role; the share of women and of youth; initiatives by type, status and region with their
 /// beneficiaries, estimated cost and latest follow-up; initiatives without a follow-up in 90 days.
 ///
-/// Participants are counted once: a session with registered participants counts them; a session without counts its
-/// headcounts (`women_count`, `men_count`, `youth_count`). Youth means under 25 (age bands `under_18` and `18_24`).
+/// Which forms and fields feed them is declared in the forms (``IndicatorMap``): nothing here names a form, a field or a
+/// code. Participants are counted once: a session with registered participants counts them; a session without counts
+/// its headcounts (the declared `women_count`, `men_count`, `youth_count`). Youth, women, men and closed initiatives
+/// are the codes the forms list (in the shipped forms: age bands `under_18` and `18_24`; `completed`, `abandoned`).
 public struct Indicators: Sendable, Equatable {
     /// Filters.
     public struct Filter: Sendable, Equatable {
@@ -66,22 +68,35 @@ public struct Indicators: Sendable, Equatable {
     /// Share of youth (under 25) among participants (0…1), nil without participants.
     public var shareYouth: Double? { participants == 0 ? nil : Double(youth) / Double(participants) }
 
-    /// Computes the indicators from live records given as (form, id, values), as of `today` (`YYYY-MM-DD`).
-    public init(records: [(form: String, id: String, values: [String: Value])], filter: Filter = Filter(), today: String) {
-        func text(_ v: [String: Value], _ k: String) -> String? { if case .string(let s)? = v[k] { return s } else { return nil } }
-        func int(_ v: [String: Value], _ k: String) -> Int64? { if case .integer(let i)? = v[k] { return i } else { return nil } }
-        func number(_ v: [String: Value], _ k: String) -> Double? {
-            switch v[k] {
+    /// Computes the indicators from live records given as (form, id, values), as of `today` (`YYYY-MM-DD`), reading
+    /// the forms and fields `map` names (declared in the forms: ``IndicatorMap``).
+    public init(
+        records: [(form: String, id: String, values: [String: Value])], map: IndicatorMap, filter: Filter = Filter(), today: String
+    ) {
+        // A value of the field feeding `key` of `part`.
+        func field(_ part: IndicatorMap.Part, _ key: String, _ v: [String: Value]) -> Value? { map.field(part, key).flatMap { v[$0] } }
+        func text(_ part: IndicatorMap.Part, _ key: String, _ v: [String: Value]) -> String? {
+            if case .string(let s)? = field(part, key, v) { return s } else { return nil }
+        }
+        func int(_ part: IndicatorMap.Part, _ key: String, _ v: [String: Value]) -> Int64? {
+            if case .integer(let i)? = field(part, key, v) { return i } else { return nil }
+        }
+        func number(_ part: IndicatorMap.Part, _ key: String, _ v: [String: Value]) -> Double? {
+            switch field(part, key, v) {
             case .decimal(let d)?: return d
             case .integer(let i)?: return Double(i)
             default: return nil
             }
         }
+        let sessionForm = map.form(.sessions), participantForm = map.form(.participants)
+        let initiativeForm = map.form(.initiatives), followupForm = map.form(.followups)
+        let (womenCodes, menCodes) = (map.codes(.participants, "women"), map.codes(.participants, "men"))
+        let youthCodes = map.codes(.participants, "youth"), closedCodes = map.codes(.initiatives, "closed")
         var sessionRegion: [String: String] = [:]
         var kept: Set<String> = []
-        for r in records where r.form == "session" {
-            let region = text(r.values, "region") ?? ""
-            let date = text(r.values, "date") ?? ""
+        for r in records where r.form == sessionForm {
+            let region = text(.sessions, "region", r.values) ?? ""
+            let date = text(.sessions, "date", r.values) ?? ""
             sessionRegion[r.id] = region
             if let want = filter.region, want != region { continue }
             if let from = filter.from, date < from { continue }
@@ -90,62 +105,59 @@ public struct Indicators: Sendable, Equatable {
             sessions += 1
             sessionsByRegion[region, default: 0] += 1
             sessionsByMonth[String(date.prefix(7)), default: 0] += 1
-            sessionsByFormat[text(r.values, "format") ?? "", default: 0] += 1
+            sessionsByFormat[text(.sessions, "format", r.values) ?? "", default: 0] += 1
         }
         var withRegistrations: Set<String> = []
-        for r in records where r.form == "participant" {
-            guard let s = text(r.values, "session"), kept.contains(s) else { continue }
+        for r in records where r.form == participantForm {
+            guard let s = text(.participants, "session", r.values), kept.contains(s) else { continue }
             withRegistrations.insert(s)
             registered += 1
-            switch text(r.values, "sex") {
-            case "female": women += 1
-            case "male": men += 1
-            default: break
-            }
-            let band = text(r.values, "age_band") ?? ""
+            let sex = text(.participants, "sex", r.values) ?? ""
+            if womenCodes.contains(sex) { women += 1 } else if menCodes.contains(sex) { men += 1 }
+            let band = text(.participants, "age_band", r.values) ?? ""
             byAgeBand[band, default: 0] += 1
-            if band == "under_18" || band == "18_24" { youth += 1 }
-            byRole[text(r.values, "role") ?? "", default: 0] += 1
+            if youthCodes.contains(band) { youth += 1 }
+            byRole[text(.participants, "role", r.values) ?? "", default: 0] += 1
         }
-        for r in records where r.form == "session" && kept.contains(r.id) && !withRegistrations.contains(r.id) {
+        for r in records where r.form == sessionForm && kept.contains(r.id) && !withRegistrations.contains(r.id) {
             // Headcounts are bounded by the form, but stored data may predate the bound or come from elsewhere:
             // every sum saturates instead of trapping, and a negative count counts as none.
-            let w = Self.count(int(r.values, "women_count")), m = Self.count(int(r.values, "men_count"))
+            let w = Self.count(int(.sessions, "women_count", r.values)), m = Self.count(int(.sessions, "men_count", r.values))
             counted = Self.add(counted, Self.add(w, m))
             women = Self.add(women, w)
             men = Self.add(men, m)
-            youth = Self.add(youth, Self.count(int(r.values, "youth_count")))
+            youth = Self.add(youth, Self.count(int(.sessions, "youth_count", r.values)))
         }
         participants = Self.add(registered, counted)
 
         var latest: [String: (date: String, status: String?, progress: Int64?)] = [:]
-        for r in records where r.form == "followup" {
-            guard let i = text(r.values, "initiative"), let date = text(r.values, "date") else { continue }
+        for r in records where r.form == followupForm {
+            guard let i = text(.followups, "initiative", r.values), let date = text(.followups, "date", r.values) else { continue }
             if let current = latest[i], current.date >= date { continue }
-            latest[i] = (date, text(r.values, "status"), int(r.values, "progress"))
+            latest[i] = (date, text(.followups, "status", r.values), int(.followups, "progress", r.values))
         }
         let cutoff = Self.day(today, minus: 90)
-        for r in records where r.form == "initiative" {
-            let session = text(r.values, "session")
-            let region = text(r.values, "region") ?? session.flatMap { sessionRegion[$0] } ?? ""
+        for r in records where r.form == initiativeForm {
+            let session = text(.initiatives, "session", r.values)
+            let region = text(.initiatives, "region", r.values) ?? session.flatMap { sessionRegion[$0] } ?? ""
             if filter.region != nil || filter.from != nil || filter.to != nil {
                 // Filtered: an initiative counts with its session; one without a session, by its own region.
                 if let session { guard kept.contains(session) else { continue } } else if let want = filter.region, want != region { continue }
             }
             let f = latest[r.id]
             let item = Initiative(
-                id: r.id, title: text(r.values, "title") ?? "", type: text(r.values, "type") ?? "",
-                status: text(r.values, "status") ?? "", region: region,
-                beneficiaries: Int64(Self.count(int(r.values, "beneficiaries"))),
-                estimatedCost: Self.amount(number(r.values, "estimated_cost")), lastFollowup: f?.date, lastStatus: f?.status,
-                lastProgress: f?.progress)
+                id: r.id, title: text(.initiatives, "title", r.values) ?? "", type: text(.initiatives, "type", r.values) ?? "",
+                status: text(.initiatives, "status", r.values) ?? "", region: region,
+                beneficiaries: Int64(Self.count(int(.initiatives, "beneficiaries", r.values))),
+                estimatedCost: Self.amount(number(.initiatives, "estimated_cost", r.values)), lastFollowup: f?.date,
+                lastStatus: f?.status, lastProgress: f?.progress)
             initiatives.append(item)
             initiativesByType[item.type, default: 0] += 1
             initiativesByStatus[item.status, default: 0] += 1
             initiativesByRegion[item.region, default: 0] += 1
             beneficiaries = Int64(Self.add(Int(beneficiaries), Int(item.beneficiaries)))
             estimatedCost = Self.amount(estimatedCost + item.estimatedCost)
-            if !["completed", "abandoned"].contains(item.status), (f?.date ?? "") < cutoff { withoutRecentFollowup.append(item.id) }
+            if !closedCodes.contains(item.status), (f?.date ?? "") < cutoff { withoutRecentFollowup.append(item.id) }
         }
         initiatives.sort { $0.id < $1.id }
         withoutRecentFollowup.sort()

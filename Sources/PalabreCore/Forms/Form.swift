@@ -114,6 +114,8 @@ public struct Form: Hashable, Sendable {
     public var fields: [Field]
     /// Where it was read from.
     public var file: String
+    /// What its records are to the indicators, and which of its fields feed them (see ``IndicatorMap``).
+    public var indicators: IndicatorMap.Declaration?
 
     private var index: [String: Int]
 

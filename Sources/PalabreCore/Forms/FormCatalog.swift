@@ -31,6 +31,30 @@ public struct FormCatalog: Sendable {
                 }
             }
         }
+        // One form per part of the indicators, and their references between parts as the parts say.
+        var parts: [IndicatorMap.Part: String] = [:]
+        for form in forms.values.sorted(by: { $0.name < $1.name }) {
+            guard let part = form.indicators?.part else { continue }
+            if let other = parts[part] {
+                problems.append(
+                    FormProblem(file: form.file, message: "indicators: forms '\(other)' and '\(form.name)' both declare part \(part.rawValue)"))
+            } else {
+                parts[part] = form.name
+            }
+        }
+        let targets: [String: IndicatorMap.Part] = ["session": .sessions, "initiative": .initiatives]
+        for form in forms.values.sorted(by: { $0.name < $1.name }) where checkReferences {
+            guard let d = form.indicators else { continue }
+            for (key, part) in targets.sorted(by: { $0.key < $1.key }) {
+                guard let name = d.fields[key], let target = form.field(name)?.referencedForm, let expected = parts[part] else { continue }
+                if target != expected {
+                    problems.append(
+                        FormProblem(
+                            file: form.file, field: name,
+                            message: "indicators: '\(key)' must refer to the form declaring part \(part.rawValue) ('\(expected)'), not '\(target)'"))
+                }
+            }
+        }
         self.forms = forms
         self.problems = problems
     }

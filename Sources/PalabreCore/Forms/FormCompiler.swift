@@ -46,7 +46,7 @@ public struct FormProblem: Hashable, Sendable, CustomStringConvertible {
 ///     - {name: "no", label: {fr: Non, en: "No"}}
 /// ```
 public enum FormCompiler {
-    static let formKeys: Set<String> = ["form", "version", "title", "fields", "choices", "description"]
+    static let formKeys: Set<String> = ["form", "version", "title", "fields", "choices", "description", "indicators"]
     static let fieldKeys: Set<String> = [
         "name", "type", "label", "hint", "required", "constraint", "constraint_message", "relevant", "default",
         "sensitive", "contact", "choices", "form",
@@ -186,6 +186,9 @@ public enum FormCompiler {
         }
 
         var form = Form(name: formName, version: version, title: title, fields: fields, file: file)
+        if let raw = root["indicators"] {
+            form.indicators = IndicatorMap.declaration(raw, fields: fields) { problem(nil, $0) }
+        }
         // Checks that need the whole form: expressions' field references and defaults.
         for field in form.fields {
             for (what, e) in [("constraint", field.constraint), ("relevant", field.relevant)] {

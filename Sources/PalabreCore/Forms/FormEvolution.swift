@@ -71,6 +71,8 @@ extension Form {
                 fields[i].contact = fields[i].contact || f.contact
             }
         }
-        return Form(name: latest.name, version: latest.version, title: latest.title, fields: fields, file: latest.file)
+        var union = Form(name: latest.name, version: latest.version, title: latest.title, fields: fields, file: latest.file)
+        union.indicators = latest.indicators
+        return union
     }
 }

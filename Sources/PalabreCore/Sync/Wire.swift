@@ -74,13 +74,63 @@ public enum Wire {
         public var node: String
         /// Why.
         public var reason: String
+        /// Whether the service holds it for a form or version not published yet, and applies it once published (an
+        /// older service never says so: false).
+        public var held: Bool
 
         /// Builds one.
-        public init(record: String, hlc: Int64, node: String, reason: String) {
+        public init(record: String, hlc: Int64, node: String, reason: String, held: Bool = false) {
             self.record = record
             self.hlc = hlc
             self.node = node
             self.reason = reason
+            self.held = held
+        }
+
+        /// The JSON object.
+        public var json: JSON {
+            .object([
+                ("record", .string(record)), ("hlc", .number(String(hlc))), ("node", .string(node)), ("reason", .string(reason)),
+                ("held", .bool(held)),
+            ])
+        }
+
+        /// Reads one.
+        public init(json item: JSON) throws(Malformed) {
+            guard let r = item["record"]?.stringValue, let h = item["hlc"]?.intValue, let n = item["node"]?.stringValue,
+                let why = item["reason"]?.stringValue
+            else { throw Malformed("a set_aside entry needs record, hlc, node and reason") }
+            var held = false
+            if case .bool(let b)? = item["held"] { held = b }
+            self.init(record: r, hlc: h, node: n, reason: why, held: held)
+        }
+    }
+
+    /// A device's changes the service keeps set aside (`GET /v1/set-aside`), oldest first.
+    public struct SetAsideList: Equatable, Sendable {
+        /// The entries.
+        public var entries: [SetAsideEntry]
+        /// Changes applied by a retry this request asked for (`POST /v1/set-aside/retry`; 0 for a list).
+        public var applied: Int
+
+        /// Builds one.
+        public init(entries: [SetAsideEntry], applied: Int = 0) {
+            self.entries = entries
+            self.applied = applied
+        }
+
+        /// The JSON text.
+        public var serialized: String {
+            JSON.object([("set_aside", .array(entries.map(\.json))), ("applied", .number(String(applied)))]).serialized
+        }
+
+        /// Reads one.
+        public init(text: String) throws(Malformed) {
+            let json = try Wire.parse(text)
+            guard case .array(let items)? = json["set_aside"] else { throw Malformed("a set-aside list needs 'set_aside'") }
+            var entries: [SetAsideEntry] = []
+            for item in items { entries.append(try SetAsideEntry(json: item)) }
+            self.init(entries: entries, applied: Int(json["applied"]?.intValue ?? 0))
         }
     }
 
@@ -113,12 +163,7 @@ public enum Wire {
 
         /// The JSON text.
         public var serialized: String {
-            let entries: [JSON] = setAside.map {
-                .object([
-                    ("record", .string($0.record)), ("hlc", .number(String($0.hlc))), ("node", .string($0.node)),
-                    ("reason", .string($0.reason)),
-                ])
-            }
+            let entries: [JSON] = setAside.map(\.json)
             var members: [(String, JSON)] = [
                 ("batch", .string(batch)), ("applied", .number(String(applied))), ("duplicates", .number(String(duplicates))),
                 ("conflicts", .number(String(conflicts))), ("set_aside", .array(entries)), ("server_time", .number(String(serverTime))),
@@ -135,12 +180,7 @@ public enum Wire {
             else { throw Malformed("a push response needs 'batch', 'applied' and 'server_time'") }
             var entries: [SetAsideEntry] = []
             if case .array(let items)? = json["set_aside"] {
-                for item in items {
-                    guard let r = item["record"]?.stringValue, let h = item["hlc"]?.intValue, let n = item["node"]?.stringValue,
-                        let why = item["reason"]?.stringValue
-                    else { throw Malformed("a set_aside entry needs record, hlc, node and reason") }
-                    entries.append(SetAsideEntry(record: r, hlc: h, node: n, reason: why))
-                }
+                for item in items { entries.append(try SetAsideEntry(json: item)) }
             }
             self.init(
                 batch: batch, applied: Int(applied), duplicates: Int(json["duplicates"]?.intValue ?? 0),

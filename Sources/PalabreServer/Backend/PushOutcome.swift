@@ -45,9 +45,7 @@ enum PushOutcome: Sendable {
     static func response(to request: Wire.PushRequest, _ outcome: ApplyOutcome, serverTime: Int64, nodeBatches: Int) -> Wire.PushResponse {
         var response = Wire.PushResponse(
             batch: request.batch, applied: outcome.applied, duplicates: outcome.duplicates, conflicts: outcome.conflicts,
-            setAside: outcome.setAside.map {
-                Wire.SetAsideEntry(record: $0.change.recordID, hlc: $0.change.stamp.hlc.rawValue, node: $0.change.stamp.node, reason: $0.reason)
-            },
+            setAside: outcome.setAside.map(Wire.SetAsideEntry.init),
             serverTime: serverTime)
         response.nodeBatches = nodeBatches
         return response

@@ -43,4 +43,15 @@ extension SQLiteBackend {
             }
         }
     }
+
+    /// Every change set aside (see ``SyncBackend/setAsideRecords()``).
+    public func setAsideRecords() async throws -> [SetAsideRecord] { try store.setAsideChanges() }
+
+    /// Tries set-aside changes again (see ``SyncBackend/retrySetAside(ids:formSets:)``).
+    public func retrySetAside(ids: [Int64], formSets: FormSets) async throws -> ApplyOutcome {
+        let date = now()
+        return try await store.hostWrite { db in
+            try FieldStore.retrySetAside(db, ids: ids, formSets: formSets, checksRecords: true, now: date)
+        }
+    }
 }

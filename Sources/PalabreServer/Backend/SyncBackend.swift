@@ -1,5 +1,6 @@
 import Foundation
 import PalabreCore
+import PalabreStore
 
 /// A page of the change log, as the service stores it: change bodies already serialised.
 public struct PullPage: Equatable, Sendable {
@@ -117,6 +118,14 @@ public protocol SyncBackend: DashboardSessionStore {
     /// Notes which forms a device received (`followup 2, session 1`) and when.
     func recordFormsHeld(deviceID: String, held: String, at date: Date) async throws
 
+    /// Every change the service set aside, oldest first (see ``retrySetAside(ids:formSets:)``).
+    func setAsideRecords() async throws -> [SetAsideRecord]
+
+    /// Tries set-aside changes again in one transaction, exactly as a push checks them: each one that applies now (or
+    /// was applied meanwhile) leaves the table and goes into the change log; each other keeps its place and first
+    /// date, with the new reason.
+    func retrySetAside(ids: [Int64], formSets: FormSets) async throws -> ApplyOutcome
+
     /// How many form versions a project has (they are never removed, so a publish always raises it).
     func storedFormCount(project: String) async throws -> Int
 
@@ -133,7 +142,9 @@ extension SyncBackend {
     /// The indicators of a project's merged records: computed by Core from the live records, the same on both backends.
     public func indicators(project: String, filter: Indicators.Filter, today: String) async throws -> Indicators {
         let records = try await self.records(project: project, form: nil)
-        return Indicators(records: records.map { (form: $0.form, id: $0.id, values: $0.values) }, filter: filter, today: today)
+        // Which fields feed which indicator, as the project's forms declare it.
+        let map = IndicatorMap.declared(by: try await projectForms(project).current)
+        return Indicators(records: records.map { (form: $0.form, id: $0.id, values: $0.values) }, map: map, filter: filter, today: today)
     }
 
     /// ``maxClockAhead`` in milliseconds.

@@ -31,10 +31,10 @@ enum DashboardPage {
         let regionName = m.region.map { labels.region($0) } ?? t.allRegions
         let sexBars = [
             SVGChart.Bar(
-                key: "female", label: labels.choice("participant", "sex", "female"), value: Double(ind.women),
+                key: "female", label: labels.codeLabel(.participants, "women", of: "sex", fallback: "female"), value: Double(ind.women),
                 display: t.number(ind.women), color: "#a8467a"),
             SVGChart.Bar(
-                key: "male", label: labels.choice("participant", "sex", "male"), value: Double(ind.men),
+                key: "male", label: labels.codeLabel(.participants, "men", of: "sex", fallback: "male"), value: Double(ind.men),
                 display: t.number(ind.men), color: "#3d6fb4"),
         ]
         let charts: [DashboardView.Card] = [
@@ -43,7 +43,7 @@ enum DashboardPage {
                 title: t.sessionsByRegion,
                 svg: SVGChart.horizontal(
                     id: "chart-sessions-by-region", title: t.sessionsByRegion,
-                    bars: bars(ind.sessionsByRegion, order: labels.order("session", "region"), label: labels.region, text: t),
+                    bars: bars(ind.sessionsByRegion, order: labels.order(.sessions, "region"), label: labels.region, text: t),
                     color: "#2b6f8e", total: t.labelled(t.total, t.number(ind.sessions)), text: t)),
             .init(
                 title: t.participantsBySex,
@@ -55,24 +55,24 @@ enum DashboardPage {
                 svg: SVGChart.horizontal(
                     id: "chart-participants-by-age", title: t.participantsByAge,
                     bars: bars(
-                        ind.byAgeBand, order: labels.order("participant", "age_band"), sortByValue: false,
-                        label: { labels.choice("participant", "age_band", $0) }, text: t),
+                        ind.byAgeBand, order: labels.order(.participants, "age_band"), sortByValue: false,
+                        label: { labels.choice(.participants, "age_band", $0) }, text: t),
                     color: "#6a5aa8", total: t.labelled(t.total, t.number(ind.registered)), text: t), note: t.ageNote),
             .init(
                 title: t.initiativesByStatus,
                 svg: SVGChart.horizontal(
                     id: "chart-initiatives-by-status", title: t.initiativesByStatus,
                     bars: bars(
-                        ind.initiativesByStatus, order: labels.order("initiative", "status"), sortByValue: false,
-                        label: { labels.choice("initiative", "status", $0) }, text: t),
+                        ind.initiativesByStatus, order: labels.order(.initiatives, "status"), sortByValue: false,
+                        label: { labels.choice(.initiatives, "status", $0) }, text: t),
                     color: "#c07a1c", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t)),
             .init(
                 title: t.initiativesByType,
                 svg: SVGChart.horizontal(
                     id: "chart-initiatives-by-type", title: t.initiativesByType,
                     bars: bars(
-                        ind.initiativesByType, order: labels.order("initiative", "type"),
-                        label: { labels.choice("initiative", "type", $0) }, text: t),
+                        ind.initiativesByType, order: labels.order(.initiatives, "type"),
+                        label: { labels.choice(.initiatives, "type", $0) }, text: t),
                     color: "#3f8a5a", total: t.labelled(t.total, t.number(ind.initiatives.count)), text: t)),
         ]
         let view = DashboardView(
@@ -164,7 +164,7 @@ enum DashboardPage {
             ? m.projects.map { DashboardView.Option(value: $0.code, label: "\($0.name) (\($0.code))", selected: $0.code == m.project) } : nil
         return DashboardView.Filters(
             projects: projects, projectName: m.projectName,
-            regions: labels.order("session", "region").map { .init(value: $0, label: labels.region($0), selected: $0 == m.region) },
+            regions: labels.order(.sessions, "region").map { .init(value: $0, label: labels.region($0), selected: $0 == m.region) },
             from: m.from ?? "", to: m.to ?? "",
             resetHref: "/dashboard" + HTML.query([("project", m.device.project == nil ? m.project : nil), ("lang", t.lang.rawValue)]),
             choosesProject: projects != nil)
@@ -178,8 +178,8 @@ enum DashboardPage {
             .map { i in
                 [
                     DashboardView.Cell(heading: t.initiative, value: i.title.isEmpty ? t.untitled : i.title, cls: "title"),
-                    .init(heading: t.type, value: i.type.isEmpty ? t.notGiven : labels.choice("initiative", "type", i.type)),
-                    .init(heading: t.status, value: i.status.isEmpty ? t.notGiven : labels.choice("initiative", "status", i.status)),
+                    .init(heading: t.type, value: i.type.isEmpty ? t.notGiven : labels.choice(.initiatives, "type", i.type)),
+                    .init(heading: t.status, value: i.status.isEmpty ? t.notGiven : labels.choice(.initiatives, "status", i.status)),
                     .init(heading: t.region, value: i.region.isEmpty ? t.notGiven : labels.region(i.region)),
                     .init(heading: t.lastFollowup, value: i.lastFollowup ?? t.never, cls: "date"),
                 ]
@@ -292,22 +292,42 @@ enum DashboardPage {
         """
 }
 
-/// Choice labels from the forms, in the page's language.
+/// Choice labels from the forms, in the page's language, found through the fields the forms declare for each
+/// indicator (``IndicatorMap``).
 struct Labels {
     let forms: FormCatalog
     let text: DashboardText
+    let map: IndicatorMap
 
-    /// The label of a choice of a form's field, else the code itself.
-    func choice(_ form: String, _ field: String, _ code: String) -> String {
-        forms[form]?.field(field)?.choice(code)?.label.text(text.lang) ?? code
+    init(forms: FormCatalog, text: DashboardText) {
+        self.forms = forms
+        self.text = text
+        self.map = IndicatorMap.declared(by: forms)
     }
 
-    /// A region's label (sessions and initiatives share the list; the session form's first).
+    /// The field feeding an indicator key.
+    func field(_ part: IndicatorMap.Part, _ key: String) -> Field? {
+        guard let form = map.form(part), let name = map.field(part, key) else { return nil }
+        return forms[form]?.field(name)
+    }
+
+    /// The label of a choice of the field feeding an indicator key, else the code itself.
+    func choice(_ part: IndicatorMap.Part, _ key: String, _ code: String) -> String {
+        field(part, key)?.choice(code)?.label.text(text.lang) ?? code
+    }
+
+    /// The label of the first code a code-set key counts (`women`: "Femme"), else the fallback.
+    func codeLabel(_ part: IndicatorMap.Part, _ key: String, of field: String, fallback: String) -> String {
+        guard let code = map.forms[part]?.declaration.codes[key]?.first else { return fallback }
+        return choice(part, field, code)
+    }
+
+    /// A region's label (sessions and initiatives share the list; the sessions' first).
     func region(_ code: String) -> String {
-        forms["session"]?.field("region")?.choice(code)?.label.text(text.lang)
-            ?? forms["initiative"]?.field("region")?.choice(code)?.label.text(text.lang) ?? code
+        field(.sessions, "region")?.choice(code)?.label.text(text.lang) ?? field(.initiatives, "region")?.choice(code)?.label.text(text.lang)
+            ?? code
     }
 
-    /// The codes of a field's choices, in the form's order.
-    func order(_ form: String, _ field: String) -> [String] { forms[form]?.field(field)?.choices.map(\.name) ?? [] }
+    /// The codes of the choices of the field feeding an indicator key, in the form's order.
+    func order(_ part: IndicatorMap.Part, _ key: String) -> [String] { field(part, key)?.choices.map(\.name) ?? [] }
 }

@@ -124,7 +124,7 @@ struct Dashboard: Sendable {
         let projectForms = try await backend.projectForms(code).union
         let labels = Labels(forms: projectForms, text: text)
         var region = request.query("region")
-        if let r = region, !labels.order("session", "region").contains(r), !labels.order("initiative", "region").contains(r) {
+        if let r = region, !labels.order(.sessions, "region").contains(r), !labels.order(.initiatives, "region").contains(r) {
             notices.append(text.badRegion(r))
             region = nil
         }
@@ -143,7 +143,9 @@ struct Dashboard: Sendable {
             (form: r.form, id: r.id, values: device.role.masksSensitiveFields ? Redaction.masked(r.values, form: form[r.form]) : r.values)
         }
         let today = Self.dayText(now())
-        let indicators = Indicators(records: records, filter: .init(region: region, from: from, to: to), today: today)
+        let indicators = Indicators(
+            records: records, map: IndicatorMap.declared(by: try await backend.projectForms(code).current),
+            filter: .init(region: region, from: from, to: to), today: today)
         let model = DashboardPage.Model(
             text: text, device: device, project: code, projectName: projectName, projects: projects,
             region: region, from: from, to: to, today: today, indicators: indicators, forms: form,

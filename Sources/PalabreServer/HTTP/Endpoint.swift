@@ -23,11 +23,17 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case indicators
     /// `GET /v1/forms`: every version of the project's forms.
     case forms
+    /// `POST /v1/forms`: publish new versions of the project's forms (coordinators, admins).
+    case publishForms
+    /// `GET /v1/set-aside`: the calling device's changes the service has not applied.
+    case setAside
+    /// `POST /v1/set-aside/retry`: try them again.
+    case retrySetAside
 
     /// The HTTP method.
     public var method: HTTPRequest.Method {
         switch self {
-        case .push, .resolve: return .post
+        case .push, .resolve, .publishForms, .retrySetAside: return .post
         default: return .get
         }
     }
@@ -45,7 +51,9 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .records: return "/v1/records"
         case .export: return "/v1/export"
         case .indicators: return "/v1/indicators"
-        case .forms: return "/v1/forms"
+        case .forms, .publishForms: return "/v1/forms"
+        case .setAside: return "/v1/set-aside"
+        case .retrySetAside: return "/v1/set-aside/retry"
         }
     }
 

@@ -172,6 +172,98 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
         "503": {$ref: "#/components/responses/Unavailable"}
+    post:
+      operationId: publishForms
+      summary: Publish new versions of the project's forms (coordinators and admins).
+      description: |
+        The files are checked exactly as `palabre forms check` does, then each form against every version before it:
+        fields and choices may be added, labels, hints and rules changed; a field never changes type, a choice is never
+        removed. All are published or none (400 names the field with its old and new definition). A file identical to
+        its form's latest version is left out. The project's changes held for a version not published yet are tried
+        again at once: `applied` says how many went through, `set_aside` lists those still kept.
+      parameters:
+        - $ref: "#/components/parameters/Project"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [forms]
+              properties:
+                forms:
+                  type: array
+                  minItems: 1
+                  items:
+                    type: object
+                    required: [name, source]
+                    properties:
+                      name: {type: string, description: "The file's name, NAME.yaml (named after the form).", example: followup.yaml}
+                      source: {type: string, description: The form's YAML text.}
+      responses:
+        "200":
+          description: Published (or nothing to publish when every file is already the latest version).
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [project, published, applied, set_aside]
+                properties:
+                  project: {type: string}
+                  published:
+                    type: array
+                    items:
+                      type: object
+                      required: [name, version]
+                      properties:
+                        name: {type: string}
+                        version: {type: integer}
+                  applied: {type: integer, description: Held changes applied now.}
+                  set_aside:
+                    type: array
+                    items: {$ref: "#/components/schemas/SetAsideEntry"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409":
+          description: "`already_exists`: another publish of the same form landed meanwhile; publish again."
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ErrorBody"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedEncoding"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/set-aside:
+    get:
+      operationId: setAside
+      summary: The calling device's changes the service has not applied, oldest first.
+      description: |
+        A change of a form version not published yet is held (`held: true`) and applied as soon as a coordinator
+        publishes it; a change that breaks its form's rules is kept with the reason. A laptop that keeps copies of
+        what the service set aside asks while it has any: an entry no longer listed was applied.
+      responses:
+        "200":
+          description: The device's set-aside changes.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/SetAsideList"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "503": {$ref: "#/components/responses/Unavailable"}
+  /v1/set-aside/retry:
+    post:
+      operationId: retrySetAside
+      summary: Try the calling device's set-aside changes again, each checked as a push is.
+      responses:
+        "200":
+          description: What is still set aside, and how many were applied now.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/SetAsideList"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "503": {$ref: "#/components/responses/Unavailable"}
   /v1/conflicts:
     get:
       operationId: conflicts
@@ -436,6 +528,19 @@ components:
         hlc: {type: integer, format: int64}
         node: {type: string}
         reason: {type: string, description: "Names the field, the value and the rule."}
+        held:
+          type: boolean
+          description: >-
+            True when the change waits for a form or version the project has not published: it is applied once a
+            coordinator publishes it. False (or absent, from an older service) when it breaks a rule.
+    SetAsideList:
+      type: object
+      required: [set_aside, applied]
+      properties:
+        set_aside:
+          type: array
+          items: {$ref: "#/components/schemas/SetAsideEntry"}
+        applied: {type: integer, description: Changes applied by this request (a retry); 0 for a list.}
     PushResponse:
       type: object
       required: [batch, applied, duplicates, conflicts, set_aside, server_time]

@@ -65,6 +65,7 @@ extension Permission {
         case .pull: return "pull changes"
         case .review: return "review conflicts"
         case .readRecords: return "read records"
+        case .publishForms: return "publish forms"
         }
     }
 }

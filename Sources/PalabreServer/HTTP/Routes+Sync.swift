@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import PalabreCore
+import PalabreStore
 
 extension Routes {
     /// `POST /v1/sync/push`: a `Wire.PushRequest`; answers a `Wire.PushResponse`, or 409 `clock_ahead`.
@@ -79,5 +80,47 @@ extension Routes {
         var response = Response.json(body.serialized)
         response.headers[.eTag] = tag
         return response
+    }
+}
+
+extension Routes {
+    /// `POST /v1/forms[?project=P]` with `{"forms": [{"name": "followup.yaml", "source": "…"}]}`: publishes the files
+    /// as the next versions of the project's forms, exactly as `palabre-server forms publish` does (all or none), and
+    /// applies the changes held for them. Answers `{"published": [{"name", "version"}], "applied": N, "set_aside": […]}`.
+    func publishForms(_ request: Request, _ context: PalabreRequestContext) async throws -> Response {
+        let device = try context.device(allowed: .publishForms)
+        let project = try context.project(named: request.query("project"), for: device)
+        let json = try await jsonObject(request, what: "publish")
+        guard case .array(let items)? = json["forms"], !items.isEmpty else {
+            throw ServiceError.badRequest("the publish body needs 'forms': a non-empty array of {\"name\", \"source\"}")
+        }
+        var files: [(name: String, text: String)] = []
+        for (i, item) in items.enumerated() {
+            guard let name = item["name"]?.stringValue, let source = item["source"]?.stringValue else {
+                throw ServiceError.badRequest("forms[\(i)]: needs 'name' (the file's name, NAME.yaml) and 'source' (its text)")
+            }
+            files.append((name, source))
+        }
+        let done = try await backend.publish(project: project, files: files, by: device.name)
+        let body = JSON.object([
+            ("project", .string(project)),
+            (
+                "published",
+                .array(done.versions.map { .object([("name", .string($0.name)), ("version", .number(String($0.version)))]) })
+            ),
+            ("applied", .number(String(done.retried.applied))),
+            ("set_aside", .array(done.retried.setAside.map { Wire.SetAsideEntry($0).json })),
+        ])
+        return .json(body.serialized)
+    }
+
+    /// `GET /v1/set-aside` (and `POST /v1/set-aside/retry`): a `Wire.SetAsideList` of the calling device's changes the
+    /// service set aside, oldest first (after trying them again, for a retry). A laptop asks while it keeps any, to
+    /// learn which were applied since (a coordinator published their version).
+    func setAside(_ request: Request, _ context: PalabreRequestContext, retry: Bool) async throws -> Response {
+        let device = try context.device(allowed: .push)
+        let applied = retry ? try await backend.retrySetAside(device: device.name).applied : 0
+        let rows = try await backend.setAside(device: device.name)
+        return .json(Wire.SetAsideList(entries: rows.map(Wire.SetAsideEntry.init), applied: applied).serialized)
     }
 }

@@ -8,6 +8,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case review
     /// Read the merged records (`GET /v1/records`).
     case readRecords = "read_records"
+    /// Publish new versions of the project's forms (`POST /v1/forms`).
+    case publishForms = "publish_forms"
 }
 
 /// A device's role: what its token lets it do, in its project (or, for an admin without one, in every project).

@@ -54,7 +54,10 @@ public enum CentralCopy {
                 .text("winner_node"), .bool("conflict"), .bool("resolved"),
             ]
         ),
-        ("set_aside", [.int("id"), .text("record_id"), .text("body"), .text("reason"), .text("origin"), .text("created")]),
+        (
+            "set_aside",
+            [.int("id"), .text("record_id"), .text("body"), .text("reason"), .text("origin"), .text("created"), .bool("held")]
+        ),
         (
             "exports",
             [

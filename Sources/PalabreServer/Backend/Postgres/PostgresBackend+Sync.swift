@@ -11,7 +11,7 @@ extension PostgresBackend {
         var updatedRecords: [RecordRow] = []
         var changes: [(project: String, record: String, hlc: Int64, node: String, body: String)] = []
         var history: [(record: String, s: Superseded)] = []
-        var setAside: [(record: String, body: String, reason: String)] = []
+        var setAside: [(record: String, body: String, reason: String, held: Bool)] = []
     }
 
     /// Applies a batch in one transaction (see ``SyncBackend/push(_:from:)`` and the type's notes on concurrency).
@@ -180,8 +180,9 @@ extension PostgresBackend {
             if let reason = FieldStore.problem(
                 with: change, catalog: forms[change.project], existing: current?.state, references: references, today: today)
             {
-                writes.setAside.append((change.recordID, change.serialized, reason))
-                outcome.setAside.append(SetAside(change: change, reason: reason))
+                let held = FieldStore.isHeld(change, catalog: forms[change.project])
+                writes.setAside.append((change.recordID, change.serialized, reason, held))
+                outcome.setAside.append(SetAside(change: change, reason: reason, held: held))
                 continue
             }
             var state =
@@ -247,9 +248,66 @@ extension PostgresBackend {
             let s = w.setAside
             try await db.run(
                 """
-                INSERT INTO set_aside (record_id, body, reason, origin, created)
-                SELECT r, b, why, \(origin), \(created) FROM unnest(\(s.map(\.record)), \(s.map(\.body)), \(s.map(\.reason))) AS u(r, b, why)
+                INSERT INTO set_aside (record_id, body, reason, origin, created, held)
+                SELECT r, b, why, \(origin), \(created), h
+                FROM unnest(\(s.map(\.record)), \(s.map(\.body)), \(s.map(\.reason)), \(s.map(\.held))) AS u(r, b, why, h)
                 """, logger)
+        }
+    }
+
+    /// Every change set aside, oldest first (see ``SyncBackend/setAsideRecords()``).
+    public func setAsideRecords() async throws -> [SetAsideRecord] {
+        let logger = logger
+        return try await withReadConnection { db in
+            var out: [SetAsideRecord] = []
+            for try await (id, body, reason, held, origin, created) in try await db.query(
+                "SELECT id, body, reason, held, origin, created FROM set_aside ORDER BY id", logger: logger
+            ).decode((Int64, String, String, Bool, String, String).self) {
+                out.append(
+                    SetAsideRecord(id: id, change: try Change(json: JSON.parse(body)), reason: reason, held: held, origin: origin, created: created))
+            }
+            return out
+        }
+    }
+
+    /// Tries set-aside changes again in one transaction (see ``SyncBackend/retrySetAside(ids:formSets:)``): merged as
+    /// one batch in their first order, so a held session comes before its held participants.
+    public func retrySetAside(ids: [Int64], formSets: FormSets) async throws -> ApplyOutcome {
+        let clock = now
+        let logger = logger
+        return try await transaction { db in
+            var rows: [(id: Int64, change: Change)] = []
+            for try await (id, body) in try await db.query(
+                "SELECT id, body FROM set_aside WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE", logger: logger
+            ).decode((Int64, String).self) { rows.append((id, try Change(json: JSON.parse(body)))) }
+            guard !rows.isEmpty else { return ApplyOutcome() }
+            var (outcome, writes) = try await Self.merge(db, rows.map(\.change), forms: formSets, now: clock(), logger: logger)
+            var again: [Stamp.Key: (reason: String, held: Bool)] = [:]
+            for s in outcome.setAside {
+                again[Stamp.Key(record: s.change.recordID, hlc: s.change.stamp.hlc.rawValue, node: s.change.stamp.node)] = (s.reason, s.held)
+            }
+            writes.setAside = []
+            try await Self.write(writes, db, origin: "", created: "", logger: logger)
+            var done: [Int64] = []
+            var kept: [(id: Int64, reason: String, held: Bool)] = []
+            for row in rows {
+                let c = row.change
+                if let still = again[Stamp.Key(record: c.recordID, hlc: c.stamp.hlc.rawValue, node: c.stamp.node)] {
+                    kept.append((row.id, still.reason, still.held))
+                } else {
+                    done.append(row.id)
+                }
+            }
+            try await db.run("DELETE FROM set_aside WHERE id = ANY(\(done))", logger)
+            if !kept.isEmpty {
+                try await db.run(
+                    """
+                    UPDATE set_aside s SET reason = u.why, held = u.h
+                    FROM unnest(\(kept.map(\.id)), \(kept.map(\.reason)), \(kept.map(\.held))) AS u(id, why, h) WHERE s.id = u.id
+                    """, logger)
+            }
+            try await Self.appendToLog(writes.changes, db, logger: logger)
+            return outcome
         }
     }
 

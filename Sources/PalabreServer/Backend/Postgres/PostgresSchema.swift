@@ -88,6 +88,7 @@ enum PostgresSchema {
         ),
         ("v2: published forms", SharedSchema.publishedForms),
         ("v3: the forms each device holds", SharedSchema.devicesFormsHeld),
+        ("v4: changes held for a form version", "ALTER TABLE set_aside ADD COLUMN held BOOLEAN NOT NULL DEFAULT false"),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock.

@@ -75,14 +75,15 @@ extension SyncBackend {
         return FormSets(byProject: byProject, fallback: forms)
     }
 
-    /// Publishes form files (name, YAML text) as the next versions of a project's forms, all or none.
+    /// Publishes form files (name, YAML text) as the next versions of a project's forms, all or none, then applies the
+    /// project's changes that were held for them (each checked as a push is; one that still cannot be applied stays).
     ///
     /// A file identical to its form's latest version is left out; a form new to the project is added.
     ///
-    /// - Returns: the versions stored (empty when every file was already the latest).
+    /// - Returns: the versions stored (empty when every file was already the latest) and what the retry did.
     /// - Throws: ``ServiceError/badRequest(_:)`` listing every problem (a file with mistakes, a reference to a form the
     ///   project lacks, an incompatible change with the field and both definitions); nothing is stored then.
-    public func publish(project: String, files: [(name: String, text: String)], by: String) async throws -> [PublishedForm] {
+    public func publish(project: String, files: [(name: String, text: String)], by: String) async throws -> Publication {
         let versions = try await formVersions(project: project)
         let latest = Self.latest(versions)
         var allVersions: [String: [Form]] = [:]
@@ -121,7 +122,8 @@ extension SyncBackend {
                 "nothing was published: " + problems.map { $0.description }.joined(separator: "; "))
         }
         try await storeForms(next)
-        return next
+        let retried = next.isEmpty ? ApplyOutcome() : try await retrySetAside(project: project)
+        return Publication(versions: next, retried: retried)
     }
 
     /// The latest version of each form.
@@ -130,6 +132,14 @@ extension SyncBackend {
         for v in versions where (out[v.name]?.version ?? Int.min) < v.version { out[v.name] = v }
         return out
     }
+}
+
+/// What a publish did: see ``SyncBackend/publish(project:files:by:)``.
+public struct Publication: Sendable {
+    /// The versions stored.
+    public var versions: [PublishedForm]
+    /// The held changes tried again: applied ones, and those still set aside.
+    public var retried: ApplyOutcome
 }
 
 /// A project's forms, compiled: see ``SyncBackend/projectForms(_:)``.
