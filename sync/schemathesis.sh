@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Schemathesis (https://schemathesis.io, from PyPI) against the running service's own contract, with a facilitator's
-# and an analyst's token, all its checks: every answer must be one the contract describes, with its schema, and input
-# the contract forbids must be refused. Builds nothing: give the built service (default .build/debug/palabre-server).
+# Schemathesis (https://schemathesis.io, from PyPI) against the running service's own contract, with a facilitator's,
+# an analyst's and a coordinator's token (who may publish forms and resolve conflicts), all its checks: every answer
+# must be one the contract describes, with its schema, and input the contract forbids must be refused. Builds nothing: give the built service (default .build/debug/palabre-server).
 #
 # Usage: sync/schemathesis.sh [PALABRE_SERVER] [--max-examples N]
 #   SCHEMATHESIS=/path/to/schemathesis to use one already installed; otherwise a venv under .build-schemathesis.
-# Exit status: 0 when both roles pass, 1 when schemathesis found a failure (its report says which), 2 on setup.
+# Exit status: 0 when every role passes, 1 when schemathesis found a failure (its report says which), 2 on setup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 server=${1:-.build/debug/palabre-server}
@@ -28,13 +28,14 @@ db="$work/central.sqlite"
 "$server" project create p --name "Projet p" --database "$db" >/dev/null
 facilitator=$("$server" enroll --role facilitator --name fac --project p --database "$db")
 analyst=$("$server" enroll --role analyst --name analyst --project p --database "$db")
+coordinator=$("$server" enroll --role coordinator --name coord --project p --database "$db")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$server" serve --database "$db" --host 127.0.0.1 --port "$port" --forms forms --log-level error > "$work/service.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { echo "schemathesis.sh: the service did not start:" >&2; cat "$work/service.log" >&2; exit 2; }
 status=0
-for role in facilitator analyst; do
+for role in facilitator analyst coordinator; do
   token=${!role}
   echo "== schemathesis, $role token, $examples examples per operation"
   # The contract as the service serves it (the one built in); the dashboard's HTML pages are not in it.

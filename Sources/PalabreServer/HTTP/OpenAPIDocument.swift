@@ -198,8 +198,12 @@ paths:
                     type: object
                     required: [name, source]
                     properties:
-                      name: {type: string, description: "The file's name, NAME.yaml (named after the form).", example: followup.yaml}
-                      source: {type: string, description: The form's YAML text.}
+                      name:
+                        type: string
+                        pattern: '^[A-Za-z][A-Za-z0-9_]*\.ya?ml$'
+                        description: "The file's name, NAME.yaml (named after the form)."
+                        example: followup.yaml
+                      source: {type: string, minLength: 1, description: "The form's YAML text (checked as `palabre forms check` does)."}
       responses:
         "200":
           description: Published (or nothing to publish when every file is already the latest version).
@@ -596,7 +600,7 @@ components:
               type: string
               description: A stable code for programs.
               enum: [unauthorized, forbidden, not_found, bad_request, already_exists, clock_ahead, too_large,
-                     unsupported_encoding, method_not_allowed, storage, unavailable, internal]
+                     unsupported_encoding, method_not_allowed, storage, unavailable, internal, node_in_use]
             server_time: {type: integer, format: int64, description: "With `clock_ahead`: the service's clock."}
             max_ahead_ms: {type: integer, format: int64, description: "With `clock_ahead`: the allowed lead."}
     Me:
@@ -642,8 +646,8 @@ components:
       type: object
       required: [record, field, action]
       properties:
-        record: {type: string}
-        field: {type: string}
+        record: {type: string, minLength: 1}
+        field: {type: string, minLength: 1}
         action: {type: string, enum: [keep, restore]}
         project: {type: string, description: Optional; as the `project` query parameter.}
     Record:
