@@ -37,21 +37,24 @@ extension FieldStore {
     }
 
     /// The latest received version of each form, compiled (`file` reads `service/NAME.yaml`); nil before any is
-    /// received.
-    public func receivedCatalog(only: Set<String>? = nil) throws(StoreError) -> FormCatalog? {
+    /// received. With `union`, each form is every received version seen as one (``PalabreCore/Form/union(_:)``): what a
+    /// record of any version is read and exported with, a field a later version removed included.
+    public func receivedCatalog(only: Set<String>? = nil, union: Bool = false) throws(StoreError) -> FormCatalog? {
         let received = try receivedForms().forms
         guard !received.isEmpty else { return nil }
-        var latest: [String: (version: Int, source: String)] = [:]
-        for f in received where only?.contains(f.name) ?? true {
-            if (latest[f.name]?.version ?? .min) < f.version { latest[f.name] = (f.version, f.source) }
-        }
-        var forms: [Form] = []
+        var versions: [String: [Form]] = [:]
         var problems: [FormProblem] = []
-        for name in latest.keys.sorted() {
-            let (form, found) = FormLoader.load(text: latest[name]!.source, file: "service/\(name).yaml")
-            problems += found
-            if let form { forms.append(form) }
+        for f in received where only?.contains(f.name) ?? true {
+            let (form, found) = FormLoader.load(text: f.source, file: "service/\(f.name).yaml")
+            if let form { versions[f.name, default: []].append(form) }
+            // A mistake in an older version is not the coordinator's to fix now: only the latest's count.
+            if f.version == received.filter({ $0.name == f.name }).map(\.version).max() { problems += found }
         }
-        return FormCatalog(forms: forms, problems: problems, checkReferences: only == nil)
+        let forms = versions.keys.sorted().compactMap { name -> Form? in
+            union ? Form.union(versions[name]!) : versions[name]!.max { $0.version < $1.version }
+        }
+        var catalog = FormCatalog(forms: forms, problems: problems, checkReferences: only == nil)
+        catalog.addVersions(versions.values.flatMap { $0 })
+        return catalog
     }
 }

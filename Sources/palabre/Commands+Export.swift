@@ -40,7 +40,7 @@ extension Palabre {
                 return
             }
             try guarded(lang) {
-                let catalog = try options.catalog(lang, store)
+                let catalog = try options.catalog(lang, store, reading: true)
                 let terminal = isatty(2) == 1
                 let summary = try store.export(
                     format, to: out, catalog: catalog,

@@ -25,7 +25,7 @@ extension Palabre {
             let store = try options.openStore(.readOnly)
             let lang = options.language(store)
             try guarded(lang) {
-                let catalog = try options.catalog(lang, store)
+                let catalog = try options.catalog(lang, store, reading: true)
                 var formObj: Form?
                 if let form { formObj = try catalog.form(form) }
                 var filters: [(String, String)] = []
@@ -84,7 +84,7 @@ extension Palabre {
             let store = try options.openStore(.readOnly)
             let lang = options.language(store)
             try guarded(lang) {
-                let catalog = try options.catalog(lang, store)
+                let catalog = try options.catalog(lang, store, reading: true)
                 guard let r = try store.record(id.lowercased()) else { throw StoreError.notFound(id: id) }
                 let form = catalog[r.form]
                 let entries = history ? try store.history(r.id) : []

@@ -100,11 +100,12 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Every form as read, with its problems (`palabre forms check`).
-    func loadForms(_ store: FieldStore?, only: Set<String>? = nil) throws(StoreError) -> FormCatalog {
+    /// Every form as read, with its problems (`palabre forms check`). With `union`, the received forms are each every
+    /// version seen as one, for reading records of any version.
+    func loadForms(_ store: FieldStore?, only: Set<String>? = nil, union: Bool = false) throws(StoreError) -> FormCatalog {
         switch formsSource(store) {
         case .folder(let folder): return try FormLoader.load(directory: folder, only: only)
-        case .received: return try store?.receivedCatalog(only: only) ?? FormLoader.builtIn(only: only)
+        case .received: return try store?.receivedCatalog(only: only, union: union) ?? FormLoader.builtIn(only: only)
         case .builtIn: return FormLoader.builtIn(only: only)
         }
     }
@@ -113,10 +114,13 @@ struct StoreOptions: ParsableArguments {
     func storeIfAny() -> FieldStore? { try? FieldStore(path: storePath, mode: .readOnly) }
 
     /// Loads the forms; forms with mistakes are refused (run `palabre forms check`).
-    func catalog(_ lang: Language, _ store: FieldStore?, only: Set<String>? = nil) throws -> FormCatalog {
+    ///
+    /// `reading`: for showing, listing and exporting records, each received form is every version seen as one (a field
+    /// a later version removed still has its label and its column); capture always uses the latest version.
+    func catalog(_ lang: Language, _ store: FieldStore?, only: Set<String>? = nil, reading: Bool = false) throws -> FormCatalog {
         let catalog: FormCatalog
         do {
-            catalog = try loadForms(store, only: only)
+            catalog = try loadForms(store, only: only, union: reading)
         } catch {
             throw CLIFailure(error.message(lang), code: 66)
         }

@@ -624,6 +624,55 @@ extension SyncEndToEnd {
             #expect(devices.contains { $0.hasPrefix("laptop-b ") && !$0.contains("followup 2") }, "\(devices)")
         }
 
+        /// A coordinator removes a field in version 2 while a laptop on version 1 holds an unsent change of it: the
+        /// laptop syncs, receives version 2, and its version 1 change is applied with the field's value; it still shows
+        /// that record's value under its label and exports it in its column, beside version 2 records without it.
+        @Test func aFieldAVersionRemovedIsStillReadAndExportedOnALaptop() throws {
+            let box = try Sandbox(initialised: false)
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let s = try field.a.addSession("Vestibule de la paix à Bara")
+            let forage = try field.a.add(
+                "initiative", ["title": "Forage à Bara", "type": "borehole", "session": s, "region": "gao", "status": "proposed"])
+            try field.a.syncOK()
+            var c = Laptop(box, "c")
+            c.forms = nil
+            try c.setUp(project: "p", url: field.service.url, token: try field.service.enroll("laptop-c", role: "facilitator", project: "p"))
+            try c.syncOK()
+            let old = try c.add("followup", ["initiative": forage, "date": "2026-11-02", "status": "in_progress", "notes": "Margelle fissurée"])
+            let v1 = try String(contentsOfFile: E2E.formsDir + "/followup.yaml", encoding: .utf8)
+            let start = try #require(v1.range(of: "  - name: notes\n"))
+            let end = try #require(v1.range(of: "choices:\n"))
+            let v2 = v1.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: "")
+                .replacingOccurrences(of: "version: 1", with: "version: 2")
+            let file = box.path("followup.yaml")
+            try v2.write(toFile: file, atomically: true, encoding: .utf8)
+            let published = try field.service.admin(["forms", "publish", file, "--project", "p"])
+            #expect(published.status == 0, "\(published)")
+
+            let synced = try c.syncOK()
+            #expect(synced["sent"] as? Int == 1 && (synced["forms_received"] as? [String]) == ["followup v2"], "\(synced)")
+            let merged = try field.service.records(token: field.coordinator).first { $0["id"] as? String == old }
+            #expect((merged?["values"] as? [String: Any])?["notes"] as? String == "Margelle fissurée", "\(String(describing: merged))")
+            let shown = try c.run(["show", old, "--lang", "en"])
+            #expect(shown.stdout.contains("Notes") && shown.stdout.contains("Margelle fissurée"), "\(shown)")
+            let added = try c.add("followup", ["initiative": forage, "date": "2026-11-20", "status": "completed"])
+            let export = try c.run(["export", "--format", "csv", "--form", "followup", "--out", box.path("csv")])
+            #expect(export.status == 0, "\(export)")
+            let csv = try String(contentsOfFile: box.path("csv") + "/followup.csv", encoding: .utf8)
+            let lines = csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            #expect(lines.first?.contains("notes") == true && lines.count == 3, "\(csv)")
+            #expect(lines.contains { $0.contains(old) && $0.contains("Margelle fissurée") }, "\(csv)")
+            #expect(lines.contains { $0.contains(added) && !$0.contains("Margelle") }, "\(csv)")
+            // Capture uses the latest version: the removed field is not asked, and not accepted.
+            let refused = try c.run([
+                "add", "followup", "--set", "initiative=\(forage)", "--set", "date=2026-11-21", "--set", "status=completed",
+                "--set", "notes=x",
+            ])
+            #expect(refused.status == 65 && refused.stderr.contains("notes"), "\(refused)")
+        }
+
         @Test func exportsListsWhoTookWhichDataAndHow() throws {
             let box = try Sandbox()
             defer { box.remove() }
