@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Pure domain: forms, expressions, clock, records, merge rule, sync wire types. Foundation only.
@@ -38,6 +39,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // XLSForm: an .xlsx workbook is a ZIP archive of XML parts.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         // The sync client: push, pull, resume, clock correction, over AsyncHTTPClient with gzip bodies.

@@ -19,7 +19,7 @@ public enum FormLoader {
         let files: [String]
         do {
             files = try fm.contentsOfDirectory(atPath: directory)
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") || $0.hasSuffix(".xlsx") }
                 .filter { only == nil || only!.contains(($0 as NSString).deletingPathExtension) }
                 .sorted()
         } catch {
@@ -29,6 +29,12 @@ public enum FormLoader {
         var problems: [FormProblem] = []
         for name in files {
             let path = (directory as NSString).appendingPathComponent(name)
+            if isWorkbook(path) {
+                let (more, found) = loadWorkbook(path)
+                forms += more
+                problems += found
+                continue
+            }
             let (form, found) = loadFile(path)
             problems += found
             if let form { forms.append(form) }
@@ -113,4 +119,40 @@ extension IndicatorMap {
 
     /// What the shipped forms declare, compiled once.
     static let shippedMap = IndicatorMap(catalog: FormLoader.builtIn())
+}
+
+extension FormLoader {
+    /// Whether a path names an XLSForm workbook.
+    public static func isWorkbook(_ path: String) -> Bool {
+        let ext = (path as NSString).pathExtension.lowercased()
+        return ext == "xlsx" || ext == "xls"
+    }
+
+    /// Compiles every form of an XLSForm workbook (the main form, and one per repeat) through their YAML text.
+    public static func loadWorkbook(_ path: String) -> (forms: [Form], problems: [FormProblem]) {
+        let (converted, found) = XLSForm.convert(path: path)
+        var problems = found
+        var forms: [Form] = []
+        for c in converted {
+            let (form, p) = load(text: c.yaml, file: (path as NSString).appendingPathComponent(c.name + ".yaml"))
+            problems += p
+            if let form { forms.append(form) }
+        }
+        return (forms, problems)
+    }
+
+    /// Form files as the service publishes them (name, YAML text): a YAML file as it is, a workbook converted.
+    ///
+    /// - Throws: ``StoreError`` when a file cannot be read; a workbook's problems are thrown too, nothing is published.
+    public static func publishable(_ path: String) throws(StoreError) -> [(name: String, text: String)] {
+        if isWorkbook(path) {
+            let (converted, problems) = XLSForm.convert(path: path)
+            if !problems.isEmpty { throw .formsFolder(path, problems.map(\.description).joined(separator: "; ")) }
+            return converted.map { ($0.name + ".yaml", $0.yaml) }
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .formsFolder(path, "no such file, or not UTF-8 text")
+        }
+        return [((path as NSString).lastPathComponent, text)]
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PalabreCore
 import PalabreServer
+import PalabreStore
 
 extension PalabreServerCommand {
     struct Forms: AsyncParsableCommand {
@@ -23,17 +24,19 @@ extension PalabreServerCommand {
                 abstract: "Make form files the next versions of a project's forms (all or none).",
                 discussion: "Example: palabre-server forms publish forms/session.yaml --project vestibules-gao")
             @OptionGroup var scope: ProjectFormsOptions
-            @Argument(help: "Form files (NAME.yaml, named after the form).") var files: [String]
+            @Argument(help: "Form files (NAME.yaml, named after the form), or XLSForm workbooks (.xlsx).") var files: [String]
 
             func run() async throws {
                 bootstrapLogging(level: .warning)
                 try await guarded {
                     var read: [(name: String, text: String)] = []
                     for path in files {
-                        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                            throw Failure("\(path): no such file, or not UTF-8 text", code: 66)
+                        // An XLSForm workbook is published as the YAML forms it converts to (a repeat is a form).
+                        do throws(StoreError) {
+                            read += try FormLoader.publishable(path)
+                        } catch {
+                            throw Failure(error.message(.en), code: FileManager.default.fileExists(atPath: path) ? 65 : 66)
                         }
-                        read.append(((path as NSString).lastPathComponent, text))
                     }
                     let published = try await scope.backend().publish(
                         project: scope.project, files: read, by: "palabre-server")

@@ -8,7 +8,7 @@ extension Palabre {
     struct Forms: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List, show and check the form definitions.",
-            subcommands: [ListForms.self, ShowForm.self, Check.self, Publish.self],
+            subcommands: [ListForms.self, ShowForm.self, Check.self, Convert.self, Publish.self],
             defaultSubcommand: ListForms.self
         )
 
@@ -71,15 +71,22 @@ extension Palabre {
         struct Check: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Report every mistake in the forms, with file and field; exits 65 when there is one.",
-                discussion: "Example: palabre forms check --forms ./forms")
+                discussion: """
+                    Without files, checks the forms in use. With files (NAME.yaml, or an XLSForm FILE.xlsx), checks those,
+                    their references resolved against the forms in use.
+
+                    Examples: palabre forms check --forms ./forms
+                              palabre forms check enquete_menage.xlsx
+                    """)
             @OptionGroup var options: StoreOptions
+            @Argument(help: "Form files to check (YAML or XLSForm .xlsx); default: the forms in use.") var files: [String] = []
 
             func run() throws {
                 let store = options.storeIfAny()
                 let lang = options.language(store)
                 let catalog: FormCatalog
                 do {
-                    catalog = try options.loadForms(store)
+                    catalog = files.isEmpty ? try options.loadForms(store) : try Self.given(files, besides: options.loadForms(store))
                 } catch {
                     printError(error.message(lang))
                     throw ExitCode(66)
@@ -89,8 +96,77 @@ extension Palabre {
                     return
                 }
                 for p in catalog.problems { print(p.description) }
-                printError(Words(lang).formMistakes(catalog.problems.count, options.formsOrigin(lang, store)))
+                let checked = files.isEmpty ? options.formsOrigin(lang, store) : files.joined(separator: ", ")
+                printError(Words(lang).formMistakes(catalog.problems.count, checked))
                 throw ExitCode(65)
+            }
+
+            /// The forms of the files given, with the forms in use they do not replace (for references); only the
+            /// files' problems are reported (the forms in use were checked when they were published or read).
+            static func given(_ files: [String], besides current: FormCatalog) throws(StoreError) -> FormCatalog {
+                var forms: [Form] = []
+                var problems: [FormProblem] = []
+                for path in files {
+                    guard FileManager.default.fileExists(atPath: path) else { throw StoreError.formsFolder(path, "no such file") }
+                    if FormLoader.isWorkbook(path) {
+                        let (more, found) = FormLoader.loadWorkbook(path)
+                        forms += more
+                        problems += found
+                    } else {
+                        let (form, found) = FormLoader.loadFile(path)
+                        problems += found
+                        if let form { forms.append(form) }
+                    }
+                }
+                let names = Set(forms.map(\.name))
+                let others = current.names.filter { !names.contains($0) }.compactMap { current[$0] }
+                let whole = FormCatalog(forms: forms + others, problems: problems)
+                let otherFiles = Set(others.map(\.file))
+                return FormCatalog(forms: forms + others, problems: whole.problems.filter { !otherFiles.contains($0.file) })
+            }
+        }
+
+        struct Convert: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Convert an XLSForm (.xlsx) to Palabre's YAML form files, one per form (a repeat is a form).",
+                discussion: """
+                    The YAML files are the same model: check them, edit them, publish them. Types Palabre cannot capture \
+                    are refused by name with their row; nothing is written then.
+
+                    Example: palabre forms convert enquete_menage.xlsx --out forms/
+                    """)
+            @OptionGroup var options: StoreOptions
+            @Argument(help: "The XLSForm workbook (.xlsx).") var file: String
+            @Option(help: "The folder to write NAME.yaml files into (default: the current folder).") var out: String = "."
+
+            func run() throws {
+                let lang = options.language(options.storeIfAny())
+                guard FileManager.default.fileExists(atPath: file) else {
+                    printError(Words(lang).noSuchFile(file))
+                    throw ExitCode(66)
+                }
+                let (converted, problems) = XLSForm.convert(path: file)
+                // Each converted text must compile as a form file does.
+                var all = problems
+                for c in converted {
+                    all += FormLoader.load(text: c.yaml, file: (file as NSString).appendingPathComponent(c.name + ".yaml")).1
+                }
+                if !all.isEmpty {
+                    for p in all { print(p.description) }
+                    printError(Words(lang).formMistakes(all.count, file))
+                    throw ExitCode(65)
+                }
+                try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                for c in converted {
+                    let path = (out as NSString).appendingPathComponent(c.name + ".yaml")
+                    do {
+                        try c.yaml.write(toFile: path, atomically: true, encoding: .utf8)
+                    } catch {
+                        printError(Words(lang).unreadableFile(path))
+                        throw ExitCode(73)
+                    }
+                    print(path)
+                }
             }
         }
 
@@ -106,7 +182,7 @@ extension Palabre {
                     Example: palabre forms publish followup.yaml
                     """)
             @OptionGroup var options: StoreOptions
-            @Argument(help: "Form files (NAME.yaml, named after the form).") var files: [String]
+            @Argument(help: "Form files (NAME.yaml, named after the form), or XLSForm workbooks (.xlsx).") var files: [String]
 
             func run() async throws {
                 let store = try options.openStore()
@@ -114,11 +190,13 @@ extension Palabre {
                 let words = Words(lang)
                 var read: [(name: String, text: String)] = []
                 for path in files {
-                    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                        printError(words.unreadableFile(path))
-                        throw ExitCode(66)
+                    // An XLSForm workbook is published as the YAML forms it converts to (a repeat is a form).
+                    do throws(StoreError) {
+                        read += try FormLoader.publishable(path)
+                    } catch {
+                        printError(error.message(lang))
+                        throw ExitCode(FileManager.default.fileExists(atPath: path) ? 65 : 66)
                     }
-                    read.append(((path as NSString).lastPathComponent, text))
                 }
                 let remote = try RemoteAccess.of(store, lang)
                 let answer = try await remote.run { transport in try await transport.publishForms(read) }

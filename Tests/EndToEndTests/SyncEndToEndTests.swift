@@ -673,6 +673,53 @@ extension SyncEndToEnd {
             #expect(refused.status == 65 && refused.stderr.contains("notes"), "\(refused)")
         }
 
+        /// A programme's XLSForm, end to end with the binaries: checked and converted by `palabre`, published by the
+        /// service as it is (.xlsx), received by a laptop that captures a household and one of its members (the repeat,
+        /// a form of its own referring to the household), both merged on the service; a workbook with a photo question
+        /// is refused by name and row, and nothing is published.
+        @Test func anXLSFormIsCheckedPublishedReceivedAndCapturedWith() throws {
+            let box = try Sandbox(initialised: false)
+            defer { box.remove() }
+            let field = try Field(box)
+            defer { field.service.stop() }
+            let workbook = E2E.repoRoot.path + "/samples/xlsform/enquete_menage.xlsx"
+            var c = Laptop(box, "c")
+            c.forms = nil
+            let check = try c.run(["forms", "check", workbook])
+            #expect(check.status == 0 && check.stdout.contains("enquete_menage") && check.stdout.contains("member"), "\(check)")
+            let converted = try c.run(["forms", "convert", workbook, "--out", box.path("yaml")])
+            #expect(converted.status == 0 && converted.stdout.contains("member.yaml"), "\(converted)")
+            let yaml = try String(contentsOfFile: box.path("yaml") + "/enquete_menage.yaml", encoding: .utf8)
+            #expect(yaml.contains("bm: \"Mara\"") && yaml.contains("themes_other"), "\(yaml)")
+
+            let photo = try field.service.admin(["forms", "publish", E2E.repoRoot.path + "/samples/xlsform/photo.xlsx", "--project", "p"])
+            #expect(photo.status == 65 && photo.stderr.contains("row 3") && photo.stderr.contains("'image'"), "\(photo)")
+            let published = try field.service.admin(["forms", "publish", workbook, "--project", "p"])
+            #expect(published.status == 0 && published.stdout.contains("published enquete_menage version 3"), "\(published)")
+            #expect(published.stdout.contains("published member version 3"), "\(published)")
+
+            try c.setUp(project: "p", url: field.service.url, token: try field.service.enroll("laptop-c", role: "facilitator", project: "p"))
+            let first = try c.syncOK()
+            #expect((first["forms_received"] as? [String])?.contains("enquete_menage v3") == true, "\(first)")
+            let household = try c.add(
+                "enquete_menage",
+                [
+                    "region": "gao", "village": "Bara", "household_size": "4", "themes": "water other", "themes_other": "Pâturages",
+                    "satisfaction": "4", "incident": "no",
+                ])
+            let refused = try c.run([
+                "add", "member", "--set", "enquete_menage=\(household)", "--set", "member_name=Awa", "--set", "sex=female",
+                "--set", "age=130",
+            ])
+            #expect(refused.status == 65 && refused.stderr.contains("age"), "the sheet's constraint holds: \(refused)")
+            let member = try c.add("member", ["enquete_menage": household, "member_name": "Awa", "sex": "female", "age": "34"])
+            #expect(try c.syncOK()["sent"] as? Int == 2)
+            let records = try field.service.records(token: field.coordinator)
+            let m = records.first { $0["id"] as? String == member }
+            #expect((m?["values"] as? [String: Any])?["enquete_menage"] as? String == household, "\(records)")
+            #expect(records.contains { ($0["values"] as? [String: Any])?["themes_other"] as? String == "Pâturages" }, "\(records)")
+        }
+
         @Test func exportsListsWhoTookWhichDataAndHow() throws {
             let box = try Sandbox()
             defer { box.remove() }

@@ -1,0 +1,335 @@
+import Foundation
+import PalabreCore
+import Yams
+
+/// Reads an XLSForm (the spreadsheet format of ODK, KoboToolbox, Ona and SurveyCTO) as Palabre forms: the workbook's
+/// `survey`, `choices` and `settings` sheets become the YAML form format (``FormCompiler``), so a spreadsheet and a
+/// YAML file are one model, checked, published and captured alike. A repeat becomes a form of its own whose records
+/// refer to their parent's (as participants refer to their session).
+///
+/// Types Palabre cannot capture are refused by name with their row, never dropped.
+public enum XLSForm {
+    /// One form read from a workbook, as the YAML text it converts to.
+    public struct Converted: Sendable, Equatable {
+        /// The form's name (`form_id`, or a repeat's name).
+        public var name: String
+        /// Its YAML text (the form file format).
+        public var yaml: String
+    }
+
+    /// Types Palabre cannot capture yet, refused by name.
+    static let unsupported: Set<String> = [
+        "image", "audio", "video", "file", "barcode", "geotrace", "geoshape", "background-audio", "select_one_from_file",
+        "select_multiple_from_file", "rank", "hidden", "xml-external", "csv-external", "trigger", "username", "email",
+        "phonenumber", "simserial", "subscriberid", "audit",
+    ]
+    /// Types XLSForm has that this version of Palabre reads but cannot capture yet (refused by name, with why).
+    static let notYet: Set<String> = ["note", "calculate", "acknowledge", "time", "datetime", "start", "end", "today", "deviceid"]
+    /// Columns that change nothing about the data (presentation hints), read and left out.
+    static let ignoredColumns: Set<String> = ["appearance", "media::image", "image", "audio", "video", "guidance_hint", "autoplay"]
+
+    /// Converts a workbook; `file` names it in problems (`FILE.xlsx: row 12: …`).
+    public static func convert(_ workbook: Workbook, file: String) -> (forms: [Converted], problems: [FormProblem]) {
+        var reader = Reader(workbook: workbook, file: file)
+        return reader.run()
+    }
+
+    /// Converts the workbook at a path.
+    public static func convert(path: String) -> (forms: [Converted], problems: [FormProblem]) {
+        do {
+            return convert(try Workbook(path: path), file: path)
+        } catch {
+            return ([], [FormProblem(file: path, message: error.message)])
+        }
+    }
+
+    /// A language code from a column's suffix: `English (en)` → `en`, `fr` → `fr`, `Bambara` → `bm`.
+    public static func languageCode(_ suffix: String) -> String {
+        let s = suffix.trimmingCharacters(in: .whitespaces)
+        if let open = s.lastIndex(of: "("), let close = s.lastIndex(of: ")"), open < close {
+            let code = s[s.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+            if !code.isEmpty { return code.lowercased() }
+        }
+        let lower = s.lowercased()
+        let names: [String: String] = [
+            "english": "en", "anglais": "en", "french": "fr", "français": "fr", "francais": "fr", "bambara": "bm",
+            "bamanankan": "bm", "songhay": "ses", "songhai": "ses", "sonrai": "ses", "tamasheq": "tmh", "tamashek": "tmh",
+            "tamacheq": "tmh", "fulfulde": "ff", "fula": "ff", "peul": "ff", "pular": "ff", "arabic": "ar", "arabe": "ar",
+            "hausa": "ha", "soninke": "snk", "dogon": "dgo",
+        ]
+        if let code = names[lower] { return code }
+        if lower.count <= 3, lower.allSatisfy(\.isLetter) { return lower }
+        return lower.replacingOccurrences(of: " ", with: "_")
+    }
+}
+
+/// One pass over a workbook.
+private struct Reader {
+    let workbook: Workbook
+    let file: String
+    var problems: [FormProblem] = []
+
+    init(workbook: Workbook, file: String) {
+        self.workbook = workbook
+        self.file = file
+    }
+
+    /// A sheet's rows as (row number, column → text), keyed by its header row's names, lowercased.
+    struct Sheet {
+        var columns: [String]
+        var rows: [(number: Int, cells: [String: String])]
+    }
+
+    mutating func problem(_ row: Int?, _ field: String?, _ message: String) {
+        problems.append(FormProblem(file: file, field: field, message: (row.map { "row \($0): " } ?? "") + message))
+    }
+
+    func sheet(_ name: String) -> Sheet? {
+        guard let key = workbook.sheetNames.first(where: { $0.lowercased().trimmingCharacters(in: .whitespaces) == name }),
+            let rows = workbook.sheets[key]
+        else { return nil }
+        guard let headerIndex = rows.firstIndex(where: { row in row.contains { !$0.isEmpty } }) else { return Sheet(columns: [], rows: []) }
+        let header = rows[headerIndex].map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var out: [(Int, [String: String])] = []
+        for i in (headerIndex + 1)..<rows.count {
+            var cells: [String: String] = [:]
+            for (c, value) in rows[i].enumerated() where c < header.count && !header[c].isEmpty {
+                let v = value.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !v.isEmpty { cells[header[c]] = v }
+            }
+            if !cells.isEmpty { out.append((i + 1, cells)) }
+        }
+        return Sheet(columns: header, rows: out)
+    }
+
+    /// The texts of a column in every language: `label`, `label::English (en)`, `label::fr`.
+    func localized(_ cells: [String: String], _ column: String, defaultLanguage: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for (key, value) in cells {
+            if key == column {
+                out[defaultLanguage] = out[defaultLanguage] ?? value
+            } else if key.hasPrefix(column + "::") {
+                out[XLSForm.languageCode(String(key.dropFirst(column.count + 2)))] = value
+            }
+        }
+        return out
+    }
+
+    /// A form being built: its fields as ordered YAML mappings.
+    struct Building {
+        var name: String
+        var title: [String: String]
+        var fields: [[(String, Node)]] = []
+        var lists: Set<String> = []
+        var parent: String?
+    }
+
+    mutating func run() -> (forms: [XLSForm.Converted], problems: [FormProblem]) {
+        guard let survey = sheet("survey") else {
+            problem(nil, nil, "no 'survey' sheet (sheets: \(workbook.sheetNames.joined(separator: ", "))): an XLSForm needs one")
+            return ([], problems)
+        }
+        let settings = sheet("settings")?.rows.first?.cells ?? [:]
+        let defaultLanguage = settings["default_language"].map(XLSForm.languageCode) ?? "en"
+        let base = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        let formID = settings["form_id"] ?? settings["id_string"] ?? base
+        var version = 1
+        if let v = settings["version"] {
+            if let n = Int(v), n >= 1 { version = n } else { problem(nil, nil, "settings: version '\(v)' must be a whole number ≥ 1") }
+        }
+        var title = localized(settings, "form_title", defaultLanguage: defaultLanguage)
+        if title.isEmpty { title = [defaultLanguage: settings["form_title"] ?? formID] }
+
+        // Choice lists, in order, with every language.
+        var lists: [String: [Node]] = [:]
+        for row in sheet("choices")?.rows ?? [] {
+            guard let list = row.cells["list_name"] ?? row.cells["list name"] else {
+                problem(row.number, nil, "choices: a choice needs its list_name")
+                continue
+            }
+            guard let name = row.cells["name"] ?? row.cells["value"] else {
+                problem(row.number, nil, "choices: a choice of list '\(list)' needs its name")
+                continue
+            }
+            var labels = localized(row.cells, "label", defaultLanguage: defaultLanguage)
+            if labels.isEmpty { labels = [defaultLanguage: name] }
+            lists[list, default: []].append(.mapping([("name", .quoted(name)), ("label", .texts(labels))]))
+        }
+
+        var forms: [Building] = [Building(name: formID, title: title)]
+        var stack: [Int] = [0]  // the forms open (repeats), innermost last
+        var groups: [(kind: String, name: String, relevant: String?, row: Int, form: Int)] = []
+        for row in survey.rows {
+            let cells = row.cells
+            guard let rawType = cells["type"] else {
+                if cells["name"] != nil { problem(row.number, cells["name"], "a row with a name needs a type") }
+                continue
+            }
+            let words = rawType.split(whereSeparator: { $0 == " " }).map(String.init)
+            var type = words[0].lowercased()
+            if type == "begin" || type == "end", words.count > 1 { type += "_" + words[1].lowercased() }
+            let name = cells["name"]
+            switch type {
+            case "begin_group":
+                groups.append(("group", name ?? "", cells["relevant"], row.number, stack.last!))
+                continue
+            case "begin_repeat":
+                guard let name else {
+                    problem(row.number, nil, "begin repeat needs a name (the repeat becomes a form of that name)")
+                    continue
+                }
+                var t = localized(cells, "label", defaultLanguage: defaultLanguage)
+                if t.isEmpty { t = [defaultLanguage: name] }
+                let parent = forms[stack.last!].name
+                forms.append(Building(name: name, title: t, parent: parent))
+                stack.append(forms.count - 1)
+                groups.append(("repeat", name, cells["relevant"], row.number, forms.count - 1))
+                // The child's records refer to their parent's, as participants refer to their session.
+                let parentTitle = forms[stack[stack.count - 2]].title
+                forms[forms.count - 1].fields.append([
+                    ("name", .plain(parent)), ("type", .plain("reference")), ("form", .plain(parent)),
+                    ("required", .plain("true")), ("label", .texts(parentTitle)),
+                ])
+                if cells["repeat_count"] != nil {
+                    problem(row.number, name, "repeat_count is read but not enforced yet: records are added one by one")
+                }
+                continue
+            case "end_group", "end_repeat":
+                let kind = type == "end_group" ? "group" : "repeat"
+                guard let last = groups.last, last.kind == kind else {
+                    problem(row.number, name, "'\(rawType)' closes no open \(kind)")
+                    continue
+                }
+                groups.removeLast()
+                if kind == "repeat" { stack.removeLast() }
+                continue
+            default: break
+            }
+            guard let name else {
+                problem(row.number, nil, "a '\(rawType)' question needs a name")
+                continue
+            }
+            if XLSForm.unsupported.contains(type) {
+                problem(row.number, name, "type '\(type)' cannot be captured with Palabre: remove the question or change its type")
+                continue
+            }
+            if XLSForm.notYet.contains(type) {
+                problem(row.number, name, "type '\(type)' is not supported by this version of Palabre yet")
+                continue
+            }
+            var field: [(String, Node)] = [("name", .plain(name))]
+            var constraint = cells["constraint"]
+            var extra: [(String, Node)] = []
+            switch type {
+            case "text", "integer", "decimal", "date", "geopoint":
+                field.append(("type", .plain(type)))
+            case "range":
+                // A number between the parameters' start and end (XLSForm's defaults 1 and 10, step 1).
+                var p: [String: String] = [:]
+                for pair in (cells["parameters"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," }) {
+                    let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                    if kv.count == 2 { p[kv[0].lowercased()] = kv[1] }
+                }
+                let start = p["start"] ?? "1", end = p["end"] ?? "10", step = p["step"] ?? "1"
+                let whole = [start, end, step].allSatisfy { Int($0) != nil }
+                field.append(("type", .plain(whole ? "integer" : "decimal")))
+                let bounds = ". >= \(start) and . <= \(end)"
+                constraint = constraint.map { "(\($0)) and \(bounds)" } ?? bounds
+            case "select_one", "select_multiple", "select_one_external", "select_multiple_external":
+                guard words.count >= 2 else {
+                    problem(row.number, name, "'\(type)' needs its choice list: '\(type) LIST'")
+                    continue
+                }
+                let list = words[1]
+                field.append(("type", .plain(type.hasPrefix("select_one") ? "select_one" : "select_multiple")))
+                field.append(("choices", .plain(list)))
+                forms[stack.last!].lists.insert(list)
+                if lists[list] == nil {
+                    problem(row.number, name, "choice list '\(list)' is not on the choices sheet")
+                }
+                if words.count >= 3 && words[2].lowercased() == "or_other" {
+                    // ODK's `or_other`: an "other" choice, then the text of it when chosen.
+                    if !(lists[list] ?? []).contains(where: { $0.choiceName == "other" }) {
+                        lists[list, default: []].append(.mapping([("name", .quoted("other")), ("label", .texts(["en": "Other", "fr": "Autre"]))]))
+                    }
+                    var other = localized(cells, "label", defaultLanguage: defaultLanguage)
+                    other = Dictionary(uniqueKeysWithValues: other.map { ($0.key, $0.value + ($0.key == "fr" ? " (autre)" : " (other)")) })
+                    extra = [
+                        ("name", .plain(name + "_other")), ("type", .plain("text")),
+                        ("label", .texts(other.isEmpty ? ["en": "Other", "fr": "Autre"] : other)),
+                        ("relevant", .quoted("selected(${\(name)}, 'other')")),
+                        ("required", .quoted("selected(${\(name)}, 'other')")),
+                    ]
+                }
+                if cells["choice_filter"] != nil {
+                    problem(row.number, name, "choice_filter (cascading selects) is not supported by this version of Palabre yet")
+                }
+            default:
+                problem(row.number, name, "unknown type '\(rawType)'")
+                continue
+            }
+            var label = localized(cells, "label", defaultLanguage: defaultLanguage)
+            if label.isEmpty { label = [defaultLanguage: name] }
+            field.append(("label", .texts(label)))
+            let hint = localized(cells, "hint", defaultLanguage: defaultLanguage)
+            if !hint.isEmpty { field.append(("hint", .texts(hint))) }
+            if let r = cells["required"] {
+                switch r.lowercased() {
+                case "yes", "true", "true()", "1": field.append(("required", .plain("true")))
+                case "no", "false", "false()", "0": break
+                default: field.append(("required", .quoted(r)))
+                }
+            }
+            // A question inside groups applies only when every group around it (in its own form) does.
+            let relevants =
+                groups.filter { $0.kind == "group" && $0.form == stack.last! }.compactMap(\.relevant)
+                + (cells["relevant"].map { [$0] } ?? [])
+            if !relevants.isEmpty {
+                field.append(("relevant", .quoted(relevants.count == 1 ? relevants[0] : relevants.map { "(\($0))" }.joined(separator: " and "))))
+            }
+            if let constraint { field.append(("constraint", .quoted(constraint))) }
+            let message = localized(cells, "constraint_message", defaultLanguage: defaultLanguage)
+            if !message.isEmpty { field.append(("constraint_message", .texts(message))) }
+            if let d = cells["default"] { field.append(("default", .quoted(d))) }
+            if cells["calculation"] != nil {
+                problem(row.number, name, "a calculation on a '\(type)' question is not supported by this version of Palabre yet")
+            }
+            forms[stack.last!].fields.append(field)
+            if !extra.isEmpty { forms[stack.last!].fields.append(extra) }
+        }
+        for open in groups.reversed() {
+            problem(open.row, open.name, "begin \(open.kind) '\(open.name)' is never closed (end \(open.kind))")
+        }
+        let converted = forms.compactMap { f -> XLSForm.Converted? in
+            var root: [(String, Node)] = [
+                ("form", .plain(f.name)), ("version", .plain(String(version))), ("title", .texts(f.title)),
+                ("fields", .sequence(f.fields.map { .mapping($0) })),
+            ]
+            let used = f.lists.sorted().compactMap { l in lists[l].map { (l, Node.sequence($0)) } }
+            if !used.isEmpty { root.append(("choices", .mapping(used))) }
+            guard let yaml = try? Yams.serialize(node: .mapping(root), width: -1, allowUnicode: true) else {
+                problems.append(FormProblem(file: file, message: "form '\(f.name)' could not be written as YAML"))
+                return nil
+            }
+            return XLSForm.Converted(name: f.name, yaml: yaml)
+        }
+        return (converted, problems)
+    }
+}
+
+extension Node {
+    static func plain(_ s: String) -> Node { .scalar(.init(s)) }
+    static func quoted(_ s: String) -> Node { .scalar(.init(s, .implicit, .doubleQuoted)) }
+    static func mapping(_ pairs: [(String, Node)]) -> Node { .mapping(.init(pairs.map { (Node.plain($0.0), $0.1) })) }
+    static func sequence(_ nodes: [Node]) -> Node { .sequence(.init(nodes)) }
+    /// A text per language, in a stable order (French, English, then the others by code).
+    static func texts(_ t: [String: String]) -> Node {
+        let order = t.keys.sorted { a, b in
+            let rank = ["fr": 0, "en": 1]
+            return (rank[a] ?? 2, a) < (rank[b] ?? 2, b)
+        }
+        return .mapping(order.map { ($0, .quoted(t[$0]!)) })
+    }
+    /// A choice mapping's name.
+    var choiceName: String? { self["name"]?.string }
+}
