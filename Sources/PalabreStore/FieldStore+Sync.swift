@@ -376,17 +376,13 @@ extension FieldStore {
         }
     }
 
-    /// Tries set-aside changes again, oldest first, in one transaction: each one that now applies (or that is already
-    /// applied) leaves the table, each other keeps its place and first date with the new reason.
+    /// Tries set-aside changes again, oldest first, inside the caller's transaction (the service's): each one that now
+    /// applies (or that is already applied) leaves the table, each other keeps its place and first date with the new
+    /// reason.
     ///
     /// `formSets` and `checksRecords` are as for ``applyRemote(_:_:catalog:origin:now:checksRecords:forms:formSets:)``:
     /// the service checks again exactly as it checks a push. A laptop never retries what the service set aside: those
     /// are its own changes, which it already holds.
-    public func retrySetAside(ids: [Int64], formSets: FormSets?, checksRecords: Bool) throws(StoreError) -> ApplyOutcome {
-        try run { try pool.write { db in try Self.retrySetAside(db, ids: ids, formSets: formSets, checksRecords: checksRecords, now: self.now()) } }
-    }
-
-    /// ``retrySetAside(ids:formSets:checksRecords:)`` inside the caller's transaction.
     public static func retrySetAside(
         _ db: Database, ids: [Int64], formSets: FormSets?, checksRecords: Bool, now: Date
     ) throws -> ApplyOutcome {
