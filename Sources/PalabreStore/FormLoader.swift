@@ -19,7 +19,7 @@ public enum FormLoader {
         let files: [String]
         do {
             files = try fm.contentsOfDirectory(atPath: directory)
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") || $0.hasSuffix(".xlsx") }
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") || isWorkbook($0) }
                 .filter { only == nil || only!.contains(($0 as NSString).deletingPathExtension) }
                 .sorted()
         } catch {
@@ -101,20 +101,24 @@ public enum FormLoader {
 }
 
 extension IndicatorMap {
-    /// The indicators a catalog's forms declare; forms that declare none (published before forms declared their
-    /// indicators) are read as the shipped forms declare them, for each of those forms the catalog has with the fields
-    /// named.
+    /// The indicators a catalog's forms declare; a form that declares none (published before forms declared their
+    /// indicators) is read as the shipped form of its name declares, for a part no other form plays, with the fields
+    /// it has.
     public static func declared(by catalog: FormCatalog) -> IndicatorMap {
         let own = IndicatorMap(catalog: catalog)
-        guard own.forms.isEmpty else { return own }
-        let shipped = shippedMap
-        let usable = IndicatorMap.Part.allCases.compactMap { part -> (form: String, declaration: Declaration)? in
-            guard let (name, d) = shipped.forms[part], let form = catalog[name] else { return nil }
+        let playing = Set(own.forms.values.map(\.form))
+        // Part by part: a part no form declares is played as the shipped forms say, by a form of that name the
+        // catalog has (declaring nothing itself), with the fields it has.
+        var all = own.forms.map { (form: $0.value.form, declaration: $0.value.declaration) }
+        for part in IndicatorMap.Part.allCases where own.forms[part] == nil {
+            guard let (name, d) = shippedMap.forms[part], !playing.contains(name), let form = catalog[name], form.indicators == nil else {
+                continue
+            }
             var kept = d
             kept.fields = d.fields.filter { form.field($0.value) != nil }
-            return (name, kept)
+            all.append((name, kept))
         }
-        return IndicatorMap(usable)
+        return IndicatorMap(all)
     }
 
     /// What the shipped forms declare, compiled once.
@@ -147,11 +151,11 @@ extension FormLoader {
     public static func publishable(_ path: String) throws(StoreError) -> [(name: String, text: String)] {
         if isWorkbook(path) {
             let (converted, problems) = XLSForm.convert(path: path)
-            if !problems.isEmpty { throw .formsFolder(path, problems.map(\.description).joined(separator: "; ")) }
+            if !problems.isEmpty { throw .formFile(path, problems: problems.map(\.description)) }
             return converted.map { ($0.name + ".yaml", $0.yaml) }
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw .formsFolder(path, "no such file, or not UTF-8 text")
+            throw .formFile(path, problems: [])
         }
         return [((path as NSString).lastPathComponent, text)]
     }

@@ -15,6 +15,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case importRejected(file: String, problems: [String])
     /// The forms folder cannot be read.
     case formsFolder(String, String)
+    /// A form file (YAML or an XLSForm workbook) is missing or cannot be read; or a workbook has problems (given).
+    case formFile(String, problems: [String])
     /// A record is deleted and must be restored before it is edited.
     case deleted(id: String)
     /// An operation that does not apply to the record as it is (deleting a deleted record…).
@@ -42,6 +44,11 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return ([head] + problems.map { "  " + $0 }).joined(separator: "\n")
         case .formsFolder(let dir, let reason):
             return fr ? "dossier de formulaires \(dir) : \(reason)" : "forms folder \(dir): \(reason)"
+        case .formFile(let path, let problems):
+            if problems.isEmpty {
+                return fr ? "\(path) : fichier absent, ou pas du texte UTF-8" : "\(path): no such file, or not UTF-8 text"
+            }
+            return (fr ? "\(path) : rien n'est publié : " : "\(path): nothing is published: ") + problems.joined(separator: "; ")
         case .deleted(let id):
             return fr
                 ? "l'enregistrement \(id) est supprimé : faites d'abord « palabre restore \(id) »"

@@ -240,14 +240,14 @@ public struct SyncClient: Sendable {
         }
     }
 
-    /// Whether a change is of a version newer than every received version of its form (false before any is received:
-    /// a laptop capturing with its own folder or the built-in forms).
-    func lacksVersion(of changes: [Change]) throws -> Bool {
+    /// The latest received version of each form (nil before any is received: a laptop capturing with its own folder or
+    /// the built-in forms, which never fetches forms again mid-pull).
+    func receivedVersions() throws -> [String: Int]? {
         let received = try store.receivedForms().forms
-        guard !received.isEmpty else { return false }
+        guard !received.isEmpty else { return nil }
         var latest: [String: Int] = [:]
         for f in received { latest[f.name] = max(latest[f.name] ?? 0, f.version) }
-        return changes.contains { $0.formVersion > (latest[$0.form] ?? 0) }
+        return latest
     }
 
     /// A short digest of a batch's changes (FNV-1a over record, clock and node): part of the batch id.
@@ -278,10 +278,11 @@ public struct SyncClient: Sendable {
         let node = try store.syncState().pullsOwnChanges ? "" : try store.identity().node
         var settling = forms ?? self.forms
         var refetched = false
+        let received = try receivedVersions()
         while true {
             let cursor = try store.syncState().pullCursor
             let page = try await transport.pull(after: cursor, limit: pageSize, node: node)
-            if !refetched, try lacksVersion(of: page.changes) {
+            if !refetched, let received, page.changes.contains(where: { $0.formVersion > (received[$0.form] ?? 0) }) {
                 refetched = true
                 let before = summary.formsReceived.count
                 try await receiveForms(&summary)

@@ -44,7 +44,8 @@ extension PalabreServerCommand {
                         print("nothing to publish: every form is already its latest version")
                     }
                     for f in published.versions { print("published \(f.name) version \(f.version) in project \(scope.project)") }
-                    print(SetAsideCommand.retried(published.retried))
+                    let r = published.retried
+                    if r.applied > 0 || !r.setAside.isEmpty { print(SetAsideCommand.retried(r)) }
                 }
             }
         }

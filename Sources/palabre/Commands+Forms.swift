@@ -84,30 +84,36 @@ extension Palabre {
             func run() throws {
                 let store = options.storeIfAny()
                 let lang = options.language(store)
-                let catalog: FormCatalog
+                let names: [String]
+                let problems: [FormProblem]
                 do {
-                    catalog = files.isEmpty ? try options.loadForms(store) : try Self.given(files, besides: options.loadForms(store))
+                    if files.isEmpty {
+                        let catalog = try options.loadForms(store)
+                        (names, problems) = (catalog.names, catalog.problems)
+                    } else {
+                        (names, problems) = try Self.given(files, besides: options.loadForms(store))
+                    }
                 } catch {
                     printError(error.message(lang))
                     throw ExitCode(66)
                 }
-                if catalog.problems.isEmpty {
-                    print(Words(lang).formsOK(catalog.names.count, options.formsOrigin(lang, store), catalog.names))
+                let checked = files.isEmpty ? options.formsOrigin(lang, store) : files.joined(separator: ", ")
+                if problems.isEmpty {
+                    print(Words(lang).formsOK(names.count, checked, names))
                     return
                 }
-                for p in catalog.problems { print(p.description) }
-                let checked = files.isEmpty ? options.formsOrigin(lang, store) : files.joined(separator: ", ")
-                printError(Words(lang).formMistakes(catalog.problems.count, checked))
+                for p in problems { print(p.description) }
+                printError(Words(lang).formMistakes(problems.count, checked))
                 throw ExitCode(65)
             }
 
             /// The forms of the files given, with the forms in use they do not replace (for references); only the
             /// files' problems are reported (the forms in use were checked when they were published or read).
-            static func given(_ files: [String], besides current: FormCatalog) throws(StoreError) -> FormCatalog {
+            static func given(_ files: [String], besides current: FormCatalog) throws(StoreError) -> (names: [String], problems: [FormProblem]) {
                 var forms: [Form] = []
                 var problems: [FormProblem] = []
                 for path in files {
-                    guard FileManager.default.fileExists(atPath: path) else { throw StoreError.formsFolder(path, "no such file") }
+                    guard FileManager.default.fileExists(atPath: path) else { throw StoreError.formFile(path, problems: []) }
                     if FormLoader.isWorkbook(path) {
                         let (more, found) = FormLoader.loadWorkbook(path)
                         forms += more
@@ -122,7 +128,7 @@ extension Palabre {
                 let others = current.names.filter { !names.contains($0) }.compactMap { current[$0] }
                 let whole = FormCatalog(forms: forms + others, problems: problems)
                 let otherFiles = Set(others.map(\.file))
-                return FormCatalog(forms: forms + others, problems: whole.problems.filter { !otherFiles.contains($0.file) })
+                return (forms.map(\.name).sorted(), whole.problems.filter { !otherFiles.contains($0.file) })
             }
         }
 
@@ -156,14 +162,14 @@ extension Palabre {
                     printError(Words(lang).formMistakes(all.count, file))
                     throw ExitCode(65)
                 }
-                try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 for c in converted {
                     let path = (out as NSString).appendingPathComponent(c.name + ".yaml")
                     do {
+                        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                         try c.yaml.write(toFile: path, atomically: true, encoding: .utf8)
                     } catch {
-                        printError(Words(lang).unreadableFile(path))
-                        throw ExitCode(73)
+                        printError(Words(lang).cannotWrite(path, "\(error.localizedDescription)"))
+                        throw ExitCode(74)
                     }
                     print(path)
                 }

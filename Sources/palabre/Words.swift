@@ -75,8 +75,10 @@ struct Words: Sendable {
     // MARK: Import and export
 
     func noSuchFile(_ path: String) -> String { t("le fichier \(path) n'existe pas", "no such file: \(path)") }
-    func unreadableFile(_ path: String) -> String {
-        t("\(path) : fichier absent, ou pas du texte UTF-8", "\(path): no such file, or not UTF-8 text")
+    func cannotWrite(_ path: String, _ why: String) -> String {
+        t(
+            "impossible d'écrire \(path) (\(why)) : vérifiez que le dossier existe et peut être écrit",
+            "cannot write \(path) (\(why)): check the folder exists and may be written")
     }
 
     func imported(_ total: Int, parts: String, unchanged: Int) -> String {

@@ -88,6 +88,10 @@ import Testing
         let old = Self.catalog(stripped)
         #expect(old.problems.isEmpty && IndicatorMap(catalog: old).forms.isEmpty, "no declaration left")
         #expect(IndicatorMap.declared(by: old) == IndicatorMap.declared(by: FormLoader.builtIn()))
+        // A project seeded before declarations publishes one form with a declaration: the others still count.
+        let shipped = FormLoader.builtInSources.first { $0.name == "participant" }!
+        let mixed = Self.catalog(stripped.filter { $0.0 != "participant.yaml" } + [("participant.yaml", shipped.source)])
+        #expect(IndicatorMap.declared(by: mixed) == IndicatorMap.declared(by: FormLoader.builtIn()), "part by part")
     }
 
     @Test(arguments: [

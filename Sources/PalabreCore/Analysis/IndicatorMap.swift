@@ -37,7 +37,7 @@ public struct IndicatorMap: Sendable, Equatable {
         }
     }
 
-    /// The field keys each part takes, with the types a field must have (`nil`: any).
+    /// The field keys each part takes, with the types a field may have.
     public static let fieldKeys: [Part: [String: Set<FieldType>]] = [
         .sessions: [
             "region": [.selectOne, .text], "date": [.date], "format": [.selectOne, .text], "women_count": [.integer],

@@ -65,7 +65,7 @@ public struct Indicators: Sendable, Equatable {
 
     /// Share of women among participants (0…1), nil without participants.
     public var shareWomen: Double? { participants == 0 ? nil : Double(women) / Double(participants) }
-    /// Share of youth (under 25) among participants (0…1), nil without participants.
+    /// Share of youth (the age bands the forms count as youth) among participants (0…1), nil without participants.
     public var shareYouth: Double? { participants == 0 ? nil : Double(youth) / Double(participants) }
 
     /// Computes the indicators from live records given as (form, id, values), as of `today` (`YYYY-MM-DD`), reading

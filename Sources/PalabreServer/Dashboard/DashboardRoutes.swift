@@ -144,7 +144,7 @@ struct Dashboard: Sendable {
         }
         let today = Self.dayText(now())
         let indicators = Indicators(
-            records: records, map: IndicatorMap.declared(by: try await backend.projectForms(code).current),
+            records: records, map: labels.map,
             filter: .init(region: region, from: from, to: to), today: today)
         let model = DashboardPage.Model(
             text: text, device: device, project: code, projectName: projectName, projects: projects,

@@ -119,8 +119,13 @@ extension Routes {
     /// learn which were applied since (a coordinator published their version).
     func setAside(_ request: Request, _ context: PalabreRequestContext, retry: Bool) async throws -> Response {
         let device = try context.device(allowed: .push)
-        let applied = retry ? try await backend.retrySetAside(device: device.name).applied : 0
-        let rows = try await backend.setAside(device: device.name)
+        // A held change whose version is published by now is applied as the laptop asks (a push that read the forms
+        // just before a publish, and committed after the publish's retry, is not left waiting).
+        let mine = try await backend.setAside(device: device.name)
+        let released = try await backend.released(mine)
+        let again = retry || released
+        let applied = again ? try await backend.retrySetAside(device: device.name).applied : 0
+        let rows = again ? try await backend.setAside(device: device.name) : mine
         return .json(Wire.SetAsideList(entries: rows.map(Wire.SetAsideEntry.init), applied: applied).serialized)
     }
 }

@@ -191,7 +191,14 @@ private struct Reader {
                     ("required", .plain("true")), ("label", .texts(parentTitle)),
                 ])
                 if cells["repeat_count"] != nil {
-                    problem(row.number, name, "repeat_count is read but not enforced yet: records are added one by one")
+                    problem(
+                        row.number, name, "repeat_count is not supported by this version of Palabre yet: remove it (records are added one by one)")
+                }
+                // A repeat's records are a form of their own: a condition on the parent's answers cannot hold them.
+                if cells["relevant"] != nil
+                    || groups.contains(where: { $0.kind == "group" && $0.relevant != nil && $0.form == stack[stack.count - 2] })
+                {
+                    problem(row.number, name, "a relevant on a repeat (or on a group around it) is not supported by this version of Palabre yet")
                 }
                 continue
             case "end_group", "end_repeat":

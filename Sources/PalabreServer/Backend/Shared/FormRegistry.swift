@@ -36,6 +36,11 @@ extension SyncBackend {
             let name = ((form.file as NSString).lastPathComponent as NSString).deletingPathExtension
             return FormLoader.builtInSources.first { $0.name == name }?.source
         }
+        // A form read from a workbook (`DIR/book.xlsx/NAME.yaml`): the YAML it converts to.
+        let folder = (form.file as NSString).deletingLastPathComponent
+        if FormLoader.isWorkbook(folder) {
+            return XLSForm.convert(path: folder).forms.first { $0.name == form.name }?.yaml
+        }
         return FileManager.default.contents(atPath: form.file).flatMap { String(data: $0, encoding: .utf8) }
     }
 
@@ -63,20 +68,26 @@ extension SyncBackend {
 
     /// The current forms of each known project a batch writes to, for checking its changes.
     func pushForms(_ request: Wire.PushRequest, from device: Device) async throws -> FormSets {
-        var byProject: [String: FormCatalog] = [:]
         // Only projects the device may write to: the push's project check refuses the others.
-        for code in PushPolicy.projects(of: request) where device.canAccess(project: code) {
+        try await formSets(for: PushPolicy.projects(of: request).filter { device.canAccess(project: $0) })
+    }
+
+    /// The current forms of each of these projects (an unknown one is left out: what checks it refuses it).
+    func formSets(for codes: some Sequence<String>) async throws -> FormSets {
+        var byProject: [String: FormCatalog] = [:]
+        for code in codes {
             do {
                 byProject[code] = try await projectForms(code).current
             } catch ServiceError.notFound {
-                // An unknown project: the push's project check refuses it.
+                continue
             }
         }
         return FormSets(byProject: byProject, fallback: forms)
     }
 
-    /// Publishes form files (name, YAML text) as the next versions of a project's forms, all or none, then applies the
-    /// project's changes that were held for them (each checked as a push is; one that still cannot be applied stays).
+    /// Publishes form files (name, YAML text) as the next versions of a project's forms, all or none, then tries the
+    /// project's set-aside changes again (held ones apply now; each checked as a push is; one that still cannot be
+    /// applied stays).
     ///
     /// A file identical to its form's latest version is left out; a form new to the project is added.
     ///
@@ -122,7 +133,8 @@ extension SyncBackend {
                 "nothing was published: " + problems.map { $0.description }.joined(separator: "; "))
         }
         try await storeForms(next)
-        let retried = next.isEmpty ? ApplyOutcome() : try await retrySetAside(project: project)
+        // Always, even when nothing is new: a push that read the forms before a publish committed after its retry.
+        let retried = try await retrySetAside(project: project)
         return Publication(versions: next, retried: retried)
     }
 

@@ -17,11 +17,19 @@ extension SyncBackend {
     public func retrySetAside(project: String? = nil, device: String? = nil) async throws -> ApplyOutcome {
         let rows = try await setAside(project: project, device: device)
         guard !rows.isEmpty else { return ApplyOutcome() }
-        var byProject: [String: FormCatalog] = [:]
-        for code in Set(rows.map(\.change.project)) {
-            byProject[code] = try? await projectForms(code).current
+        return try await retrySetAside(ids: rows.map(\.id), formSets: formSets(for: Set(rows.map(\.change.project))))
+    }
+
+    /// Whether some of these held changes have their form and version published now (then a retry applies them).
+    public func released(_ rows: [SetAsideRecord]) async throws -> Bool {
+        for row in rows where row.held {
+            if let form = try await formSets(for: [row.change.project])[row.change.project]?[row.change.form],
+                row.change.formVersion <= form.version
+            {
+                return true
+            }
         }
-        return try await retrySetAside(ids: rows.map(\.id), formSets: FormSets(byProject: byProject, fallback: forms))
+        return false
     }
 }
 
