@@ -422,6 +422,25 @@ extension SyncEndToEnd {
             return (v1, v2)
         }
 
+        /// A folder with the shipped forms, some replaced (form name → YAML text).
+        static func formsFolder(_ box: Sandbox, _ name: String, replacing: [String: String]) throws -> String {
+            let dir = box.path(name)
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            for f in try FileManager.default.contentsOfDirectory(atPath: E2E.formsDir) where f.hasSuffix(".yaml") {
+                try FileManager.default.copyItem(atPath: E2E.formsDir + "/" + f, toPath: dir + "/" + f)
+            }
+            for (form, text) in replacing { try text.write(toFile: dir + "/\(form).yaml", atomically: true, encoding: .utf8) }
+            return dir
+        }
+
+        /// A new facilitator's laptop `c` with no forms folder (it captures with what the service publishes), enrolled.
+        static func laptopOnReceivedForms(_ box: Sandbox, _ field: Field) throws -> Laptop {
+            var c = Laptop(box, "c")
+            c.forms = nil
+            try c.setUp(project: "p", url: field.service.url, token: try field.service.enroll("laptop-c", role: "facilitator", project: "p"))
+            return c
+        }
+
         /// An administrator sees who took which data: the analyst's export is listed as pseudonymised, the
         /// coordinator's as values; another project's filter lists none.
         /// A coordinator's new version of a form, published with the real binary: listed, with its history; an
@@ -465,13 +484,7 @@ extension SyncEndToEnd {
             defer { field.service.stop() }
             let v2 = try Self.followupVersions().v2
             func folder(_ name: String, followup: String) throws -> String {
-                let dir = box.path(name)
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                for f in try FileManager.default.contentsOfDirectory(atPath: E2E.formsDir) where f.hasSuffix(".yaml") {
-                    try FileManager.default.copyItem(atPath: E2E.formsDir + "/" + f, toPath: dir + "/" + f)
-                }
-                try followup.write(toFile: dir + "/followup.yaml", atomically: true, encoding: .utf8)
-                return dir
+                try Self.formsFolder(box, name, replacing: ["followup": followup])
             }
             let v2Folder = try folder("forms-v2", followup: v2)
             let published = try field.service.admin(["forms", "publish", v2Folder + "/followup.yaml", "--project", "p"])
@@ -528,12 +541,7 @@ extension SyncEndToEnd {
                 .replacingOccurrences(
                     of: "  - name: location\n",
                     with: "  - name: mediator\n    type: text\n    label: {fr: \"Médiateur\", en: \"Mediator\"}\n  - name: location\n")
-            let dir = box.path("forms-v2")
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            for f in try FileManager.default.contentsOfDirectory(atPath: E2E.formsDir) where f.hasSuffix(".yaml") {
-                try FileManager.default.copyItem(atPath: E2E.formsDir + "/" + f, toPath: dir + "/" + f)
-            }
-            try v2.write(toFile: dir + "/session.yaml", atomically: true, encoding: .utf8)
+            let dir = try Self.formsFolder(box, "forms-v2", replacing: ["session": v2])
 
             var a = field.a
             a.forms = dir
@@ -598,9 +606,7 @@ extension SyncEndToEnd {
                 "initiative", ["title": "Forage à Bara", "type": "borehole", "session": s, "region": "gao", "status": "proposed"])
             try field.a.syncOK()
 
-            var c = Laptop(box, "c")
-            c.forms = nil
-            try c.setUp(project: "p", url: field.service.url, token: try field.service.enroll("laptop-c", role: "facilitator", project: "p"))
+            let c = try Self.laptopOnReceivedForms(box, field)
             let before = try c.run(["forms", "list"])
             #expect(before.stdout.contains("(forms: the forms built into palabre)"), "\(before)")
             let first = try c.syncOK()
@@ -636,9 +642,7 @@ extension SyncEndToEnd {
             let forage = try field.a.add(
                 "initiative", ["title": "Forage à Bara", "type": "borehole", "session": s, "region": "gao", "status": "proposed"])
             try field.a.syncOK()
-            var c = Laptop(box, "c")
-            c.forms = nil
-            try c.setUp(project: "p", url: field.service.url, token: try field.service.enroll("laptop-c", role: "facilitator", project: "p"))
+            let c = try Self.laptopOnReceivedForms(box, field)
             try c.syncOK()
             let old = try c.add("followup", ["initiative": forage, "date": "2026-11-02", "status": "in_progress", "notes": "Margelle fissurée"])
             let v1 = try String(contentsOfFile: E2E.formsDir + "/followup.yaml", encoding: .utf8)
@@ -698,7 +702,7 @@ extension SyncEndToEnd {
             #expect(published.status == 0 && published.stdout.contains("published enquete_menage version 3"), "\(published)")
             #expect(published.stdout.contains("published member version 3"), "\(published)")
 
-            try c.setUp(project: "p", url: field.service.url, token: try field.service.enroll("laptop-c", role: "facilitator", project: "p"))
+            c = try Self.laptopOnReceivedForms(box, field)
             let first = try c.syncOK()
             #expect((first["forms_received"] as? [String])?.contains("enquete_menage v3") == true, "\(first)")
             let household = try c.add(
