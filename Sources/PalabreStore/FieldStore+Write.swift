@@ -5,16 +5,20 @@ import PalabreCore
 extension FieldStore {
     /// Validates and saves a new record; returns its id (a new UUIDv7 unless `id` is given).
     ///
+    /// The form's computed fields are filled in first (``Calculation``): calculations, and `start` (the moment given
+    /// as `started`, else now), `end`, `today` and `deviceid` (this laptop's name).
     /// - Throws: ``StoreError/invalid(_:)`` listing every problem; nothing is written then.
     @discardableResult
-    public func create(form: Form, values: [String: Value], id: String? = nil) throws(StoreError) -> String {
+    public func create(form: Form, values given: [String: Value], id: String? = nil, started: String? = nil) throws(StoreError) -> String {
         let id = id ?? RecordID.make(now: now())
         try run {
             try pool.write { db in
                 if try Self.fetchRecord(db, id: id) != nil { throw StoreError.other("a record with the id \(id) already exists") }
+                let identity = try self.identityIn(db)
+                var values = given
+                Calculation.fill(&values, form: form, at: self.moment(started: started, device: identity.device))
                 let problems = Validator(form: form, today: Validator.today(self.now()), lookup: Self.lookup(db)).problems(values)
                 if !problems.isEmpty { throw StoreError.invalid(problems) }
-                let identity = try self.identityIn(db)
                 var state = RecordState(id: id, form: form.name, formVersion: form.version, project: identity.project)
                 let stamp = Stamp(hlc: try self.tick(db), node: identity.node)
                 let change = Change(
@@ -49,6 +53,15 @@ extension FieldStore {
                 for (name, value) in set where after[name] != value {
                     after[name] = value
                     written[name] = value
+                }
+                // Saving again: `end` moves to now and calculations follow the new answers.
+                if !written.isEmpty {
+                    var filled = after
+                    Calculation.fill(&filled, form: form, at: self.moment(started: nil, device: try self.identityIn(db).device))
+                    for field in form.fields where field.type.isComputed && filled[field.name] != after[field.name] {
+                        written[field.name] = .some(filled[field.name])
+                        after[field.name] = filled[field.name]
+                    }
                 }
                 let kept = Set(record.values.keys).subtracting(form.fields.map(\.name))
                 let problems = Validator(form: form, today: Validator.today(self.now()), lookup: Self.lookup(db)).problems(after, keptFields: kept)
@@ -103,10 +116,16 @@ extension FieldStore {
         return t
     }
 
+    /// The moment a capture is saved, by this store's clock.
+    func moment(started: String?, device: String) -> Calculation.Moment {
+        Calculation.Moment(started: started, now: DateTimeText.now(now()), today: Validator.today(now()), device: device)
+    }
+
     func identityIn(_ db: Database) throws -> StoreIdentity {
         let node = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") ?? ""
         let project = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'project'") ?? "default"
-        return StoreIdentity(node: node, device: "", project: project, language: nil)
+        let device = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'device'") ?? ""
+        return StoreIdentity(node: node, device: device, project: project, language: nil)
     }
 
     /// Looks up referenced records of one project inside a transaction (a record of another project is not found).

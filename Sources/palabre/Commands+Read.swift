@@ -108,13 +108,15 @@ extension Palabre {
                     print(obj.serialized)
                     return
                 }
-                printSafe("\(form?.title.text(lang) ?? r.form) \(r.id)\(r.isDeleted ? "  " + Words(lang).deletedMark : "")")
+                var labels = options.labels(store)
+                labels.fallback = form?.defaultLanguage
+                printSafe("\(form?.title.text(labels) ?? r.form) \(r.id)\(r.isDeleted ? "  " + Words(lang).deletedMark : "")")
                 let values = r.values
                 var width = 0
-                for f in form?.fields ?? [] where values[f.name] != nil { width = max(width, f.label.text(lang).count) }
+                for f in form?.fields ?? [] where values[f.name] != nil { width = max(width, f.label.text(labels).count) }
                 for f in form?.fields ?? [] {
                     guard let v = values[f.name] else { continue }
-                    printSafe("  " + f.label.text(lang).padding(toLength: width, withPad: " ", startingAt: 0) + "  " + display(v, f, lang))
+                    printSafe("  " + f.label.text(labels).padding(toLength: width, withPad: " ", startingAt: 0) + "  " + display(v, f, labels))
                 }
                 for k in values.keys.sorted() where form?.field(k) == nil { printSafe("  \(k)  \(values[k]!.displayString)") }
                 printSafe(Words(lang).captured(at: isoString(r.created.hlc), by: r.created.node, updated: isoString(r.state.updated.hlc)))
@@ -136,7 +138,10 @@ extension Palabre {
 }
 
 /// A value for people: choice labels, and `value (code)` for selects.
-func display(_ v: Value, _ field: Field, _ lang: Language) -> String {
+func display(_ v: Value, _ field: Field, _ lang: Language) -> String { display(v, field, LabelLanguage(lang)) }
+
+/// A value for people, with labels in a form language (`--lang bm`).
+func display(_ v: Value, _ field: Field, _ lang: LabelLanguage) -> String {
     switch (field.type, v) {
     case (.selectOne, .string(let s)):
         return field.choice(s).map { $0.label.text(lang) } ?? s

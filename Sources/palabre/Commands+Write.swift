@@ -34,8 +34,10 @@ extension Palabre {
         static let configuration = CommandConfiguration(
             abstract: "Validate and save a new record; prints its id.",
             discussion: """
-                In a terminal without --set, asks each relevant field in form order. Otherwise give values with --set.
-                select_multiple: space-separated choice names; dates: YYYY-MM-DD; geopoints: 'lat lon'.
+                In a terminal without --set, asks each relevant field in form order, then offers the form's repeats (records
+                that belong to this one). Otherwise give values with --set. Computed fields (calculate, start, end, today,
+                deviceid) are filled in by Palabre.
+                select_multiple: space-separated choice names; dates: YYYY-MM-DD; times: HH:MM; geopoints: 'lat lon'.
 
                 Example: palabre add session --set title="Vestibule de Bara" --set date=2026-09-08 --set region=gao \\
                   --set locality=Bara --set format=intergenerational --set themes="water pasture"
@@ -53,11 +55,13 @@ extension Palabre {
                 let catalog = try options.catalog(lang, store, only: options.offers(self.form, store) ? [self.form] : nil)
                 let form = try catalog.form(self.form)
                 var values: [String: Value]
-                if sets.isEmpty {
+                let started = DateTimeText.now()
+                let interactive = sets.isEmpty
+                if interactive {
                     guard isInteractive else {
                         throw CLIFailure(Words(lang).giveValuesOrUseATerminal, code: 64)
                     }
-                    guard let answers = try Prompter(form: form, store: store, lang: lang).run() else {
+                    guard let answers = try Prompter(form: form, store: store, lang: lang, labels: options.labels(store)).run() else {
                         throw CLIFailure(Words(lang).nothingSaved, code: 1)
                     }
                     values = answers
@@ -65,8 +69,15 @@ extension Palabre {
                     values = try parseAssignments(sets, form: form, lang)
                     values = try applyDefaults(form, values)
                 }
-                let id = try store.create(form: form, values: values)
+                let id = try store.create(form: form, values: values, started: started)
                 print(id)
+                if interactive {
+                    // The form's repeats (a household's members): captured now, each referring to this record.
+                    let all = try options.catalog(lang, store)
+                    let saved = try store.record(id)?.values ?? values
+                    _ = try Prompter.captureRepeats(
+                        of: form, id: id, values: saved, catalog: all, store: store, lang: lang, labels: options.labels(store))
+                }
                 warnIfClockBehind(store, lang)
             }
         }

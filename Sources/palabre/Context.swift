@@ -11,7 +11,12 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "A folder of form definitions to use instead of the built-in forms (default: $PALABRE_FORMS).")
     var forms: String?
 
-    @Option(name: .long, help: "Language of prompts and messages: fr or en (default: $PALABRE_LANG, the store's, or the locale).")
+    @Option(
+        name: .long,
+        help: """
+            Language of prompts and messages: fr or en (default: $PALABRE_LANG, the store's, or the locale); or a language \
+            a form is labelled in (bm, ses, tmh, ff, ar…): its labels are shown, Palabre's own words stay French or English.
+            """)
     var lang: String?
 
     /// The store path chosen by option, environment or default.
@@ -45,9 +50,25 @@ struct StoreOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if let lang, Language(rawValue: lang) == nil {
-            throw ArgumentParser.ValidationError("--lang '\(lang)' is not one of fr, en")
+        if let lang, Language(rawValue: lang) == nil, !StoreOptions.isLanguageCode(lang) {
+            throw ArgumentParser.ValidationError(
+                "--lang '\(lang)' is not fr, en or a language code of 2 or 3 letters (bm, ses, tmh, ff, ar) / n'est ni fr, ni en, ni un code de langue"
+            )
         }
+    }
+
+    /// Whether a text is a language code as forms use them (`bm`, `ses`, `fr-ML`).
+    static func isLanguageCode(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
+        return parts.dropFirst().allSatisfy { (2...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+    }
+
+    /// The language form labels are shown in: `--lang` (any code a form labels in), else the CLI's language.
+    func labels(_ store: FieldStore?) -> LabelLanguage {
+        let interface = language(store)
+        guard let lang, Language(rawValue: lang) == nil else { return LabelLanguage(interface) }
+        return LabelLanguage(interface, code: lang.lowercased())
     }
 
     /// The language: option, environment, store setting, locale, then English.
@@ -194,6 +215,10 @@ func parseAssignments(_ sets: [String], form: Form, _ lang: Language) throws -> 
             continue
         }
         if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+        if field.type.isComputed {
+            problems.append(PalabreCore.ValidationError(form: form.name, field: name, value: raw, rule: .computed))
+            continue
+        }
         do {
             values[name] = try FieldParser.parse(raw, for: field, form: form.name)
         } catch {

@@ -331,6 +331,11 @@ struct Words: Sendable {
     var severalChoices: String { t("numéros ou codes séparés par des espaces", "numbers or codes separated by spaces") }
     var oneChoice: String { t("numéro ou code", "number or code") }
     var dateFormat: String { t("AAAA-MM-JJ", "YYYY-MM-DD") }
+    var timeFormat: String { t("HH:MM", "HH:MM") }
+    var dateTimeFormat: String { t("AAAA-MM-JJ HH:MM", "YYYY-MM-DD HH:MM") }
+    func addAnother(_ what: String, first: Bool) -> String {
+        first ? t("Ajouter : \(what) ? [o/N] ", "Add: \(what)? [y/N] ") : t("En ajouter un autre (\(what)) ? [o/N] ", "Add another (\(what))? [y/N] ")
+    }
     var required: String { t("ce champ est obligatoire", "this field is required") }
     var saveQuestion: String { t("Enregistrer ? [O/n] ", "Save? [Y/n] ") }
 }

@@ -30,6 +30,12 @@ public struct ExpressionContext {
     public var field: (String) -> Value?
     /// Today's date as `YYYY-MM-DD`, returned by `today()`; injectable so evaluation is reproducible.
     public var today: String
+    /// The moment `now()` returns (`YYYY-MM-DDTHH:MM:SSZ`); nil reads the clock when called.
+    public var now: String?
+    /// A column of the choice a `choice_filter` decides on (bare names in the filter).
+    public var attribute: ((String) -> String?)?
+    /// The label of a field's choice, for `jr:choice-name(value, '${field}')`.
+    public var choiceLabel: ((_ field: String, _ choice: String) -> String?)?
 
     /// Creates a context; `today` defaults to the current date in UTC.
     public init(
@@ -148,16 +154,22 @@ public struct Expression: Hashable, Sendable, CustomStringConvertible {
     public let fieldReferences: [String]
     /// Whether `.` (the current field's value) appears.
     public let usesCurrentValue: Bool
+    /// Bare names, read as columns of a choice (only in a `choice_filter`), in order of first use.
+    public let attributeReferences: [String]
     let root: ExpressionNode
 
     /// Parses `source`, checking function names and argument counts so mistakes surface when the form loads.
-    public init(_ source: String) throws(ExpressionError) {
-        var parser = ExpressionParser(source: source)
+    ///
+    /// With `choiceColumns`, bare names are columns of the choices being filtered (`region = ${region}`), as in an
+    /// XLSForm `choice_filter`; elsewhere a bare name is refused (the likely intent is `${name}`).
+    public init(_ source: String, choiceColumns: Bool = false) throws(ExpressionError) {
+        var parser = ExpressionParser(source: source, allowsAttributes: choiceColumns)
         let parsed = try parser.parse()
         self.source = source
         self.root = parsed.root
         self.fieldReferences = parsed.fieldReferences
         self.usesCurrentValue = parsed.usesCurrentValue
+        self.attributeReferences = parsed.attributeReferences
     }
 
     /// Evaluates with XPath semantics; never fails at run time (bad numbers become NaN, comparisons with NaN are false).

@@ -8,6 +8,7 @@ enum ExpressionEvaluator {
         case .string(let s): return .string(s)
         case .current: return ExpressionValue(context.current)
         case .field(let name): return ExpressionValue(context.field(name))
+        case .attribute(let name): return .string(context.attribute?(name) ?? "")
         case .negate(let operand): return .number(-evaluate(operand, context).asNumber)
         case .binary(let op, let left, let right): return binary(op, left, right, context)
         case .call(let function, let arguments): return call(function, arguments, context)
@@ -144,6 +145,21 @@ enum ExpressionEvaluator {
             return .string(substring(text(0), from: number(1), to: args.count > 2 ? number(2) : nil))
         case .normalizeSpace:
             return .string(text(0).split(whereSeparator: { $0.isWhitespace }).joined(separator: " "))
+        case .selectedAt:
+            // 0-based, as ODK: the n-th choice of a select_multiple answer, "" past the end.
+            let list = choices(text(0)), n = number(1)
+            guard n.isFinite, n >= 0, Int(n) < list.count else { return .string("") }
+            return .string(String(list[Int(n)]))
+        case .now: return .string(context.now ?? DateTimeText.now())
+        case .choiceName:
+            // jr:choice-name(${region}, '${region}'): the label of a choice of the field the second argument names.
+            var field = text(1).trimmingCharacters(in: .whitespaces)
+            if field.hasPrefix("${"), field.hasSuffix("}") { field = String(field.dropFirst(2).dropLast()) }
+            return .string(context.choiceLabel?(field, text(0)) ?? "")
+        case .date:
+            return .string(DateTimeText.date(value(0)) ?? "")
+        case .decimalDateTime:
+            return .number(DateTimeText.days(text(0)) ?? .nan)
         }
     }
 

@@ -6,6 +6,8 @@ indirect enum ExpressionNode: Sendable {
     case string(String)
     case current
     case field(String)
+    /// A column of the choice a `choice_filter` is deciding on (`region` in `region = ${region}`).
+    case attribute(String)
     case negate(ExpressionNode)
     case binary(ExpressionBinaryOperator, ExpressionNode, ExpressionNode)
     case call(ExpressionFunction, [ExpressionNode])
@@ -64,14 +66,20 @@ enum ExpressionFunction: String, CaseIterable, Sendable {
     case ceiling
     case substr
     case normalizeSpace = "normalize-space"
+    case selectedAt = "selected-at"
+    case now
+    case choiceName = "jr:choice-name"
+    case date
+    case decimalDateTime = "decimal-date-time"
 
     /// Smallest and largest argument counts; `nil` maximum means any number.
     var arity: (min: Int, max: Int?) {
         switch self {
-        case .true, .false, .today: return (0, 0)
-        case .countSelected, .not, .boolean, .number, .int, .string, .stringLength, .abs, .floor, .ceiling, .normalizeSpace:
+        case .true, .false, .today, .now: return (0, 0)
+        case .countSelected, .not, .boolean, .number, .int, .string, .stringLength, .abs, .floor, .ceiling, .normalizeSpace,
+            .date, .decimalDateTime:
             return (1, 1)
-        case .selected, .contains, .startsWith, .endsWith, .regex, .coalesce: return (2, 2)
+        case .selected, .contains, .startsWith, .endsWith, .regex, .coalesce, .selectedAt, .choiceName: return (2, 2)
         case .if: return (3, 3)
         case .round: return (1, 2)
         case .substr: return (2, 3)

@@ -63,7 +63,8 @@ struct ExpressionLexer {
     }
 
     private static func isNameChar(_ c: Character?) -> Bool {
-        isNameStart(c) || isDigit(c) || c == "-"
+        // `:` for namespaced functions (`jr:choice-name`).
+        isNameStart(c) || isDigit(c) || c == "-" || c == ":"
     }
 
     private mutating func next() throws(ExpressionError) -> ExpressionToken {

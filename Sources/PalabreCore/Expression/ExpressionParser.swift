@@ -6,6 +6,7 @@ struct ExpressionParser {
         let root: ExpressionNode
         let fieldReferences: [String]
         let usesCurrentValue: Bool
+        let attributeReferences: [String]
     }
 
     private let source: String
@@ -14,9 +15,13 @@ struct ExpressionParser {
     private var fieldReferences: [String] = []
     private var seenFields: Set<String> = []
     private var usesCurrentValue = false
+    private var attributeReferences: [String] = []
+    /// Whether bare names are a choice's columns (`choice_filter`: `region = ${region}`).
+    private let allowsAttributes: Bool
 
-    init(source: String) {
+    init(source: String, allowsAttributes: Bool = false) {
         self.source = source
+        self.allowsAttributes = allowsAttributes
     }
 
     mutating func parse() throws(ExpressionError) -> Result {
@@ -28,7 +33,8 @@ struct ExpressionParser {
         if current.kind != .end {
             throw error("unexpected \(current.quoted) after end of expression", current.position)
         }
-        return Result(root: root, fieldReferences: fieldReferences, usesCurrentValue: usesCurrentValue)
+        return Result(
+            root: root, fieldReferences: fieldReferences, usesCurrentValue: usesCurrentValue, attributeReferences: attributeReferences)
     }
 
     // MARK: - Token access
@@ -171,6 +177,10 @@ struct ExpressionParser {
     }
 
     private mutating func parseCall(name: String, at token: ExpressionToken) throws(ExpressionError) -> ExpressionNode {
+        if current.kind != .leftParen, allowsAttributes {
+            if !attributeReferences.contains(name) { attributeReferences.append(name) }
+            return .attribute(name)
+        }
         guard current.kind == .leftParen else {
             // Bare names would be XPath child paths, which XLSForm does not use; ${name} is the likely intent.
             throw error("unexpected name '\(name)' (fields are written ${\(name)}, functions need '(')", token.position)

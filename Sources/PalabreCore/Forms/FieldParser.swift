@@ -26,8 +26,21 @@ public enum FieldParser {
             guard n.allSatisfy({ "0123456789.-+eE".contains($0) }), let d = Double(n), d.isFinite, n.first != "." && !n.hasPrefix("-.")
             else { throw fail(.wrongType(.decimal)) }
             return .decimal(d)
-        case .date:
+        case .date, .today:
             guard isDate(text) else { throw fail(.wrongType(.date)) }
+            return .string(text)
+        case .time:
+            guard let t = DateTimeText.timeOfDay(text) else { throw fail(.wrongType(.time)) }
+            return .string(t)
+        case .datetime, .start, .end:
+            guard let t = DateTimeText.dateTime(text) else { throw fail(.wrongType(field.type)) }
+            return .string(t)
+        case .note:
+            throw fail(.wrongType(.note))
+        case .acknowledge:
+            guard acknowledgements.contains(text.lowercased()) else { throw fail(.wrongType(.acknowledge)) }
+            return .string("OK")
+        case .calculate, .deviceid:
             return .string(text)
         case .selectOne:
             guard field.choice(text) != nil else { throw fail(.notAChoice(field.choices.map(\.name))) }
@@ -84,7 +97,7 @@ public enum FieldParser {
                 throw ValidationError(form: form, field: field.name, value: value.displayString, rule: rule)
             }
             return value
-        case (.text, .integer), (.text, .decimal):
+        case (.text, .integer), (.text, .decimal), (.calculate, .integer), (.calculate, .decimal), (.calculate, .bool):
             return .string(value.displayString)
         default:
             throw fail()
@@ -95,10 +108,15 @@ public enum FieldParser {
     public static func hasStoredShape(_ value: Value, for type: FieldType) -> Bool {
         switch (type, value) {
         case (.text, .string), (.date, .string), (.selectOne, .string), (.reference, .string): return true
+        case (.time, .string), (.datetime, .string), (.acknowledge, .string), (.calculate, .string): return true
+        case (.start, .string), (.end, .string), (.today, .string), (.deviceid, .string): return true
         case (.integer, .integer), (.decimal, .decimal), (.selectMultiple, .list), (.geopoint, .geopoint): return true
         default: return false
         }
     }
+
+    /// What ticks an `acknowledge` box, in French and English.
+    static let acknowledgements: Set<String> = ["ok", "yes", "y", "oui", "o", "true", "1", "vu"]
 
     /// What a typed position reads as.
     enum GeopointReading: Equatable {

@@ -24,16 +24,56 @@ public struct LocalizedText: Hashable, Sendable {
         texts[language.rawValue] ?? texts["fr"] ?? texts["en"] ?? texts.values.sorted().first ?? ""
     }
 
+    /// The text in a form language (`bm`, `ses`, `ar`: any code a form labels in), else the form's default language,
+    /// else the CLI's language (as ``text(_:)``).
+    public func text(_ labels: LabelLanguage) -> String {
+        if let code = labels.code, let t = texts[code], !t.isEmpty { return t }
+        if let code = labels.fallback, let t = texts[code], !t.isEmpty { return t }
+        return text(labels.interface)
+    }
+
     /// Whether no language has text.
     public var isEmpty: Bool { texts.values.allSatisfy(\.isEmpty) }
 }
 
+/// The language labels are shown in: any code a form has labels for (`bm`, `ses`, `tmh`, `ff`, `ar`), falling back
+/// to the form's default language, then to the language the CLI speaks (French or English).
+public struct LabelLanguage: Hashable, Sendable {
+    /// The labels' language code asked for, nil for the interface's.
+    public var code: String?
+    /// The form's `default_language`, tried next.
+    public var fallback: String?
+    /// The language of the CLI's own words.
+    public var interface: Language
+
+    /// Builds a choice of label language.
+    public init(_ interface: Language, code: String? = nil, fallback: String? = nil) {
+        self.interface = interface
+        self.code = code
+        self.fallback = fallback
+    }
+}
+
 /// The type of a form field, as XLSForm names them (`reference` is Palabre's link to another record).
 public enum FieldType: String, Sendable, CaseIterable {
-    case text, integer, decimal, date
+    case text, integer, decimal, date, time, datetime
     case selectOne = "select_one"
     case selectMultiple = "select_multiple"
     case geopoint, reference
+    /// Text shown to the facilitator; holds no value.
+    case note
+    /// A box to tick: its value is `OK`.
+    case acknowledge
+    /// A value the form computes from its `calculation`, never asked.
+    case calculate
+    /// Metadata filled in by Palabre, never asked: when the capture started and was saved, the day, the device.
+    case start, end, today, deviceid
+
+    /// Whether the value is filled in by Palabre rather than typed (calculations and metadata).
+    public var isComputed: Bool { [.calculate, .start, .end, .today, .deviceid].contains(self) }
+
+    /// Whether the field holds a value at all (a note does not).
+    public var holdsValue: Bool { self != .note }
 
     /// How a value of this type is written, for error messages.
     public var expectation: String {
@@ -42,6 +82,14 @@ public enum FieldType: String, Sendable, CaseIterable {
         case .integer: return "a whole number"
         case .decimal: return "a number"
         case .date: return "a date as YYYY-MM-DD"
+        case .time: return "a time as HH:MM"
+        case .datetime: return "a date and time as YYYY-MM-DD HH:MM"
+        case .note: return "no answer (a note)"
+        case .acknowledge: return "OK (acknowledged)"
+        case .calculate: return "a computed value"
+        case .start, .end: return "a moment as YYYY-MM-DDTHH:MM:SSZ"
+        case .today: return "a date as YYYY-MM-DD"
+        case .deviceid: return "a device name"
         case .selectOne: return "one choice"
         case .selectMultiple: return "choices separated by spaces"
         case .geopoint: return "a position as 'latitude longitude' in degrees"
@@ -56,6 +104,15 @@ public struct Choice: Hashable, Sendable {
     public var name: String
     /// What people read.
     public var label: LocalizedText
+    /// Other columns of the choice (`region` of a cercle), read by a field's `choice_filter`.
+    public var attributes: [String: String] = [:]
+
+    /// Builds a choice.
+    public init(name: String, label: LocalizedText, attributes: [String: String] = [:]) {
+        self.name = name
+        self.label = label
+        self.attributes = attributes
+    }
 }
 
 /// When a field must be answered.
@@ -95,9 +152,45 @@ public struct Field: Hashable, Sendable {
     public var choices: [Choice] = []
     /// The referenced form, for reference fields.
     public var referencedForm: String?
+    /// What a `calculate` field computes.
+    public var calculation: Expression?
+    /// Which choices apply, given the other answers (`cercle: region = ${region}`): cascading selects.
+    public var choiceFilter: Expression?
+    /// Shown, never asked: the value comes from `default` or `calculation`.
+    public var readOnly = false
+    /// What to say when a required field is left empty.
+    public var requiredMessage: LocalizedText?
 
     /// The choice with this code.
     public func choice(_ name: String) -> Choice? { choices.first { $0.name == name } }
+
+    /// The choices that apply given the other answers: all of them, or those the `choice_filter` keeps.
+    public func choices(given context: ExpressionContext) -> [Choice] {
+        guard let choiceFilter else { return choices }
+        return choices.filter { c in
+            var ctx = context
+            ctx.current = nil
+            ctx.attribute = { $0 == "name" ? c.name : c.attributes[$0] }
+            return choiceFilter.isTrue(ctx)
+        }
+    }
+}
+
+/// A form whose records belong to a record of another (an XLSForm repeat): captured in a loop after their parent.
+public struct Repeat: Hashable, Sendable {
+    /// The parent form, and the reference field of this form that names the parent record.
+    public var parent: String
+    /// How many records to capture after the parent, computed from the parent's answers (`${children}`).
+    public var count: Expression?
+    /// Whether to capture any at all, from the parent's answers.
+    public var relevant: Expression?
+
+    /// Builds a repeat.
+    public init(parent: String, count: Expression? = nil, relevant: Expression? = nil) {
+        self.parent = parent
+        self.count = count
+        self.relevant = relevant
+    }
 }
 
 /// A questionnaire: a versioned, ordered list of fields.
@@ -116,6 +209,10 @@ public struct Form: Hashable, Sendable {
     public var file: String
     /// What its records are to the indicators, and which of its fields feed them (see ``IndicatorMap``).
     public var indicators: IndicatorMap.Declaration?
+    /// When its records are the repeated part of another form's.
+    public var repeats: Repeat?
+    /// The language its labels fall back to when one asked for is missing (XLSForm's `default_language`).
+    public var defaultLanguage: String?
 
     private var index: [String: Int]
 

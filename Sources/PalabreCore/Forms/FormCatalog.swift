@@ -31,6 +31,19 @@ public struct FormCatalog: Sendable {
                 }
             }
         }
+        // A repeated form's parent exists, and its count and condition read the parent's fields.
+        for form in list.sorted(by: { $0.name < $1.name }) where checkReferences {
+            guard let r = form.repeats else { continue }
+            guard let parent = forms[r.parent] else { continue }  // reported above as a reference to a missing form
+            for (what, e) in [("count", r.count), ("relevant", r.relevant)] {
+                for ref in e?.fieldReferences ?? [] where parent.field(ref) == nil {
+                    problems.append(
+                        FormProblem(
+                            file: form.file,
+                            message: "repeat \(what) '\(e!.source)' refers to ${\(ref)}, which is not a field of its parent form '\(parent.name)'"))
+                }
+            }
+        }
         // One form per part of the indicators, and their references between parts as the parts say.
         var parts: [IndicatorMap.Part: String] = [:]
         for form in forms.values.sorted(by: { $0.name < $1.name }) {
@@ -68,6 +81,11 @@ public struct FormCatalog: Sendable {
     /// Adds known versions of the forms (each form's latest stays ``subscript(_:)``'s answer).
     public mutating func addVersions(_ list: [Form]) {
         for form in list { versions[form.name, default: [:]][form.version] = form }
+    }
+
+    /// The forms repeated inside this one (its XLSForm repeats), by name.
+    public func repeated(in parent: String) -> [Form] {
+        forms.values.filter { $0.repeats?.parent == parent }.sorted { $0.name < $1.name }
     }
 
     /// Form names, sorted.

@@ -46,10 +46,12 @@ public struct FormProblem: Hashable, Sendable, CustomStringConvertible {
 ///     - {name: "no", label: {fr: Non, en: "No"}}
 /// ```
 public enum FormCompiler {
-    static let formKeys: Set<String> = ["form", "version", "title", "fields", "choices", "description", "indicators"]
+    static let formKeys: Set<String> = [
+        "form", "version", "title", "fields", "choices", "description", "indicators", "repeat", "default_language",
+    ]
     static let fieldKeys: Set<String> = [
-        "name", "type", "label", "hint", "required", "constraint", "constraint_message", "relevant", "default",
-        "sensitive", "contact", "choices", "form",
+        "name", "type", "label", "hint", "required", "required_message", "constraint", "constraint_message", "relevant",
+        "default", "sensitive", "contact", "choices", "form", "calculation", "choice_filter", "read_only",
     ]
 
     /// Compiles one form; the form is nil when a problem prevents building it at all.
@@ -98,7 +100,16 @@ public enum FormCompiler {
                         }
                         if name.contains(" ") { problem(nil, "choice list '\(listName)': choice name '\(name)' must not contain spaces") }
                         if !seen.insert(name).inserted { problem(nil, "choice list '\(listName)': duplicate choice '\(name)'") }
-                        choices.append(Choice(name: name, label: localized(m["label"]) ?? LocalizedText(["en": name])))
+                        // Other keys are the choice's columns, which a choice_filter reads (`region: gao` of a cercle).
+                        var attributes: [String: String] = [:]
+                        for (k, v) in m where k != "name" && k != "label" {
+                            if let text = scalar(v) {
+                                attributes[k] = text
+                            } else {
+                                problem(nil, "choice list '\(listName)': choice '\(name)': '\(k)' must be a single value")
+                            }
+                        }
+                        choices.append(Choice(name: name, label: localized(m["label"]) ?? LocalizedText(["en": name]), attributes: attributes))
                     }
                     lists[listName] = choices
                 }
@@ -141,6 +152,31 @@ public enum FormCompiler {
             field.sensitive = bool(m["sensitive"], label, "sensitive", &problems, file)
             field.contact = bool(m["contact"], label, "contact", &problems, file)
             field.defaultValue = scalar(m["default"])
+            field.requiredMessage = localized(m["required_message"])
+            field.readOnly = bool(m["read_only"], label, "read_only", &problems, file)
+            if let s = scalar(m["calculation"]), !s.isEmpty {
+                if type == .calculate {
+                    field.calculation = expression(s, label, "calculation", &problems, file)
+                } else {
+                    problem(label, "'calculation' is only for calculate fields (this one is \(type.rawValue))")
+                }
+            } else if type == .calculate {
+                problem(label, "a calculate field needs 'calculation: EXPRESSION'")
+            }
+            if let s = scalar(m["choice_filter"]), !s.isEmpty {
+                if type == .selectOne || type == .selectMultiple {
+                    do {
+                        field.choiceFilter = try Expression(s, choiceColumns: true)
+                    } catch {
+                        problem(label, "choice_filter: \(error.description)")
+                    }
+                } else {
+                    problem(label, "'choice_filter' is only for select_one and select_multiple")
+                }
+            }
+            if type == .note || type.isComputed, m["required"] != nil, scalar(m["required"]) != "false" {
+                problem(label, "a \(type.rawValue) field is never answered by the facilitator: it cannot be required")
+            }
             if let r = m["required"] {
                 if let b = r as? Bool {
                     field.required = b ? .always : .never
@@ -186,15 +222,45 @@ public enum FormCompiler {
         }
 
         var form = Form(name: formName, version: version, title: title, fields: fields, file: file)
+        form.defaultLanguage = scalar(root["default_language"])
+        if let raw = root["repeat"] {
+            if let m = raw as? [String: Any], let parent = scalar(m["parent"]), !parent.isEmpty {
+                var r = Repeat(parent: parent)
+                for key in m.keys.sorted() where !["parent", "count", "relevant"].contains(key) {
+                    problem(nil, "repeat: unknown key '\(key)' (known: count, parent, relevant)")
+                }
+                if let c = scalar(m["count"]), !c.isEmpty { r.count = expression(c, "repeat", "count", &problems, file) }
+                if let c = scalar(m["relevant"]), !c.isEmpty { r.relevant = expression(c, "repeat", "relevant", &problems, file) }
+                let ref = fields.first { $0.name == parent }
+                if ref?.type != .reference || ref?.referencedForm != parent {
+                    problem(nil, "repeat: a repeated form needs a reference field named '\(parent)' with 'form: \(parent)' (its parent record)")
+                }
+                form.repeats = r
+            } else {
+                problem(nil, "'repeat' must be a mapping {parent: FORM, count: EXPRESSION, relevant: EXPRESSION}")
+            }
+        }
         if let raw = root["indicators"] {
             form.indicators = IndicatorMap.declaration(raw, fields: fields) { problem(nil, $0) }
         }
         // Checks that need the whole form: expressions' field references and defaults.
         for field in form.fields {
-            for (what, e) in [("constraint", field.constraint), ("relevant", field.relevant)] {
+            for (what, e) in [
+                ("constraint", field.constraint), ("relevant", field.relevant), ("calculation", field.calculation),
+                ("choice_filter", field.choiceFilter),
+            ] {
                 guard let e else { continue }
                 for ref in e.fieldReferences where form.field(ref) == nil {
                     problem(field.name, "\(what) '\(e.source)' refers to ${\(ref)}, which is not a field of this form")
+                }
+            }
+            if let filter = field.choiceFilter {
+                let columns = Set(field.choices.flatMap(\.attributes.keys)).union(["name"])
+                for column in filter.attributeReferences where !columns.contains(column) {
+                    problem(
+                        field.name,
+                        "choice_filter '\(filter.source)' reads column '\(column)', which no choice of list '\(field.choiceList ?? "")' has (columns: \(columns.sorted().joined(separator: ", ")))"
+                    )
                 }
             }
             if case .when(let e) = field.required {
@@ -214,7 +280,8 @@ public enum FormCompiler {
         return (isName(formName) ? form : nil, problems)
     }
 
-    static func isName(_ s: String) -> Bool {
+    /// Whether a text is a name forms allow: ASCII letters, digits and `_`, starting with a letter or `_`.
+    public static func isName(_ s: String) -> Bool {
         guard let f = s.unicodeScalars.first, f.properties.isAlphabetic || f == "_" else { return false }
         return s.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "_" }
     }

@@ -13,6 +13,10 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
         case wrongType(FieldType)
         case notAChoice([String])
         case required
+        /// Filled in by Palabre (a calculation or metadata): not to be given.
+        case computed
+        /// Required, with the form's own words (`required_message`).
+        case requiredBecause(LocalizedText)
         case notRelevant(String)
         case constraint(String, LocalizedText?)
         case missingReference(form: String)
@@ -20,6 +24,14 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
         case deleted
         case tooLong(Int)
         case other(String)
+
+        /// Whether the rule is that an answer is missing.
+        public var isRequired: Bool {
+            switch self {
+            case .required, .requiredBecause: return true
+            default: return false
+            }
+        }
 
         /// The rule in words, in a language.
         public func message(_ lang: Language) -> String {
@@ -30,12 +42,18 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
             case .unknownField(let known):
                 return (fr ? "n'est pas un champ de ce formulaire (champs : " : "is not a field of this form (fields: ")
                     + known.joined(separator: ", ") + ")"
+            case .wrongType(.note):
+                return fr ? "est une note : elle n'attend pas de réponse" : "is a note: it takes no answer"
             case .wrongType(let t):
                 if fr {
                     let fre: [FieldType: String] = [
                         .text: "du texte", .integer: "un nombre entier", .decimal: "un nombre", .date: "une date AAAA-MM-JJ",
                         .selectOne: "un seul choix", .selectMultiple: "des choix séparés par des espaces",
                         .geopoint: "une position « latitude longitude » en degrés", .reference: "l'identifiant d'un enregistrement",
+                        .time: "une heure HH:MM", .datetime: "une date et une heure AAAA-MM-JJ HH:MM",
+                        .acknowledge: "OK (lu et accepté)", .calculate: "une valeur calculée",
+                        .start: "un moment AAAA-MM-JJTHH:MM:SSZ", .end: "un moment AAAA-MM-JJTHH:MM:SSZ",
+                        .today: "une date AAAA-MM-JJ", .deviceid: "un nom d'appareil",
                     ]
                     return "n'est pas \(fre[t]!)"
                 }
@@ -44,6 +62,10 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
                 return (fr ? "n'est pas l'un de " : "is not one of ") + choices.joined(separator: ", ")
             case .required:
                 return fr ? "est obligatoire" : "is required"
+            case .computed:
+                return fr ? "est calculé par le formulaire : on ne le saisit pas" : "is computed by the form: it cannot be given"
+            case .requiredBecause(let message):
+                return (fr ? "est obligatoire : " : "is required: ") + message.text(lang)
             case .notRelevant(let e):
                 return fr ? "ne s'applique pas ici (condition : \(e))" : "does not apply here (relevant only when \(e))"
             case .constraint(let e, let message):

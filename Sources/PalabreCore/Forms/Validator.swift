@@ -53,7 +53,8 @@ public struct Validator {
             let relevant = field.relevant?.isTrue(ctx) ?? true
             guard let value, !Validator.isEmpty(value) else {
                 if relevant && isRequired(field, ctx) {
-                    out.append(ValidationError(form: form.name, field: field.name, value: nil, rule: .required))
+                    let rule: ValidationError.Rule = field.requiredMessage.map { .requiredBecause($0) } ?? .required
+                    out.append(ValidationError(form: form.name, field: field.name, value: nil, rule: rule))
                 }
                 continue
             }
@@ -65,6 +66,10 @@ public struct Validator {
                 continue
             }
             if let problem = check(value, of: field) {
+                out.append(problem)
+                continue
+            }
+            if field.choiceFilter != nil, let problem = checkFiltered(value, of: field, ctx) {
                 out.append(problem)
                 continue
             }
@@ -103,6 +108,21 @@ public struct Validator {
     /// The longest text any field accepts, in characters, whatever its form's constraint.
     public static let maxTextLength = 10_000
 
+    /// Checks that the choices of a cascading select are among those its `choice_filter` keeps for the other answers.
+    func checkFiltered(_ value: Value, of field: Field, _ ctx: ExpressionContext) -> ValidationError? {
+        let kept = Set(field.choices(given: ctx).map(\.name))
+        let picked: [String]
+        switch value {
+        case .string(let s): picked = [s]
+        case .list(let l): picked = l
+        default: return nil
+        }
+        guard let bad = picked.first(where: { !kept.contains($0) }) else { return nil }
+        return ValidationError(
+            form: form.name, field: field.name, value: bad,
+            rule: .notAChoice(field.choices.filter { kept.contains($0.name) }.map(\.name)))
+    }
+
     /// Checks the stored shape, the choices and references of one value.
     public func check(_ value: Value, of field: Field) -> ValidationError? {
         func fail(_ rule: ValidationError.Rule, _ shown: String? = nil) -> ValidationError {
@@ -110,7 +130,15 @@ public struct Validator {
         }
         guard FieldParser.hasStoredShape(value, for: field.type) else { return fail(.wrongType(field.type)) }
         switch (field.type, value) {
-        case (.text, .string(let s)):
+        case (.time, .string(let s)):
+            if DateTimeText.timeOfDay(s) != s { return fail(.wrongType(.time)) }
+        case (.datetime, .string(let s)), (.start, .string(let s)), (.end, .string(let s)):
+            if DateTimeText.dateTime(s) != s { return fail(.wrongType(field.type)) }
+        case (.today, .string(let s)):
+            if !FieldParser.isDate(s) { return fail(.wrongType(.today)) }
+        case (.acknowledge, .string(let s)):
+            if s != "OK" { return fail(.wrongType(.acknowledge)) }
+        case (.text, .string(let s)), (.calculate, .string(let s)), (.deviceid, .string(let s)):
             // Whatever the form says: a field is no place for a file (a 60 MB title would be copied to every laptop).
             if s.unicodeScalars.count > Validator.maxTextLength { return fail(.tooLong(Validator.maxTextLength)) }
         case (.decimal, .decimal(let d)):

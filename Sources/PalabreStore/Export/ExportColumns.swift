@@ -3,7 +3,7 @@ import PalabreCore
 
 /// The columns of a form in exports: one per field in form order, select_multiple also as one 0/1 column per choice
 /// (`themes/water`, as KoboToolbox does), geopoints as `location_latitude` and `location_longitude`, then the
-/// record's `id`, capture and update times and capturing device. Stable: the same form gives the same columns.
+/// record's `id`, capture and update times and capturing device. Notes hold no value and have no column. Stable: the same form gives the same columns.
 public struct ExportColumns: Sendable {
     /// What a column holds.
     public enum Kind: Sendable, Equatable {
@@ -41,7 +41,7 @@ public struct ExportColumns: Sendable {
     /// The columns of a form.
     public init(form: Form, includeDeleted: Bool, dropContact: Bool = false) {
         var cols: [(String, Kind)] = []
-        for f in form.fields where !(dropContact && f.contact) {
+        for f in form.fields where f.type.holdsValue && !(dropContact && f.contact) {
             switch f.type {
             case .geopoint:
                 cols.append(("\(f.name)_latitude", .latitude(f)))

@@ -23,8 +23,13 @@ public enum XLSForm {
         "select_multiple_from_file", "rank", "hidden", "xml-external", "csv-external", "trigger", "username", "email",
         "phonenumber", "simserial", "subscriberid", "audit",
     ]
-    /// Types XLSForm has that this version of Palabre reads but cannot capture yet (refused by name, with why).
-    static let notYet: Set<String> = ["note", "calculate", "acknowledge", "time", "datetime", "start", "end", "today", "deviceid"]
+    /// Types that keep their XLSForm name in Palabre's form format.
+    static let direct: Set<String> = [
+        "text", "integer", "decimal", "date", "time", "datetime", "geopoint", "note", "acknowledge", "calculate", "start", "end",
+        "today", "deviceid",
+    ]
+    /// Columns of the choices sheet that are not a choice's own columns (`choice_filter` reads the others).
+    static let choiceOwnColumns: Set<String> = ["list_name", "list name", "name", "value", "image", "audio", "video", "media::image"]
     /// Columns that change nothing about the data (presentation hints), read and left out.
     static let ignoredColumns: Set<String> = ["appearance", "media::image", "image", "audio", "video", "guidance_hint", "autoplay"]
 
@@ -122,6 +127,7 @@ private struct Reader {
         var fields: [[(String, Node)]] = []
         var lists: Set<String> = []
         var parent: String?
+        var repeatBlock: [(String, Node)] = []
     }
 
     mutating func run() -> (forms: [XLSForm.Converted], problems: [FormProblem]) {
@@ -153,7 +159,15 @@ private struct Reader {
             }
             var labels = localized(row.cells, "label", defaultLanguage: defaultLanguage)
             if labels.isEmpty { labels = [defaultLanguage: name] }
-            lists[list, default: []].append(.mapping([("name", .quoted(name)), ("label", .texts(labels))]))
+            // The other columns (`region` of a cercle) are what a choice_filter reads.
+            var choice: [(String, Node)] = [("name", .quoted(name)), ("label", .texts(labels))]
+            for key in row.cells.keys.sorted()
+            where !XLSForm.choiceOwnColumns.contains(key) && key != "label" && !key.hasPrefix("label::") && !key.hasPrefix("media::")
+                && FormCompiler.isName(key)
+            {
+                choice.append((key, .quoted(row.cells[key]!)))
+            }
+            lists[list, default: []].append(.mapping(choice))
         }
 
         var forms: [Building] = [Building(name: formID, title: title)]
@@ -190,16 +204,18 @@ private struct Reader {
                     ("name", .plain(parent)), ("type", .plain("reference")), ("form", .plain(parent)),
                     ("required", .plain("true")), ("label", .texts(parentTitle)),
                 ])
-                if cells["repeat_count"] != nil {
-                    problem(
-                        row.number, name, "repeat_count is not supported by this version of Palabre yet: remove it (records are added one by one)")
+                // How many records, and whether any: read from the parent's answers when the parent is saved.
+                let around = groups.filter { $0.kind == "group" && $0.relevant != nil && $0.form == stack[stack.count - 2] }.compactMap(\.relevant)
+                let relevants = around + (cells["relevant"].map { [$0] } ?? [])
+                var block: [(String, Node)] = [("parent", .plain(parent))]
+                if let count = cells["repeat_count"] {
+                    // A number, or an expression on the parent's answers (`${household_size}`).
+                    block.append(("count", .quoted(count)))
                 }
-                // A repeat's records are a form of their own: a condition on the parent's answers cannot hold them.
-                if cells["relevant"] != nil
-                    || groups.contains(where: { $0.kind == "group" && $0.relevant != nil && $0.form == stack[stack.count - 2] })
-                {
-                    problem(row.number, name, "a relevant on a repeat (or on a group around it) is not supported by this version of Palabre yet")
+                if !relevants.isEmpty {
+                    block.append(("relevant", .quoted(relevants.count == 1 ? relevants[0] : relevants.map { "(\($0))" }.joined(separator: " and "))))
                 }
+                forms[forms.count - 1].repeatBlock = block
                 continue
             case "end_group", "end_repeat":
                 let kind = type == "end_group" ? "group" : "repeat"
@@ -220,16 +236,19 @@ private struct Reader {
                 problem(row.number, name, "type '\(type)' cannot be captured with Palabre: remove the question or change its type")
                 continue
             }
-            if XLSForm.notYet.contains(type) {
-                problem(row.number, name, "type '\(type)' is not supported by this version of Palabre yet")
-                continue
-            }
             var field: [(String, Node)] = [("name", .plain(name))]
             var constraint = cells["constraint"]
             var extra: [(String, Node)] = []
             switch type {
-            case "text", "integer", "decimal", "date", "geopoint":
+            case _ where XLSForm.direct.contains(type):
                 field.append(("type", .plain(type)))
+                if type == "calculate" {
+                    guard let calculation = cells["calculation"] else {
+                        problem(row.number, name, "a calculate row needs its calculation (column 'calculation')")
+                        continue
+                    }
+                    field.append(("calculation", .quoted(calculation)))
+                }
             case "range":
                 // A number between the parameters' start and end (XLSForm's defaults 1 and 10, step 1).
                 var p: [String: String] = [:]
@@ -268,9 +287,7 @@ private struct Reader {
                         ("required", .quoted("selected(${\(name)}, 'other')")),
                     ]
                 }
-                if cells["choice_filter"] != nil {
-                    problem(row.number, name, "choice_filter (cascading selects) is not supported by this version of Palabre yet")
-                }
+                if let filter = cells["choice_filter"] { field.append(("choice_filter", .quoted(filter))) }
             default:
                 problem(row.number, name, "unknown type '\(rawType)'")
                 continue
@@ -280,12 +297,18 @@ private struct Reader {
             field.append(("label", .texts(label)))
             let hint = localized(cells, "hint", defaultLanguage: defaultLanguage)
             if !hint.isEmpty { field.append(("hint", .texts(hint))) }
-            if let r = cells["required"] {
+            let computed = ["calculate", "start", "end", "today", "deviceid", "note"].contains(type)
+            if let r = cells["required"], !computed {
                 switch r.lowercased() {
                 case "yes", "true", "true()", "1": field.append(("required", .plain("true")))
                 case "no", "false", "false()", "0": break
                 default: field.append(("required", .quoted(r)))
                 }
+                let message = localized(cells, "required_message", defaultLanguage: defaultLanguage)
+                if !message.isEmpty { field.append(("required_message", .texts(message))) }
+            }
+            if let r = cells["read_only"], ["yes", "true", "true()", "1"].contains(r.lowercased()), !computed {
+                field.append(("read_only", .plain("true")))
             }
             // A question inside groups applies only when every group around it (in its own form) does.
             let relevants =
@@ -298,8 +321,11 @@ private struct Reader {
             let message = localized(cells, "constraint_message", defaultLanguage: defaultLanguage)
             if !message.isEmpty { field.append(("constraint_message", .texts(message))) }
             if let d = cells["default"] { field.append(("default", .quoted(d))) }
-            if cells["calculation"] != nil {
-                problem(row.number, name, "a calculation on a '\(type)' question is not supported by this version of Palabre yet")
+            if cells["calculation"] != nil, type != "calculate" {
+                problem(
+                    row.number, name,
+                    "column calculation: only a calculate row computes its value in Palabre (this row is '\(type)'): make it a calculate row, or move the expression to 'default'"
+                )
             }
             forms[stack.last!].fields.append(field)
             if !extra.isEmpty { forms[stack.last!].fields.append(extra) }
@@ -308,10 +334,10 @@ private struct Reader {
             problem(open.row, open.name, "begin \(open.kind) '\(open.name)' is never closed (end \(open.kind))")
         }
         let converted = forms.compactMap { f -> XLSForm.Converted? in
-            var root: [(String, Node)] = [
-                ("form", .plain(f.name)), ("version", .plain(String(version))), ("title", .texts(f.title)),
-                ("fields", .sequence(f.fields.map { .mapping($0) })),
-            ]
+            var root: [(String, Node)] = [("form", .plain(f.name)), ("version", .plain(String(version))), ("title", .texts(f.title))]
+            if settings["default_language"] != nil { root.append(("default_language", .plain(defaultLanguage))) }
+            if !f.repeatBlock.isEmpty { root.append(("repeat", .mapping(f.repeatBlock))) }
+            root.append(("fields", .sequence(f.fields.map { .mapping($0) })))
             let used = f.lists.sorted().compactMap { l in lists[l].map { (l, Node.sequence($0)) } }
             if !used.isEmpty { root.append(("choices", .mapping(used))) }
             guard let yaml = try? Yams.serialize(node: .mapping(root), width: -1, allowUnicode: true) else {
