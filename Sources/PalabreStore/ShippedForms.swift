@@ -265,7 +265,7 @@ choices:
 """####),
         ("session.yaml", ####"""
 form: session
-version: 1
+version: 2
 title: {fr: "Séance de dialogue", en: "Dialogue session"}
 indicators:
   # What these records are to the indicators, and which fields feed them (see "Indicators" in the README).
@@ -295,13 +295,28 @@ fields:
     label: {fr: "Région", en: "Region"}
     required: true
     choices: regions
+  # Cascading selects (version 2): the cercles of the region chosen, then the communes of the cercle chosen. The text
+  # fields of version 1 stay for what the lists do not have (and for records captured before).
+  - name: cercle_code
+    type: select_one
+    label: {fr: "Cercle", en: "Cercle (district)"}
+    choices: cercles
+    choice_filter: "region = ${region}"
   - name: cercle
     type: text
-    label: {fr: "Cercle", en: "Cercle (district)"}
+    label: {fr: "Cercle (s'il n'est pas dans la liste)", en: "Cercle (if not in the list)"}
     hint: {fr: "Par exemple : Ansongo, Bourem, Goundam", en: "For example: Ansongo, Bourem, Goundam"}
+    relevant: "${cercle_code} = ''"
+  - name: commune_code
+    type: select_one
+    label: {fr: "Commune", en: "Commune"}
+    choices: communes
+    choice_filter: "cercle = ${cercle_code}"
+    relevant: "${cercle_code} != '' and (${region} = 'gao' or ${region} = 'tombouctou' or ${region} = 'menaka' or ${region} = 'kidal' or ${region} = 'mopti' or ${region} = 'bamako')"
   - name: commune
     type: text
-    label: {fr: "Commune", en: "Commune"}
+    label: {fr: "Commune (si elle n'est pas dans la liste)", en: "Commune (if not in the list)"}
+    relevant: "${commune_code} = ''"
   - name: locality
     type: text
     label: {fr: "Localité (village, fraction ou quartier)", en: "Locality (village, fraction or neighbourhood)"}
@@ -408,6 +423,275 @@ choices:
     - {name: "arabic", label: {fr: "Arabe", en: "Arabic"}}
     - {name: "french", label: {fr: "Français", en: "French"}}
     - {name: "other", label: {fr: "Autre", en: "Other"}}
+  # Mali's cercles and communes (communes for the regions the programmes work in).
+# Mali admin choice lists (cercles = admin2, communes = admin3) for cascading selects. Sources: OCHA/HDX COD-AB cod-ab-mli (mli_admbnda_adm2_1m_gov_20211220 cercle list; HDX admin3 tabular list), Wikipedia fr/en 'Communes of Mali', 'Région de Ménaka', 'Région de Taoudénit', 'Cercle de …' pages (Koro, Bankass, Bandiagara, Djenné, Youwarou, Ansongo, Ménaka), Loi n°99-035 du 10 août 1999, Loi n°2012-017; communes given only for Gao, Tombouctou, Ménaka, Kidal, Mopti and Bamako.
+  cercles:
+    - {name: "bafoulabe", label: {fr: "Bafoulabé", en: "Bafoulabé"}, region: "kayes"}
+    - {name: "diema", label: {fr: "Diéma", en: "Diéma"}, region: "kayes"}
+    - {name: "kayes", label: {fr: "Kayes", en: "Kayes"}, region: "kayes"}
+    - {name: "kenieba", label: {fr: "Kéniéba", en: "Kéniéba"}, region: "kayes"}
+    - {name: "kita", label: {fr: "Kita", en: "Kita"}, region: "kayes"}
+    - {name: "nioro_du_sahel", label: {fr: "Nioro du Sahel", en: "Nioro du Sahel"}, region: "kayes"}
+    - {name: "yelimane", label: {fr: "Yélimané", en: "Yélimané"}, region: "kayes"}
+    - {name: "banamba", label: {fr: "Banamba", en: "Banamba"}, region: "koulikoro"}
+    - {name: "dioila", label: {fr: "Dioïla", en: "Dioïla"}, region: "koulikoro"}
+    - {name: "kangaba", label: {fr: "Kangaba", en: "Kangaba"}, region: "koulikoro"}
+    - {name: "kati", label: {fr: "Kati", en: "Kati"}, region: "koulikoro"}
+    - {name: "kolokani", label: {fr: "Kolokani", en: "Kolokani"}, region: "koulikoro"}
+    - {name: "koulikoro", label: {fr: "Koulikoro", en: "Koulikoro"}, region: "koulikoro"}
+    - {name: "nara", label: {fr: "Nara", en: "Nara"}, region: "koulikoro"}
+    - {name: "bougouni", label: {fr: "Bougouni", en: "Bougouni"}, region: "sikasso"}
+    - {name: "kadiolo", label: {fr: "Kadiolo", en: "Kadiolo"}, region: "sikasso"}
+    - {name: "kolondieba", label: {fr: "Kolondiéba", en: "Kolondiéba"}, region: "sikasso"}
+    - {name: "koutiala", label: {fr: "Koutiala", en: "Koutiala"}, region: "sikasso"}
+    - {name: "sikasso", label: {fr: "Sikasso", en: "Sikasso"}, region: "sikasso"}
+    - {name: "yanfolila", label: {fr: "Yanfolila", en: "Yanfolila"}, region: "sikasso"}
+    - {name: "yorosso", label: {fr: "Yorosso", en: "Yorosso"}, region: "sikasso"}
+    - {name: "baroueli", label: {fr: "Barouéli", en: "Barouéli"}, region: "segou"}
+    - {name: "bla", label: {fr: "Bla", en: "Bla"}, region: "segou"}
+    - {name: "macina", label: {fr: "Macina", en: "Macina"}, region: "segou"}
+    - {name: "niono", label: {fr: "Niono", en: "Niono"}, region: "segou"}
+    - {name: "san", label: {fr: "San", en: "San"}, region: "segou"}
+    - {name: "segou", label: {fr: "Ségou", en: "Ségou"}, region: "segou"}
+    - {name: "tominian", label: {fr: "Tominian", en: "Tominian"}, region: "segou"}
+    - {name: "bandiagara", label: {fr: "Bandiagara", en: "Bandiagara"}, region: "mopti"}
+    - {name: "bankass", label: {fr: "Bankass", en: "Bankass"}, region: "mopti"}
+    - {name: "djenne", label: {fr: "Djenné", en: "Djenné"}, region: "mopti"}
+    - {name: "douentza", label: {fr: "Douentza", en: "Douentza"}, region: "mopti"}
+    - {name: "koro", label: {fr: "Koro", en: "Koro"}, region: "mopti"}
+    - {name: "mopti", label: {fr: "Mopti", en: "Mopti"}, region: "mopti"}
+    - {name: "tenenkou", label: {fr: "Ténenkou", en: "Ténenkou"}, region: "mopti"}
+    - {name: "youwarou", label: {fr: "Youwarou", en: "Youwarou"}, region: "mopti"}
+    - {name: "dire", label: {fr: "Diré", en: "Diré"}, region: "tombouctou"}
+    - {name: "goundam", label: {fr: "Goundam", en: "Goundam"}, region: "tombouctou"}
+    - {name: "gourma_rharous", label: {fr: "Gourma-Rharous", en: "Gourma-Rharous"}, region: "tombouctou"}
+    - {name: "niafunke", label: {fr: "Niafunké", en: "Niafunké"}, region: "tombouctou"}
+    - {name: "tombouctou", label: {fr: "Tombouctou", en: "Timbuktu"}, region: "tombouctou"}
+    - {name: "ansongo", label: {fr: "Ansongo", en: "Ansongo"}, region: "gao"}
+    - {name: "bourem", label: {fr: "Bourem", en: "Bourem"}, region: "gao"}
+    - {name: "gao", label: {fr: "Gao", en: "Gao"}, region: "gao"}
+    - {name: "abeibara", label: {fr: "Abeïbara", en: "Abeïbara"}, region: "kidal"}
+    - {name: "kidal", label: {fr: "Kidal", en: "Kidal"}, region: "kidal"}
+    - {name: "tessalit", label: {fr: "Tessalit", en: "Tessalit"}, region: "kidal"}
+    - {name: "tin_essako", label: {fr: "Tin-Essako", en: "Tin-Essako"}, region: "kidal"}
+    - {name: "anderamboukane", label: {fr: "Andéramboukane", en: "Andéramboukane"}, region: "menaka"}
+    - {name: "inekar", label: {fr: "Inékar", en: "Inékar"}, region: "menaka"}
+    - {name: "menaka", label: {fr: "Ménaka", en: "Ménaka"}, region: "menaka"}
+    - {name: "tidermene", label: {fr: "Tidermène", en: "Tidermène"}, region: "menaka"}
+    # taoudenit cercles: per Loi 2012-017 / Wikipedia (Région de Taoudénit); NOT in OCHA COD-AB mli_adm 20211220, which keeps this area inside Tombouctou cercle; no communes listed
+    - {name: "achouratt", label: {fr: "Achouratt", en: "Achouratt"}, region: "taoudenit"}
+    - {name: "al_ourche", label: {fr: "Al-Ourche", en: "Al-Ourche"}, region: "taoudenit"}
+    - {name: "araouane", label: {fr: "Araouane", en: "Araouane"}, region: "taoudenit"}
+    - {name: "boujbeha", label: {fr: "Boujbéha", en: "Boujbéha"}, region: "taoudenit"}
+    - {name: "foum_alba", label: {fr: "Foum-Alba", en: "Foum-Alba"}, region: "taoudenit"}
+    - {name: "taoudenit", label: {fr: "Taoudénit", en: "Taoudénit"}, region: "taoudenit"}
+    - {name: "bamako", label: {fr: "Bamako", en: "Bamako"}, region: "bamako"}
+  communes:
+    - {name: "bandiagara_bandiagara", label: {fr: "Bandiagara", en: "Bandiagara"}, cercle: "bandiagara"}
+    - {name: "bandiagara_bara_sara", label: {fr: "Bara Sara", en: "Bara Sara"}, cercle: "bandiagara"}
+    - {name: "bandiagara_borko", label: {fr: "Borko", en: "Borko"}, cercle: "bandiagara"}
+    - {name: "bandiagara_dandoli", label: {fr: "Dandoli", en: "Dandoli"}, cercle: "bandiagara"}
+    - {name: "bandiagara_diamnati", label: {fr: "Diamnati", en: "Diamnati"}, cercle: "bandiagara"}
+    - {name: "bandiagara_dogani_bere", label: {fr: "Dogani Béré", en: "Dogani Béré"}, cercle: "bandiagara"}
+    - {name: "bandiagara_doucoumbo", label: {fr: "Doucoumbo", en: "Doucoumbo"}, cercle: "bandiagara"}
+    - {name: "bandiagara_dourou", label: {fr: "Dourou", en: "Dourou"}, cercle: "bandiagara"}
+    - {name: "bandiagara_kende", label: {fr: "Kendé", en: "Kendé"}, cercle: "bandiagara"}
+    - {name: "bandiagara_kendie", label: {fr: "Kendié", en: "Kendié"}, cercle: "bandiagara"}
+    - {name: "bandiagara_lowol_gueou", label: {fr: "Lowol Guéou", en: "Lowol Guéou"}, cercle: "bandiagara"}
+    - {name: "bandiagara_metoumou", label: {fr: "Métoumou", en: "Métoumou"}, cercle: "bandiagara"}
+    - {name: "bandiagara_ondougou", label: {fr: "Ondougou", en: "Ondougou"}, cercle: "bandiagara"}
+    - {name: "bandiagara_pelou", label: {fr: "Pélou", en: "Pélou"}, cercle: "bandiagara"}
+    - {name: "bandiagara_pignari", label: {fr: "Pignari", en: "Pignari"}, cercle: "bandiagara"}
+    - {name: "bandiagara_pignari_bana", label: {fr: "Pignari Bana", en: "Pignari Bana"}, cercle: "bandiagara"}
+    - {name: "bandiagara_sangha", label: {fr: "Sangha", en: "Sangha"}, cercle: "bandiagara"}
+    - {name: "bandiagara_segue_ire", label: {fr: "Ségué Iré", en: "Ségué Iré"}, cercle: "bandiagara"}
+    - {name: "bandiagara_soroly", label: {fr: "Soroly", en: "Soroly"}, cercle: "bandiagara"}
+    - {name: "bandiagara_timiniri", label: {fr: "Timiniri", en: "Timiniri"}, cercle: "bandiagara"}
+    - {name: "bandiagara_wadouba", label: {fr: "Wadouba", en: "Wadouba"}, cercle: "bandiagara"}
+    - {name: "bankass_bankass", label: {fr: "Bankass", en: "Bankass"}, cercle: "bankass"}
+    - {name: "bankass_baye", label: {fr: "Baye", en: "Baye"}, cercle: "bankass"}
+    - {name: "bankass_diallassagou", label: {fr: "Diallassagou", en: "Diallassagou"}, cercle: "bankass"}
+    - {name: "bankass_dimbal_habbe", label: {fr: "Dimbal Habbé", en: "Dimbal Habbé"}, cercle: "bankass"}
+    - {name: "bankass_kani_bonzon", label: {fr: "Kani Bonzon", en: "Kani Bonzon"}, cercle: "bankass"}
+    - {name: "bankass_koulogon_habbe", label: {fr: "Koulogon Habbé", en: "Koulogon Habbé"}, cercle: "bankass"}
+    - {name: "bankass_lessagou_habbe", label: {fr: "Lessagou Habbé", en: "Lessagou Habbé"}, cercle: "bankass"}
+    - {name: "bankass_ouonkoro", label: {fr: "Ouonkoro", en: "Ouonkoro"}, cercle: "bankass"}
+    - {name: "bankass_segue", label: {fr: "Ségué", en: "Ségué"}, cercle: "bankass"}
+    - {name: "bankass_sokoura", label: {fr: "Sokoura", en: "Sokoura"}, cercle: "bankass"}
+    - {name: "bankass_soubala", label: {fr: "Soubala", en: "Soubala"}, cercle: "bankass"}
+    - {name: "bankass_tori", label: {fr: "Tori", en: "Tori"}, cercle: "bankass"}
+    - {name: "djenne_dandougou_fakala", label: {fr: "Dandougou Fakala", en: "Dandougou Fakala"}, cercle: "djenne"}
+    - {name: "djenne_derary", label: {fr: "Derary", en: "Derary"}, cercle: "djenne"}
+    - {name: "djenne_djenne", label: {fr: "Djenné", en: "Djenné"}, cercle: "djenne"}
+    - {name: "djenne_fakala", label: {fr: "Fakala", en: "Fakala"}, cercle: "djenne"}
+    - {name: "djenne_femaye", label: {fr: "Femaye", en: "Femaye"}, cercle: "djenne"}
+    - {name: "djenne_kewa", label: {fr: "Kéwa", en: "Kéwa"}, cercle: "djenne"}
+    - {name: "djenne_madiama", label: {fr: "Madiama", en: "Madiama"}, cercle: "djenne"}
+    - {name: "djenne_nema_badenyakafo", label: {fr: "Néma Badenyakafo", en: "Néma Badenyakafo"}, cercle: "djenne"}
+    - {name: "djenne_niansanarie", label: {fr: "Niansanarié", en: "Niansanarié"}, cercle: "djenne"}
+    - {name: "djenne_ouro_ali", label: {fr: "Ouro Ali", en: "Ouro Ali"}, cercle: "djenne"}
+    - {name: "djenne_pondori", label: {fr: "Pondori", en: "Pondori"}, cercle: "djenne"}
+    - {name: "djenne_togue_mourari", label: {fr: "Togué Mourari", en: "Togué Mourari"}, cercle: "djenne"}
+    - {name: "douentza_dallah", label: {fr: "Dallah", en: "Dallah"}, cercle: "douentza"}
+    - {name: "douentza_dangol_bore", label: {fr: "Dangol Boré", en: "Dangol Boré"}, cercle: "douentza"}
+    - {name: "douentza_debere", label: {fr: "Débéré", en: "Débéré"}, cercle: "douentza"}
+    - {name: "douentza_dianwely", label: {fr: "Dianwély", en: "Dianwély"}, cercle: "douentza"}
+    - {name: "douentza_djaptodji", label: {fr: "Djaptodji", en: "Djaptodji"}, cercle: "douentza"}
+    - {name: "douentza_douentza", label: {fr: "Douentza", en: "Douentza"}, cercle: "douentza"}
+    - {name: "douentza_gandamia", label: {fr: "Gandamia", en: "Gandamia"}, cercle: "douentza"}
+    - {name: "douentza_haire", label: {fr: "Haïré", en: "Haïré"}, cercle: "douentza"}
+    - {name: "douentza_hombori", label: {fr: "Hombori", en: "Hombori"}, cercle: "douentza"}
+    - {name: "douentza_kerena", label: {fr: "Kéréna", en: "Kéréna"}, cercle: "douentza"}
+    - {name: "douentza_korarou", label: {fr: "Korarou", en: "Korarou"}, cercle: "douentza"}
+    - {name: "douentza_koubewel_koundia", label: {fr: "Koubéwel Koundia", en: "Koubéwel Koundia"}, cercle: "douentza"}
+    - {name: "douentza_mondoro", label: {fr: "Mondoro", en: "Mondoro"}, cercle: "douentza"}
+    - {name: "douentza_petaka", label: {fr: "Pétaka", en: "Pétaka"}, cercle: "douentza"}
+    - {name: "douentza_tedie", label: {fr: "Tédié", en: "Tédié"}, cercle: "douentza"}
+    - {name: "koro_bamba", label: {fr: "Bamba", en: "Bamba"}, cercle: "koro"}
+    - {name: "koro_barapireli", label: {fr: "Barapiréli", en: "Barapiréli"}, cercle: "koro"}
+    - {name: "koro_bondo", label: {fr: "Bondo", en: "Bondo"}, cercle: "koro"}
+    - {name: "koro_diankabou", label: {fr: "Diankabou", en: "Diankabou"}, cercle: "koro"}
+    - {name: "koro_dinangourou", label: {fr: "Dinangourou", en: "Dinangourou"}, cercle: "koro"}
+    - {name: "koro_dioungani", label: {fr: "Dioungani", en: "Dioungani"}, cercle: "koro"}
+    - {name: "koro_dougoutene_i", label: {fr: "Dougouténé I", en: "Dougouténé I"}, cercle: "koro"}
+    - {name: "koro_dougoutene_ii", label: {fr: "Dougouténé II", en: "Dougouténé II"}, cercle: "koro"}
+    - {name: "koro_kassa", label: {fr: "Kassa", en: "Kassa"}, cercle: "koro"}
+    - {name: "koro_koporo_pen", label: {fr: "Koporo Pen", en: "Koporo Pen"}, cercle: "koro"}
+    - {name: "koro_koporokendie_na", label: {fr: "Koporokendié Nâ", en: "Koporokendié Nâ"}, cercle: "koro"}
+    - {name: "koro_koro", label: {fr: "Koro", en: "Koro"}, cercle: "koro"}
+    - {name: "koro_madougou", label: {fr: "Madougou", en: "Madougou"}, cercle: "koro"}
+    - {name: "koro_pel_maoude", label: {fr: "Pel Maoudé", en: "Pel Maoudé"}, cercle: "koro"}
+    - {name: "koro_yoro", label: {fr: "Yoro", en: "Yoro"}, cercle: "koro"}
+    - {name: "koro_youdiou", label: {fr: "Youdiou", en: "Youdiou"}, cercle: "koro"}
+    - {name: "mopti_bassirou", label: {fr: "Bassirou", en: "Bassirou"}, cercle: "mopti"}
+    - {name: "mopti_borondougou", label: {fr: "Borondougou", en: "Borondougou"}, cercle: "mopti"}
+    - {name: "mopti_dialloube", label: {fr: "Dialloubé", en: "Dialloubé"}, cercle: "mopti"}
+    - {name: "mopti_fatoma", label: {fr: "Fatoma", en: "Fatoma"}, cercle: "mopti"}
+    - {name: "mopti_konna", label: {fr: "Konna", en: "Konna"}, cercle: "mopti"}
+    - {name: "mopti_korombana", label: {fr: "Korombana", en: "Korombana"}, cercle: "mopti"}
+    - {name: "mopti_koubaye", label: {fr: "Koubaye", en: "Koubaye"}, cercle: "mopti"}
+    - {name: "mopti_kounari", label: {fr: "Kounari", en: "Kounari"}, cercle: "mopti"}
+    - {name: "mopti_mopti", label: {fr: "Mopti", en: "Mopti"}, cercle: "mopti"}
+    - {name: "mopti_ouro_modi", label: {fr: "Ouro Modi", en: "Ouro Modi"}, cercle: "mopti"}
+    - {name: "mopti_ouroube_doude", label: {fr: "Ouroubé Doudé", en: "Ouroubé Doudé"}, cercle: "mopti"}
+    - {name: "mopti_sasalbe", label: {fr: "Sasalbé", en: "Sasalbé"}, cercle: "mopti"}
+    - {name: "mopti_sio", label: {fr: "Sio", en: "Sio"}, cercle: "mopti"}
+    - {name: "mopti_socoura", label: {fr: "Socoura", en: "Socoura"}, cercle: "mopti"}
+    - {name: "mopti_soye", label: {fr: "Soye", en: "Soye"}, cercle: "mopti"}
+    - {name: "tenenkou_diafarabe", label: {fr: "Diafarabé", en: "Diafarabé"}, cercle: "tenenkou"}
+    - {name: "tenenkou_diaka", label: {fr: "Diaka", en: "Diaka"}, cercle: "tenenkou"}
+    - {name: "tenenkou_diondiori", label: {fr: "Diondiori", en: "Diondiori"}, cercle: "tenenkou"}
+    - {name: "tenenkou_kareri", label: {fr: "Karéri", en: "Karéri"}, cercle: "tenenkou"}
+    - {name: "tenenkou_ouro_ardo", label: {fr: "Ouro Ardo", en: "Ouro Ardo"}, cercle: "tenenkou"}
+    - {name: "tenenkou_ouro_guire", label: {fr: "Ouro Guiré", en: "Ouro Guiré"}, cercle: "tenenkou"}
+    - {name: "tenenkou_sougoulbe", label: {fr: "Sougoulbé", en: "Sougoulbé"}, cercle: "tenenkou"}
+    - {name: "tenenkou_tenenkou", label: {fr: "Ténenkou", en: "Ténenkou"}, cercle: "tenenkou"}
+    - {name: "tenenkou_togoro_kotia", label: {fr: "Togoro Kotia", en: "Togoro Kotia"}, cercle: "tenenkou"}
+    - {name: "tenenkou_toguere_coumbe", label: {fr: "Toguéré Coumbé", en: "Toguéré Coumbé"}, cercle: "tenenkou"}
+    - {name: "youwarou_bimbere_tama", label: {fr: "Bimbéré Tama", en: "Bimbéré Tama"}, cercle: "youwarou"}
+    - {name: "youwarou_deboye", label: {fr: "Déboye", en: "Déboye"}, cercle: "youwarou"}
+    - {name: "youwarou_dirma", label: {fr: "Dirma", en: "Dirma"}, cercle: "youwarou"}
+    - {name: "youwarou_dongo", label: {fr: "Dongo", en: "Dongo"}, cercle: "youwarou"}
+    - {name: "youwarou_farimake", label: {fr: "Farimaké", en: "Farimaké"}, cercle: "youwarou"}
+    - {name: "youwarou_ndodjiga", label: {fr: "N'Dodjiga", en: "N'Dodjiga"}, cercle: "youwarou"}
+    - {name: "youwarou_youwarou", label: {fr: "Youwarou", en: "Youwarou"}, cercle: "youwarou"}
+    - {name: "dire_arham", label: {fr: "Arham", en: "Arham"}, cercle: "dire"}
+    - {name: "dire_binga", label: {fr: "Binga", en: "Binga"}, cercle: "dire"}
+    - {name: "dire_bourem_sidi_amar", label: {fr: "Bourem Sidi Amar", en: "Bourem Sidi Amar"}, cercle: "dire"}
+    - {name: "dire_dangha", label: {fr: "Dangha", en: "Dangha"}, cercle: "dire"}
+    - {name: "dire_dire", label: {fr: "Diré", en: "Diré"}, cercle: "dire"}
+    - {name: "dire_garbakoira", label: {fr: "Garbakoïra", en: "Garbakoïra"}, cercle: "dire"}
+    - {name: "dire_haibongo", label: {fr: "Haïbongo", en: "Haïbongo"}, cercle: "dire"}
+    - {name: "dire_kirchamba", label: {fr: "Kirchamba", en: "Kirchamba"}, cercle: "dire"}
+    - {name: "dire_kondi", label: {fr: "Kondi", en: "Kondi"}, cercle: "dire"}
+    - {name: "dire_sareyamou", label: {fr: "Sareyamou", en: "Sareyamou"}, cercle: "dire"}
+    - {name: "dire_tienkour", label: {fr: "Tienkour", en: "Tienkour"}, cercle: "dire"}
+    - {name: "dire_tindirma", label: {fr: "Tindirma", en: "Tindirma"}, cercle: "dire"}
+    - {name: "dire_tinguereguif", label: {fr: "Tinguereguif", en: "Tinguereguif"}, cercle: "dire"}
+    - {name: "goundam_adarmalane", label: {fr: "Adarmalane", en: "Adarmalane"}, cercle: "goundam"}
+    - {name: "goundam_alzounoub", label: {fr: "Alzounoub", en: "Alzounoub"}, cercle: "goundam"}
+    - {name: "goundam_bintagoungou", label: {fr: "Bintagoungou", en: "Bintagoungou"}, cercle: "goundam"}
+    - {name: "goundam_douekire", label: {fr: "Douékiré", en: "Douékiré"}, cercle: "goundam"}
+    - {name: "goundam_doukouria", label: {fr: "Doukouria", en: "Doukouria"}, cercle: "goundam"}
+    - {name: "goundam_essakane", label: {fr: "Essakane", en: "Essakane"}, cercle: "goundam"}
+    - {name: "goundam_gargando", label: {fr: "Gargando", en: "Gargando"}, cercle: "goundam"}
+    - {name: "goundam_goundam", label: {fr: "Goundam", en: "Goundam"}, cercle: "goundam"}
+    - {name: "goundam_issa_bery", label: {fr: "Issa Bery", en: "Issa Bery"}, cercle: "goundam"}
+    - {name: "goundam_kaneye", label: {fr: "Kaneye", en: "Kaneye"}, cercle: "goundam"}
+    - {name: "goundam_mbouna", label: {fr: "M'Bouna", en: "M'Bouna"}, cercle: "goundam"}
+    - {name: "goundam_raz_el_ma", label: {fr: "Raz-El-Ma", en: "Raz-El-Ma"}, cercle: "goundam"}
+    - {name: "goundam_tele", label: {fr: "Télé", en: "Télé"}, cercle: "goundam"}
+    - {name: "goundam_tilemsi", label: {fr: "Tilemsi", en: "Tilemsi"}, cercle: "goundam"}
+    - {name: "goundam_tin_aicha", label: {fr: "Tin Aïcha", en: "Tin Aïcha"}, cercle: "goundam"}
+    - {name: "goundam_tonka", label: {fr: "Tonka", en: "Tonka"}, cercle: "goundam"}
+    - {name: "gourma_rharous_bambara_maoude", label: {fr: "Bambara Maoudé", en: "Bambara Maoudé"}, cercle: "gourma_rharous"}
+    - {name: "gourma_rharous_banikane", label: {fr: "Banikane", en: "Banikane"}, cercle: "gourma_rharous"}
+    - {name: "gourma_rharous_gossi", label: {fr: "Gossi", en: "Gossi"}, cercle: "gourma_rharous"}
+    - {name: "gourma_rharous_hamzakoma", label: {fr: "Hamzakoma", en: "Hamzakoma"}, cercle: "gourma_rharous"}
+    - {name: "gourma_rharous_haribomo", label: {fr: "Haribomo", en: "Haribomo"}, cercle: "gourma_rharous"}
+    - {name: "gourma_rharous_inadiatafane", label: {fr: "Inadiatafane", en: "Inadiatafane"}, cercle: "gourma_rharous"}
+    - {name: "gourma_rharous_ouinerden", label: {fr: "Ouinerden", en: "Ouinerden"}, cercle: "gourma_rharous"}
+    - {name: "gourma_rharous_rharous", label: {fr: "Rharous", en: "Rharous"}, cercle: "gourma_rharous"}
+    - {name: "gourma_rharous_serere", label: {fr: "Séréré", en: "Séréré"}, cercle: "gourma_rharous"}
+    - {name: "niafunke_banikane_narhawa", label: {fr: "Banikane Narhawa", en: "Banikane Narhawa"}, cercle: "niafunke"}
+    - {name: "niafunke_dianke", label: {fr: "Dianké", en: "Dianké"}, cercle: "niafunke"}
+    - {name: "niafunke_fittouga", label: {fr: "Fittouga", en: "Fittouga"}, cercle: "niafunke"}
+    - {name: "niafunke_koumaira", label: {fr: "Koumaïra", en: "Koumaïra"}, cercle: "niafunke"}
+    - {name: "niafunke_lere", label: {fr: "Léré", en: "Léré"}, cercle: "niafunke"}
+    - {name: "niafunke_ngorkou", label: {fr: "N'Gorkou", en: "N'Gorkou"}, cercle: "niafunke"}
+    - {name: "niafunke_soboundou", label: {fr: "Soboundou", en: "Soboundou"}, cercle: "niafunke"}
+    - {name: "niafunke_soumpi", label: {fr: "Soumpi", en: "Soumpi"}, cercle: "niafunke"}
+    - {name: "tombouctou_alafia", label: {fr: "Alafia", en: "Alafia"}, cercle: "tombouctou"}
+    - {name: "tombouctou_ber", label: {fr: "Ber", en: "Ber"}, cercle: "tombouctou"}
+    - {name: "tombouctou_bourem_inaly", label: {fr: "Bourem-Inaly", en: "Bourem-Inaly"}, cercle: "tombouctou"}
+    - {name: "tombouctou_lafia", label: {fr: "Lafia", en: "Lafia"}, cercle: "tombouctou"}
+    - {name: "tombouctou_salam", label: {fr: "Salam", en: "Salam"}, cercle: "tombouctou"}
+    - {name: "tombouctou_tombouctou", label: {fr: "Tombouctou", en: "Timbuktu"}, cercle: "tombouctou"}
+    - {name: "ansongo_ansongo", label: {fr: "Ansongo", en: "Ansongo"}, cercle: "ansongo"}
+    - {name: "ansongo_bara", label: {fr: "Bara", en: "Bara"}, cercle: "ansongo"}
+    - {name: "ansongo_bourra", label: {fr: "Bourra", en: "Bourra"}, cercle: "ansongo"}
+    - {name: "ansongo_ouattagouna", label: {fr: "Ouattagouna", en: "Ouattagouna"}, cercle: "ansongo"}
+    - {name: "ansongo_talataye", label: {fr: "Talataye", en: "Talataye"}, cercle: "ansongo"}
+    - {name: "ansongo_tessit", label: {fr: "Tessit", en: "Tessit"}, cercle: "ansongo"}
+    - {name: "ansongo_tin_hama", label: {fr: "Tin-Hama", en: "Tin-Hama"}, cercle: "ansongo"}
+    - {name: "bourem_bamba", label: {fr: "Bamba", en: "Bamba"}, cercle: "bourem"}
+    - {name: "bourem_bourem", label: {fr: "Bourem", en: "Bourem"}, cercle: "bourem"}
+    - {name: "bourem_taboye", label: {fr: "Taboye", en: "Taboye"}, cercle: "bourem"}
+    - {name: "bourem_tarkint", label: {fr: "Tarkint", en: "Tarkint"}, cercle: "bourem"}
+    - {name: "bourem_temera", label: {fr: "Téméra", en: "Téméra"}, cercle: "bourem"}
+    - {name: "gao_anchawadi", label: {fr: "Anchawadi", en: "Anchawadi"}, cercle: "gao"}
+    - {name: "gao_gabero", label: {fr: "Gabéro", en: "Gabéro"}, cercle: "gao"}
+    - {name: "gao_gao", label: {fr: "Gao", en: "Gao"}, cercle: "gao"}
+    - {name: "gao_gounzoureye", label: {fr: "Gounzoureye", en: "Gounzoureye"}, cercle: "gao"}
+    - {name: "gao_ntillit", label: {fr: "N'Tillit", en: "N'Tillit"}, cercle: "gao"}
+    - {name: "gao_sony_aliber", label: {fr: "Sony Aliber", en: "Sony Aliber"}, cercle: "gao"}
+    - {name: "gao_tilemsi", label: {fr: "Tilemsi", en: "Tilemsi"}, cercle: "gao"}
+    - {name: "abeibara_abeibara", label: {fr: "Abeïbara", en: "Abeïbara"}, cercle: "abeibara"}
+    - {name: "abeibara_boghassa", label: {fr: "Boghassa", en: "Boghassa"}, cercle: "abeibara"}
+    - {name: "abeibara_tinzawatene", label: {fr: "Tinzawatène", en: "Tinzawatène"}, cercle: "abeibara"}
+    - {name: "kidal_anefif", label: {fr: "Anéfif", en: "Anéfif"}, cercle: "kidal"}
+    - {name: "kidal_essouk", label: {fr: "Essouk", en: "Essouk"}, cercle: "kidal"}
+    - {name: "kidal_kidal", label: {fr: "Kidal", en: "Kidal"}, cercle: "kidal"}
+    - {name: "tessalit_adjelhoc", label: {fr: "Adjelhoc", en: "Adjelhoc"}, cercle: "tessalit"}
+    - {name: "tessalit_tessalit", label: {fr: "Tessalit", en: "Tessalit"}, cercle: "tessalit"}
+    - {name: "tessalit_timtaghene", label: {fr: "Timtaghène", en: "Timtaghène"}, cercle: "tessalit"}
+    # communes of tin_essako: Intadjedite per Loi 01-043 (Wikipedia Communes of Mali); OCHA admin3 may merge it into Tin-Essako
+    - {name: "tin_essako_intadjedite", label: {fr: "Intadjedite", en: "Intadjedite"}, cercle: "tin_essako"}
+    - {name: "tin_essako_tin_essako", label: {fr: "Tin-Essako", en: "Tin-Essako"}, cercle: "tin_essako"}
+    # communes of anderamboukane, inekar, menaka, tidermene: partial, source Wikipedia fr Région de Ménaka / Cercle de Ménaka (the 5 pre-2023 communes of the former Ménaka cercle, split over the 4 OCHA cercles; the 2023 law adds new communes not listed here)
+    - {name: "anderamboukane_anderamboukane", label: {fr: "Andéramboukane", en: "Andéramboukane"}, cercle: "anderamboukane"}
+    - {name: "inekar_inekar", label: {fr: "Inékar", en: "Inékar"}, cercle: "inekar"}
+    - {name: "menaka_menaka", label: {fr: "Ménaka", en: "Ménaka"}, cercle: "menaka"}
+    # communes of tidermene: partial, source Wikipedia fr Région de Ménaka (Alata placed here via its arrondissement Alata/Sahen; OCHA admin3 may not have a separate Alata unit)
+    - {name: "tidermene_tidermene", label: {fr: "Tidermène", en: "Tidermène"}, cercle: "tidermene"}
+    - {name: "tidermene_alata", label: {fr: "Alata", en: "Alata"}, cercle: "tidermene"}
+    # bamako: District of Bamako as a single cercle; its six communes
+    - {name: "bamako_commune_1", label: {fr: "Commune I", en: "Commune I"}, cercle: "bamako"}
+    - {name: "bamako_commune_2", label: {fr: "Commune II", en: "Commune II"}, cercle: "bamako"}
+    - {name: "bamako_commune_3", label: {fr: "Commune III", en: "Commune III"}, cercle: "bamako"}
+    - {name: "bamako_commune_4", label: {fr: "Commune IV", en: "Commune IV"}, cercle: "bamako"}
+    - {name: "bamako_commune_5", label: {fr: "Commune V", en: "Commune V"}, cercle: "bamako"}
+    - {name: "bamako_commune_6", label: {fr: "Commune VI", en: "Commune VI"}, cercle: "bamako"}
 
 """####),
     ]

@@ -7,7 +7,7 @@ import PalabreSync
 extension Palabre {
     struct Forms: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List, show and check the form definitions.",
+            abstract: "List, show, check, convert (XLSForm) and publish the form definitions.",
             subcommands: [ListForms.self, ShowForm.self, Check.self, Convert.self, Publish.self],
             defaultSubcommand: ListForms.self
         )
@@ -43,6 +43,10 @@ extension Palabre {
                 try guarded(lang) {
                     let f = try options.catalog(lang, options.storeIfAny()).form(form)
                     print("\(f.name) v\(f.version): \(f.title.text(lang))  (\(f.file))")
+                    if let r = f.repeats {
+                        let extra = [r.count.map { "count \($0.source)" }, r.relevant.map { "relevant \($0.source)" }].compactMap { $0 }
+                        print(Words(lang).detail(.repeats, ([r.parent] + extra).joined(separator: ", ")))
+                    }
                     for field in f.fields {
                         var line = "  \(field.name) [\(field.type.rawValue)"
                         if let t = field.referencedForm { line += " → \(t)" }
@@ -58,6 +62,9 @@ extension Palabre {
                         if let r = field.relevant { print(words.detail(.relevant, r.source)) }
                         if let c = field.constraint { print(words.detail(.constraint, c.source)) }
                         if let d = field.defaultValue { print(words.detail(.defaultValue, d)) }
+                        if let c = field.calculation { print(words.detail(.calculation, c.source)) }
+                        if let c = field.choiceFilter { print(words.detail(.choiceFilter, c.source)) }
+                        if field.readOnly { print(words.detail(.readOnly, "true")) }
                         if field.sensitive { print("      " + words.sensitive(contact: field.contact)) }
                         if !field.choices.isEmpty {
                             print(

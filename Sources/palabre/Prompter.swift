@@ -80,6 +80,8 @@ struct Prompter {
             if field.type == .reference, let target = field.referencedForm {
                 options = try recentRecords(target)
             }
+            // A cascading select with nothing left to choose (no commune listed for this cercle) is not asked.
+            if field.choiceFilter != nil, options.isEmpty, !required { continue }
             while true {
                 say("\n\(number) \(text(field.label, known))\(required ? " *" : "")\n")
                 if let hint = field.hint, !hint.isEmpty { say("  \(text(hint, known))\n") }

@@ -146,10 +146,14 @@ struct Words: Sendable {
         case .constraint: (fr, en) = ("règle", "constraint")
         case .defaultValue: (fr, en) = ("par défaut", "default")
         case .choices: (fr, en) = ("choix", "choices")
+        case .calculation: (fr, en) = ("calcul", "calculation")
+        case .choiceFilter: (fr, en) = ("choix filtrés par", "choice filter")
+        case .readOnly: (fr, en) = ("lecture seule", "read only")
+        case .repeats: (fr, en) = ("répété dans", "repeated in")
         }
         return "      " + t("\(fr) : \(text)", "\(en): \(text)")
     }
-    enum FieldDetail { case relevant, constraint, defaultValue, choices }
+    enum FieldDetail { case relevant, constraint, defaultValue, choices, calculation, choiceFilter, readOnly, repeats }
     var requiredIf: String { t("si", "if") }
     func sensitive(contact: Bool) -> String {
         t("sensible" + (contact ? ", contact" : ""), "sensitive" + (contact ? ", contact" : ""))

@@ -43,7 +43,7 @@ struct FormsCommandTests {
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 5 && lines.last?.hasPrefix("(forms: ") == true, "four forms and where they come from: \(r)")
         #expect(lines.contains { $0.hasPrefix("participant") && $0.contains("9 fields") && $0.contains("Participant") }, "\(r)")
-        #expect(lines.contains { $0.hasPrefix("session") && $0.contains("19 fields") && $0.contains("Dialogue session") }, "\(r)")
+        #expect(lines.contains { $0.hasPrefix("session") && $0.contains("21 fields") && $0.contains("Dialogue session") }, "\(r)")
     }
 
     @Test func showPrintsFieldsRulesAndChoices() throws {

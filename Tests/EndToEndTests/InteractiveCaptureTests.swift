@@ -1,4 +1,5 @@
 import Foundation
+import PalabreCore
 import Testing
 
 /// `palabre add FORM` without --set, in a real pseudo-terminal, driven by a small Python script.
@@ -105,9 +106,9 @@ struct InteractiveCaptureTests {
     }
 
     /// Runs `palabre ARGS --store … --forms … --lang LANG` in a pty through the steps.
-    func drive(_ box: Sandbox, _ args: [String], lang: String = "en", steps: [Step]) throws -> Outcome {
+    func drive(_ box: Sandbox, _ args: [String], lang: String = "en", forms: String = E2E.formsDir, steps: [Step]) throws -> Outcome {
         let script = try box.write("drive.py", Self.driver)
-        let argv = [box.binary] + args + ["--store", box.store, "--forms", E2E.formsDir, "--lang", lang]
+        let argv = [box.binary] + args + ["--store", box.store, "--forms", forms, "--lang", lang]
         var env = E2E.environment(home: box.dir)
         env["TERM"] = "dumb"
         let spec: [String: Any] = [
@@ -131,27 +132,29 @@ struct InteractiveCaptureTests {
         let box = try Sandbox()
         defer { box.remove() }
         let steps = [
-            Step("Dialogue session", "[1/19] Session title *", send: "\n"),  // empty required field
-            Step("this field is required", "[1/19] Session title *", send: "Vestibule de la paix à Bara\n"),
-            Step("[2/19] Session date *", "(YYYY-MM-DD)", send: "2026-02-30\n"),  // no such day
-            Step("'2026-02-30' is not a date", "[2/19] Session date *", send: "2026-09-08\n"),
-            Step("[3/19] Region *", "7. Gao  (gao)", send: "atlantis\n"),  // region code that does not exist
-            Step("session.region: 'atlantis' is not one of", "[3/19] Region *", send: "7\n"),  // picked by number
-            Step("[4/19] Cercle (district)", send: "\n"),  // optional: skipped
-            Step("[5/19] Commune", send: "Bara\n"),
-            Step("[6/19] Locality", send: "Bara\n"),
-            Step("[7/19] Session format *", send: "intergenerational\n"),  // picked by code
-            Step("[8/19] Topics discussed", "(numbers or codes separated by spaces)", send: "2 3\n"),
-            Step("[10/19] Facilitators", send: "\n"),  // 9 (themes_other) does not apply
-            Step("[11/19] Main language of the session", send: "\n"),
-            Step("[13/19] Number of women present", send: "-4\n"),  // breaks ". >= 0 and . <= 10000"
-            Step("The number must be between 0 and 10,000.", "[13/19] Number of women present", send: "14\n"),
-            Step("[14/19] Number of men present", send: "\n"),
-            Step("[15/19]", send: "\n"),
-            Step("[16/19]", send: "\n"),
-            Step("[17/19]", send: "\n"),
-            Step("[18/19]", send: "\n"),
-            Step("[19/19] GPS location", send: "\n"),
+            Step("Dialogue session", "[1/21] Session title *", send: "\n"),  // empty required field
+            Step("this field is required", "[1/21] Session title *", send: "Vestibule de la paix à Bara\n"),
+            Step("[2/21] Session date *", "(YYYY-MM-DD)", send: "2026-02-30\n"),  // no such day
+            Step("'2026-02-30' is not a date", "[2/21] Session date *", send: "2026-09-08\n"),
+            Step("[3/21] Region *", "7. Gao  (gao)", send: "atlantis\n"),  // region code that does not exist
+            Step("session.region: 'atlantis' is not one of", "[3/21] Region *", send: "7\n"),  // picked by number
+            // Cascading selects: the cercles of Gao only, then the communes of the cercle chosen.
+            Step("[4/21] Cercle (district)", "1. Ansongo  (ansongo)", "3. Gao  (gao)", send: "goundam\n"),  // Tombouctou's
+            Step("session.cercle_code: 'goundam' is not one of ansongo, bourem, gao", send: "ansongo\n"),
+            Step("[6/21] Commune", "2. Bara  (ansongo_bara)", send: "2\n"),  // 5 (cercle as text) does not apply
+            Step("[8/21] Locality", send: "Bara\n"),  // nor 7 (commune as text)
+            Step("[9/21] Session format *", send: "intergenerational\n"),  // picked by code
+            Step("[10/21] Topics discussed", "(numbers or codes separated by spaces)", send: "2 3\n"),
+            Step("[12/21] Facilitators", send: "\n"),  // 11 (themes_other) does not apply
+            Step("[13/21] Main language of the session", send: "\n"),
+            Step("[15/21] Number of women present", send: "-4\n"),  // breaks ". >= 0 and . <= 10000"
+            Step("The number must be between 0 and 10,000.", "[15/21] Number of women present", send: "14\n"),
+            Step("[16/21] Number of men present", send: "\n"),
+            Step("[17/21]", send: "\n"),
+            Step("[18/21]", send: "\n"),
+            Step("[19/21]", send: "\n"),
+            Step("[20/21]", send: "\n"),
+            Step("[21/21] GPS location", send: "\n"),
             Step("Save? [Y/n]", send: "y\n"),
         ]
         let o = try drive(box, ["add", "session"], steps: steps)
@@ -159,8 +162,10 @@ struct InteractiveCaptureTests {
         #expect(o.stepsDone == steps.count, "\(o)")
         #expect(!o.timedOut, "\(o)")
         #expect(o.exit == 0, "\(o)")
-        #expect(!o.transcript.contains("[9/19]"), "a field that does not apply is not asked: \(o)")
-        #expect(!o.transcript.contains("[12/19]"), "a field that does not apply is not asked: \(o)")
+        for skipped in ["[5/21]", "[7/21]", "[11/21]", "[14/21]"] {
+            #expect(!o.transcript.contains(skipped), "a field that does not apply is not asked: \(o)")
+        }
+        #expect(!o.transcript.contains("Goundam"), "the cercles of another region are not offered: \(o)")
 
         let afterSave = try #require(o.transcript.components(separatedBy: "Save? [Y/n]").last)
         let printed = afterSave.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -172,14 +177,76 @@ struct InteractiveCaptureTests {
         #expect(v["title"] as? String == "Vestibule de la paix à Bara")
         #expect(v["date"] as? String == "2026-09-08")
         #expect(v["region"] as? String == "gao")
-        #expect(v["commune"] as? String == "Bara")
+        #expect(v["cercle_code"] as? String == "ansongo" && v["commune_code"] as? String == "ansongo_bara")
         #expect(v["locality"] as? String == "Bara")
         #expect(v["format"] as? String == "intergenerational")
         #expect(v["themes"] as? [String] == ["water", "pasture"])
         #expect(v["women_count"] as? Int == 14)
-        #expect(v["cercle"] == nil, "a skipped optional field has no value")
+        #expect(v["cercle"] == nil && v["commune"] == nil, "a field that does not apply has no value")
         #expect(v["men_count"] == nil)
         #expect(try box.list().count == 1)
+    }
+
+    /// The sample XLSForm with every feature Palabre reads, captured interactively with its labels in Bambara (`--lang
+    /// bm`; what has no Bambara falls back to the form's default language, French; Palabre's own words stay English):
+    /// notes, an acknowledgement with its required message, a cascading select, times, rules with their messages, a
+    /// read-only value, calculations and metadata filled in, then the repeat captured as many times as its count says.
+    @Test func anXLSFormIsCapturedWithItsLabelsInBambaraAndItsRepeatAfterIt() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let forms = box.path("forms")
+        try FileManager.default.createDirectory(atPath: forms, withIntermediateDirectories: true)
+        for f in try FileManager.default.contentsOfDirectory(atPath: E2E.formsDir) where f.hasSuffix(".yaml") {
+            try FileManager.default.copyItem(atPath: E2E.formsDir + "/" + f, toPath: forms + "/" + f)
+        }
+        try FileManager.default.copyItem(
+            atPath: E2E.repoRoot.path + "/samples/xlsform/enquete_menage.xlsx", toPath: forms + "/enquete_menage.xlsx")
+        _ = try box.palabre(["init", "--device", "bara-laptop"], forms: forms)
+        let steps = [
+            Step("[1/18] I ni ce: nin ɲininkali", "[2/18] N ye sɔnni kalan *", "(OK)", send: "\n"),
+            Step("Lisez le consentement avant de commencer", send: "ok\n"),  // required_message, French: no Bambara one
+            Step("[3/18] Mara *", "2. Tumutu  (tombouctou)", send: "1\n"),
+            Step("[4/18] Serikili", "3. Burɛmu  (bourem)", send: "goundam\n"),  // a cercle of Tombouctou
+            Step("enquete_menage.cercle: 'goundam' is not one of gao, ansongo, bourem", send: "3\n"),
+            Step("[5/18] Dugu *", "Tel que les habitants le nomment", send: "Bara\n"),
+            Step("[6/18] Kuma don", send: "2099-01-01\n"),
+            Step("La date ne peut pas être dans le futur", send: "2026-11-30\n"),
+            Step("[7/18] Sera waati", "(HH:MM)", send: "25:00\n"),
+            Step("'25:00' is not a time as HH:MM", send: "9h30\n"),
+            Step("[8/18] Bɔli nata", "(YYYY-MM-DD HH:MM)", send: "\n"),
+            Step("[9/18] Mɔgɔ hakɛ *", send: "4\n"),
+            Step("[10/18] Mɔgɔ joli bɛ sɛbɛn?", "[0]", send: "5\n"),
+            Step("Pas plus que la taille du ménage", send: "1\n"),
+            Step("[11/18] Kuma minnu fɔra", "4. Autre  (other)", send: "1 other\n"),
+            Step("[12/18]", send: "Pâturages\n"),
+            Step("[13/18] Dusudiya", send: "9\n"),  // a range of 1 to 5
+            Step("breaks the rule", send: "4\n"),
+            Step(
+                "[14/18] Porogaramu : Vestibules de la paix", "[15/18] Bara somɔgɔw: 4.", "[16/18] Kɛlɛ dɔ kɛra wa? *", send: "\n"),
+            Step("[18/18] Yɔrɔ jira", send: "16.27 -0.04\n"),  // 17 does not apply: no incident
+            Step("Save? [Y/n]", send: "y\n"),
+            Step("Somɔgɔ 1/1", "[1/3] Tɔgɔ *", send: "Awa\n"),
+            Step("[2/3] Cɛ walima muso *", "1. Muso  (female)", send: "1\n"),
+            Step("[3/3] Si", send: "34\n"),
+            Step("Save? [Y/n]", send: "y\n"),
+        ]
+        let o = try drive(box, ["add", "enquete_menage"], lang: "bm", forms: forms, steps: steps)
+        #expect(o.stuck == nil && o.stepsDone == steps.count && o.exit == 0, "\(o)")
+        let household = try #require(try box.palabre(["list", "enquete_menage", "--json"], forms: forms).stdout.data(using: .utf8))
+        let records = try #require(try JSONSerialization.jsonObject(with: household) as? [[String: Any]])
+        let v = try #require(records.first?["values"] as? [String: Any], "\(records)")
+        #expect(v["consent_read"] as? String == "OK" && v["cercle"] as? String == "bourem" && v["arrival"] as? String == "09:30")
+        #expect(v["device"] as? String == "bara-laptop" && v["day"] as? String == Validator.today())
+        #expect((v["started"] as? String).flatMap(DateTimeText.dateTime) != nil && (v["ended"] as? String ?? "") >= (v["started"] as? String ?? "~"))
+        #expect(v["theme_count"] as? String == "2" && v["first_theme"] as? String == "water" && v["region_name"] as? String == "Gao")
+        #expect(v["summary"] as? String == "Bara (Gao): 2 thème(s)" && v["large"] as? String == "non", "\(v)")
+        #expect(v["programme"] as? String == "Vestibules de la paix" && v["welcome"] == nil, "a note holds no value: \(v)")
+        let members = try #require(
+            try JSONSerialization.jsonObject(with: Data(try box.palabre(["list", "member", "--json"], forms: forms).stdout.utf8))
+                as? [[String: Any]])
+        let m = try #require(members.first?["values"] as? [String: Any], "\(members)")
+        #expect(members.count == 1 && m["enquete_menage"] as? String == records.first?["id"] as? String)
+        #expect(m["member_name"] as? String == "Awa" && m["age_group"] as? String == "adulte", "\(m)")
     }
 
     @Test func followupPicksItsInitiativeByNumberFromTheRecentRecords() throws {

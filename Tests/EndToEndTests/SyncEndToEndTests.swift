@@ -460,7 +460,7 @@ extension SyncEndToEnd {
             #expect(
                 list.stdout.split(separator: "\n").contains { $0.hasPrefix("followup") && $0.contains("v2") && $0.contains("palabre-server") },
                 "\(list)")
-            #expect(list.stdout.split(separator: "\n").contains { $0.hasPrefix("session") && $0.contains("v1") && $0.contains("shipped") }, "\(list)")
+            #expect(list.stdout.split(separator: "\n").contains { $0.hasPrefix("session") && $0.contains("v2") && $0.contains("shipped") }, "\(list)")
             let history = try service.admin(["forms", "history", "followup", "--project", "p"])
             #expect(history.stdout.split(separator: "\n").count == 3, "a header and two versions: \(history)")
             let old = try service.admin(["forms", "show", "followup", "--project", "p", "--version", "1"])
@@ -537,7 +537,7 @@ extension SyncEndToEnd {
             let field = try Field(box)
             defer { field.service.stop() }
             let v1 = try String(contentsOfFile: E2E.formsDir + "/session.yaml", encoding: .utf8)
-            let v2 = v1.replacingOccurrences(of: "version: 1", with: "version: 2")
+            let v2 = v1.replacingOccurrences(of: "version: 2", with: "version: 3")
                 .replacingOccurrences(
                     of: "  - name: location\n",
                     with: "  - name: mediator\n    type: text\n    label: {fr: \"Médiateur\", en: \"Mediator\"}\n  - name: location\n")
@@ -560,7 +560,7 @@ extension SyncEndToEnd {
             let human = try a.run(["set-aside"])
             #expect(human.status == 0 && human.stdout.contains("HELD") && human.stdout.contains(s) && human.stdout.contains(p), "\(human)")
             let listed = try field.service.admin(["set-aside", "list", "--project", "p"])
-            #expect(listed.stdout.split(separator: "\n").contains { $0.contains("HELD") && $0.contains(s) && $0.contains("session v2") }, "\(listed)")
+            #expect(listed.stdout.split(separator: "\n").contains { $0.contains("HELD") && $0.contains(s) && $0.contains("session v3") }, "\(listed)")
             #expect(try field.service.records(token: field.coordinator).isEmpty)
             // A retry before the version exists changes nothing.
             let early = try field.service.admin(["set-aside", "retry", "--project", "p"])
@@ -572,7 +572,7 @@ extension SyncEndToEnd {
             var coordinator = Laptop(box, "coord")
             try coordinator.setUp(project: "p", url: field.service.url, token: field.coordinator)
             let published = try coordinator.run(["forms", "publish", dir + "/session.yaml"])
-            #expect(published.status == 0 && published.stdout.contains("published session version 2 in project p"), "\(published)")
+            #expect(published.status == 0 && published.stdout.contains("published session version 3 in project p"), "\(published)")
             #expect(published.stdout.contains("2 held change(s) of these versions applied; 0 still set aside"), "\(published)")
             let records = try field.service.records(token: field.coordinator)
             #expect(Set(records.compactMap { $0["id"] as? String }) == [s, p], "\(records)")
@@ -585,7 +585,7 @@ extension SyncEndToEnd {
             var b = field.b
             b.forms = nil  // captures with what the service publishes
             let pulled = try b.syncOK()
-            #expect(pulled["received"] as? Int == 2 && (pulled["forms_received"] as? [String])?.contains("session v2") == true, "\(pulled)")
+            #expect(pulled["received"] as? Int == 2 && (pulled["forms_received"] as? [String])?.contains("session v3") == true, "\(pulled)")
             let shown = try b.run(["show", s])
             #expect(shown.stdout.contains("Moussa Touré"), "\(shown)")
         }
@@ -626,7 +626,7 @@ extension SyncEndToEnd {
             // Where every laptop stands: c holds follow-up version 2; b never asked for forms.
             let devices = try field.service.admin(["devices"]).stdout.split(separator: "\n")
             #expect(devices.first?.contains("FORMS RECEIVED") == true, "\(devices)")
-            #expect(devices.contains { $0.hasPrefix("laptop-c ") && $0.contains("followup 2") && $0.contains("session 1") }, "\(devices)")
+            #expect(devices.contains { $0.hasPrefix("laptop-c ") && $0.contains("followup 2") && $0.contains("session 2") }, "\(devices)")
             #expect(devices.contains { $0.hasPrefix("laptop-b ") && !$0.contains("followup 2") }, "\(devices)")
         }
 
@@ -708,9 +708,17 @@ extension SyncEndToEnd {
             let household = try c.add(
                 "enquete_menage",
                 [
-                    "region": "gao", "village": "Bara", "household_size": "4", "themes": "water other", "themes_other": "Pâturages",
-                    "satisfaction": "4", "incident": "no",
+                    "consent_read": "OK", "region": "gao", "cercle": "ansongo", "village": "Bara", "household_size": "4",
+                    "themes": "water other", "themes_other": "Pâturages", "satisfaction": "4", "incident": "no", "arrival": "9h30",
+                    "next_visit": "2027-01-05 10:00",
                 ])
+            let wrongCercle = try c.run([
+                "add", "enquete_menage", "--set", "consent_read=OK", "--set", "region=tombouctou", "--set", "cercle=ansongo", "--set",
+                "village=Ber", "--set", "household_size=2",
+            ])
+            #expect(wrongCercle.status == 65 && wrongCercle.stderr.contains("'ansongo' is not one of tombouctou, goundam"), "\(wrongCercle)")
+            let computed = try c.run(["add", "enquete_menage", "--set", "consent_read=OK", "--set", "theme_count=7"])
+            #expect(computed.status == 65 && computed.stderr.contains("theme_count: '7' is computed by the form"), "\(computed)")
             let refused = try c.run([
                 "add", "member", "--set", "enquete_menage=\(household)", "--set", "member_name=Awa", "--set", "sex=female",
                 "--set", "age=130",
@@ -722,6 +730,18 @@ extension SyncEndToEnd {
             let m = records.first { $0["id"] as? String == member }
             #expect((m?["values"] as? [String: Any])?["enquete_menage"] as? String == household, "\(records)")
             #expect(records.contains { ($0["values"] as? [String: Any])?["themes_other"] as? String == "Pâturages" }, "\(records)")
+            // What the laptop computed reaches the service as captured: calculations and metadata.
+            let h = try #require(records.first { $0["id"] as? String == household }?["values"] as? [String: Any], "\(records)")
+            #expect(h["summary"] as? String == "Bara (Gao): 2 thème(s)" && h["arrival"] as? String == "09:30", "\(h)")
+            #expect(h["device"] as? String != nil && (h["started"] as? String)?.hasSuffix("Z") == true, "\(h)")
+            // Exported as tables of their own: the members with their household's id, no column for a note.
+            let export = try c.run(["export", "--format", "csv", "--out", box.path("export")])
+            #expect(export.status == 0, "\(export)")
+            let members = try String(contentsOfFile: box.path("export") + "/member.csv", encoding: .utf8)
+            let households = try String(contentsOfFile: box.path("export") + "/enquete_menage.csv", encoding: .utf8)
+            let header = members.split(separator: "\n").first.map { $0.split(separator: ",").map(String.init) } ?? []
+            #expect(header.first == "enquete_menage" && members.contains(household) && members.contains("Awa"), "\(members)")
+            #expect(!households.contains("welcome") && households.contains("theme_count"), "\(households)")
         }
 
         @Test func exportsListsWhoTookWhichDataAndHow() throws {

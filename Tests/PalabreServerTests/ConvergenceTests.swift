@@ -183,7 +183,7 @@ import Testing
 
     /// The session form's version 2 (a new field), which one laptop captures with before the service publishes it.
     static let sessionV2Text = FormLoader.builtInSources.first { $0.name == "session" }!.source
-        .replacingOccurrences(of: "version: 1", with: "version: 2")
+        .replacingOccurrences(of: "version: 2", with: "version: 3")
         .replacingOccurrences(
             of: "  - name: location\n",
             with: "  - name: mediator\n    type: text\n    label: {fr: \"Médiateur\", en: \"Mediator\"}\n  - name: location\n")

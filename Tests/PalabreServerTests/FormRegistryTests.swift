@@ -17,7 +17,8 @@ import Testing
         let fx = try await ServerFixture(kind)
         let first = try await fx.backend.formVersions(project: "p1")
         #expect(Set(first.map(\.name)) == ["followup", "initiative", "participant", "session"])
-        #expect(first.allSatisfy { $0.by == "shipped" && $0.version == 1 })
+        let shipped = Dictionary(uniqueKeysWithValues: FormLoader.builtIn().forms.values.map { ($0.name, $0.version) })
+        #expect(first.allSatisfy { $0.by == "shipped" && $0.version == shipped[$0.name] })
         #expect(try await fx.backend.formVersions(project: "p1") == first, "read again, nothing is added")
         #expect(try await fx.backend.rowCount(.published_forms) == 4, "only the project asked about is seeded")
         await #expect(throws: ServiceError.self) { try await fx.backend.formVersions(project: "nope") }
@@ -65,17 +66,18 @@ import Testing
     @Test(arguments: BackendKind.all) func aChangeIsCheckedAgainstItsOwnVersion(_ kind: BackendKind) async throws {
         let fx = try await ServerFixture(kind)
         let session = FormLoader.builtInSources.first { $0.name == "session" }!.source
-        let v2 = session.replacingOccurrences(of: "version: 1", with: "version: 2")
+        let v2 = session.replacingOccurrences(of: "version: 2", with: "version: 3")
             .replacingOccurrences(
                 of: "  - name: location\n",
                 with: "  - name: host\n    type: text\n    required: true\n    label: {fr: \"Hôte\", en: \"Host\"}\n  - name: location\n")
         #expect(try await fx.backend.publish(project: "p1", files: [("session.yaml", v2)], by: "coord").versions.count == 1)
         let node = "f1f1f1f1f1f1f1f1"
-        let v1Change = sessionChange(node: node, hlc: stampNow(counter: 1))
+        var v1Change = sessionChange(node: node, hlc: stampNow(counter: 1))
+        v1Change.formVersion = 2  // the shipped version, the project's first
         var v2Change = sessionChange(node: node, hlc: stampNow(counter: 2))
-        v2Change.formVersion = 2
+        v2Change.formVersion = 3
         var v2WithHost = sessionChange(node: node, hlc: stampNow(counter: 3), values: ["host": .string("Chef de village")])
-        v2WithHost.formVersion = 2
+        v2WithHost.formVersion = 3
         let answer = try await fx.backend.push(
             Wire.PushRequest(batch: "b1", node: node, changes: [v1Change, v2Change, v2WithHost]), from: fx.devices["fac1"]!)
         #expect(answer.applied == 2, "\(answer)")
@@ -90,12 +92,12 @@ import Testing
         let fx = try await ServerFixture(kind)
         let node = "a1a1a1a1a1a1a1a1"
         var held = sessionChange(node: node, hlc: stampNow(counter: 1), values: ["mediator": .string("Moussa")])
-        held.formVersion = 2
+        held.formVersion = 3
         let edit = sessionChange(
             node: node, hlc: stampNow(counter: 2), record: held.recordID, values: ["title": .string("Vestibule")],
             prev: ["title": held.stamp])
         var broken = sessionChange(node: node, hlc: stampNow(counter: 3), values: ["mediator": .string("x")])
-        broken.formVersion = 2
+        broken.formVersion = 3
         broken.values["date"] = .some(nil)  // a required field left empty
         let answer = try await fx.backend.push(
             Wire.PushRequest(batch: "b1", node: node, changes: [held, edit, broken]), from: fx.devices["fac1"]!)
@@ -108,12 +110,12 @@ import Testing
         #expect(try await fx.backend.setAside(project: "p1").map(\.id) == before.map(\.id), "kept in place")
 
         let session = FormLoader.builtInSources.first { $0.name == "session" }!.source
-        let v2 = session.replacingOccurrences(of: "version: 1", with: "version: 2")
+        let v2 = session.replacingOccurrences(of: "version: 2", with: "version: 3")
             .replacingOccurrences(
                 of: "  - name: location\n", with: "  - name: mediator\n    type: text\n    label: {fr: \"M\", en: \"M\"}\n  - name: location\n")
         let logBefore = try await fx.backend.rowCount(.changes)
         let done = try await fx.backend.publish(project: "p1", files: [("session.yaml", v2)], by: "coord")
-        #expect(done.versions.map(\.version) == [2])
+        #expect(done.versions.map(\.version) == [3])
         #expect(done.retried.applied == 2 && done.retried.setAside.map(\.change.recordID) == [broken.recordID], "\(done.retried)")
         #expect(done.retried.setAside.first?.held == false && done.retried.setAside.first?.reason.contains("date") == true)
         let record = try #require(try await fx.backend.storedRecord(held.recordID))

@@ -97,7 +97,7 @@ private func write(_ text: String, to name: String, in dir: URL) throws -> Strin
         #expect(record.form == "session")
         #expect(record.values == sessionValues)
         #expect(!record.isDeleted)
-        #expect(record.state.formVersion == 1)
+        #expect(record.state.formVersion == (try catalog.form("session").version))
     }
 }
 

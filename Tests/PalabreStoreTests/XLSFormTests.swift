@@ -21,9 +21,22 @@ import Testing
         #expect(main.version == 3 && main.title.text(.fr) == "Enquête ménage après dialogue")
         #expect(
             main.fields.map(\.name) == [
-                "region", "village", "household_size", "themes", "themes_other", "satisfaction", "incident", "incident_details",
-                "gps",
+                "started", "ended", "day", "device", "welcome", "consent_read", "region", "cercle", "village", "dialogue_date",
+                "arrival", "next_visit", "household_size", "members_listed", "themes", "themes_other", "theme_count", "first_theme",
+                "region_name", "summary", "large", "satisfaction", "programme", "recap", "incident", "incident_details", "gps",
             ])
+        #expect(main.defaultLanguage == "fr")
+        // Every type keeps its meaning: metadata, a note, an acknowledgement, times, calculations.
+        #expect(
+            ["started", "ended", "day", "device", "welcome", "consent_read", "arrival", "next_visit", "theme_count"].map {
+                main.field($0)?.type
+            } == [.start, .end, .today, .deviceid, .note, .acknowledge, .time, .datetime, .calculate])
+        #expect(main.field("region_name")?.calculation?.source == "jr:choice-name(${region}, '${region}')")
+        #expect(main.field("consent_read")?.requiredMessage?.texts["fr"] == "Lisez le consentement avant de commencer")
+        #expect(main.field("programme")?.readOnly == true)
+        // Cascading selects: a cercle knows its region, and the filter reads that column.
+        #expect(main.field("cercle")?.choiceFilter?.source == "region=${region}")
+        #expect(main.field("cercle")?.choice("bourem")?.attributes == ["region": "gao"])
         // Labels in every language the sheet has, Bambara included.
         #expect(main.field("region")?.label.texts == ["fr": "Région", "en": "Region", "bm": "Mara"])
         #expect(main.field("region")?.choice("tombouctou")?.label.texts["en"] == "Timbuktu")
@@ -39,6 +52,8 @@ import Testing
         // The repeat is a form whose records refer to their household.
         let member = try #require(catalog["member"])
         #expect(member.fields.first?.type == .reference && member.fields.first?.referencedForm == "enquete_menage")
+        #expect(member.repeats?.parent == "enquete_menage" && member.repeats?.count?.source == "${members_listed}")
+        #expect(member.repeats?.relevant?.source == "${members_listed} > 0")
         #expect(member.field("age")?.constraintMessage?.texts["fr"] == "Entre 0 et 120 ans")
         #expect(member.field("sex")?.choices.map(\.name) == ["female", "male"])
     }
@@ -83,48 +98,133 @@ import Testing
         #expect(XLSForm.languageCode(suffix) == code)
     }
 
-    /// pyxform, the converter ODK and KoboToolbox use, reads the sample and finds the same questions with the same
-    /// types: our reading of the sheet is the reference's (PALABRE_PYXFORM names a Python with pyxform; CI sets it).
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["PALABRE_PYXFORM"] != nil))
-    func pyxformFindsTheSameQuestions() throws {
-        let python = ProcessInfo.processInfo.environment["PALABRE_PYXFORM"]!
-        let script = """
-            import json, sys
-            from pyxform.xls2json import parse_file_to_json
-            def walk(node, form, out):
-                for c in node.get("children", []):
-                    t = c.get("type")
-                    if t == "repeat":
-                        walk(c, c["name"], out)
-                    elif t == "group":
-                        walk(c, form, out)
-                    elif c.get("name") not in ("meta", "instanceID"):
-                        out.append([form, c["name"], t])
-            d = parse_file_to_json(sys.argv[1])
-            out = []
-            walk(d, d["id_string"], out)
-            print(json.dumps(out))
-            """
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/pyxform").path
+
+    /// pyxform's own example forms that use what Palabre captures: each imports without a problem.
+    static let pyxformExamples = [
+        "text_and_integer", "extra_columns", "extra_sheet_names", "field-list", "group", "specify_other", "yes_or_no_question",
+        "choice_filter_test", "ODKValidateWarnings", "xl_date_ambiguous",
+    ]
+
+    @Test(arguments: pyxformExamples)
+    func pyxformsExampleFormsImport(_ name: String) {
+        let (forms, problems) = FormLoader.loadWorkbook(Self.fixtures + "/\(name).xlsx")
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(!forms.isEmpty && FormCatalog(forms: forms).problems.isEmpty)
+    }
+
+    /// What pyxform finds in a workbook: per question its form, name, type, relevant (with its groups'), constraint,
+    /// calculation, choice names, label languages; one JSON row each.
+    static let pyxformReader = """
+        import json, sys
+        from pyxform.xls2json import parse_file_to_json
+        kinds = {"select one": "select_one", "select all that apply": "select_multiple", "dateTime": "datetime",
+                 "phone number": "text", "select one external": "select_one"}
+        def walk(node, form, relevants, out, lists):
+            for c in node.get("children", []):
+                t = c.get("type")
+                bind = c.get("bind", {})
+                if t == "repeat":
+                    walk(c, c["name"], [], out, lists)
+                elif t == "group":
+                    if c.get("name") == "meta":
+                        continue
+                    r = bind.get("relevant")
+                    walk(c, form, relevants + ([r] if r else []), out, lists)
+                elif c.get("name", "").endswith("_other") and bind.get("relevant", "").startswith("selected(../"):
+                    continue  # the text of an "or_other" answer, which Palabre adds as a field of its own
+                else:
+                    rs = relevants + ([bind["relevant"]] if bind.get("relevant") else [])
+                    relevant = rs[0] if len(rs) == 1 else " and ".join("(%s)" % r for r in rs) if rs else ""
+                    label = c.get("label", "")
+                    languages = sorted(label.keys()) if isinstance(label, dict) else []
+                    choices = [x["name"] for x in (c.get("choices") or lists.get(c.get("itemset"), []) or [])]
+                    out.append({"form": form, "name": c["name"], "type": kinds.get(t, t),
+                                "relevant": relevant, "constraint": bind.get("constraint", "") if t != "phone number" else "",
+                                "calculation": bind.get("calculate", ""), "choices": choices, "languages": languages})
+        d = parse_file_to_json(sys.argv[1])
+        out = []
+        walk(d, d["id_string"], [], out, d.get("choices", {}))
+        print(json.dumps({"default_language": d.get("default_language", "default"), "questions": out}))
+        """
+
+    /// Runs the reader above with the Python PALABRE_PYXFORM names.
+    static func pyxform(_ path: String) throws -> [String: Any] {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script, Self.household]
+        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PALABRE_PYXFORM"]!)
+        process.arguments = ["-c", pyxformReader, path]
         let pipe = Pipe()
         process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let theirs = try #require(try JSONSerialization.jsonObject(with: data) as? [[String]])
-        let kinds: [String: String] = [
-            "select one": "select_one", "select all that apply": "select_multiple", "range": "integer", "text": "text",
-            "integer": "integer", "decimal": "decimal", "date": "date", "geopoint": "geopoint",
-        ]
-        let ours = FormLoader.loadWorkbook(Self.household).forms.flatMap { f in
-            f.fields.filter { $0.type != .reference }.map { [f.name, $0.name, $0.type.rawValue] }
+        #expect(process.terminationStatus == 0, "pyxform could not read \(path)")
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// For pyxform's examples and Palabre's sample: the same questions, types, skip logic, rules, calculations, choice
+    /// lists and label languages as pyxform's `xls2json` (the step of `xls2xform` that reads the sheet).
+    @Test(
+        .enabled(if: ProcessInfo.processInfo.environment["PALABRE_PYXFORM"] != nil),
+        arguments: pyxformExamples.map { fixtures + "/\($0).xlsx" } + [household])
+    func pyxformCompilesTheSameForm(_ path: String) throws {
+        let theirs = try Self.pyxform(path)
+        let questions = try #require(theirs["questions"] as? [[String: Any]])
+        let defaultLanguage = theirs["default_language"] as? String ?? "default"
+        let forms = FormLoader.loadWorkbook(path).forms
+        var ours: [[String: String]] = []
+        for form in forms {
+            for f in form.fields {
+                // The parent reference of a repeat, and the text of an "other" choice, are Palabre's additions.
+                if f.type == .reference && f.name == form.repeats?.parent { continue }
+                if f.name.hasSuffix("_other"), f.relevant?.source.hasPrefix("selected(") == true, f.type == .text { continue }
+                ours.append([
+                    "form": form.name, "name": f.name, "type": f.type.rawValue, "relevant": f.relevant?.source ?? "",
+                    "calculation": f.calculation?.source ?? "", "choices": f.choices.map(\.name).filter { $0 != "other" }.joined(separator: " "),
+                ])
+            }
         }
-        // Each form's questions in the sheet's order (pyxform walks a repeat where it stands, Palabre makes it a form).
-        func byForm(_ rows: [[String]]) -> [String: [[String]]] { Dictionary(grouping: rows, by: { $0[0] }) }
-        #expect(byForm(theirs.map { [$0[0], $0[1], kinds[$0[2]] ?? $0[2]] }) == byForm(ours))
-        #expect(ours.count == 12)
+        var expected: [[String: String]] = []
+        for q in questions {
+            var type = q["type"] as? String ?? ""
+            if type == "range" { type = ours.first { $0["name"] == q["name"] as? String }?["type"] ?? "integer" }
+            expected.append([
+                "form": XLSForm.formName(q["form"] as? String ?? ""), "name": q["name"] as? String ?? "", "type": type,
+                "relevant": q["relevant"] as? String ?? "", "calculation": q["calculation"] as? String ?? "",
+                "choices": (q["choices"] as? [String] ?? []).filter { $0 != "other" }.joined(separator: " "),
+            ])
+        }
+        func byForm(_ rows: [[String: String]]) -> [String: [[String: String]]] { Dictionary(grouping: rows, by: { $0["form"]! }) }
+        #expect(byForm(ours) == byForm(expected), "\(path)")
+        // Constraints as written (a range's bounds and a phone number's digits are Palabre's own), and label languages.
+        for q in questions {
+            let name = q["name"] as? String ?? ""
+            guard let field = forms.lazy.compactMap({ $0.field(name) }).first else { continue }
+            if let c = q["constraint"] as? String, !c.isEmpty, q["type"] as? String != "range" {
+                #expect(field.constraint?.source == c, "\(path): \(name)")
+            }
+            let languages = (q["languages"] as? [String] ?? []).map { $0 == "default" ? (defaultLanguage == "default" ? "en" : defaultLanguage) : $0 }
+                .map(XLSForm.languageCode)
+            if !languages.isEmpty, field.type != .calculate {
+                #expect(Set(field.label.texts.keys) == Set(languages), "\(path): \(name)")
+            }
+        }
+    }
+
+    /// ODK's specification form has questions Palabre cannot capture (photos, barcodes, lines on a map): pyxform
+    /// reads them, and Palabre refuses each by its name and row rather than dropping it.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PALABRE_PYXFORM"] != nil))
+    func whatPalabreCannotCaptureInODKsSpecFormIsNamed() throws {
+        let path = Self.fixtures + "/xlsform_spec_test.xlsx"
+        let questions = try #require(try Self.pyxform(path)["questions"] as? [[String: Any]])
+        let cannot: Set<String> = ["photo", "image", "audio", "video", "barcode", "geotrace", "geoshape", "file", "phonenumber"]
+        let named = questions.filter { cannot.contains($0["type"] as? String ?? "") }.compactMap { $0["name"] as? String }
+        #expect(named.count >= 4)
+        let problems = FormLoader.loadWorkbook(path).problems.map(\.description)
+        for name in named {
+            #expect(problems.contains { $0.contains("'\(name)'") && $0.contains("row ") && $0.contains("cannot be captured") }, "\(name)")
+        }
     }
 }

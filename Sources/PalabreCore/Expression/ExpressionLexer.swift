@@ -63,8 +63,7 @@ struct ExpressionLexer {
     }
 
     private static func isNameChar(_ c: Character?) -> Bool {
-        // `:` for namespaced functions (`jr:choice-name`).
-        isNameStart(c) || isDigit(c) || c == "-" || c == ":"
+        isNameStart(c) || isDigit(c) || c == "-"
     }
 
     private mutating func next() throws(ExpressionError) -> ExpressionToken {
@@ -161,7 +160,11 @@ struct ExpressionLexer {
             if c == "-" {
                 guard Self.isNameStart(peek(1)) else { break }
             } else if c == ":" {
-                // Namespaced names such as jr:choice-name lex whole so they are reported as unknown functions.
+                // Namespaced names such as jr:choice-name lex whole; `label::English` is a choice's column in a filter.
+                if peek(1) == ":", Self.isNameStart(peek(2)) {
+                    index += 2
+                    continue
+                }
                 guard Self.isNameStart(peek(1)) else { break }
             } else if !Self.isNameChar(c) {
                 break

@@ -161,6 +161,14 @@ public struct Field: Hashable, Sendable {
     /// What to say when a required field is left empty.
     public var requiredMessage: LocalizedText?
 
+    /// Builds a field; the other properties are set one by one.
+    public init(name: String, type: FieldType, label: LocalizedText, choices: [Choice] = []) {
+        self.name = name
+        self.type = type
+        self.label = label
+        self.choices = choices
+    }
+
     /// The choice with this code.
     public func choice(_ name: String) -> Choice? { choices.first { $0.name == name } }
 
@@ -170,7 +178,12 @@ public struct Field: Hashable, Sendable {
         return choices.filter { c in
             var ctx = context
             ctx.current = nil
-            ctx.attribute = { $0 == "name" ? c.name : c.attributes[$0] }
+            ctx.attribute = { column in
+                if column == "name" { return c.name }
+                if column == "label" { return c.label.text(.fr) }
+                if column.hasPrefix("label::") { return c.label.texts[String(column.dropFirst(7))] ?? "" }
+                return c.attributes[column]
+            }
             return choiceFilter.isTrue(ctx)
         }
     }

@@ -99,7 +99,14 @@ public enum FormCompiler {
                             continue
                         }
                         if name.contains(" ") { problem(nil, "choice list '\(listName)': choice name '\(name)' must not contain spaces") }
-                        if !seen.insert(name).inserted { problem(nil, "choice list '\(listName)': duplicate choice '\(name)'") }
+                        // The same name twice is one choice said twice, unless its columns tell them apart (a county
+                        // of the same name in two states, for a choice_filter).
+                        let key =
+                            name + "\u{0}"
+                            + ((m as [String: Any]).filter { $0.key != "name" && $0.key != "label" }.keys.sorted().map {
+                                "\($0)=\(scalar(m[$0]) ?? "")"
+                            }.joined(separator: "\u{0}"))
+                        if !seen.insert(key).inserted { problem(nil, "choice list '\(listName)': duplicate choice '\(name)'") }
                         // Other keys are the choice's columns, which a choice_filter reads (`region: gao` of a cercle).
                         var attributes: [String: String] = [:]
                         for (k, v) in m where k != "name" && k != "label" {
@@ -255,8 +262,8 @@ public enum FormCompiler {
                 }
             }
             if let filter = field.choiceFilter {
-                let columns = Set(field.choices.flatMap(\.attributes.keys)).union(["name"])
-                for column in filter.attributeReferences where !columns.contains(column) {
+                let columns = Set(field.choices.flatMap(\.attributes.keys)).union(["name", "label"])
+                for column in filter.attributeReferences where !columns.contains(column) && !column.hasPrefix("label::") {
                     problem(
                         field.name,
                         "choice_filter '\(filter.source)' reads column '\(column)', which no choice of list '\(field.choiceList ?? "")' has (columns: \(columns.sorted().joined(separator: ", ")))"

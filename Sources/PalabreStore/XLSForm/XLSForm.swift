@@ -21,7 +21,9 @@ public enum XLSForm {
     static let unsupported: Set<String> = [
         "image", "audio", "video", "file", "barcode", "geotrace", "geoshape", "background-audio", "select_one_from_file",
         "select_multiple_from_file", "rank", "hidden", "xml-external", "csv-external", "trigger", "username", "email",
-        "phonenumber", "simserial", "subscriberid", "audit",
+        "phonenumber", "simserial", "subscriberid", "audit", "osm", "include", "begin_loop", "end_loop", "uri:email",
+        "uri:username", "uri:phonenumber", "uri:subscriberid", "uri:simserial", "start-geopoint", "background-geopoint",
+        "select_one_from_file", "select_multiple_from_file", "select one from file", "select multiple from file",
     ]
     /// Types that keep their XLSForm name in Palabre's form format.
     static let direct: Set<String> = [
@@ -46,6 +48,82 @@ public enum XLSForm {
         } catch {
             return ([], [FormProblem(file: path, message: error.message)])
         }
+    }
+
+    /// Other names XLSForm accepts for a column (pyxform's aliases).
+    static let columnAliases: [String: String] = [
+        "caption": "label", "relevance": "relevant", "constraining_message": "constraint_message", "calculate": "calculation",
+        "readonly": "read_only", "command": "type", "tag": "name", "list name": "list_name", "set_form_id": "form_id",
+        "set_form_title": "form_title",
+    ]
+    /// Columns XLSForm defines, matched without regard to case; any other column keeps its case (a choice's column
+    /// that a choice_filter names: `YES_NO=${q1}`).
+    static let knownColumns: Set<String> = [
+        "type", "name", "label", "hint", "required", "required_message", "relevant", "constraint", "constraint_message",
+        "calculation", "default", "choice_filter", "appearance", "read_only", "repeat_count", "parameters", "list_name", "form_id",
+        "form_title", "version", "default_language", "id_string", "media", "image", "audio", "video", "guidance_hint", "autoplay",
+        "trigger", "instance_name", "style", "public_key", "submission_url", "value", "big-image", "note", "body::accuracythreshold",
+    ]
+
+    /// A header cell as the reader names it: `Label::Français (fr)` → `label::Français (fr)`, `relevance` → `relevant`.
+    static func column(_ raw: String) -> String {
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        let parts = trimmed.components(separatedBy: "::")
+        let head = parts[0].lowercased()
+        let known = columnAliases[head] ?? (knownColumns.contains(head) || columnAliases.values.contains(head) ? head : nil)
+        guard let known else { return trimmed }
+        return ([known] + parts.dropFirst()).joined(separator: "::")
+    }
+
+    /// Other spellings of types (pyxform's aliases), to the names this reader uses.
+    static let typeAliases: [String: String] = [
+        "string": "text", "int": "integer", "imei": "deviceid", "uri:deviceid": "deviceid", "get device id": "deviceid",
+        "get start time": "start", "get end time": "end", "get today": "today", "phonenumber": "phonenumber",
+        "begin_lgroup": "begin_repeat", "end_lgroup": "end_repeat", "begin_looped group": "begin_repeat",
+        "end_looped group": "end_repeat", "select1": "select_one",
+    ]
+
+    /// A type cell read as (type, words): `select one from regions or specify other` → (`select_one`,
+    /// [`select_one`, `regions`, `or_other`]); `begin group` → `begin_group`.
+    static func normalizedType(_ raw: String) -> (String, [String]) {
+        var text = raw.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ").lowercased()
+        var orOther = false
+        for suffix in [" or specify other", " or_other"] where text.hasSuffix(suffix) {
+            text.removeLast(suffix.count)
+            orOther = true
+        }
+        let selects: [(String, String)] = [
+            ("select all that apply from ", "select_multiple"), ("select one from ", "select_one"),
+            ("add select one prompt using ", "select_one"), ("add select multiple prompt using ", "select_multiple"),
+            ("select all that apply ", "select_multiple"), ("select one ", "select_one"), ("select1 ", "select_one"),
+        ]
+        for file in ["select one from file ", "select multiple from file "] where text.hasPrefix(file) {
+            return (file.hasPrefix("select one") ? "select_one_from_file" : "select_multiple_from_file", [text])
+        }
+        for (prefix, kind) in selects where text.hasPrefix(prefix) {
+            let list = String(text.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+            // The list keeps its case as written in the sheet.
+            let original = raw.split(whereSeparator: { $0 == " " }).last.map(String.init) ?? list
+            return (kind, [kind, original.lowercased() == list ? original : list] + (orOther ? ["or_other"] : []))
+        }
+        var words = raw.split(whereSeparator: { $0 == " " }).map(String.init)
+        if orOther { words = Array(words.dropLast(words.last?.lowercased() == "or_other" ? 1 : 3)) + ["or_other"] }
+        var type = words[0].lowercased()
+        if type == "begin" || type == "end", words.count > 1 {
+            type += "_" + words.dropFirst().filter { $0.lowercased() != "or_other" }.map { $0.lowercased() }.joined(separator: " ")
+        } else if words.count > 1, !type.hasPrefix("select"), !unsupported.contains(type) {
+            type = words.joined(separator: " ").lowercased()
+        }
+        type = typeAliases[type] ?? type
+        words[0] = type
+        return (type, words)
+    }
+
+    /// A form name Palabre accepts: letters, digits and `_`, starting with a letter.
+    public static func formName(_ raw: String) -> String {
+        var name = String(raw.unicodeScalars.map { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) ? Character($0) : "_" })
+        if let f = name.unicodeScalars.first, !f.properties.isAlphabetic { name = "form_" + name }
+        return name
     }
 
     /// A language code from a column's suffix: `English (en)` → `en`, `fr` → `fr`, `Bambara` → `bm`.
@@ -94,7 +172,7 @@ private struct Reader {
             let rows = workbook.sheets[key]
         else { return nil }
         guard let headerIndex = rows.firstIndex(where: { row in row.contains { !$0.isEmpty } }) else { return Sheet(columns: [], rows: []) }
-        let header = rows[headerIndex].map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let header = rows[headerIndex].map { XLSForm.column($0) }
         var out: [(Int, [String: String])] = []
         for i in (headerIndex + 1)..<rows.count {
             var cells: [String: String] = [:]
@@ -138,7 +216,8 @@ private struct Reader {
         let settings = sheet("settings")?.rows.first?.cells ?? [:]
         let defaultLanguage = settings["default_language"].map(XLSForm.languageCode) ?? "en"
         let base = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        let formID = settings["form_id"] ?? settings["id_string"] ?? base
+        // A form's name is letters, digits and `_` in Palabre: `my-form.v1` becomes `my_form_v1`.
+        let formID = XLSForm.formName(settings["form_id"] ?? settings["id_string"] ?? base)
         var version = 1
         if let v = settings["version"] {
             if let n = Int(v), n >= 1 { version = n } else { problem(nil, nil, "settings: version '\(v)' must be a whole number ≥ 1") }
@@ -179,9 +258,7 @@ private struct Reader {
                 if cells["name"] != nil { problem(row.number, cells["name"], "a row with a name needs a type") }
                 continue
             }
-            let words = rawType.split(whereSeparator: { $0 == " " }).map(String.init)
-            var type = words[0].lowercased()
-            if type == "begin" || type == "end", words.count > 1 { type += "_" + words[1].lowercased() }
+            let (type, words) = XLSForm.normalizedType(rawType)
             let name = cells["name"]
             switch type {
             case "begin_group":
@@ -232,7 +309,7 @@ private struct Reader {
                 problem(row.number, nil, "a '\(rawType)' question needs a name")
                 continue
             }
-            if XLSForm.unsupported.contains(type) {
+            if XLSForm.unsupported.contains(type) || type.hasPrefix("begin_loop") {
                 problem(row.number, name, "type '\(type)' cannot be captured with Palabre: remove the question or change its type")
                 continue
             }
@@ -240,6 +317,10 @@ private struct Reader {
             var constraint = cells["constraint"]
             var extra: [(String, Node)] = []
             switch type {
+            case "phone number":
+                // pyxform's "phone number": digits only; a contact detail (dropped for analysts).
+                field += [("type", .plain("text")), ("contact", .plain("true"))]
+                constraint = constraint.map { "(\($0)) and regex(., '^[0-9]*$')" } ?? "regex(., '^[0-9]*$')"
             case _ where XLSForm.direct.contains(type):
                 field.append(("type", .plain(type)))
                 if type == "calculate" {
@@ -273,7 +354,7 @@ private struct Reader {
                 if lists[list] == nil {
                     problem(row.number, name, "choice list '\(list)' is not on the choices sheet")
                 }
-                if words.count >= 3 && words[2].lowercased() == "or_other" {
+                if words.count >= 3 && words[2] == "or_other" {
                     // ODK's `or_other`: an "other" choice, then the text of it when chosen.
                     if !(lists[list] ?? []).contains(where: { $0.choiceName == "other" }) {
                         lists[list, default: []].append(.mapping([("name", .quoted("other")), ("label", .texts(["en": "Other", "fr": "Autre"]))]))
