@@ -83,6 +83,9 @@ extension FieldStore {
                             values[field.name] = v
                         }
                     }
+                    // Calculations the file lacks are computed from its answers (the same each time: a file imported twice
+                    // is recognised); moments and devices are the capture's, which an import is not.
+                    Calculation.fill(&values, form: form, at: Calculation.Moment(now: "", today: today, device: ""), occasion: .import)
                     var contentKey: String?
                     if item.id == nil {
                         let key = keys.key(form: form.name, values: values)

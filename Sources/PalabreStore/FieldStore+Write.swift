@@ -9,14 +9,16 @@ extension FieldStore {
     /// as `started`, else now), `end`, `today` and `deviceid` (this laptop's name).
     /// - Throws: ``StoreError/invalid(_:)`` listing every problem; nothing is written then.
     @discardableResult
-    public func create(form: Form, values given: [String: Value], id: String? = nil, started: String? = nil) throws(StoreError) -> String {
+    public func create(
+        form: Form, values given: [String: Value], id: String? = nil, started: String? = nil, labels: Language = .fr
+    ) throws(StoreError) -> String {
         let id = id ?? RecordID.make(now: now())
         try run {
             try pool.write { db in
                 if try Self.fetchRecord(db, id: id) != nil { throw StoreError.other("a record with the id \(id) already exists") }
                 let identity = try self.identityIn(db)
                 var values = given
-                Calculation.fill(&values, form: form, at: self.moment(started: started, device: identity.device))
+                Calculation.fill(&values, form: form, at: self.moment(started: started, device: identity.device, labels: labels))
                 let problems = Validator(form: form, today: Validator.today(self.now()), lookup: Self.lookup(db)).problems(values)
                 if !problems.isEmpty { throw StoreError.invalid(problems) }
                 var state = RecordState(id: id, form: form.name, formVersion: form.version, project: identity.project)
@@ -35,7 +37,9 @@ extension FieldStore {
     /// The whole record as it would be after the edit is validated, so an edit cannot leave it invalid.
     /// - Throws: ``StoreError/notFound(id:)``, ``StoreError/deleted(id:)``, ``StoreError/invalid(_:)``.
     @discardableResult
-    public func edit(id: String, set: [String: Value], unset: [String] = [], catalog: FormCatalog) throws(StoreError) -> Bool {
+    public func edit(
+        id: String, set: [String: Value], unset: [String] = [], catalog: FormCatalog, labels: Language = .fr
+    ) throws(StoreError) -> Bool {
         try run {
             try pool.write { db in
                 guard let record = try Self.fetchRecord(db, id: id) else { throw StoreError.notFound(id: id) }
@@ -43,6 +47,12 @@ extension FieldStore {
                 let form = try catalog.form(record.form)
                 var after = record.values
                 var written: [String: Value?] = [:]
+                // What Palabre fills in is not given or cleared by hand (a start moment stays the capture's).
+                let computed = (set.keys.map { $0 } + unset).filter { form.field($0)?.type.isComputed == true }
+                if !computed.isEmpty {
+                    throw StoreError.invalid(
+                        computed.sorted().map { ValidationError(form: form.name, field: $0, value: set[$0]?.displayString, rule: .computed) })
+                }
                 for name in unset {
                     guard form.field(name) != nil || after[name] != nil else {
                         throw ValidationError(form: form.name, field: name, value: nil, rule: .unknownField(known: form.fields.map(\.name)))
@@ -57,7 +67,9 @@ extension FieldStore {
                 // Saving again: `end` moves to now and calculations follow the new answers.
                 if !written.isEmpty {
                     var filled = after
-                    Calculation.fill(&filled, form: form, at: self.moment(started: nil, device: try self.identityIn(db).device))
+                    Calculation.fill(
+                        &filled, form: form, at: self.moment(started: nil, device: try self.identityIn(db).device, labels: labels),
+                        occasion: .edit)
                     for field in form.fields where field.type.isComputed && filled[field.name] != after[field.name] {
                         written[field.name] = .some(filled[field.name])
                         after[field.name] = filled[field.name]
@@ -117,8 +129,8 @@ extension FieldStore {
     }
 
     /// The moment a capture is saved, by this store's clock.
-    func moment(started: String?, device: String) -> Calculation.Moment {
-        Calculation.Moment(started: started, now: DateTimeText.now(now()), today: Validator.today(now()), device: device)
+    func moment(started: String?, device: String, labels: Language = .fr) -> Calculation.Moment {
+        Calculation.Moment(started: started, now: DateTimeText.now(now()), today: Validator.today(now()), device: device, labels: labels)
     }
 
     func identityIn(_ db: Database) throws -> StoreIdentity {

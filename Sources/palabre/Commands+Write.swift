@@ -61,7 +61,8 @@ extension Palabre {
                     guard isInteractive else {
                         throw CLIFailure(Words(lang).giveValuesOrUseATerminal, code: 64)
                     }
-                    guard let answers = try Prompter(form: form, store: store, lang: lang, labels: options.labels(store)).run() else {
+                    let prompter = Prompter(form: form, store: store, lang: lang, labels: options.labels(store), started: started)
+                    guard let answers = try prompter.run() else {
                         throw CLIFailure(Words(lang).nothingSaved, code: 1)
                     }
                     values = answers
@@ -69,7 +70,7 @@ extension Palabre {
                     values = try parseAssignments(sets, form: form, lang)
                     values = try applyDefaults(form, values)
                 }
-                let id = try store.create(form: form, values: values, started: started)
+                let id = try store.create(form: form, values: values, started: started, labels: lang)
                 print(id)
                 if interactive {
                     // The form's repeats (a household's members): captured now, each referring to this record.
@@ -107,7 +108,7 @@ extension Palabre {
                     guard let eq = s.firstIndex(of: "="), s[s.index(after: eq)...].allSatisfy(\.isWhitespace) else { return nil }
                     return String(s[..<eq]).trimmingCharacters(in: .whitespaces)
                 }
-                let changed = try store.edit(id: record.id, set: values, unset: unsets + emptied, catalog: catalog)
+                let changed = try store.edit(id: record.id, set: values, unset: unsets + emptied, catalog: catalog, labels: lang)
                 print(changed ? Words(lang).edited(record.id) : Words(lang).nothingChanged)
             }
         }

@@ -214,11 +214,11 @@ func parseAssignments(_ sets: [String], form: Form, _ lang: Language) throws -> 
                 PalabreCore.ValidationError(form: form.name, field: name, value: raw, rule: .unknownField(known: form.fields.map(\.name))))
             continue
         }
-        if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-        if field.type.isComputed {
-            problems.append(PalabreCore.ValidationError(form: form.name, field: name, value: raw, rule: .computed))
+        if field.type.isComputed || field.readOnly {
+            problems.append(PalabreCore.ValidationError(form: form.name, field: name, value: raw, rule: field.readOnly ? .readOnly : .computed))
             continue
         }
+        if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }
         do {
             values[name] = try FieldParser.parse(raw, for: field, form: form.name)
         } catch {

@@ -15,8 +15,13 @@ struct Prompter {
     var labels: LabelLanguage
     /// Answers already known and not asked (a repeated record's parent).
     var preset: [String: Value] = [:]
+    /// When the capture began (the record's `start`).
+    var started: String
 
-    init(form: Form, store: FieldStore, lang: Language, labels: LabelLanguage? = nil, preset: [String: Value] = [:]) {
+    init(
+        form: Form, store: FieldStore, lang: Language, labels: LabelLanguage? = nil, preset: [String: Value] = [:],
+        started: String = DateTimeText.now()
+    ) {
         self.form = form
         self.store = store
         self.lang = lang
@@ -24,6 +29,7 @@ struct Prompter {
         l.fallback = form.defaultLanguage
         self.labels = l
         self.preset = preset
+        self.started = started
     }
 
     func say(_ s: String) {
@@ -49,10 +55,11 @@ struct Prompter {
             return ReferenceTarget(form: r.form, deleted: r.isDeleted)
         }
         let device = (try? store.identity().device) ?? ""
-        let moment = Calculation.Moment(device: device)
+        // The store computes the same way when it saves (same start, same label language).
+        let moment = Calculation.Moment(started: started, device: device, labels: lang)
         func computed() -> [String: Value] {
             var v = values
-            Calculation.fill(&v, form: form, at: moment, labels: lang)
+            Calculation.fill(&v, form: form, at: moment)
             return v
         }
         say("\(form.title.text(labels)) — \(words.captureIntro)\n")
@@ -80,8 +87,13 @@ struct Prompter {
             if field.type == .reference, let target = field.referencedForm {
                 options = try recentRecords(target)
             }
-            // A cascading select with nothing left to choose (no commune listed for this cercle) is not asked.
-            if field.choiceFilter != nil, options.isEmpty, !required { continue }
+            // A cascading select with nothing left to choose (no commune listed for this cercle) is not asked; a required
+            // one cannot be answered at all: said at once rather than asked in vain.
+            if field.choiceFilter != nil, options.isEmpty {
+                if !required { continue }
+                say("  ✗ " + words.nothingToChoose(field.label.text(labels)) + "\n")
+                return nil
+            }
             while true {
                 say("\n\(number) \(text(field.label, known))\(required ? " *" : "")\n")
                 if let hint = field.hint, !hint.isEmpty { say("  \(text(hint, known))\n") }
@@ -180,9 +192,10 @@ struct Prompter {
                     else { break }
                 }
                 let started = DateTimeText.now()
-                let prompter = Prompter(form: child, store: store, lang: lang, labels: labels, preset: [r.parent: .string(id)])
+                let prompter = Prompter(
+                    form: child, store: store, lang: lang, labels: labels, preset: [r.parent: .string(id)], started: started)
                 guard let answers = try prompter.run() else { break }
-                let childID = try store.create(form: child, values: answers, started: started)
+                let childID = try store.create(form: child, values: answers, started: started, labels: lang)
                 print(childID)
                 made += 1
                 saved += 1

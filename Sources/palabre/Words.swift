@@ -337,6 +337,11 @@ struct Words: Sendable {
     var dateFormat: String { t("AAAA-MM-JJ", "YYYY-MM-DD") }
     var timeFormat: String { t("HH:MM", "HH:MM") }
     var dateTimeFormat: String { t("AAAA-MM-JJ HH:MM", "YYYY-MM-DD HH:MM") }
+    func nothingToChoose(_ field: String) -> String {
+        t(
+            "« \(field) » est obligatoire mais aucun choix ne correspond aux réponses données : rien n'est enregistré (le formulaire est à corriger)",
+            "'\(field)' is required but no choice matches the answers given: nothing is saved (the form needs fixing)")
+    }
     func addAnother(_ what: String, first: Bool) -> String {
         first ? t("Ajouter : \(what) ? [o/N] ", "Add: \(what)? [y/N] ") : t("En ajouter un autre (\(what)) ? [o/N] ", "Add another (\(what))? [y/N] ")
     }

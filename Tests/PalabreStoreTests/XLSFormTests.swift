@@ -142,7 +142,8 @@ import Testing
                     choices = [x["name"] for x in (c.get("choices") or lists.get(c.get("itemset"), []) or [])]
                     out.append({"form": form, "name": c["name"], "type": kinds.get(t, t),
                                 "relevant": relevant, "constraint": bind.get("constraint", "") if t != "phone number" else "",
-                                "calculation": bind.get("calculate", ""), "choices": choices, "languages": languages})
+                                "calculation": bind.get("calculate", ""), "choices": choices, "languages": languages,
+                                "parameters": c.get("parameters", {})})
         d = parse_file_to_json(sys.argv[1])
         out = []
         walk(d, d["id_string"], [], out, d.get("choices", {}))
@@ -189,7 +190,12 @@ import Testing
         var expected: [[String: String]] = []
         for q in questions {
             var type = q["type"] as? String ?? ""
-            if type == "range" { type = ours.first { $0["name"] == q["name"] as? String }?["type"] ?? "integer" }
+            if type == "range" {
+                // A whole number when its start, end and step are whole, as XLSForm's range widget is.
+                let p = q["parameters"] as? [String: Any] ?? [:]
+                let whole = ["start", "end", "step"].allSatisfy { Double("\(p[$0] ?? "1")").map { $0 == $0.rounded() } ?? false }
+                type = whole ? "integer" : "decimal"
+            }
             expected.append([
                 "form": XLSForm.formName(q["form"] as? String ?? ""), "name": q["name"] as? String ?? "", "type": type,
                 "relevant": q["relevant"] as? String ?? "", "calculation": q["calculation"] as? String ?? "",

@@ -148,7 +148,7 @@ enum ExpressionEvaluator {
         case .selectedAt:
             // 0-based, as ODK: the n-th choice of a select_multiple answer, "" past the end.
             let list = choices(text(0)), n = number(1)
-            guard n.isFinite, n >= 0, Int(n) < list.count else { return .string("") }
+            guard n.isFinite, n >= 0, n < Double(list.count) else { return .string("") }
             return .string(String(list[Int(n)]))
         case .now: return .string(context.now ?? DateTimeText.now())
         case .choiceName:

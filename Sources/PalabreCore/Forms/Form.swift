@@ -46,6 +46,26 @@ public struct LabelLanguage: Hashable, Sendable {
     /// The language of the CLI's own words.
     public var interface: Language
 
+    /// A language code from a spreadsheet column's suffix or a language's name: `English (en)` → `en`, `fr` → `fr`,
+    /// `Bambara` → `bm`, `Songhay` → `ses`.
+    public static func code(_ suffix: String) -> String {
+        let s = suffix.trimmingCharacters(in: .whitespaces)
+        if let open = s.lastIndex(of: "("), let close = s.lastIndex(of: ")"), open < close {
+            let code = s[s.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+            if !code.isEmpty { return code.lowercased() }
+        }
+        let lower = s.lowercased()
+        let names: [String: String] = [
+            "english": "en", "anglais": "en", "french": "fr", "français": "fr", "francais": "fr", "bambara": "bm",
+            "bamanankan": "bm", "songhay": "ses", "songhai": "ses", "sonrai": "ses", "tamasheq": "tmh", "tamashek": "tmh",
+            "tamacheq": "tmh", "fulfulde": "ff", "fula": "ff", "peul": "ff", "pular": "ff", "arabic": "ar", "arabe": "ar",
+            "hausa": "ha", "soninke": "snk", "dogon": "dgo",
+        ]
+        if let code = names[lower] { return code }
+        if lower.count <= 3, lower.allSatisfy(\.isLetter) { return lower }
+        return lower.replacingOccurrences(of: " ", with: "_")
+    }
+
     /// Builds a choice of label language.
     public init(_ interface: Language, code: String? = nil, fallback: String? = nil) {
         self.interface = interface
@@ -181,7 +201,7 @@ public struct Field: Hashable, Sendable {
             ctx.attribute = { column in
                 if column == "name" { return c.name }
                 if column == "label" { return c.label.text(.fr) }
-                if column.hasPrefix("label::") { return c.label.texts[String(column.dropFirst(7))] ?? "" }
+                if column.hasPrefix("label::") { return c.label.texts[LabelLanguage.code(String(column.dropFirst(7)))] ?? "" }
                 return c.attributes[column]
             }
             return choiceFilter.isTrue(ctx)

@@ -250,6 +250,9 @@ public enum FormCompiler {
         if let raw = root["indicators"] {
             form.indicators = IndicatorMap.declaration(raw, fields: fields) { problem(nil, $0) }
         }
+        if let loop = Calculation.cycle(in: fields) {
+            problem(loop[0], "calculation depends on itself: " + loop.map { "${\($0)}" }.joined(separator: " → "))
+        }
         // Checks that need the whole form: expressions' field references and defaults.
         for field in form.fields {
             for (what, e) in [

@@ -15,6 +15,8 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
         case required
         /// Filled in by Palabre (a calculation or metadata): not to be given.
         case computed
+        /// Shown, never answered (`read_only`): its value is the form's.
+        case readOnly
         /// Required, with the form's own words (`required_message`).
         case requiredBecause(LocalizedText)
         case notRelevant(String)
@@ -62,6 +64,8 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
                 return (fr ? "n'est pas l'un de " : "is not one of ") + choices.joined(separator: ", ")
             case .required:
                 return fr ? "est obligatoire" : "is required"
+            case .readOnly:
+                return fr ? "est en lecture seule dans le formulaire : on ne le saisit pas" : "is read-only in the form: it cannot be given"
             case .computed:
                 return fr ? "est calculé par le formulaire : on ne le saisit pas" : "is computed by the form: it cannot be given"
             case .requiredBecause(let message):

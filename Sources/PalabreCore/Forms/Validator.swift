@@ -47,7 +47,8 @@ public struct Validator {
                     form: form.name, field: name, value: values[name]?.displayString,
                     rule: .unknownField(known: form.fields.map(\.name))))
         }
-        let ctx = ExpressionContext(current: nil, today: today) { values[$0] }
+        // Labels as the capture saw them (`jr:choice-name` in a condition reads the same text everywhere).
+        let ctx = Calculation.context(form: form, today: today) { values[$0] }
         for field in form.fields {
             let value = values[field.name]
             let relevant = field.relevant?.isTrue(ctx) ?? true

@@ -34,8 +34,12 @@ public enum DateTimeText {
             rest.removeLast()
         } else if let i = rest.lastIndex(where: { $0 == "+" || $0 == "-" }) {
             let z = String(rest[i...])
-            let hm = z.dropFirst().split(separator: ":")
-            guard z.count == 6, hm.count == 2, let h = Int(hm[0]), let m = Int(hm[1]), h <= 14, m < 60 else { return nil }
+            // Exactly ±HH:MM.
+            let digits = Array(z.utf8)
+            guard digits.count == 6, digits[3] == UInt8(ascii: ":"),
+                [1, 2, 4, 5].allSatisfy({ (48...57).contains(digits[$0]) }),
+                let h = Int(z.dropFirst().prefix(2)), let m = Int(z.suffix(2)), h <= 14, m < 60
+            else { return nil }
             zone = z
             rest = String(rest[..<i])
         }
@@ -66,18 +70,16 @@ public enum DateTimeText {
         let text = s.trimmingCharacters(in: .whitespaces)
         if text.count == 10, let d = CivilDate(text) { return Double(d.daysSince1970) }
         guard let m = dateTime(text), let day = CivilDate(String(m.prefix(10))) else { return nil }
-        var rest = String(m.dropFirst(11))
-        var offsetMinutes = 0
-        if rest.hasSuffix("Z") {
-            rest.removeLast()
-        } else if let i = rest.lastIndex(where: { $0 == "+" || $0 == "-" }) {
-            let z = rest[i...]
-            let hm = z.dropFirst().split(separator: ":").compactMap { Int($0) }
-            offsetMinutes = (hm[0] * 60 + hm[1]) * (z.first == "-" ? -1 : 1)
-            rest = String(rest[..<i])
+        // `dateTime` wrote it: `HH:MM[:SS]` then nothing, `Z` or exactly `±HH:MM`.
+        let rest = Array(m.utf8.dropFirst(11))
+        func number(_ at: Int) -> Int { Int(rest[at] - 48) * 10 + Int(rest[at + 1] - 48) }
+        let hasSeconds = rest.count >= 8 && rest[5] == UInt8(ascii: ":")
+        var seconds = Double(number(0) * 3600 + number(3) * 60 + (hasSeconds ? number(6) : 0))
+        let zoneAt = hasSeconds ? 8 : 5
+        if rest.count == zoneAt + 6 {
+            let offset = (number(zoneAt + 1) * 60 + number(zoneAt + 4)) * 60
+            seconds -= Double(rest[zoneAt] == UInt8(ascii: "-") ? -offset : offset)
         }
-        let t = rest.split(separator: ":").compactMap { Double($0) }
-        let seconds = t[0] * 3600 + t[1] * 60 + (t.count > 2 ? t[2] : 0) - Double(offsetMinutes * 60)
         return Double(day.daysSince1970) + seconds / 86_400
     }
 }

@@ -23,7 +23,7 @@ public enum XLSForm {
         "select_multiple_from_file", "rank", "hidden", "xml-external", "csv-external", "trigger", "username", "email",
         "phonenumber", "simserial", "subscriberid", "audit", "osm", "include", "begin_loop", "end_loop", "uri:email",
         "uri:username", "uri:phonenumber", "uri:subscriberid", "uri:simserial", "start-geopoint", "background-geopoint",
-        "select_one_from_file", "select_multiple_from_file", "select one from file", "select multiple from file",
+        "select one from file", "select multiple from file",
     ]
     /// Types that keep their XLSForm name in Palabre's form format.
     static let direct: Set<String> = [
@@ -86,37 +86,42 @@ public enum XLSForm {
     /// A type cell read as (type, words): `select one from regions or specify other` → (`select_one`,
     /// [`select_one`, `regions`, `or_other`]); `begin group` → `begin_group`.
     static func normalizedType(_ raw: String) -> (String, [String]) {
-        var text = raw.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ").lowercased()
+        // Words as written (a list keeps its case), the suffix that asks for an "other" answer taken off.
+        var words = raw.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         var orOther = false
-        for suffix in [" or specify other", " or_other"] where text.hasSuffix(suffix) {
-            text.removeLast(suffix.count)
+        for suffix in [["or", "specify", "other"], ["or_other"]]
+        where words.count > suffix.count && words.suffix(suffix.count).map({ $0.lowercased() }) == suffix {
+            words.removeLast(suffix.count)
             orOther = true
         }
-        let selects: [(String, String)] = [
-            ("select all that apply from ", "select_multiple"), ("select one from ", "select_one"),
-            ("add select one prompt using ", "select_one"), ("add select multiple prompt using ", "select_multiple"),
-            ("select all that apply ", "select_multiple"), ("select one ", "select_one"), ("select1 ", "select_one"),
-        ]
+        let text = words.joined(separator: " ").lowercased()
         for file in ["select one from file ", "select multiple from file "] where text.hasPrefix(file) {
             return (file.hasPrefix("select one") ? "select_one_from_file" : "select_multiple_from_file", [text])
         }
-        for (prefix, kind) in selects where text.hasPrefix(prefix) {
-            let list = String(text.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
-            // The list keeps its case as written in the sheet.
-            let original = raw.split(whereSeparator: { $0 == " " }).last.map(String.init) ?? list
-            return (kind, [kind, original.lowercased() == list ? original : list] + (orOther ? ["or_other"] : []))
+        let selects: [(String, String)] = [
+            ("select all that apply from", "select_multiple"), ("select one from", "select_one"),
+            ("add select one prompt using", "select_one"), ("add select multiple prompt using", "select_multiple"),
+            ("select all that apply", "select_multiple"), ("select one", "select_one"), ("select1", "select_one"),
+        ]
+        for (prefix, kind) in selects {
+            let n = prefix.split(separator: " ").count
+            guard words.count == n + 1, words.prefix(n).map({ $0.lowercased() }).joined(separator: " ") == prefix else { continue }
+            return (kind, [kind, words[n]] + (orOther ? ["or_other"] : []))
         }
-        var words = raw.split(whereSeparator: { $0 == " " }).map(String.init)
-        if orOther { words = Array(words.dropLast(words.last?.lowercased() == "or_other" ? 1 : 3)) + ["or_other"] }
         var type = words[0].lowercased()
         if type == "begin" || type == "end", words.count > 1 {
-            type += "_" + words.dropFirst().filter { $0.lowercased() != "or_other" }.map { $0.lowercased() }.joined(separator: " ")
+            type += "_" + words.dropFirst().map { $0.lowercased() }.joined(separator: " ")
         } else if words.count > 1, !type.hasPrefix("select"), !unsupported.contains(type) {
-            type = words.joined(separator: " ").lowercased()
+            type = text
         }
         type = typeAliases[type] ?? type
         words[0] = type
-        return (type, words)
+        return (type, words + (orOther ? ["or_other"] : []))
+    }
+
+    /// Conditions that must all hold, as one expression (a group's and a question's `relevant`).
+    static func allOf(_ conditions: [String]) -> String {
+        conditions.count == 1 ? conditions[0] : conditions.map { "(\($0))" }.joined(separator: " and ")
     }
 
     /// A form name Palabre accepts: letters, digits and `_`, starting with a letter.
@@ -127,23 +132,7 @@ public enum XLSForm {
     }
 
     /// A language code from a column's suffix: `English (en)` → `en`, `fr` → `fr`, `Bambara` → `bm`.
-    public static func languageCode(_ suffix: String) -> String {
-        let s = suffix.trimmingCharacters(in: .whitespaces)
-        if let open = s.lastIndex(of: "("), let close = s.lastIndex(of: ")"), open < close {
-            let code = s[s.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
-            if !code.isEmpty { return code.lowercased() }
-        }
-        let lower = s.lowercased()
-        let names: [String: String] = [
-            "english": "en", "anglais": "en", "french": "fr", "français": "fr", "francais": "fr", "bambara": "bm",
-            "bamanankan": "bm", "songhay": "ses", "songhai": "ses", "sonrai": "ses", "tamasheq": "tmh", "tamashek": "tmh",
-            "tamacheq": "tmh", "fulfulde": "ff", "fula": "ff", "peul": "ff", "pular": "ff", "arabic": "ar", "arabe": "ar",
-            "hausa": "ha", "soninke": "snk", "dogon": "dgo",
-        ]
-        if let code = names[lower] { return code }
-        if lower.count <= 3, lower.allSatisfy(\.isLetter) { return lower }
-        return lower.replacingOccurrences(of: " ", with: "_")
-    }
+    public static func languageCode(_ suffix: String) -> String { LabelLanguage.code(suffix) }
 }
 
 /// One pass over a workbook.
@@ -290,7 +279,7 @@ private struct Reader {
                     block.append(("count", .quoted(count)))
                 }
                 if !relevants.isEmpty {
-                    block.append(("relevant", .quoted(relevants.count == 1 ? relevants[0] : relevants.map { "(\($0))" }.joined(separator: " and "))))
+                    block.append(("relevant", .quoted(XLSForm.allOf(relevants))))
                 }
                 forms[forms.count - 1].repeatBlock = block
                 continue
@@ -378,7 +367,7 @@ private struct Reader {
             field.append(("label", .texts(label)))
             let hint = localized(cells, "hint", defaultLanguage: defaultLanguage)
             if !hint.isEmpty { field.append(("hint", .texts(hint))) }
-            let computed = ["calculate", "start", "end", "today", "deviceid", "note"].contains(type)
+            let computed = FieldType(rawValue: type).map { $0.isComputed || $0 == .note } ?? false
             if let r = cells["required"], !computed {
                 switch r.lowercased() {
                 case "yes", "true", "true()", "1": field.append(("required", .plain("true")))
@@ -396,7 +385,7 @@ private struct Reader {
                 groups.filter { $0.kind == "group" && $0.form == stack.last! }.compactMap(\.relevant)
                 + (cells["relevant"].map { [$0] } ?? [])
             if !relevants.isEmpty {
-                field.append(("relevant", .quoted(relevants.count == 1 ? relevants[0] : relevants.map { "(\($0))" }.joined(separator: " and "))))
+                field.append(("relevant", .quoted(XLSForm.allOf(relevants))))
             }
             if let constraint { field.append(("constraint", .quoted(constraint))) }
             let message = localized(cells, "constraint_message", defaultLanguage: defaultLanguage)
