@@ -39,6 +39,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // scrypt, the memory-hard derivation of a store's key from its passphrase (protection).
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 // XLSForm: an .xlsx workbook is a ZIP archive of XML parts.
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
@@ -104,7 +106,9 @@ let package = Package(
         .testTarget(name: "PalabreCoreTests", dependencies: ["PalabreCore"]),
         .testTarget(
             name: "PalabreStoreTests",
-            dependencies: ["PalabreStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "PalabreStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "PalabreServerTests",

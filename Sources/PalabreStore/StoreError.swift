@@ -21,6 +21,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case deleted(id: String)
     /// An operation that does not apply to the record as it is (deleting a deleted record…).
     case refused(String)
+    /// The store is protected and locked: what is asked needs its passphrase (`palabre unlock`).
+    case locked
     /// Anything else, with a sentence.
     case other(String)
 
@@ -32,6 +34,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return fr ? "la base de données \(path) est inutilisable : \(reason)" : "the store \(path) cannot be used: \(reason)"
         case .missing(let path):
             return fr ? "il n'y a pas de base de données à \(path)" : "there is no store at \(path)"
+        case .locked:
+            return fr
+                ? "la base de données est verrouillée : « palabre unlock » l'ouvre pour la journée (phrase secrète)"
+                : "the store is locked: 'palabre unlock' opens it for the day (passphrase)"
         case .notFound(let id):
             return fr ? "aucun enregistrement n'a l'identifiant '\(id)'" : "no record has the id '\(id)'"
         case .invalid(let errors):

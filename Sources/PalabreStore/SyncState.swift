@@ -97,15 +97,25 @@ extension FieldStore {
     }
 
     /// The service this store syncs with, if one is set.
+    ///
+    /// On a protected store the token is sealed: reading it needs the store unlocked (``StoreError/locked``).
     public func remote() throws(StoreError) -> Remote? {
-        try run {
-            try pool.read { db in
+        let stored = try run {
+            try pool.read { db -> Remote? in
                 guard let url = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.remoteURL])
                 else { return nil }
                 let token = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.remoteToken]) ?? ""
                 return Remote(url: url, token: token)
             }
         }
+        guard var remote = stored else { return nil }
+        remote.token = try opened(remote.token)
+        return remote
+    }
+
+    /// The service's URL alone (readable while the store is locked).
+    public func remoteURL() throws(StoreError) -> String? {
+        try run { try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [SyncState.Key.remoteURL]) } }
     }
 
     /// Sets the service, in one transaction. Another service has its own change log and none of this store's
@@ -122,9 +132,12 @@ extension FieldStore {
                     // Another service's forms are asked for whole at the next sync.
                     try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [FieldStore.formsTagKey])
                 }
+                // A protected store keeps the token sealed (its public key is enough: no unlock needed to set it).
+                var token = remote.token
+                if case .protected(let key) = try Self.protection(db) { token = try Sealing.seal(token, for: key.publicKey) }
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
-                    arguments: [SyncState.Key.remoteURL, remote.url, SyncState.Key.remoteToken, remote.token])
+                    arguments: [SyncState.Key.remoteURL, remote.url, SyncState.Key.remoteToken, token])
                 return reset
             }
         }

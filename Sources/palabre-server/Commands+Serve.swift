@@ -31,6 +31,11 @@ extension PalabreServerCommand {
         var maxClockAhead: String?
         @Option(name: .customLong("max-body-mb"), help: "The largest request body, in MiB once decompressed (default 64).") var maxBodyMB = 64
         @Option(
+            name: .customLong("small-cells"),
+            help:
+                "Analysts see no count of fewer people than this in indicators and the dashboard; 1 shows all (default: $PALABRE_SMALL_CELLS, or 5).")
+        var smallCells: String?
+        @Option(
             name: .customLong("log-level"),
             help: "trace, debug, info, notice, warning, error or critical (default: $PALABRE_LOG_LEVEL, or info).")
         var logLevel: String?
@@ -53,6 +58,7 @@ extension PalabreServerCommand {
             var port: Int
             var maxClockAheadMinutes: Int
             var level: Logger.Level
+            var smallCells = 5
         }
 
         func settings() throws -> Settings {
@@ -72,7 +78,11 @@ extension PalabreServerCommand {
             guard let l = Logger.Level(rawValue: level.value.lowercased()) else {
                 throw ValidationError("\(level.source): '\(level.value)' is not one of trace, debug, info, notice, warning, error, critical")
             }
-            return Settings(host: host.value, port: p, maxClockAheadMinutes: minutes, level: l)
+            let small = setting(smallCells, "PALABRE_SMALL_CELLS", "5")
+            guard let k = Int(small.value), (1...1000).contains(k) else {
+                throw ValidationError("\(small.source): '\(small.value)' is not a number of people from 1 to 1000")
+            }
+            return Settings(host: host.value, port: p, maxClockAheadMinutes: minutes, level: l, smallCells: k)
         }
 
         func validate() throws {
@@ -90,7 +100,8 @@ extension PalabreServerCommand {
                 let backend = try await options.openBackend(
                     forms: catalog, maxClockAhead: .seconds(settings.maxClockAheadMinutes * 60),
                     maxConnections: maxConnections, logger: logger, connect: false)
-                let configuration = ServerConfiguration(host: settings.host, port: settings.port, maxBodyBytes: maxBodyMB << 20)
+                var configuration = ServerConfiguration(host: settings.host, port: settings.port, maxBodyBytes: maxBodyMB << 20)
+                configuration.smallCells = settings.smallCells
                 let shownHost = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
                 let samples = demo ? try demoSamples() : nil
                 let database = options.shown

@@ -21,10 +21,12 @@ extension Palabre {
                 let store = try options.openStore(.readOnly)
                 let lang = options.language(store)
                 try guarded(lang) {
-                    guard let remote = try store.remote() else {
+                    guard let url = try store.remoteURL() else {
                         throw CLIFailure(Words(lang).noRemote, code: 66)
                     }
-                    print(Words(lang).remote(remote.url, token: String(remote.token.prefix(8)), unsent: try store.unsentCount()))
+                    // A locked store shows its service; the token stays sealed.
+                    let token = (try? store.remote())?.token.prefix(8).description ?? Words(lang).sealedToken
+                    print(Words(lang).remote(url, token: token, unsent: try store.unsentCount()))
                 }
             }
         }

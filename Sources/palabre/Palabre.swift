@@ -14,12 +14,12 @@ struct Palabre: AsyncParsableCommand {
 
             Exit codes: 0 done; 64 bad usage; 65 input refused (nothing written); 66 no such record or file;
             69 the service cannot be reached or failed (try again later); 74 the store cannot be used; 77 the service
-            refused the token or the request.
+            refused the token or the request, or the store is locked ('palabre unlock').
             """,
         subcommands: [
             Init.self, Add.self, Edit.self, Delete.self, Restore.self, List.self, Show.self, Import.self,
             Forms.self, Generate.self, Export.self, IndicatorsCommand.self, Remote.self, Sync.self, SetAsideCommand.self, Node.self, Conflicts.self,
-            Resolve.self,
+            Resolve.self, Protect.self, Unlock.self, Lock.self, Wipe.self,
         ]
     )
 

@@ -11,7 +11,7 @@ import PalabreSync
 /// |---|---|
 /// | no remote set | 66 |
 /// | the service cannot be reached, or failed (5xx, an unreadable answer): try again later | 69 |
-/// | the service refused the token, or the request (4xx: another project, a node of another laptop) | 77 |
+/// | the service refused the token, or the request (4xx: another project, a node of another laptop); the store is locked or wiped | 77 |
 /// | the store cannot be used, or a downloaded file cannot be written here | 74 |
 struct RemoteAccess {
     let url: String
@@ -54,7 +54,11 @@ struct RemoteAccess {
             return ExitCode(exitCode(for: e))
         case let e as StoreError:
             printError(e.message(lang))
-            return ExitCode(74)
+            // Locked (or wiped): the store refuses to give the token, as the service would refuse a bad one.
+            switch e {
+            case .locked, .refused: return ExitCode(77)
+            default: return ExitCode(74)
+            }
         case let e as ExitCode:
             return e
         case let e as LocalFileError:

@@ -337,6 +337,26 @@ struct Words: Sendable {
     var dateFormat: String { t("AAAA-MM-JJ", "YYYY-MM-DD") }
     var timeFormat: String { t("HH:MM", "HH:MM") }
     var dateTimeFormat: String { t("AAAA-MM-JJ HH:MM", "YYYY-MM-DD HH:MM") }
+    var passphrasePrompt: String { t("Phrase secrète : ", "Passphrase: ") }
+    var passphraseAgain: String { t("La même phrase secrète, encore : ", "The same passphrase, again: ") }
+    var passphrasesDiffer: String { t("les deux phrases secrètes diffèrent : rien n'est changé", "the two passphrases differ: nothing changed") }
+    var protected: String {
+        t(
+            "base de données protégée : le jeton de synchronisation est scellé ; « palabre unlock » l'ouvre chaque jour",
+            "store protected: the sync token is sealed; 'palabre unlock' opens it each day")
+    }
+    func unlocked(until: String) -> String { t("ouverte jusqu'à \(until)", "unlocked until \(until)") }
+    var locked: String { t("verrouillée", "locked") }
+    var sealedToken: String { t("(scellé : palabre unlock)", "(sealed: palabre unlock)") }
+    var wipeQuestion: String {
+        t("Détruire la clé de cette base de données (irréversible) ? [o/N] ", "Destroy this store's key (cannot be undone)? [y/N] ")
+    }
+    var wipeNeedsYes: String { t("hors d'un terminal, « palabre wipe --yes »", "outside a terminal: 'palabre wipe --yes'") }
+    var wiped: String {
+        t(
+            "clé détruite : ce qui était scellé est illisible ; le reste est intact. « palabre protect » puis un nouveau jeton pour synchroniser.",
+            "key destroyed: what was sealed is unreadable; the rest is intact. 'palabre protect', then a new token, to sync again.")
+    }
     func nothingToChoose(_ field: String) -> String {
         t(
             "« \(field) » est obligatoire mais aucun choix ne correspond aux réponses données : rien n'est enregistré (le formulaire est à corriger)",

@@ -370,8 +370,8 @@ struct Laptop {
     }
 
     /// `palabre ARGS --store STORE --forms FORMS --lang en`.
-    func run(_ args: [String], timeout: TimeInterval = 60) throws -> RunResult {
-        try E2E.run(box.binary, args + options, in: box.dir, timeout: timeout)
+    func run(_ args: [String], timeout: TimeInterval = 60, environment: [String: String] = [:]) throws -> RunResult {
+        try E2E.run(box.binary, args + options, in: box.dir, timeout: timeout, environment: environment)
     }
 
     /// The same under `datefudge DATE`: the laptop's clock reads DATE (and runs on from there).

@@ -76,7 +76,7 @@ enum E2E {
     /// The environment for child processes: the test's own, without anything that would point palabre elsewhere.
     static func environment(home: URL) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
-        for key in ["PALABRE_STORE", "PALABRE_FORMS", "PALABRE_LANG", "PALABRE_TIMING", "LC_ALL", "LC_MESSAGES", "LANG"] {
+        for key in ["PALABRE_STORE", "PALABRE_FORMS", "PALABRE_LANG", "PALABRE_TIMING", "PALABRE_PASSPHRASE", "LC_ALL", "LC_MESSAGES", "LANG"] {
             env[key] = nil
         }
         // Should a command ignore --store, it writes here and not in the real home.
@@ -85,7 +85,9 @@ enum E2E {
     }
 
     /// Runs an executable with no input, output captured through files, killed after `timeout` seconds.
-    static func run(_ executable: String, _ arguments: [String], in dir: URL, timeout: TimeInterval = 30) throws -> RunResult {
+    static func run(
+        _ executable: String, _ arguments: [String], in dir: URL, timeout: TimeInterval = 30, environment extra: [String: String] = [:]
+    ) throws -> RunResult {
         let fm = FileManager.default
         let tag = UUID().uuidString
         let outURL = dir.appendingPathComponent(".out-\(tag)")
@@ -97,7 +99,7 @@ enum E2E {
             try? fm.removeItem(at: errURL)
         }
         let child = try Spawned(
-            executable, arguments, environment: environment(home: dir), directory: dir.path,
+            executable, arguments, environment: environment(home: dir).merging(extra) { $1 }, directory: dir.path,
             stdout: outURL.path, stderr: errURL.path)
         var timedOut = false
         if !child.wait(timeout: timeout) {

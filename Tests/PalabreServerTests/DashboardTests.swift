@@ -160,6 +160,25 @@ import Testing
 
     // MARK: - The page
 
+    /// An analyst's page shows no count of fewer than 5 people: the four registered participants (one per age band)
+    /// read "< 5", and so do the headcounts that would give them away (19 − 15); a coordinator sees them all.
+    @Test(arguments: BackendKind.all) func analystsSeeNoCountOfFewerThanFivePeople(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
+        _ = try await Self.pushSamples(fx)
+        try await fx.app().test(.router) { client in
+            let analyst = try await client.send(.get, "/dashboard", headers: [.cookie: try await client.session(fx.tokens["analyst"]!)]).text
+            #expect(Page.bars(analyst, "chart-participants-by-age").map(\.value) == ["&lt; 5", "&lt; 5", "&lt; 5", "&lt; 5"], "\(analyst)")
+            #expect(Page.svg(analyst, "chart-participants-by-age")?.contains(">Total : &lt; 5</text>") == true)
+            #expect(Page.kpi(analyst, "participants") == "19" && Page.kpi(analyst, "share-women") == "63,2\u{202F}%")
+            #expect(Page.bars(analyst, "chart-participants-by-sex") == [.init("Femme", "12"), .init("Homme", "7")])
+            #expect(analyst.contains("les effectifs de moins de 5 personnes ne sont pas affichés"))
+            #expect(!analyst.contains("4 inscrits") && !analyst.contains("15 comptés"))
+            let coordinator = try await client.send(.get, "/dashboard", headers: [.cookie: try await client.session(fx.tokens["coord"]!)]).text
+            #expect(Page.bars(coordinator, "chart-participants-by-age").map(\.value) == ["1", "1", "1", "1"])
+            #expect(coordinator.contains("4 inscrits, 15 comptés") && !coordinator.contains("moins de 5 personnes"))
+        }
+    }
+
     @Test(arguments: BackendKind.all) func thePageShowsTheFiguresOfThePushedRecords(_ kind: BackendKind) async throws {
         let fx = try await ServerFixture(kind)
         let data = try await Self.pushSamples(fx)

@@ -108,16 +108,31 @@ import Testing
         #expect(try await fx.backend.exportLog().isEmpty, "refused exports are not logged as exports")
     }
 
+    /// Coordinators get the indicators as Core computes them; analysts the same with every count of fewer than 5
+    /// people withheld (null, listed under `withheld`).
     @Test(arguments: BackendKind.all) func indicatorsOfTheServiceMatchTheRuleOnItsRecords(_ kind: BackendKind) async throws {
         let fx = try await loadedFixture(kind)
-        let json = try await fx.app().test(.router) { client in
-            try await client.send(.get, "/v1/indicators?as_of=2026-12-31&region=gao", token: fx.tokens["analyst"]).json
+        let (analyst, coordinator) = try await fx.app().test(.router) { client in
+            (
+                try await client.send(.get, "/v1/indicators?as_of=2026-12-31&region=gao", token: fx.tokens["analyst"]).json,
+                try await client.send(.get, "/v1/indicators?as_of=2026-12-31&region=gao", token: fx.tokens["coord"]).json
+            )
         }
         let records = try await fx.backend.storedRecords(project: "p1").filter { !$0.isDeleted }.map { (form: $0.form, id: $0.id, values: $0.values) }
         let expected = Indicators(
             records: records, map: IndicatorMap.declared(by: FormLoader.builtIn()), filter: .init(region: "gao"), today: "2026-12-31")
-        #expect(json == expected.json)
-        #expect(json["sessions"]?["total"]?.intValue == 9)
+        #expect(coordinator == expected.json && coordinator["withheld"] == nil)
+        #expect(analyst == expected.withholdingSmallCells(below: 5).json)
+        #expect(analyst["sessions"]?["total"]?.intValue == 9)
+        // Every count an analyst sees is 0 or at least 5.
+        let participants = try #require(analyst["participants"])
+        for key in ["total", "registered", "headcounts", "women", "men", "youth"] {
+            if let n = participants[key]?.intValue { #expect(n == 0 || n >= 5, "\(key): \(n)") }
+        }
+        for group in ["by_age_band", "by_role"] {
+            guard case .object(let members)? = participants[group] else { continue }
+            for (k, v) in members { if let n = v.intValue { #expect(n == 0 || n >= 5, "\(group).\(k): \(n)") } }
+        }
     }
 }
 

@@ -62,6 +62,10 @@ public struct Indicators: Sendable, Equatable {
     public var estimatedCost: Double = 0
     /// Initiatives not completed or abandoned whose latest follow-up (or proposal) is more than 90 days old.
     public var withoutRecentFollowup: [String] = []
+    /// Counts withheld because they are of too few people (``withholdingSmallCells(below:)``), by path.
+    public var withheld: Set<String> = []
+    /// The threshold applied, if any.
+    public var smallCellThreshold: Int?
 
     /// Share of women among participants (0…1), nil without participants.
     public var shareWomen: Double? { participants == 0 ? nil : Double(women) / Double(participants) }
@@ -185,48 +189,70 @@ public struct Indicators: Sendable, Equatable {
 
     /// The indicators as JSON, keys stable, for `--json` and the service.
     public var json: JSON {
-        func counts(_ d: [String: Int]) -> JSON { .object(d.keys.sorted().map { ($0, .number(String(d[$0]!))) }) }
-        func share(_ x: Double?) -> JSON { x.map { .number(String(($0 * 1000).rounded() / 1000)) } ?? .null }
-        return .object([
+        func counts(_ d: [String: Int], _ path: String = "") -> JSON {
+            .object(d.keys.sorted().map { ($0, withheld.contains(path + $0) ? .null : .number(String(d[$0]!))) })
+        }
+        func share(_ x: Double?, _ path: String) -> JSON {
+            withheld.contains(path) ? .null : x.map { .number(String(($0 * 1000).rounded() / 1000)) } ?? .null
+        }
+        func people(_ n: Int, _ path: String) -> JSON { withheld.contains(path) ? .null : .number(String(n)) }
+        return .object(
+            [
+                (
+                    "sessions",
+                    .object([
+                        ("total", .number(String(sessions))), ("by_region", counts(sessionsByRegion)),
+                        ("by_month", counts(sessionsByMonth)), ("by_format", counts(sessionsByFormat)),
+                    ])
+                ),
+                (
+                    "participants",
+                    .object([
+                        ("total", people(participants, "participants.total")),
+                        ("registered", people(registered, "participants.registered")),
+                        ("headcounts", people(counted, "participants.headcounts")), ("women", people(women, "participants.women")),
+                        ("men", people(men, "participants.men")), ("youth", people(youth, "participants.youth")),
+                        ("share_women", share(shareWomen, "participants.share_women")),
+                        ("share_youth", share(shareYouth, "participants.share_youth")),
+                        ("by_age_band", counts(byAgeBand, "participants.by_age_band.")), ("by_role", counts(byRole, "participants.by_role.")),
+                    ])
+                ),
+                (
+                    "initiatives",
+                    .object([
+                        ("total", .number(String(initiatives.count))), ("by_type", counts(initiativesByType)),
+                        ("by_status", counts(initiativesByStatus)), ("by_region", counts(initiativesByRegion)),
+                        ("beneficiaries", .number(String(beneficiaries))), ("estimated_cost", .number(Value.decimalLiteral(estimatedCost))),
+                        ("without_followup_90_days", .array(withoutRecentFollowup.map { .string($0) })),
+                        (
+                            "items",
+                            .array(
+                                initiatives.map { i in
+                                    .object([
+                                        ("id", .string(i.id)), ("title", .string(i.title)), ("type", .string(i.type)), ("status", .string(i.status)),
+                                        ("region", .string(i.region)), ("beneficiaries", .number(String(i.beneficiaries))),
+                                        ("estimated_cost", .number(Value.decimalLiteral(i.estimatedCost))),
+                                        ("last_followup", i.lastFollowup.map { .string($0) } ?? .null),
+                                        ("last_status", i.lastStatus.map { .string($0) } ?? .null),
+                                        ("last_progress", i.lastProgress.map { .number(String($0)) } ?? .null),
+                                    ])
+                                })
+                        ),
+                    ])
+                ),
+            ] + withheldJSON)
+    }
+
+    /// `withheld: {below, cells}` when small cells were withheld, so a reader knows a null is not a zero.
+    private var withheldJSON: [(String, JSON)] {
+        guard let smallCellThreshold else { return [] }
+        return [
             (
-                "sessions",
+                "withheld",
                 .object([
-                    ("total", .number(String(sessions))), ("by_region", counts(sessionsByRegion)),
-                    ("by_month", counts(sessionsByMonth)), ("by_format", counts(sessionsByFormat)),
+                    ("below", .number(String(smallCellThreshold))), ("cells", .array(withheld.sorted().map { .string($0) })),
                 ])
-            ),
-            (
-                "participants",
-                .object([
-                    ("total", .number(String(participants))), ("registered", .number(String(registered))),
-                    ("headcounts", .number(String(counted))), ("women", .number(String(women))), ("men", .number(String(men))),
-                    ("youth", .number(String(youth))), ("share_women", share(shareWomen)), ("share_youth", share(shareYouth)),
-                    ("by_age_band", counts(byAgeBand)), ("by_role", counts(byRole)),
-                ])
-            ),
-            (
-                "initiatives",
-                .object([
-                    ("total", .number(String(initiatives.count))), ("by_type", counts(initiativesByType)),
-                    ("by_status", counts(initiativesByStatus)), ("by_region", counts(initiativesByRegion)),
-                    ("beneficiaries", .number(String(beneficiaries))), ("estimated_cost", .number(Value.decimalLiteral(estimatedCost))),
-                    ("without_followup_90_days", .array(withoutRecentFollowup.map { .string($0) })),
-                    (
-                        "items",
-                        .array(
-                            initiatives.map { i in
-                                .object([
-                                    ("id", .string(i.id)), ("title", .string(i.title)), ("type", .string(i.type)), ("status", .string(i.status)),
-                                    ("region", .string(i.region)), ("beneficiaries", .number(String(i.beneficiaries))),
-                                    ("estimated_cost", .number(Value.decimalLiteral(i.estimatedCost))),
-                                    ("last_followup", i.lastFollowup.map { .string($0) } ?? .null),
-                                    ("last_status", i.lastStatus.map { .string($0) } ?? .null),
-                                    ("last_progress", i.lastProgress.map { .number(String($0)) } ?? .null),
-                                ])
-                            })
-                    ),
-                ])
-            ),
-        ])
+            )
+        ]
     }
 }

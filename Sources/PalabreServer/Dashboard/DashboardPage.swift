@@ -28,14 +28,20 @@ enum DashboardPage {
     static func dashboard(_ m: Model) -> String {
         let t = m.text, ind = m.indicators
         let labels = Labels(forms: m.forms, text: t)
+        // Counts of too few people (analysts: Indicators.withholdingSmallCells) read "< 5" and draw no bar.
+        let k = ind.smallCellThreshold ?? 0
+        func people(_ n: Int, _ path: String) -> String { ind.isWithheld(path) ? t.fewer(than: k) : t.number(n) }
+        func bar(_ n: Int, _ path: String) -> Double { ind.isWithheld(path) ? 0 : Double(n) }
+        let smallNote = ind.withheld.isEmpty ? nil : t.smallCellsNote(k)
         let regionName = m.region.map { labels.region($0) } ?? t.allRegions
         let sexBars = [
             SVGChart.Bar(
-                key: "female", label: labels.codeLabel(.participants, "women", of: "sex", fallback: "female"), value: Double(ind.women),
-                display: t.number(ind.women), color: "#a8467a"),
+                key: "female", label: labels.codeLabel(.participants, "women", of: "sex", fallback: "female"),
+                value: bar(ind.women, "participants.women"),
+                display: people(ind.women, "participants.women"), color: "#a8467a"),
             SVGChart.Bar(
-                key: "male", label: labels.codeLabel(.participants, "men", of: "sex", fallback: "male"), value: Double(ind.men),
-                display: t.number(ind.men), color: "#3d6fb4"),
+                key: "male", label: labels.codeLabel(.participants, "men", of: "sex", fallback: "male"), value: bar(ind.men, "participants.men"),
+                display: people(ind.men, "participants.men"), color: "#3d6fb4"),
         ]
         let charts: [DashboardView.Card] = [
             .init(title: t.sessionsByMonth, svg: monthsChart(ind, t)),
@@ -49,15 +55,17 @@ enum DashboardPage {
                 title: t.participantsBySex,
                 svg: SVGChart.horizontal(
                     id: "chart-participants-by-sex", title: t.participantsBySex, bars: ind.participants == 0 ? [] : sexBars,
-                    color: "#3d6fb4", total: t.labelled(t.total, t.number(ind.participants)), text: t)),
+                    color: "#3d6fb4", total: t.labelled(t.total, people(ind.participants, "participants.total")), text: t), note: smallNote),
             .init(
                 title: t.participantsByAge,
                 svg: SVGChart.horizontal(
                     id: "chart-participants-by-age", title: t.participantsByAge,
                     bars: bars(
                         ind.byAgeBand, order: labels.order(.participants, "age_band"), sortByValue: false,
-                        label: { labels.choice(.participants, "age_band", $0) }, text: t),
-                    color: "#6a5aa8", total: t.labelled(t.total, t.number(ind.registered)), text: t), note: t.ageNote),
+                        label: { labels.choice(.participants, "age_band", $0) }, text: t,
+                        withheld: { ind.isWithheld("participants.by_age_band." + $0) ? t.fewer(than: k) : nil }),
+                    color: "#6a5aa8", total: t.labelled(t.total, people(ind.registered, "participants.registered")), text: t),
+                note: t.ageNote),
             .init(
                 title: t.initiativesByStatus,
                 svg: SVGChart.horizontal(
@@ -88,10 +96,16 @@ enum DashboardPage {
             kpis: [
                 .init(id: "sessions", label: t.sessions, value: t.number(ind.sessions)),
                 .init(
-                    id: "participants", label: t.participants, value: t.number(ind.participants),
-                    detail: t.participantsDetail(registered: ind.registered, counted: ind.counted)),
-                .init(id: "share-women", label: t.shareWomen, value: t.percent(ind.shareWomen), detail: t.ofParticipants(ind.women)),
-                .init(id: "share-youth", label: t.shareYouth, value: t.percent(ind.shareYouth), detail: t.youthDetail),
+                    id: "participants", label: t.participants, value: people(ind.participants, "participants.total"),
+                    detail: ind.isWithheld("participants.registered") || ind.isWithheld("participants.headcounts")
+                        ? smallNote : t.participantsDetail(registered: ind.registered, counted: ind.counted)),
+                .init(
+                    id: "share-women", label: t.shareWomen,
+                    value: ind.isWithheld("participants.share_women") ? t.fewer(than: k) : t.percent(ind.shareWomen),
+                    detail: ind.isWithheld("participants.women") ? smallNote : t.ofParticipants(ind.women)),
+                .init(
+                    id: "share-youth", label: t.shareYouth,
+                    value: ind.isWithheld("participants.share_youth") ? t.fewer(than: k) : t.percent(ind.shareYouth), detail: t.youthDetail),
                 .init(id: "initiatives", label: t.initiatives, value: t.number(ind.initiatives.count)),
                 .init(id: "beneficiaries", label: t.beneficiaries, value: t.number(ind.beneficiaries)),
                 .init(id: "cost", label: t.estimatedCost + " (FCFA)", value: t.amount(ind.estimatedCost)),
@@ -141,7 +155,7 @@ enum DashboardPage {
     /// Bars of counts: in the form's choice order, or largest first; an empty code reads "not given".
     static func bars(
         _ counts: [String: Int], order: [String], sortByValue: Bool = true, label: (String) -> String,
-        text: DashboardText
+        text: DashboardText, withheld: (String) -> String? = { _ in nil }
     ) -> [SVGChart.Bar] {
         let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let keys = counts.keys.sorted { a, b in
@@ -150,9 +164,10 @@ enum DashboardPage {
             return ra != rb ? ra < rb : a < b
         }
         return keys.map {
-            SVGChart.Bar(
-                key: $0, label: $0.isEmpty ? text.notGiven : label($0), value: Double(counts[$0]!),
-                display: text.number(counts[$0]!))
+            let hidden = withheld($0)
+            return SVGChart.Bar(
+                key: $0, label: $0.isEmpty ? text.notGiven : label($0), value: hidden == nil ? Double(counts[$0]!) : 0,
+                display: hidden ?? text.number(counts[$0]!))
         }
     }
 

@@ -13,7 +13,7 @@ import PalabreCore
 /// These routes do not take bearer tokens: the cookie is checked on every request, and so is its device, so a revoked
 /// device's sessions stop working at once.
 func addDashboardRoutes(to router: Router<PalabreRequestContext>, configuration: ServerConfiguration, backend: any SyncBackend) {
-    let dashboard = Dashboard(backend: backend)
+    let dashboard = Dashboard(backend: backend, smallCells: configuration.smallCells)
     router.get("/dashboard/login") { request, context in try await dashboard.guarded(request, context, dashboard.loginPage) }
     router.post("/dashboard/login") { request, context in try await dashboard.guarded(request, context, dashboard.signIn) }
     router.post("/dashboard/logout") { request, context in try await dashboard.guarded(request, context, dashboard.signOut) }
@@ -26,6 +26,8 @@ struct Dashboard: Sendable {
     static let routes: [String: [HTTPRequest.Method]] = ["/dashboard": [.get], "/dashboard/login": [.get, .post], "/dashboard/logout": [.post]]
 
     let backend: any SyncBackend
+    /// Analysts see no count of fewer people than this.
+    var smallCells = 5
     /// The backend keeps the sessions.
     var sessions: any DashboardSessionStore { backend }
 
@@ -143,9 +145,10 @@ struct Dashboard: Sendable {
             (form: r.form, id: r.id, values: device.role.masksSensitiveFields ? Redaction.masked(r.values, form: form[r.form]) : r.values)
         }
         let today = Self.dayText(now())
-        let indicators = Indicators(
+        var indicators = Indicators(
             records: records, map: labels.map,
             filter: .init(region: region, from: from, to: to), today: today)
+        if device.role.masksSensitiveFields { indicators = indicators.withholdingSmallCells(below: smallCells) }
         let model = DashboardPage.Model(
             text: text, device: device, project: code, projectName: projectName, projects: projects,
             region: region, from: from, to: to, today: today, indicators: indicators, forms: form,

@@ -116,6 +116,13 @@ struct DashboardText: Sendable {
 
     var sessions: String { t("Séances", "Sessions") }
     var participants: String { t("Participants", "Participants") }
+    /// A count of too few people to show (`< 5`).
+    func fewer(than k: Int) -> String { "< \(k)" }
+    func smallCellsNote(_ k: Int) -> String {
+        t(
+            "Pour protéger les personnes, les effectifs de moins de \(k) personnes ne sont pas affichés (« < \(k) »), ni ceux qui permettraient de les retrouver.",
+            "To protect people, counts of fewer than \(k) people are not shown ('< \(k)'), nor those that would give them away.")
+    }
     func participantsDetail(registered: Int, counted: Int) -> String {
         t("\(number(registered)) inscrits, \(number(counted)) comptés", "\(number(registered)) registered, \(number(counted)) counted")
     }

@@ -401,7 +401,10 @@ paths:
         Sessions by region, month and format; participants by sex, age band and role, counting registered participants
         and the headcounts of sessions without registration, never both; shares of women and youth (under 25);
         initiatives by type, status and region with beneficiaries, estimated cost and latest follow-up; initiatives
-        still open without a follow-up in the 90 days before `as_of`.
+        still open without a follow-up in the 90 days before `as_of`. For analysts, a count of fewer people than the
+        service's small-cell threshold (5 unless the service says otherwise), and a count that would give one away by
+        subtraction, is `null` and listed under `withheld` (with the shares it divides), so no small group can be
+        singled out.
       parameters:
         - {name: region, in: query, schema: {type: string, minLength: 1, example: gao}}
         - {name: from, in: query, description: Sessions on or after this day., schema: {type: string, format: date}}
@@ -420,6 +423,13 @@ paths:
                   sessions: {type: object, required: [total, by_region, by_month, by_format]}
                   participants: {type: object, required: [total, registered, headcounts, women, men, youth, share_women, share_youth]}
                   initiatives: {type: object, required: [total, by_type, by_status, by_region, beneficiaries, estimated_cost, without_followup_90_days, items]}
+                  withheld:
+                    type: object
+                    description: For analysts only. The threshold and the paths of the counts withheld (null above).
+                    required: [below, cells]
+                    properties:
+                      below: {type: integer, minimum: 1}
+                      cells: {type: array, items: {type: string, example: participants.by_role.elder}}
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}

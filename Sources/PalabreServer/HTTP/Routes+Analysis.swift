@@ -76,6 +76,7 @@ extension Routes {
             project: project,
             filter: .init(region: request.query("region"), from: request.query("from"), to: request.query("to")),
             today: request.query("as_of") ?? Validator.today())
-        return .json(result.json)
+        // Analysts see no count of fewer than `smallCells` people (a small group could be singled out).
+        return .json(device.role.masksSensitiveFields ? result.withholdingSmallCells(below: configuration.smallCells).json : result.json)
     }
 }

@@ -22,6 +22,9 @@ public struct ServerConfiguration: Sendable {
     public var maxBatchChanges = 500
     /// A contract file to serve at `GET /openapi.yaml` instead of the one built in (``OpenAPIDocument``), if any.
     public var openAPIPath: String?
+    /// Analysts never see a count of fewer people than this in indicators and the dashboard
+    /// (``Indicators/withholdingSmallCells(below:)``); 1 or less shows every count.
+    public var smallCells = 5
 
     /// Builds a configuration; every setting has the service's default.
     public init(

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import PalabreCore
+import PalabreStore
+
+/// Reads a passphrase: `$PALABRE_PASSPHRASE` (scripts), else from the terminal without echo, else the first line of
+/// standard input.
+func readPassphrase(_ prompt: String) -> String? {
+    if let p = ProcessInfo.processInfo.environment["PALABRE_PASSPHRASE"], !p.isEmpty { return p }
+    guard isatty(0) == 1 else { return readLine(strippingNewline: true) }
+    FileHandle.standardError.write(Data(prompt.utf8))
+    var old = termios()
+    tcgetattr(0, &old)
+    var quiet = old
+    quiet.c_lflag &= ~tcflag_t(ECHO)
+    tcsetattr(0, TCSANOW, &quiet)
+    defer {
+        tcsetattr(0, TCSANOW, &old)
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+    return readLine(strippingNewline: true)
+}
+
+extension Palabre {
+    struct Protect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Protect this store with a passphrase: the sync token is sealed, unreadable without it.",
+            discussion: """
+                Asks for a passphrase twice (or reads $PALABRE_PASSPHRASE). Capture goes on with the store locked; what is
+                sealed needs 'palabre unlock', once a working day. Forgetting the passphrase loses what is sealed on this
+                laptop (the service keeps its copy: a new passphrase and token bring it back).
+                Example: palabre protect
+                """)
+        @OptionGroup var options: StoreOptions
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            let words = Words(lang)
+            try guarded(lang) {
+                guard let first = readPassphrase(words.passphrasePrompt) else { throw CLIFailure(words.nothingChanged, code: 1) }
+                if isatty(0) == 1, ProcessInfo.processInfo.environment["PALABRE_PASSPHRASE"] == nil {
+                    guard readPassphrase(words.passphraseAgain) == first else { throw CLIFailure(words.passphrasesDiffer, code: 65) }
+                }
+                do {
+                    try store.protect(passphrase: first)
+                } catch StoreError.refused(let why) {
+                    throw CLIFailure(why, code: 65)
+                }
+                print(words.protected)
+            }
+        }
+    }
+
+    struct Unlock: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open this protected store for the working day (12 hours, or until 'palabre lock').",
+            discussion: "The key is kept in memory-backed storage (/dev/shm), never on the disk. Example: palabre unlock")
+        @OptionGroup var options: StoreOptions
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            let words = Words(lang)
+            try guarded(lang) {
+                guard let passphrase = readPassphrase(words.passphrasePrompt) else { throw CLIFailure(words.nothingChanged, code: 1) }
+                let until: Date
+                do {
+                    until = try store.unlock(passphrase: passphrase)
+                } catch StoreError.refused(let why) {
+                    throw CLIFailure(why, code: 77)
+                }
+                print(words.unlocked(until: ISOTime.text(until, fraction: false)))
+            }
+        }
+    }
+
+    struct Lock: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close this protected store now (the passphrase opens it again).")
+        @OptionGroup var options: StoreOptions
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            try guarded(lang) {
+                try store.lock()
+                print(Words(lang).locked)
+            }
+        }
+    }
+
+    struct Wipe: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Emergency: destroy this store's key at once; everything sealed becomes unreadable, the rest stays.",
+            discussion: """
+                Takes well under a second. Counts, dates and initiatives stay; the sealed token is gone: set a new passphrase
+                ('palabre protect') and a new token from your coordinator to sync again.
+                Example: palabre wipe --yes
+                """)
+        @OptionGroup var options: StoreOptions
+        @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            let words = Words(lang)
+            try guarded(lang) {
+                if !yes {
+                    guard isInteractive else { throw CLIFailure(words.wipeNeedsYes, code: 64) }
+                    FileHandle.standardOutput.write(Data(words.wipeQuestion.utf8))
+                    guard let answer = readLine(), ["o", "oui", "y", "yes"].contains(answer.lowercased()) else {
+                        throw CLIFailure(words.nothingChanged, code: 1)
+                    }
+                }
+                try store.wipe()
+                print(words.wiped)
+            }
+        }
+    }
+}
