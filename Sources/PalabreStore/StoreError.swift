@@ -23,6 +23,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case refused(String)
     /// The store is protected and locked: what is asked needs its passphrase (`palabre unlock`).
     case locked
+    /// The passphrase given does not open the store.
+    case wrongPassphrase
+    /// `wipe` destroyed the store's key: what was sealed is gone.
+    case wiped
     /// Anything else, with a sentence.
     case other(String)
 
@@ -34,6 +38,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return fr ? "la base de données \(path) est inutilisable : \(reason)" : "the store \(path) cannot be used: \(reason)"
         case .missing(let path):
             return fr ? "il n'y a pas de base de données à \(path)" : "there is no store at \(path)"
+        case .wrongPassphrase:
+            return fr ? "phrase secrète incorrecte : la base de données reste verrouillée" : "wrong passphrase: the store stays locked"
+        case .wiped:
+            return fr
+                ? "la clé de cette base de données a été détruite (palabre wipe) : ce qui était scellé est perdu ; « palabre protect » puis un nouveau jeton"
+                : "this store's key was destroyed (palabre wipe): what was sealed is gone; 'palabre protect', then a new token"
         case .locked:
             return fr
                 ? "la base de données est verrouillée : « palabre unlock » l'ouvre pour la journée (phrase secrète)"

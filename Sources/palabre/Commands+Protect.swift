@@ -39,7 +39,7 @@ extension Palabre {
             let words = Words(lang)
             try guarded(lang) {
                 guard let first = readPassphrase(words.passphrasePrompt) else { throw CLIFailure(words.nothingChanged, code: 1) }
-                if isatty(0) == 1, ProcessInfo.processInfo.environment["PALABRE_PASSPHRASE"] == nil {
+                if isatty(0) == 1, ProcessInfo.processInfo.environment["PALABRE_PASSPHRASE"]?.isEmpty ?? true {
                     guard readPassphrase(words.passphraseAgain) == first else { throw CLIFailure(words.passphrasesDiffer, code: 65) }
                 }
                 do {
@@ -64,12 +64,7 @@ extension Palabre {
             let words = Words(lang)
             try guarded(lang) {
                 guard let passphrase = readPassphrase(words.passphrasePrompt) else { throw CLIFailure(words.nothingChanged, code: 1) }
-                let until: Date
-                do {
-                    until = try store.unlock(passphrase: passphrase)
-                } catch StoreError.refused(let why) {
-                    throw CLIFailure(why, code: 77)
-                }
+                let until = try store.unlock(passphrase: passphrase)
                 print(words.unlocked(until: ISOTime.text(until, fraction: false)))
             }
         }

@@ -25,7 +25,14 @@ extension Palabre {
                         throw CLIFailure(Words(lang).noRemote, code: 66)
                     }
                     // A locked store shows its service; the token stays sealed.
-                    let token = (try? store.remote())?.token.prefix(8).description ?? Words(lang).sealedToken
+                    let token: String
+                    do {
+                        token = try store.remote()?.token.prefix(8).description ?? ""
+                    } catch StoreError.wiped {
+                        token = Words(lang).destroyedToken
+                    } catch {
+                        token = Words(lang).sealedToken
+                    }
                     print(Words(lang).remote(url, token: token, unsent: try store.unsentCount()))
                 }
             }

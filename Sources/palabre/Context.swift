@@ -182,7 +182,7 @@ func guarded(_ lang: Language, _ body: () throws -> Void) throws {
         case .invalid, .importRejected, .deleted, .refused: throw ExitCode(65)
         case .notFound, .missing: throw ExitCode(66)
         case .unreadable: throw ExitCode(74)
-        case .locked: throw ExitCode(77)
+        case .locked, .wrongPassphrase, .wiped: throw ExitCode(77)
         default: throw ExitCode(1)
         }
     } catch let e as PalabreCore.ValidationError {

@@ -56,7 +56,7 @@ struct RemoteAccess {
             printError(e.message(lang))
             // Locked (or wiped): the store refuses to give the token, as the service would refuse a bad one.
             switch e {
-            case .locked, .refused: return ExitCode(77)
+            case .locked, .wiped: return ExitCode(77)
             default: return ExitCode(74)
             }
         case let e as ExitCode:

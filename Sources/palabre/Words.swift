@@ -348,6 +348,7 @@ struct Words: Sendable {
     func unlocked(until: String) -> String { t("ouverte jusqu'à \(until)", "unlocked until \(until)") }
     var locked: String { t("verrouillée", "locked") }
     var sealedToken: String { t("(scellé : palabre unlock)", "(sealed: palabre unlock)") }
+    var destroyedToken: String { t("(détruit par palabre wipe)", "(destroyed by palabre wipe)") }
     var wipeQuestion: String {
         t("Détruire la clé de cette base de données (irréversible) ? [o/N] ", "Destroy this store's key (cannot be undone)? [y/N] ")
     }

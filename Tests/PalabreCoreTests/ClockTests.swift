@@ -16,18 +16,6 @@ private func newYear(_ year: Int) -> Date {
     return cal.date(from: c)!
 }
 
-/// A fixed, reproducible generator (SplitMix64) for UUIDs.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The 32 hex digits of a UUID string, without dashes.
 private func hexDigits(_ uuid: String) -> [Character] { Array(uuid.replacingOccurrences(of: "-", with: "")) }
 

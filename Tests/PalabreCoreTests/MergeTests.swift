@@ -4,19 +4,6 @@ import PalabreCore
 
 // MARK: - Helpers
 
-/// A fixed, reproducible generator (SplitMix64): the seed in a failure message replays the case.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 private let recordID = "0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e"
 private let nodeA = "00000000000000aa"
 private let nodeB = "00000000000000bb"
@@ -49,7 +36,7 @@ private func merged(_ changes: [Change]) -> RecordState {
 
 /// Random changes to one record: distinct stamps (a stamp is one write), few fields, few values, ties on the clock
 /// broken by node, cleared fields and tombstone writes included.
-private func randomChanges(_ g: inout SeededGenerator) -> [Change] {
+private func randomChanges(_ g: inout SplitMix64) -> [Change] {
     let fields = ["title", "region", "women_count", "themes", deletedField]
     let values: [Value?] = [
         .string("Bara"), .string("Gao"), .integer(3), .integer(4), .decimal(3), .list(["land", "water"]), .list([]), nil,
@@ -92,7 +79,7 @@ private let seeds: [UInt64] = Array(1...300)
 
 @Test func eachFieldTakesTheValueOfTheWriteWithTheHighestStamp() {
     for seed in seeds {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let changes = randomChanges(&g)
         let state = merged(changes)
         let expected = expectedWinners(changes)
@@ -103,7 +90,7 @@ private let seeds: [UInt64] = Array(1...300)
 
 @Test func anyOrderOfChangesGivesTheSameState() {
     for seed in seeds {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let changes = randomChanges(&g)
         let reference = merged(changes)
         for _ in 0..<6 {
@@ -118,7 +105,7 @@ private let seeds: [UInt64] = Array(1...300)
 
 @Test func applyingDuplicatesChangesNothing() {
     for seed in seeds {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let changes = randomChanges(&g)
         var state = merged(changes)
         let before = state
@@ -130,7 +117,7 @@ private let seeds: [UInt64] = Array(1...300)
 
 @Test func applyingAWinningChangeAgainReportsNothing() {
     for seed in seeds.prefix(100) {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         // In stamp order every change wins all the fields it writes.
         let changes = randomChanges(&g).sorted { $0.stamp < $1.stamp }
         var state = emptyState()
@@ -144,7 +131,7 @@ private let seeds: [UInt64] = Array(1...300)
 
 @Test func twoReplicasExchangingBatchesConverge() {
     for seed in seeds {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let changes = randomChanges(&g)
         let cut = Int.random(in: 0...changes.count, using: &g)
         let batch1 = Array(changes[..<cut])
@@ -161,7 +148,7 @@ private let seeds: [UInt64] = Array(1...300)
 
 @Test func splittingAChangeIntoOneChangePerFieldGivesTheSameState() {
     for seed in seeds {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let changes = randomChanges(&g)
         var split: [Change] = []
         for c in changes {
@@ -181,7 +168,7 @@ private let seeds: [UInt64] = Array(1...300)
 
 @Test func updatedIsTheHighestStampOfAnyWrite() {
     for seed in seeds {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let changes = randomChanges(&g)
         #expect(merged(changes).updated == changes.map(\.stamp).max(), "seed \(seed)")
     }
@@ -189,7 +176,7 @@ private let seeds: [UInt64] = Array(1...300)
 
 @Test func formVersionIsTheVersionOfTheLatestChangeWhateverTheOrder() {
     for seed in seeds {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let changes = randomChanges(&g)
         let latest = changes.max { $0.stamp < $1.stamp }!
         #expect(merged(changes.shuffled(using: &g)).formVersion == latest.formVersion, "seed \(seed)")
@@ -368,7 +355,7 @@ private let seeds: [UInt64] = Array(1...300)
     // In stamp order the final winner replaces the runner-up; in reverse order the runner-up arrives and loses to
     // the final winner. Both must report the runner-up once, against the winner, with the same conflict flag.
     for seed in seeds {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         let changes = randomChanges(&g)
         let sorted = changes.sorted { $0.stamp < $1.stamp }
         var forward = emptyState()

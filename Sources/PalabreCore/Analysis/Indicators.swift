@@ -66,6 +66,8 @@ public struct Indicators: Sendable, Equatable {
     public var withheld: Set<String> = []
     /// The threshold applied, if any.
     public var smallCellThreshold: Int?
+    /// The age bands the forms count as youth (youth is their sum plus the youth headcounts).
+    public var youthBands: Set<String> = []
 
     /// Share of women among participants (0…1), nil without participants.
     public var shareWomen: Double? { participants == 0 ? nil : Double(women) / Double(participants) }
@@ -96,6 +98,7 @@ public struct Indicators: Sendable, Equatable {
         let initiativeForm = map.form(.initiatives), followupForm = map.form(.followups)
         let (womenCodes, menCodes) = (map.codes(.participants, "women"), map.codes(.participants, "men"))
         let youthCodes = map.codes(.participants, "youth"), closedCodes = map.codes(.initiatives, "closed")
+        youthBands = youthCodes
         var sessionRegion: [String: String] = [:]
         var kept: Set<String> = []
         for r in records where r.form == sessionForm {

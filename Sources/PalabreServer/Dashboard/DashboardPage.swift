@@ -33,6 +33,10 @@ enum DashboardPage {
         func people(_ n: Int, _ path: String) -> String { ind.isWithheld(path) ? t.fewer(than: k) : t.number(n) }
         func bar(_ n: Int, _ path: String) -> Double { ind.isWithheld(path) ? 0 : Double(n) }
         let smallNote = ind.withheld.isEmpty ? nil : t.smallCellsNote(k)
+        // The note goes with the chart whose counts are withheld.
+        let sexNote = ["participants.women", "participants.men", "participants.total"].contains(where: ind.isWithheld) ? smallNote : nil
+        let ageWithheld = ind.withheld.contains { $0.hasPrefix("participants.by_age_band.") || $0 == "participants.registered" }
+        let ageNote = ageWithheld ? t.ageNote + " " + (smallNote ?? "") : t.ageNote
         let regionName = m.region.map { labels.region($0) } ?? t.allRegions
         let sexBars = [
             SVGChart.Bar(
@@ -55,7 +59,7 @@ enum DashboardPage {
                 title: t.participantsBySex,
                 svg: SVGChart.horizontal(
                     id: "chart-participants-by-sex", title: t.participantsBySex, bars: ind.participants == 0 ? [] : sexBars,
-                    color: "#3d6fb4", total: t.labelled(t.total, people(ind.participants, "participants.total")), text: t), note: smallNote),
+                    color: "#3d6fb4", total: t.labelled(t.total, people(ind.participants, "participants.total")), text: t), note: sexNote),
             .init(
                 title: t.participantsByAge,
                 svg: SVGChart.horizontal(
@@ -65,7 +69,7 @@ enum DashboardPage {
                         label: { labels.choice(.participants, "age_band", $0) }, text: t,
                         withheld: { ind.isWithheld("participants.by_age_band." + $0) ? t.fewer(than: k) : nil }),
                     color: "#6a5aa8", total: t.labelled(t.total, people(ind.registered, "participants.registered")), text: t),
-                note: t.ageNote),
+                note: ageNote),
             .init(
                 title: t.initiativesByStatus,
                 svg: SVGChart.horizontal(

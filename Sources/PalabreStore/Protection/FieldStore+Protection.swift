@@ -56,7 +56,7 @@ extension FieldStore {
                 }
             }
             try self.scrub()
-            try UnlockCache.write(privateKey, for: self.cacheName(), until: self.now().addingTimeInterval(Self.unlockLifetime))
+            try UnlockCache.write(privateKey, for: Self.cacheName(key), until: self.now().addingTimeInterval(Self.unlockLifetime))
         }
     }
 
@@ -64,40 +64,48 @@ extension FieldStore {
     @discardableResult
     public func unlock(passphrase: String) throws(StoreError) -> Date {
         try run {
-            guard case .protected(let key) = try pool.read({ db in try Self.protection(db) }) else {
+            let state = try pool.read { db in try Self.protection(db) }
+            if state == .wiped { throw StoreError.wiped }
+            guard case .protected(let key) = state else {
                 throw StoreError.refused("this store is not protected: 'palabre protect' sets its passphrase")
             }
-            guard let privateKey = try key.unwrap(passphrase: passphrase) else {
-                throw StoreError.refused("wrong passphrase: the store stays locked")
-            }
+            guard let privateKey = try key.unwrap(passphrase: passphrase) else { throw StoreError.wrongPassphrase }
             let until = self.now().addingTimeInterval(Self.unlockLifetime)
-            try UnlockCache.write(privateKey, for: self.cacheName(), until: until)
+            try UnlockCache.write(privateKey, for: Self.cacheName(key), until: until)
             return until
         }
     }
 
     /// Forgets the unlocked key (the store stays protected).
     public func lock() throws(StoreError) {
-        try run { UnlockCache.remove(try self.cacheName()) }
+        if case .protected(let key) = try protectionState() { UnlockCache.remove(Self.cacheName(key)) }
     }
 
     /// The private key when the store is unlocked (within the day, for this store's key), else nil.
     public func unlockedKey() throws(StoreError) -> Curve25519.KeyAgreement.PrivateKey? {
         guard case .protected(let key) = try protectionState() else { return nil }
-        let name = try run { try cacheName() }
-        guard let k = UnlockCache.read(name, now: now()), k.publicKey.rawRepresentation == key.publicKey else { return nil }
+        guard let k = UnlockCache.read(Self.cacheName(key), now: now()), k.publicKey.rawRepresentation == key.publicKey else { return nil }
         return k
     }
 
     /// Destroys the store's key: every sealed value (names, phone numbers, the token) becomes noise at once; the rest
     /// stays. Old pages are overwritten (`secure_delete`) and the write-ahead log emptied, so no copy of the key
     /// remains in the files.
+    ///
+    /// The key is gone from the files once the write is checkpointed (its old page overwritten with zeros), before the
+    /// store is compacted; what the disk itself keeps of freed blocks is beyond a file (DESIGN.md, *Protection*). An
+    /// unprotected store has nothing sealed to destroy: refused, with what to do.
     public func wipe() throws(StoreError) {
+        guard case .protected(let key) = try protectionState() else {
+            if try protectionState() == .wiped { return }
+            throw StoreError.refused("this store is not protected, so nothing is sealed to destroy: 'palabre protect' first")
+        }
         try run {
-            UnlockCache.remove(try self.cacheName())
-            try pool.write { db in
+            UnlockCache.remove(Self.cacheName(key))
+            try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA secure_delete = ON")
                 try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, 'wiped')", arguments: [Self.protectionKey])
+                _ = try db.checkpoint(.truncate)
             }
             try self.scrub()
         }
@@ -113,61 +121,81 @@ extension FieldStore {
         }
     }
 
-    /// The name of this store's unlocked key in the cache: its node id (one per store).
-    func cacheName() throws -> String {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'node'") ?? "store" }
+    /// The name of a store's unlocked key in the cache: a hash of its public key (a node renewal changes nothing).
+    static func cacheName(_ key: StoreKey) -> String {
+        SHA256.hash(data: key.publicKey).prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Opens a sealed text with the unlocked key; plain text is returned as it is.
     func opened(_ text: String) throws(StoreError) -> String {
         guard Sealing.isSealed(text) else { return text }
-        if try protectionState() == .wiped { throw StoreError.refused("this store was wiped: its sealed values are gone") }
+        if try protectionState() == .wiped { throw StoreError.wiped }
         guard let key = try unlockedKey() else { throw StoreError.locked }
         guard let plain = Sealing.open(text, with: key) else { throw StoreError.other("a sealed value could not be opened (damaged)") }
         return plain
     }
 }
 
-/// Unlocked keys, in memory-backed storage (`/dev/shm`, else `$XDG_RUNTIME_DIR`): gone when the laptop is switched off,
-/// readable by their owner only, each with the moment it expires.
+/// Unlocked keys, in memory-backed storage (`$XDG_RUNTIME_DIR`, else `/dev/shm`): gone when the laptop is switched off,
+/// in a folder of the user's own (0700, refused when another user owns it or it is a link), each file created new
+/// and readable by its owner only, with the moment it expires.
 enum UnlockCache {
-    static var folder: String? {
+    /// The user's folder, made if missing, checked either way; nil when there is no safe one.
+    static func folder() -> String? {
         let uid = getuid()
-        for base in ["/dev/shm", ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"] ?? ""] where !base.isEmpty {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: base, isDirectory: &isDir), isDir.boolValue { return base + "/palabre-\(uid)" }
+        var bases: [String] = []
+        if let run = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], !run.isEmpty { bases.append(run) }
+        bases.append("/dev/shm")
+        for base in bases {
+            let dir = base + "/palabre-\(uid)"
+            _ = mkdir(dir, 0o700)
+            var st = stat()
+            // lstat: a link planted in a world-writable folder is not followed.
+            guard lstat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == uid, st.st_mode & 0o077 == 0 else { continue }
+            return dir
         }
         return nil
     }
 
-    static func path(_ name: String) -> String? { folder.map { $0 + "/" + name.filter { $0.isLetter || $0.isNumber || $0 == "-" } + ".key" } }
-
     static func write(_ key: Curve25519.KeyAgreement.PrivateKey, for name: String, until: Date) throws {
-        guard let folder, let path = path(name) else {
-            throw StoreError.refused("no memory-backed folder (/dev/shm) to keep the unlocked key in")
+        guard let folder = folder() else {
+            throw StoreError.refused("no private memory-backed folder ($XDG_RUNTIME_DIR or /dev/shm) to keep the unlocked key in")
         }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let path = folder + "/" + name + ".key"
+        let tmp = path + ".\(UInt64.random(in: 1...UInt64.max))"
         let text = "\(Int(until.timeIntervalSince1970))\n\(key.rawRepresentation.base64EncodedString())\n"
-        let fd = open(path + ".tmp", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw StoreError.refused("cannot write \(path)") }
-        _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError.refused("cannot write the unlocked key in \(folder)") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         close(fd)
-        guard rename(path + ".tmp", path) == 0 else { throw StoreError.refused("cannot write \(path)") }
+        guard written == bytes.count, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw StoreError.refused("cannot write the unlocked key in \(folder)")
+        }
     }
 
     static func read(_ name: String, now: Date) -> Curve25519.KeyAgreement.PrivateKey? {
-        guard let path = path(name), let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        let lines = text.split(separator: "\n")
+        guard let folder = folder() else { return nil }
+        let path = folder + "/" + name + ".key"
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_uid == getuid(), st.st_size < 4096 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: Int(st.st_size))
+        guard Glibc.read(fd, &buffer, buffer.count) == buffer.count else { return nil }
+        let lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n")
         guard lines.count == 2, let until = Int(lines[0]), Double(until) > now.timeIntervalSince1970,
             let raw = Data(base64Encoded: String(lines[1]))
         else {
-            remove(name)
+            unlink(path)
             return nil
         }
         return try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw)
     }
 
     static func remove(_ name: String) {
-        if let path = path(name) { unlink(path) }
+        if let folder = folder() { unlink(folder + "/" + name + ".key") }
     }
 }

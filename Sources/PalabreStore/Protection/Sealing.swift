@@ -73,9 +73,8 @@ public struct StoreKey: Sendable, Equatable {
     /// scrypt's cost: N (rounds), r (block size), p.
     public var rounds: Int, blockSize: Int, parallelism: Int
 
-    /// scrypt's parameters for new keys: 2^15 × 8 × 128 bytes = 32 MiB of memory per guess, a fraction of a second
-    /// on a field laptop.
-    public static let defaultCost = (rounds: 1 << 15, blockSize: 8, parallelism: 1)
+    /// scrypt's parameters for new keys, OWASP's minimum: 2^17 × 8 × 128 bytes = 128 MiB of memory per guess.
+    public static let defaultCost = (rounds: 1 << 17, blockSize: 8, parallelism: 1)
 
     /// Makes a key pair and wraps its private half under a passphrase.
     public static func make(
@@ -127,7 +126,9 @@ public struct StoreKey: Sendable, Equatable {
     init?(text: String) {
         let p = text.split(separator: ":").map(String.init)
         guard p.count == 7, p[0] == "v1", let pub = Data(base64Encoded: p[1]), let w = Data(base64Encoded: p[2]),
-            let s = Data(base64Encoded: p[3]), let n = Int(p[4]), let r = Int(p[5]), let q = Int(p[6])
+            let s = Data(base64Encoded: p[3]), let n = Int(p[4]), let r = Int(p[5]), let q = Int(p[6]),
+            // A cost no one chose (an edited file) could make unlock take hours or all memory.
+            n >= 1 << 10, n <= 1 << 22, n & (n - 1) == 0, (1...32).contains(r), (1...16).contains(q), pub.count == 32
         else { return nil }
         self.init(publicKey: pub, wrapped: w, salt: s, rounds: n, blockSize: r, parallelism: q)
     }
