@@ -42,11 +42,7 @@ extension Palabre {
                 if isatty(0) == 1, ProcessInfo.processInfo.environment["PALABRE_PASSPHRASE"]?.isEmpty ?? true {
                     guard readPassphrase(words.passphraseAgain) == first else { throw CLIFailure(words.passphrasesDiffer, code: 65) }
                 }
-                do {
-                    try store.protect(passphrase: first)
-                } catch StoreError.refused(let why) {
-                    throw CLIFailure(why, code: 65)
-                }
+                try store.protect(passphrase: first)  // refused (short, already protected): `guarded` says why, exit 65
                 print(words.protected)
             }
         }
@@ -55,7 +51,10 @@ extension Palabre {
     struct Unlock: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Open this protected store for the working day (12 hours, or until 'palabre lock').",
-            discussion: "The key is kept in memory-backed storage (/dev/shm), never on the disk. Example: palabre unlock")
+            discussion: """
+                The key is kept in memory-backed storage ($XDG_RUNTIME_DIR, else /dev/shm), never on the disk.
+                Example: palabre unlock
+                """)
         @OptionGroup var options: StoreOptions
 
         func run() throws {
