@@ -46,6 +46,8 @@ public struct SetAsideRecord: Hashable, Sendable {
 
 /// What applying changes from elsewhere did.
 public struct ApplyOutcome: Hashable, Sendable {
+    /// Records whose erasure grew, with every field now erased (the service purges its own copies of those).
+    public var erased: [String: [String]] = [:]
     /// Changes applied (new writes, winning or losing).
     public var applied = 0
     /// Changes already known (same record, clock and node), skipped.

@@ -30,6 +30,7 @@ extension FieldStore {
     ) throws(StoreError) -> ImportSummary {
         try run {
             try pool.write { db in
+                let seal = try self.seal(db, forms: catalog.latestForms)
                 var problems: [String] = []
                 var summary = ImportSummary()
                 var pending: [String: ReferenceTarget] = [:]
@@ -112,7 +113,7 @@ extension FieldStore {
                         continue
                     }
                     if let existing = try Self.fetchRecord(db, id: id) {
-                        if existing.form == form.name && existing.values == values {
+                        if existing.form == form.name && (seal?.opening(existing.state).values ?? existing.values) == values {
                             summary.unchanged += 1
                         } else {
                             fail(item, "the id \(id) is already in the store with other values")
@@ -136,7 +137,7 @@ extension FieldStore {
                     let change = Change(
                         recordID: id, form: form.name, formVersion: form.version, project: identity.project,
                         stamp: stamp, values: values.mapValues { Optional($0) })
-                    try Self.commit(db, change: change, state: &state, isNew: true, local: true)
+                    try Self.commit(db, change: change, state: &state, isNew: true, local: true, seal: seal)
                     summary.imported[form.name, default: 0] += 1
                     if n % 5000 == 4999 { progress?(n + 1) }
                 }

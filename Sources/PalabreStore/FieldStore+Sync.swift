@@ -31,6 +31,24 @@ extension FieldStore {
                 return "record \(change.recordID) belongs to project '\(existing.project)', not '\(change.project)'"
             }
         }
+        // A value sealed for a laptop's key is noise to everyone else: a laptop never sends one, so one that arrives is
+        // refused rather than kept as if it were a name.
+        if let sealed = change.values.first(where: { SealedText.isSealed($0.value ?? nil) })?.key {
+            return "\(change.form).\(sealed): the value is sealed for one laptop's key and cannot be read here"
+        }
+        if let e = change.values[erasedField] {
+            guard case .list(let fields)? = e, !fields.isEmpty, Set(fields).count == fields.count else {
+                return "\(change.form).\(erasedField): must list the fields erased (a list of field names)"
+            }
+            if change.values.keys.contains(where: { $0 != erasedField && $0 != erasedByField }) {
+                return "\(change.form).\(erasedField): an erasure writes nothing else"
+            }
+        }
+        if let by = change.values[erasedByField] {
+            guard case .string(let who)? = by, !who.isEmpty, who.count <= 200 else {
+                return "\(change.form).\(erasedByField): who erased, as a text of 1 to 200 characters"
+            }
+        }
         if case .some(.some(let d)) = change.values[deletedField], !(d == .bool(true) || d == .bool(false)) {
             return "\(change.form).\(deletedField): '\(d.displayString)' must be true or false"
         }
@@ -47,9 +65,19 @@ extension FieldStore {
         func reason(_ e: ValidationError) -> String {
             e.message(.en, withholdingValue: e.field.flatMap { form.field($0) }.map { $0.sensitive || $0.contact } ?? false)
         }
+        // Only identifying values are erased: what the form marks sensitive or contact.
+        if case .list(let fields)?? = change.values[erasedField] {
+            for name in fields {
+                guard let f = form.field(name), f.sensitive || f.contact else {
+                    let identifying = form.fields.filter { $0.sensitive || $0.contact }.map(\.name)
+                    return "\(form.name).\(erasedField): '\(name)' is not a sensitive or contact field of the form "
+                        + "(only identifying values are erased: \(identifying.isEmpty ? "this form has none" : identifying.joined(separator: ", ")))"
+                }
+            }
+        }
         var validator = Validator(form: form, today: today)
         validator.checksReferences = false
-        for (name, value) in change.values where name != deletedField {
+        for (name, value) in change.values where name != deletedField && name != erasedField && name != erasedByField {
             guard let field = form.field(name) else {
                 if change.formVersion < form.version { continue }  // a field a later version removed keeps its data
                 return ValidationError(
@@ -62,6 +90,9 @@ extension FieldStore {
         }
         guard let references else { return nil }
         // The record as its writer meant it: the current values with this change's written over them.
+        if change.values[erasedField] != nil {
+            return existing == nil ? "record \(change.recordID) is not here: there is nothing to erase" : nil
+        }
         let written = Set(change.values.keys)
         if existing?.isDeleted == true || change.values[deletedField] == .some(.bool(true)) { return nil }
         if existing != nil && written == [deletedField] { return nil }
@@ -104,9 +135,11 @@ extension FieldStore {
     /// `formSets` (the service) gives each change its project's forms, in place of `catalog`.
     public static func applyRemote(
         _ db: Database, _ changes: [Change], catalog: FormCatalog?, origin: String,
-        now: Date = Date(), checksRecords: Bool = false, forms: FormCatalog? = nil, formSets: FormSets? = nil
+        now: Date = Date(), checksRecords: Bool = false, forms: FormCatalog? = nil, formSets: FormSets? = nil, seal: Seal? = nil
     ) throws -> ApplyOutcome {
         var outcome = ApplyOutcome()
+        // A protected store seals what it receives even when the caller did not say how (nothing to open then).
+        let seal = try seal ?? Self.publicSeal(db)
         let known = try db.cachedStatement(sql: "SELECT 1 FROM changes WHERE record_id = ? AND hlc = ? AND node = ?")
         for change in changes {
             if try Bool.fetchOne(known, arguments: [change.recordID, change.stamp.hlc.rawValue, change.stamp.node]) == true {
@@ -123,7 +156,10 @@ extension FieldStore {
                 let held = isHeld(change, catalog: catalog)
                 try db.execute(
                     sql: "INSERT INTO set_aside (record_id, body, reason, origin, created, held) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [change.recordID, change.serialized, reason, origin, ISOTime.text(now, fraction: false), held])
+                    arguments: [
+                        change.recordID, try (seal.map { try $0.sealing(change, all: true) } ?? change).serialized, reason, origin,
+                        ISOTime.text(now, fraction: false), held,
+                    ])
                 outcome.setAside.append(SetAside(change: change, reason: reason, held: held))
                 continue
             }
@@ -132,8 +168,9 @@ extension FieldStore {
                 ?? RecordState(id: change.recordID, form: change.form, formVersion: change.formVersion, project: change.project)
             let superseded = try commit(
                 db, change: change, state: &state, isNew: existing == nil, local: false,
-                form: (catalog ?? forms)?[change.form])
+                form: (catalog ?? forms)?[change.form], seal: seal)
             outcome.conflicts += superseded.filter(\.conflict).count
+            if state.erased != (existing?.state.erased ?? []) { outcome.erased[change.recordID] = state.erased.sorted() }
             outcome.applied += 1
             outcome.maxHLC = max(outcome.maxHLC, change.stamp.hlc)
         }
@@ -150,7 +187,7 @@ extension FieldStore {
 
     /// Local changes not yet acknowledged by the service, oldest first.
     public func unsentChanges(limit: Int) throws(StoreError) -> [(seq: Int64, change: Change)] {
-        try changes(after: try syncState().pushCursor, localOnly: true, limit: limit)
+        try changes(after: try syncState().pushCursor, localOnly: true, limit: limit, sending: true)
     }
 
     /// How many local changes wait to be sent.
@@ -176,10 +213,14 @@ extension FieldStore {
                 state.lastServerTime = serverTime.wallMilliseconds
                 try state.write(db)
                 let acked = state.ackedBatches
+                let seal = try self.seal(db, opening: false)
                 for s in setAside {
                     try db.execute(
                         sql: "INSERT INTO set_aside (record_id, body, reason, origin, created, held) VALUES (?, ?, ?, 'service', ?, ?)",
-                        arguments: [s.change.recordID, s.change.serialized, s.reason, ISOTime.text(now(), fraction: false), s.held])
+                        arguments: [
+                            s.change.recordID, try (seal.map { try $0.sealing(s.change, all: true) } ?? s.change).serialized, s.reason,
+                            ISOTime.text(now(), fraction: false), s.held,
+                        ])
                 }
                 try Self.receive(db, serverTime)
                 return acked
@@ -194,9 +235,11 @@ extension FieldStore {
         _ changes: [Change], cursor: Int64, serverTime: HLC,
         forms: FormCatalog? = nil
     ) throws(StoreError) -> ApplyOutcome {
-        try run {
+        let outcome = try run {
             try pool.write { db in
-                let outcome = try Self.applyRemote(db, changes, catalog: nil, origin: "pull", now: self.now(), forms: forms)
+                let outcome = try Self.applyRemote(
+                    db, changes, catalog: nil, origin: "pull", now: self.now(), forms: forms,
+                    seal: try self.seal(db, forms: forms?.latestForms ?? []))
                 var state = try SyncState.read(db)
                 state.pullCursor = cursor
                 state.lastServerTime = serverTime.wallMilliseconds
@@ -205,11 +248,18 @@ extension FieldStore {
                 return outcome
             }
         }
+        if !outcome.erased.isEmpty { try? checkpointAfterErasure() }
+        return outcome
     }
 
     /// Applies changes from a bundle file or another source, in one transaction.
     public func applyChanges(_ changes: [Change], catalog: FormCatalog?, origin: String) throws(StoreError) -> ApplyOutcome {
-        try run { try pool.write { db in try Self.applyRemote(db, changes, catalog: catalog, origin: origin, now: self.now()) } }
+        try run {
+            try pool.write { db in
+                try Self.applyRemote(
+                    db, changes, catalog: catalog, origin: origin, now: self.now(), seal: try self.seal(db, forms: catalog?.latestForms ?? []))
+            }
+        }
     }
 
     /// Re-stamps the unsent local changes at a corrected time, in their original order, after the service refused
@@ -311,11 +361,21 @@ extension FieldStore {
     /// winner. Any later write of the field (a `resolve`, or an edit made after seeing the winner) closes it, on every
     /// store that receives that write.
     public func conflicts(project: String? = nil) throws(StoreError) -> [Conflict] {
-        try run { try pool.read { db in try Self.openConflicts(db, project: project) } }
+        try run {
+            try pool.read { db in
+                let seal = try self.seal(db)
+                return try Self.openConflicts(db, project: project, seal: seal).map { seal?.opening($0) ?? $0 }
+            }
+        }
     }
 
     /// Open conflicts, read inside a transaction (the service lists them per project).
     public static func openConflicts(_ db: Database, project: String?) throws -> [Conflict] {
+        try openConflicts(db, project: project, seal: nil)
+    }
+
+    /// Open conflicts; on a protected store, judged with the values opened (a value and its sealed copy are equal).
+    static func openConflicts(_ db: Database, project: String?, seal: Seal?) throws -> [Conflict] {
         var sql = "SELECT h.* FROM history h"
         var args: [any DatabaseValueConvertible] = []
         if let project {
@@ -328,8 +388,11 @@ extension FieldStore {
         var out: [Conflict] = []
         var records: [String: StoredRecord] = [:]
         for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)) {
-            let entry = try decodeHistory(row)
-            if records[entry.recordID] == nil { records[entry.recordID] = try fetchRecord(db, id: entry.recordID) }
+            var entry = try decodeHistory(row)
+            if let seal { entry = seal.opening(entry) }
+            if records[entry.recordID] == nil {
+                records[entry.recordID] = try fetchRecord(db, id: entry.recordID).map { seal?.opening($0) ?? $0 }
+            }
             guard let record = records[entry.recordID] else { continue }
             guard entry.superseded.isOpen(in: record.state) else { continue }
             out.append(Conflict(entry: entry, form: record.form, current: record.state.values[entry.superseded.field]))
@@ -345,7 +408,7 @@ extension FieldStore {
             try pool.write { db in
                 guard let record = try Self.fetchRecord(db, id: recordID) else { throw StoreError.notFound(id: recordID) }
                 guard
-                    let latest = try Self.openConflicts(db, project: nil).last(where: {
+                    let latest = try Self.openConflicts(db, project: nil, seal: try self.seal(db)).last(where: {
                         $0.entry.recordID == recordID && $0.entry.superseded.field == field
                     })
                 else {
@@ -367,9 +430,11 @@ extension FieldStore {
         try run {
             try pool.read { db in
                 let held = try db.columns(in: "set_aside").contains { $0.name == "held" }  // a read-only open of an older store
+                let seal = try self.seal(db)
                 return try Row.fetchAll(db, sql: "SELECT * FROM set_aside ORDER BY id").map { r in
-                    SetAsideRecord(
-                        id: r["id"], change: try Change(json: JSON.parse(r["body"] as String)), reason: r["reason"],
+                    let change = try Change(json: JSON.parse(r["body"] as String))
+                    return SetAsideRecord(
+                        id: r["id"], change: seal?.opening(change) ?? change, reason: r["reason"],
                         held: held ? r["held"] : false, origin: r["origin"], created: r["created"])
                 }
             }

@@ -26,7 +26,7 @@ extension FieldStore {
                 let change = Change(
                     recordID: id, form: form.name, formVersion: form.version, project: identity.project,
                     stamp: stamp, values: values.mapValues { Optional($0) })
-                try Self.commit(db, change: change, state: &state, isNew: true, local: true)
+                try Self.commit(db, change: change, state: &state, isNew: true, local: true, seal: try self.seal(db, forms: [form]))
             }
         }
         return id
@@ -42,9 +42,14 @@ extension FieldStore {
     ) throws(StoreError) -> Bool {
         try run {
             try pool.write { db in
-                guard let record = try Self.fetchRecord(db, id: id) else { throw StoreError.notFound(id: id) }
+                guard var record = try Self.fetchRecord(db, id: id) else { throw StoreError.notFound(id: id) }
                 if record.isDeleted { throw StoreError.deleted(id: id) }
                 let form = try catalog.form(record.form)
+                // The record is checked and computed with its values opened: a protected store edits it unlocked.
+                if let seal = try self.seal(db, forms: [form]) {
+                    record = seal.opening(record)
+                    if Seal.holdsSealed(record.state) { throw seal.publicKey == nil ? StoreError.wiped : StoreError.locked }
+                }
                 var after = record.values
                 var written: [String: Value?] = [:]
                 // What Palabre fills in is not given or cleared by hand (a start moment stays the capture's).
@@ -116,7 +121,7 @@ extension FieldStore {
         let change = Change(
             recordID: record.id, form: record.form, formVersion: formVersion, project: state.project,
             stamp: stamp, values: values, prev: prev)
-        try Self.commit(db, change: change, state: &state, isNew: false, local: true, form: form)
+        try Self.commit(db, change: change, state: &state, isNew: false, local: true, form: form, seal: try seal(db, forms: form.map { [$0] } ?? []))
     }
 
     /// Issues the next clock value and persists it in the same transaction as the write it stamps.
@@ -165,18 +170,35 @@ extension FieldStore {
     @discardableResult
     ///
     /// With `form`, the merged record is settled (``Relevance``): a field that does not apply is withheld.
+    ///
+    /// On a protected store (`seal`), the record is merged with its values opened (when unlocked) and written with its
+    /// sensitive and contact values sealed: in the record, its history and the change log.
     static func commit(
         _ db: Database, change: Change, state: inout RecordState, isNew: Bool, local: Bool,
-        body: String? = nil, form: Form? = nil
+        body: String? = nil, form: Form? = nil, seal: Seal?
     ) throws -> [Superseded] {
+        var seal = seal
+        if let form, seal != nil, seal?.forms[form.name] == nil { seal?.forms[form.name] = form }
+        if let seal { state = seal.opening(state) }
+        let erasedBefore = state.erased
         let superseded = Merge.apply(change, to: &state)
         if let form { Relevance.settle(&state, form: form) }
-        let vals = ValueMap.encode(state.fieldValues)
+        // What is erased is kept nowhere: not in the logged change (a late write of an erased name is logged without
+        // it), and not in what the store kept before (history, the log, what is set aside).
+        let erased = state.erased
+        var change = change
+        if !erased.isEmpty {
+            change.values = change.values.filter { $0.key == erasedField || !erased.contains($0.key) }
+            change.prev = change.prev.filter { !erased.contains($0.key) }
+        }
+        if erased != erasedBefore { try Self.purgeErased(db, record: state.id, fields: erased) }
+        let kept = try seal.map { try $0.sealing(state) } ?? state
+        let vals = ValueMap.encode(kept.fieldValues)
         // A new record's first change holds exactly its values: reuse their JSON rather than encode them twice.
         let reuse =
             isNew && body == nil && state.withheld.isEmpty && change.values[deletedField] == nil && change.values.count == state.values.count
             && !change.values.values.contains(where: { $0 == nil })
-        let stamps = StampsCodec.encode(stamps: state.stamps, prevs: state.prevs, withheld: state.withheld)
+        let stamps = StampsCodec.encode(stamps: kept.stamps, prevs: kept.prevs, withheld: kept.withheld)
         let deleted = state.isDeleted ? 1 : 0
         if isNew {
             let st = try db.cachedStatement(
@@ -196,7 +218,7 @@ extension FieldStore {
             try st.execute(arguments: [state.formVersion, vals, stamps, deleted, state.updated.hlc.rawValue, state.id])
         }
         let log = try db.cachedStatement(sql: "INSERT INTO changes (record_id, hlc, node, body, local, project) VALUES (?, ?, ?, ?, ?, ?)")
-        let text = body ?? (reuse ? change.serialized(valuesJSON: vals) : change.serialized)
+        let text = try body ?? (reuse ? change.serialized(valuesJSON: vals) : (seal.map { try $0.sealing(change) } ?? change).serialized)
         try log.execute(arguments: [change.recordID, change.stamp.hlc.rawValue, change.stamp.node, text, local ? 1 : 0, change.project])
         if !superseded.isEmpty {
             let h = try db.cachedStatement(
@@ -206,7 +228,11 @@ extension FieldStore {
                     """)
             for s in superseded {
                 try h.execute(arguments: [
-                    state.id, s.field, s.value.map { $0.json.serialized }, s.stamp.hlc.rawValue, s.stamp.node,
+                    state.id, s.field,
+                    try s.value.map { v in
+                        try (seal?.seals(form: state.form, field: s.field) == true ? seal!.sealed(v) : v).json.serialized
+                    },
+                    s.stamp.hlc.rawValue, s.stamp.node,
                     s.winner.hlc.rawValue, s.winner.node, s.conflict ? 1 : 0,
                 ])
             }

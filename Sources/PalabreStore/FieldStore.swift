@@ -253,7 +253,12 @@ public final class FieldStore: Sendable {
 
     /// The record with this id (deleted or not), or nil.
     public func record(_ id: String) throws(StoreError) -> StoredRecord? {
-        try run { try pool.read { db in try Self.fetchRecord(db, id: id) } }
+        try run {
+            try pool.read { db in
+                let seal = try self.seal(db)
+                return try Self.fetchRecord(db, id: id).map { seal?.opening($0) ?? $0 }
+            }
+        }
     }
 
     /// Records of a form (or of every form), oldest first; deleted ones only when asked.
@@ -270,7 +275,11 @@ public final class FieldStore: Sendable {
                 if !includeDeleted { conds.append("deleted = 0") }
                 if !conds.isEmpty { sql += " WHERE " + conds.joined(separator: " AND ") }
                 sql += " ORDER BY created_hlc, id"
-                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Self.decodeRecord($0) }
+                let seal = try self.seal(db)
+                return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
+                    let record = try Self.decodeRecord(r)
+                    return seal?.opening(record) ?? record
+                }
             }
         }
     }
@@ -292,18 +301,37 @@ public final class FieldStore: Sendable {
     public func history(_ id: String) throws(StoreError) -> [HistoryEntry] {
         try run {
             try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM history WHERE record_id = ? ORDER BY id", arguments: [id]).map(Self.decodeHistory)
+                let seal = try self.seal(db)
+                return try Row.fetchAll(db, sql: "SELECT * FROM history WHERE record_id = ? ORDER BY id", arguments: [id]).map { r in
+                    let entry = try Self.decodeHistory(r)
+                    return seal?.opening(entry) ?? entry
+                }
             }
         }
     }
 
-    /// The change log from `seq` on (local changes only when asked), for sync and tests.
-    public func changes(after seq: Int64 = 0, localOnly: Bool = false, limit: Int = .max) throws(StoreError) -> [(seq: Int64, change: Change)] {
+    /// The change log from `seq` on (local changes only when asked), for sync and tests; sealed values opened when the
+    /// store is unlocked.
+    ///
+    /// `sending`: the changes leave the store, so none may keep a sealed value: a locked store refuses
+    /// (``StoreError/locked``), and on a wiped one the destroyed values are left out (the rest of each change still goes).
+    public func changes(
+        after seq: Int64 = 0, localOnly: Bool = false, limit: Int = .max, sending: Bool = false
+    ) throws(StoreError) -> [(seq: Int64, change: Change)] {
         try run {
             try pool.read { db in
+                let seal = try self.seal(db)
                 let sql = "SELECT seq, body FROM changes WHERE seq > ?" + (localOnly ? " AND local = 1" : "") + " ORDER BY seq LIMIT ?"
                 return try Row.fetchAll(db, sql: sql, arguments: [seq, min(limit, Int(Int32.max))]).map { r in
-                    (r["seq"] as Int64, try Change(json: JSON.parse(r["body"] as String)))
+                    var change = try Change(json: JSON.parse(r["body"] as String))
+                    if let seal {
+                        change = seal.opening(change)
+                        if sending && Seal.holdsSealed(change) {
+                            guard seal.publicKey == nil else { throw StoreError.locked }
+                            change.values = change.values.filter { !SealedText.isSealed($0.value ?? nil) }
+                        }
+                    }
+                    return (r["seq"] as Int64, change)
                 }
             }
         }

@@ -31,6 +31,11 @@ extension Palabre {
         @Option(help: "Choice labels in this language (fr or en) instead of codes.") var labels: Language?
         @Flag(help: "Keep deleted records, marked in a 'deleted' column.") var includeDeleted = false
         @Flag(help: "Download the merged data set from the service instead of exporting this store.") var remote = false
+        @Flag(
+            help: ArgumentHelp(
+                "On a protected store, write names and phone numbers in the clear (unlocked first).",
+                discussion: "Without it, a protected store's export shows sensitive fields as 🔒 and leaves phone numbers out."))
+        var includeNames = false
 
         func run() async throws {
             let store = try options.openStore(.readOnly)
@@ -44,7 +49,9 @@ extension Palabre {
                 let terminal = isatty(2) == 1
                 let summary = try store.export(
                     format, to: out, catalog: catalog,
-                    options: ExportOptions(forms: forms.isEmpty ? nil : forms, since: since, labels: labels, includeDeleted: includeDeleted),
+                    options: ExportOptions(
+                        forms: forms.isEmpty ? nil : forms, since: since, labels: labels, includeDeleted: includeDeleted,
+                        includeNames: includeNames),
                     progress: terminal ? { n in FileHandle.standardError.write(Data("\r\(n)…".utf8)) } : nil)
                 if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 let parts = summary.counts.keys.sorted().map { "\(summary.counts[$0]!) \($0)" }.joined(separator: ", ")

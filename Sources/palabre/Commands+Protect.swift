@@ -24,11 +24,14 @@ func readPassphrase(_ prompt: String) -> String? {
 extension Palabre {
     struct Protect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Protect this store with a passphrase: the sync token is sealed, unreadable without it.",
+            abstract: "Protect this store with a passphrase: names, phone numbers and the sync token are sealed.",
             discussion: """
-                Asks for a passphrase twice (or reads $PALABRE_PASSPHRASE). Capture goes on with the store locked; what is
-                sealed needs 'palabre unlock', once a working day. Forgetting the passphrase loses what is sealed on this
-                laptop (the service keeps its copy: a new passphrase and token bring it back).
+                Asks for a passphrase twice (or reads $PALABRE_PASSPHRASE). Every sensitive and contact value (names, phone
+                numbers) is sealed wherever the store keeps it: records, history, the change log, what is set aside; so is
+                the sync token. Capture goes on with the store locked (a new name is sealed as it is saved); reading a name,
+                editing a participant, exporting names and syncing need 'palabre unlock', once a working day. Counts,
+                dates and initiatives stay readable. Forgetting the passphrase loses what is sealed on this laptop (the
+                service keeps its copy: a new passphrase and token bring it back).
                 Example: palabre protect
                 """)
         @OptionGroup var options: StoreOptions
@@ -42,7 +45,9 @@ extension Palabre {
                 if isatty(0) == 1, ProcessInfo.processInfo.environment["PALABRE_PASSPHRASE"]?.isEmpty ?? true {
                     guard readPassphrase(words.passphraseAgain) == first else { throw CLIFailure(words.passphrasesDiffer, code: 65) }
                 }
-                try store.protect(passphrase: first)  // refused (short, already protected): `guarded` says why, exit 65
+                // The forms say which fields are sensitive: those values are sealed where the store already keeps them.
+                let catalog = try options.catalog(lang, store, reading: true)
+                try store.protect(passphrase: first, catalog: catalog)  // refused (short, already protected): exit 65
                 print(words.protected)
             }
         }
@@ -87,8 +92,9 @@ extension Palabre {
         static let configuration = CommandConfiguration(
             abstract: "Emergency: destroy this store's key at once; everything sealed becomes unreadable, the rest stays.",
             discussion: """
-                Takes well under a second. Counts, dates and initiatives stay; the sealed token is gone: set a new passphrase
-                ('palabre protect') and a new token from your coordinator to sync again.
+                Takes well under a second. Counts, dates and initiatives stay; names, phone numbers and the token are gone
+                for good. To sync again: 'palabre protect' (a new passphrase), then a new token from your coordinator; the
+                next sync brings back the names this laptop may hold. Names captured here and not yet sent are lost.
                 Example: palabre wipe --yes
                 """)
         @OptionGroup var options: StoreOptions

@@ -342,8 +342,8 @@ struct Words: Sendable {
     var passphrasesDiffer: String { t("les deux phrases secrètes diffèrent : rien n'est changé", "the two passphrases differ: nothing changed") }
     var protected: String {
         t(
-            "base de données protégée : le jeton de synchronisation est scellé ; « palabre unlock » l'ouvre chaque jour",
-            "store protected: the sync token is sealed; 'palabre unlock' opens it each day")
+            "base locale protégée : noms, téléphones et jeton de synchronisation sont scellés ; « palabre unlock » l'ouvre chaque jour",
+            "store protected: names, phone numbers and the sync token are sealed; 'palabre unlock' opens it each day")
     }
     func unlocked(until: String) -> String { t("ouverte jusqu'à \(until)", "unlocked until \(until)") }
     var locked: String { t("verrouillée", "locked") }

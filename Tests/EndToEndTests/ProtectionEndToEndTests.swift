@@ -64,4 +64,88 @@ struct ProtectionEndToEndTests {
         #expect(list.status == 0 && list.stdout.contains(session), "the rest stays: \(list)")
         #expect(try leaked(token).isEmpty)
     }
+
+    /// Names captured on one laptop and received by a protected one: in none of the protected laptop's files (its store,
+    /// WAL, shared memory, exports, temporary files), before or after unlocking, nor after a wipe; readable unlocked; and
+    /// a sync after the wipe brings them back, sealed with the new key.
+    @Test func namesAreInNoFileOfAProtectedLaptopBeforeOrAfterUnlockingNorAfterAWipe() throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let service = try Service(box)
+        defer { service.stop() }
+        try service.createProject("p")
+        let ta = try service.enroll("laptop-a", role: "facilitator", project: "p")
+        let tb = try service.enroll("laptop-b", role: "facilitator", project: "p")
+        let coordinator = try service.enroll("coordinator", role: "coordinator", project: "p")
+        try service.start()
+        let a = Laptop(box, "a")
+        let b = Laptop(box, "b")
+        try a.setUp(project: "p", url: service.url, token: ta)
+        try b.setUp(project: "p", url: service.url, token: tb)
+        let tmp = box.path("b-tmp")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let pass = ["PALABRE_PASSPHRASE": "le fleuve à Gao", "TMPDIR": tmp]
+        defer { _ = try? b.run(["lock"]) }
+        let names = ["Aminata Touré", "Hamadoun Dicko", "Kadidia Maïga"]
+        let phone = "+223 76 54 32 10"
+        func participant(_ on: Laptop, _ session: String, _ name: String, phone: String? = nil) throws -> String {
+            var sets = [
+                "session": session, "consent": "yes", "name": name, "sex": "female", "age_band": "25_35", "role": "women_group",
+            ]
+            if let phone { sets["phone"] = phone }
+            return try on.add("participant", sets)
+        }
+        /// What of laptop b's files (store and its companions, exports, temporary files) holds a name or the number.
+        func leaked() throws -> [String] {
+            let all = FileManager.default.enumerator(atPath: box.dir.path)?.compactMap { $0 as? String } ?? []
+            return all.filter { $0.hasPrefix("b") }.filter { name in
+                let data = (try? Data(contentsOf: box.dir.appendingPathComponent(name))) ?? Data()
+                return (names + [phone]).contains { data.range(of: Data($0.utf8)) != nil }
+            }
+        }
+        let session = try a.addSession("Vestibule de la paix")
+        let p0 = try participant(a, session, names[0], phone: phone)
+        try a.syncOK()
+
+        #expect(try b.run(["protect"], environment: pass).status == 0)
+        #expect(try b.run(["sync"], environment: pass).status == 0)
+        let shown = try b.run(["show", p0], environment: pass)
+        #expect(shown.status == 0 && shown.stdout.contains(names[0]) && shown.stdout.contains(phone), "unlocked: \(shown)")
+        #expect(try b.run(["lock"]).status == 0)
+        let p1 = try participant(b, session, names[1])
+        let lockedShow = try b.run(["show", p0], environment: ["TMPDIR": tmp])
+        #expect(lockedShow.status == 0 && !lockedShow.stdout.contains(names[0]) && lockedShow.stdout.contains("🔒"), "\(lockedShow)")
+        #expect(lockedShow.stdout.contains("25_35") || lockedShow.stdout.contains("25"), "the rest stays readable: \(lockedShow)")
+        let export = try b.run(["export", "--format", "csv", "--out", box.path("b-export")], environment: ["TMPDIR": tmp])
+        #expect(export.status == 0, "\(export)")
+        #expect(try leaked().isEmpty, "locked")
+        let namesOut = try b.run(["export", "--format", "csv", "--out", box.path("b-named"), "--include-names"])
+        #expect(namesOut.status == 77 && namesOut.stderr.contains("palabre unlock"), "\(namesOut)")
+
+        #expect(try b.run(["unlock"], environment: pass).status == 0)
+        #expect(try b.run(["sync"], environment: pass).status == 0)
+        #expect(try leaked().isEmpty, "unlocked, after a sync")
+        // Names exported on request, unlocked, are in that file (which the check sees), and only there.
+        let named = try b.run(["export", "--format", "csv", "--out", box.path("b-named"), "--include-names"], environment: pass)
+        #expect(named.status == 0, "\(named)")
+        #expect(try leaked() == ["b-named/participant.csv"])
+        try FileManager.default.removeItem(atPath: box.path("b-named"))
+        #expect(try service.records(token: coordinator).contains { ($0["values"] as? [String: Any])?["name"] as? String == names[1] })
+
+        #expect(try b.run(["wipe", "--yes"], environment: ["TMPDIR": tmp]).status == 0)
+        #expect(try leaked().isEmpty, "wiped")
+        let count = try b.run(["list", "participant", "--json"], environment: ["TMPDIR": tmp])
+        #expect(count.stdout.contains(p0) && count.stdout.contains(p1), "counts stay: \(count)")
+        // A new passphrase and token, then one sync: the names this laptop may hold are back, sealed again.
+        #expect(try b.run(["protect"], environment: pass).status == 0)
+        let again = try service.enroll("laptop-b2", role: "facilitator", project: "p")
+        #expect(try b.run(["remote", "set", service.url, "--token", again], environment: pass).status == 0)
+        let resync = try b.run(["sync"], environment: pass)
+        #expect(resync.status == 0, "\(resync)")
+        let back = try b.run(["show", p0], environment: pass)
+        #expect(back.stdout.contains(names[0]) && back.stdout.contains(phone), "\(back)")
+        let mine = try b.run(["show", p1], environment: pass)
+        #expect(mine.stdout.contains(names[1]), "its own capture, pulled back: \(mine)")
+        #expect(try leaked().isEmpty, "restored names are sealed")
+    }
 }

@@ -4,6 +4,15 @@ import Foundation
 /// other fields never touches it and only a later write of it (a restore) brings the record back.
 public let deletedField = "_deleted"
 
+/// The field that erases a record's identifying values (DESIGN.md, *Erasure*; `sync/PROTOCOL.md`): a list of field
+/// names, merged by union, not by last writer. Once a field is listed, its value, stamp and history are gone and every
+/// write of it, whatever its stamp, is dropped: the erasure wins over any concurrent or later write.
+public let erasedField = "_erased"
+
+/// Who erased (a device or person, said by the eraser): the tombstone's "by whom", last writer wins. Its "when" is the
+/// stamp of ``erasedField``.
+public let erasedByField = "_erased_by"
+
 /// One local transaction's writes to one record, as it travels between stores.
 ///
 /// Fields saved together share one stamp. `prev` holds, for each written field, the stamp the field had on

@@ -8,10 +8,23 @@ import Foundation
 public enum Merge {
     /// Applies a change to a record's state, returning the values it superseded (for history and conflicts).
     @discardableResult
+    ///
+    /// An erasure (``erasedField``) is merged by union: its fields lose their values, stamps and merge state, and every
+    /// write of them, earlier or later, is dropped without a trace (not even in history): the same state in any order.
     public static func apply(_ change: Change, to state: inout RecordState) -> [Superseded] {
         var out: [Superseded] = []
         var changedAny = false
-        for (field, incoming) in change.values {
+        var erased = state.erased
+        if case .some(.some(.list(let fields))) = change.values[erasedField] {
+            erased.formUnion(fields)
+            state.values[erasedField] = .list(erased.sorted())
+            state.stamps[erasedField] = max(state.stamps[erasedField] ?? .zero, change.stamp)
+            changedAny = true
+        }
+        for f in erased where f != erasedField && f != erasedByField && f != deletedField {
+            (state.values[f], state.withheld[f], state.stamps[f], state.prevs[f]) = (nil, nil, nil, nil)
+        }
+        for (field, incoming) in change.values where field != erasedField && !erased.contains(field) {
             let current = state.stamps[field] ?? .zero
             if change.stamp == current { continue }
             let incomingPrev = change.prev[field] ?? .zero

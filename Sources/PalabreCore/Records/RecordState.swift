@@ -34,6 +34,12 @@ public struct RecordState: Hashable, Sendable {
     /// Whether the record is deleted.
     public var isDeleted: Bool { values[deletedField] == .bool(true) }
 
+    /// The fields an erasure removed for good (``erasedField``).
+    public var erased: Set<String> {
+        if case .list(let l)? = values[erasedField] { return Set(l) }
+        return []
+    }
+
     /// The user fields' values (without the tombstone).
     public var fieldValues: [String: Value] {
         var v = values

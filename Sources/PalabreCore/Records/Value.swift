@@ -22,7 +22,7 @@ public enum Value: Hashable, Sendable {
     /// lists space-separated, geopoints as `lat lon`.
     public var displayString: String {
         switch self {
-        case .string(let s): return s
+        case .string(let s): return s.hasPrefix(SealedText.prefix) ? SealedText.shown : s
         case .integer(let i): return String(i)
         case .decimal(let d): return Value.format(d)
         case .list(let l): return l.joined(separator: " ")
@@ -35,5 +35,21 @@ public enum Value: Hashable, Sendable {
     public static func format(_ d: Double) -> String {
         if d.isFinite, d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
         return String(d)
+    }
+}
+
+/// A value sealed for one store's key (a protected laptop, DESIGN.md *Protection*): a string that starts with
+/// ``prefix``, opaque to everything but that store, shown as a padlock, never sent and never accepted from elsewhere.
+public enum SealedText {
+    /// What every sealed text starts with.
+    public static let prefix = "sealed:v1:"
+
+    /// What a sealed value reads as on screen.
+    public static let shown = "🔒"
+
+    /// Whether a value is sealed.
+    public static func isSealed(_ value: Value?) -> Bool {
+        if case .string(let s)? = value { return s.hasPrefix(prefix) }
+        return false
     }
 }

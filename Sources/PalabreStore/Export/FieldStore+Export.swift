@@ -28,12 +28,18 @@ public struct ExportOptions: Sendable {
     public var pseudonymise: (@Sendable (Form, Field, Value) -> Value)?
     /// Leaves `contact` fields (phone numbers) out entirely.
     public var dropContact = false
+    /// On a protected store, writes names and phone numbers in the clear (the store must be unlocked); otherwise a
+    /// protected store's export shows sensitive fields as a padlock and leaves contact fields out, so the file it
+    /// leaves on the laptop names no one.
+    public var includeNames = false
 
     /// Builds options.
     public init(
         forms: [String]? = nil, since: String? = nil, labels: Language? = nil, includeDeleted: Bool = false,
-        project: String? = nil, pseudonymise: (@Sendable (Form, Field, Value) -> Value)? = nil, dropContact: Bool = false
+        project: String? = nil, pseudonymise: (@Sendable (Form, Field, Value) -> Value)? = nil, dropContact: Bool = false,
+        includeNames: Bool = false
     ) {
+        self.includeNames = includeNames
         self.forms = forms
         self.since = since
         self.labels = labels
@@ -117,6 +123,18 @@ extension FieldStore {
         if let since = options.since, !FieldParser.isDate(since) {
             throw StoreError.invalid([ValidationError(form: "export", field: "since", value: since, rule: .wrongType(.date))])
         }
+        // A protected store: names only when asked for and unlocked; otherwise none in the file.
+        var options = options
+        var opening: Seal?
+        if let seal = try readingSeal() {
+            if options.includeNames {
+                guard seal.privateKey != nil else { throw seal.publicKey == nil ? StoreError.wiped : StoreError.locked }
+                opening = seal
+            } else {
+                options.dropContact = true
+                if options.pseudonymise == nil { options.pseudonymise = { _, _, _ in .string(SealedText.shown) } }
+            }
+        }
         var summary = ExportSummary()
         var total = 0
         func tick() {
@@ -134,7 +152,7 @@ extension FieldStore {
                     // A byte-order mark: Excel then opens UTF-8 with accents intact (Ségou, Tombouctou).
                     try out.write("\u{FEFF}" + columns.columns.map { ExportCell.text($0.name).csv }.joined(separator: ",") + "\r\n")
                     var n = 0
-                    try forEachRecord(form: form.name, options: options) { record in
+                    try forEachRecord(form: form.name, options: options, opening: opening) { record in
                         try out.write(
                             columns.cells(options.protected(record, form: form), labels: options.labels).map(\.csv)
                                 .joined(separator: ",") + "\r\n")
@@ -149,7 +167,7 @@ extension FieldStore {
                 let out = try BufferedWriter(path: path)
                 for form in forms {
                     var n = 0
-                    try forEachRecord(form: form.name, options: options) { record in
+                    try forEachRecord(form: form.name, options: options, opening: opening) { record in
                         try out.write(Self.jsonLine(options.protected(record, form: form), form: form, labels: options.labels) + "\n")
                         n += 1
                         tick()
@@ -171,7 +189,7 @@ extension FieldStore {
                                 "INSERT INTO \(Self.quote(form.name)) VALUES (\(Array(repeating: "?", count: columns.columns.count).joined(separator: ", ")))"
                         )
                         var n = 0
-                        try forEachRecord(form: form.name, options: options) { record in
+                        try forEachRecord(form: form.name, options: options, opening: opening) { record in
                             let cells = columns.cells(options.protected(record, form: form), labels: options.labels)
                             let args: [(any DatabaseValueConvertible)?] = cells.map { cell in
                                 switch cell {
@@ -197,7 +215,7 @@ extension FieldStore {
     }
 
     /// Reads a form's records oldest first through a cursor, one at a time.
-    func forEachRecord(form: String, options: ExportOptions, _ body: (StoredRecord) throws -> Void) throws {
+    func forEachRecord(form: String, options: ExportOptions, opening: Seal? = nil, _ body: (StoredRecord) throws -> Void) throws {
         try pool.read { db in
             var sql = "SELECT * FROM records WHERE form = ?"
             var args: [any DatabaseValueConvertible] = [form]
@@ -212,7 +230,10 @@ extension FieldStore {
             }
             sql += " ORDER BY created_hlc, id"
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
-            while let row = try cursor.next() { try body(try Self.decodeRecord(row, stamps: false)) }
+            while let row = try cursor.next() {
+                let record = try Self.decodeRecord(row, stamps: false)
+                try body(opening?.opening(record) ?? record)
+            }
         }
     }
 

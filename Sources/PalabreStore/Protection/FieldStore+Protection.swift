@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import PalabreCore
 
 /// A store protected by its facilitator's passphrase (DESIGN.md, *Protection*): what is sealed needs the store's
 /// private key, which `unlock` keeps for a working day in memory-backed storage and `wipe` destroys.
@@ -30,9 +31,13 @@ extension FieldStore {
         return .protected(key)
     }
 
-    /// Protects the store with a passphrase: makes its key pair and seals what it already holds (the sync token). A
-    /// store protected before refuses (the passphrase is changed with `changePassphrase`); a wiped one takes a new key.
-    public func protect(passphrase: String) throws(StoreError) {
+    /// Protects the store with a passphrase: makes its key pair and seals what it already holds (the sync token, and
+    /// every sensitive and contact value in records, history, the change log and what is set aside, `catalog` saying
+    /// which fields those are). A store protected before refuses (the passphrase is changed with `changePassphrase`).
+    ///
+    /// A wiped store takes a new key, and forgets the values the wipe destroyed (with their stamps, and the received
+    /// changes that carried them), so that its next sync brings back everything it may hold again.
+    public func protect(passphrase: String, catalog: FormCatalog? = nil) throws(StoreError) {
         guard passphrase.count >= 8 else {
             throw StoreError.refused("a passphrase has at least 8 characters (a few words are easier to remember and harder to guess)")
         }
@@ -54,10 +59,88 @@ extension FieldStore {
                             arguments: [try Sealing.seal(token, for: key.publicKey), SyncState.Key.remoteToken])
                     }
                 }
+                if wiped { try Self.forgetDestroyed(db) }
+                try Self.sealStored(db, seal: Seal(publicKey: key.publicKey, privateKey: nil, forms: Self.formsByName(catalog)))
             }
             try self.scrub()
             try UnlockCache.write(privateKey, for: Self.cacheName(key), until: self.now().addingTimeInterval(Self.unlockLifetime))
         }
+    }
+
+    static func formsByName(_ catalog: FormCatalog?) -> [String: Form] {
+        Dictionary((catalog?.latestForms ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Seals every value a seal says is sealed, wherever the store keeps one (those already sealed stay as they are).
+    static func sealStored(_ db: Database, seal: Seal) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM records") {
+            let record = try decodeRecord(row)
+            let sealed = try seal.sealing(record.state)
+            guard sealed != record.state else { continue }
+            try db.execute(
+                sql: "UPDATE records SET vals = ?, stamps = ? WHERE id = ?",
+                arguments: [
+                    ValueMap.encode(sealed.fieldValues), StampsCodec.encode(stamps: sealed.stamps, prevs: sealed.prevs, withheld: sealed.withheld),
+                    record.id,
+                ])
+        }
+        let history = try Row.fetchAll(
+            db, sql: "SELECT h.id, h.field, h.value, r.form FROM history h JOIN records r ON r.id = h.record_id WHERE h.value IS NOT NULL")
+        for row in history {
+            guard seal.seals(form: row["form"], field: row["field"]) else { continue }
+            guard let value = try Value(json: JSON.parse(row["value"] as String)), !SealedText.isSealed(value) else { continue }
+            try db.execute(
+                sql: "UPDATE history SET value = ? WHERE id = ?", arguments: [try seal.sealed(value).json.serialized, row["id"] as Int64])
+        }
+        for (table, key, all) in [("changes", "seq", false), ("set_aside", "id", true)] {
+            for row in try Row.fetchAll(db, sql: "SELECT \(key) AS k, body FROM \(table)") {
+                let change = try Change(json: JSON.parse(row["body"] as String))
+                let sealed = try seal.sealing(change, all: all)
+                guard sealed != change else { continue }
+                try db.execute(sql: "UPDATE \(table) SET body = ? WHERE \(key) = ?", arguments: [sealed.serialized, row["k"] as Int64])
+            }
+        }
+    }
+
+    /// After a wipe: every sealed value left is noise. Records forget those values and their stamps, history forgets
+    /// them, changes received or already sent that carried them leave the log (so the same changes pulled again apply),
+    /// unsent ones keep the rest of their fields, and the next pull starts from the beginning, own changes included.
+    static func forgetDestroyed(_ db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM records") {
+            var state = try decodeRecord(row).state
+            let destroyed = Set(state.values.filter { SealedText.isSealed($0.value) }.keys)
+                .union(state.withheld.filter { SealedText.isSealed($0.value) }.keys)
+            guard !destroyed.isEmpty else { continue }
+            for k in destroyed { (state.values[k], state.withheld[k], state.stamps[k], state.prevs[k]) = (nil, nil, nil, nil) }
+            try db.execute(
+                sql: "UPDATE records SET vals = ?, stamps = ? WHERE id = ?",
+                arguments: [
+                    ValueMap.encode(state.fieldValues), StampsCodec.encode(stamps: state.stamps, prevs: state.prevs, withheld: state.withheld),
+                    state.id,
+                ])
+        }
+        try db.execute(sql: "DELETE FROM history WHERE value LIKE ?", arguments: ["\"" + SealedText.prefix + "%"])
+        var sync = try SyncState.read(db)
+        for row in try Row.fetchAll(db, sql: "SELECT seq, body, local FROM changes WHERE body LIKE ?", arguments: ["%" + SealedText.prefix + "%"]) {
+            var change = try Change(json: JSON.parse(row["body"] as String))
+            guard Seal.holdsSealed(change) else { continue }
+            let seq: Int64 = row["seq"]
+            if (row["local"] as Int) == 1 && seq > sync.pushCursor {
+                change.values = change.values.filter { !SealedText.isSealed($0.value ?? nil) }
+                try db.execute(sql: "UPDATE changes SET body = ? WHERE seq = ?", arguments: [change.serialized, seq])
+            } else {
+                try db.execute(sql: "DELETE FROM changes WHERE seq = ?", arguments: [seq])
+            }
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT id, body FROM set_aside") {
+            var change = try Change(json: JSON.parse(row["body"] as String))
+            guard Seal.holdsSealed(change) else { continue }
+            change.values = change.values.filter { !SealedText.isSealed($0.value ?? nil) }
+            try db.execute(sql: "UPDATE set_aside SET body = ? WHERE id = ?", arguments: [change.serialized, row["id"] as Int64])
+        }
+        sync.pullCursor = 0
+        sync.pullsOwnChanges = true
+        try sync.write(db)
     }
 
     /// Unlocks the store for a working day; returns until when. A wrong passphrase is refused.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PalabreCore
 import _CryptoExtras
 
 /// Values sealed for one store: readable only with the store's private key, which its facilitator's passphrase unlocks.
@@ -10,7 +11,7 @@ import _CryptoExtras
 /// ephemeral key is made once per process and its agreement cached, so sealing many values costs one agreement.
 public enum Sealing {
     /// What every sealed text starts with.
-    public static let prefix = "sealed:v1:"
+    public static let prefix = SealedText.prefix
 
     /// Whether a text is sealed.
     public static func isSealed(_ text: String) -> Bool { text.hasPrefix(prefix) }
