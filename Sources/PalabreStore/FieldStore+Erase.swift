@@ -11,7 +11,11 @@ extension FieldStore {
     /// - Throws: ``StoreError/notFound(id:)``; ``StoreError/refused(_:)`` when the form has no identifying field or `by`
     ///   is empty.
     @discardableResult
-    public func erase(id: String, by: String, catalog: FormCatalog) throws(StoreError) -> [String] {
+    ///
+    /// `inside` runs in the same transaction with the fields erased (the service purges its own tables there).
+    public func erase(
+        id: String, by: String, catalog: FormCatalog, inside: ((Database, Set<String>) throws -> Void)? = nil
+    ) throws(StoreError) -> [String] {
         let by = by.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !by.isEmpty, by.count <= 200 else { throw StoreError.refused("say who erases (--by), in at most 200 characters") }
         let fields = try run {
@@ -24,6 +28,7 @@ extension FieldStore {
                 }
                 try self.writeLocal(
                     db, record: record, values: [erasedField: .list(fields), erasedByField: .string(by)], formVersion: record.state.formVersion)
+                try inside?(db, Set(fields))
                 return fields
             }
         }

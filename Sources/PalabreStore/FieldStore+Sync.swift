@@ -103,6 +103,14 @@ extension FieldStore {
         let kept = Set(values.keys.filter { form.field($0) == nil })
         for p in whole.problems(values, keptFields: kept) {
             guard let name = p.field else { return reason(p) }
+            // An identifying value may be erased on any store at any time (its writes before the erasure are logged
+            // without it): the service cannot require one. The laptop requires it when it is captured.
+            if let f = form.field(name), f.sensitive || f.contact {
+                switch p.rule {
+                case .required, .requiredBecause: continue
+                default: break
+                }
+            }
             if existing != nil {
                 guard written.contains(name) else { continue }
                 if case .notRelevant = p.rule, let rule = form.field(name)?.relevant, written.isDisjoint(with: rule.fieldReferences) {

@@ -50,6 +50,11 @@ extension FieldStore {
                     record = seal.opening(record)
                     if Seal.holdsSealed(record.state) { throw seal.publicKey == nil ? StoreError.wiped : StoreError.locked }
                 }
+                // An erased field stays empty: writing it again is refused, and its absence breaks no rule.
+                let erased = record.state.erased
+                if let again = (Array(set.keys) + unset).sorted().first(where: erased.contains) {
+                    throw StoreError.refused("'\(again)' of record \(id) was erased for good: it cannot be written again")
+                }
                 var after = record.values
                 var written: [String: Value?] = [:]
                 // What Palabre fills in is not given or cleared by hand (a start moment stays the capture's).
@@ -82,6 +87,7 @@ extension FieldStore {
                 }
                 let kept = Set(record.values.keys).subtracting(form.fields.map(\.name))
                 let problems = Validator(form: form, today: Validator.today(self.now()), lookup: Self.lookup(db)).problems(after, keptFields: kept)
+                    .filter { $0.field.map { !erased.contains($0) } ?? true }
                 if !problems.isEmpty { throw StoreError.invalid(problems) }
                 if written.isEmpty { return false }
                 try self.writeLocal(db, record: record, values: written, formVersion: form.version, form: form)

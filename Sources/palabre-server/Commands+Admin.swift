@@ -146,6 +146,35 @@ extension PalabreServerCommand {
     }
 }
 
+extension PalabreServerCommand {
+    struct Erase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase a person's identifying values everywhere: the service now, every laptop at its next sync.",
+            discussion: """
+                For a person who withdrew consent or asked to be forgotten: the record's sensitive and contact fields (name,
+                phone) are removed from the merged record, its history, the change log, what is set aside and the stored
+                answers to batches, leaving a tombstone that says when and by whom, never the value. Every laptop applies
+                it at its next sync, and it wins over any write of those fields, even one made later offline. Counts,
+                sex, age band and role stay. It cannot be undone.
+
+                Example: palabre-server erase 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --project vestibules-gao --by "coordinator Gao"
+                """
+        )
+        @OptionGroup var options: DatabaseOptions
+        @Argument(help: "The record's id.") var record: String
+        @Option(help: "The record's project.") var project: String
+        @Option(help: "Who erases (a name or role), kept in the tombstone.") var by: String
+
+        func run() async throws {
+            bootstrapLogging(level: .warning)
+            try await guarded {
+                let fields = try await options.openBackend().erase(project: project, record: record.lowercased(), by: by)
+                print("erased \(fields.joined(separator: ", ")) of \(record.lowercased()); laptops apply it at their next sync")
+            }
+        }
+    }
+}
+
 /// Plain-text tables for the terminal.
 enum Table {
     /// `2026-11-02 08:45:12Z`.

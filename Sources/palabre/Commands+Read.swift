@@ -118,7 +118,14 @@ extension Palabre {
                     guard let v = values[f.name] else { continue }
                     printSafe("  " + f.label.text(labels).padding(toLength: width, withPad: " ", startingAt: 0) + "  " + display(v, f, labels))
                 }
-                for k in values.keys.sorted() where form?.field(k) == nil { printSafe("  \(k)  \(values[k]!.displayString)") }
+                for k in values.keys.sorted() where form?.field(k) == nil && k != erasedField && k != erasedByField {
+                    printSafe("  \(k)  \(values[k]!.displayString)")
+                }
+                if !r.state.erased.isEmpty {
+                    let names = r.state.erased.sorted().map { form?.field($0)?.label.text(labels) ?? $0 }.joined(separator: ", ")
+                    let by: String = if case .string(let b)? = values[erasedByField] { b } else { "?" }
+                    printSafe(Words(lang).erasure(names, at: isoString(r.state.stamps[erasedField]?.hlc ?? HLC(rawValue: 0)), by: by))
+                }
                 printSafe(Words(lang).captured(at: isoString(r.created.hlc), by: r.created.node, updated: isoString(r.state.updated.hlc)))
                 if history {
                     print(Words(lang).history)

@@ -136,6 +136,41 @@ extension Palabre {
         func run() throws { try writeTombstone(options, id, deleted: false) }
     }
 
+    struct Erase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase a person's name and phone for good (consent withdrawn, or asked to be forgotten).",
+            discussion: """
+                The record's sensitive and contact fields are removed from this laptop (the record, its history, the change
+                log), and at the next sync from the service and every other laptop, leaving only when and by whom. It wins
+                over any write of those fields, even one made later on a laptop that has not synced yet. Sex, age band,
+                role and the session stay, so the counts do not change. It cannot be undone; asks first unless --yes.
+
+                Example: palabre erase 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --by "Aminata, animatrice"
+                """)
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The record's id.") var id: String
+        @Option(help: "Who erases (your name or role), kept in the tombstone.") var by: String
+        @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        func run() throws {
+            let store = try options.openStore()
+            let lang = options.language(store)
+            let words = Words(lang)
+            try guarded(lang) {
+                let catalog = try options.catalog(lang, store, reading: true)
+                if !yes {
+                    guard isInteractive else { throw CLIFailure(words.eraseNeedsYes, code: 64) }
+                    FileHandle.standardOutput.write(Data(words.eraseQuestion.utf8))
+                    guard let answer = readLine(), ["o", "oui", "y", "yes"].contains(answer.lowercased()) else {
+                        throw CLIFailure(words.nothingChanged, code: 1)
+                    }
+                }
+                let fields = try store.erase(id: id.lowercased(), by: by, catalog: catalog)
+                print(words.erased(fields.joined(separator: ", ")))
+            }
+        }
+    }
+
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import records from JSON Lines or CSV: all valid, or nothing imported and every bad line listed.",

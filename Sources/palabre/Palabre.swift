@@ -19,7 +19,7 @@ struct Palabre: AsyncParsableCommand {
         subcommands: [
             Init.self, Add.self, Edit.self, Delete.self, Restore.self, List.self, Show.self, Import.self,
             Forms.self, Generate.self, Export.self, IndicatorsCommand.self, Remote.self, Sync.self, SetAsideCommand.self, Node.self, Conflicts.self,
-            Resolve.self, Protect.self, Unlock.self, Lock.self, Wipe.self,
+            Resolve.self, Erase.self, Protect.self, Unlock.self, Lock.self, Wipe.self,
         ]
     )
 

@@ -352,6 +352,22 @@ struct Words: Sendable {
     var wipeQuestion: String {
         t("Détruire la clé de cette base de données (irréversible) ? [o/N] ", "Destroy this store's key (cannot be undone)? [y/N] ")
     }
+    var eraseQuestion: String {
+        t(
+            "Effacer pour toujours le nom et le téléphone de cette personne, partout ? [o/N] ",
+            "Erase this person's name and phone for good, everywhere? [y/N] ")
+    }
+    var eraseNeedsYes: String {
+        t("hors d'un terminal, « palabre erase ID --by QUI --yes »", "outside a terminal: 'palabre erase ID --by WHO --yes'")
+    }
+    func erased(_ fields: String) -> String {
+        t(
+            "effacé : \(fields) ; le service et les autres ordinateurs l'effacent à la prochaine synchronisation",
+            "erased: \(fields); the service and the other laptops erase it at the next sync")
+    }
+    func erasure(_ fields: String, at: String, by: String) -> String {
+        t("  effacé pour toujours : \(fields), le \(at) par \(by)", "  erased for good: \(fields), on \(at) by \(by)")
+    }
     var wipeNeedsYes: String { t("hors d'un terminal, « palabre wipe --yes »", "outside a terminal: 'palabre wipe --yes'") }
     var wiped: String {
         t(

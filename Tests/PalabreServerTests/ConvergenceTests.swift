@@ -107,7 +107,7 @@ import Testing
         }
     }
 
-    @Test("a withdrawal of consent wins over concurrent identifying writes, on every store", arguments: seeds.prefix(60))
+    @Test("a withdrawal of consent or an erasure wins over concurrent identifying writes, on every store", arguments: seeds.prefix(60))
     func consentConverges(seed: UInt64) async throws {
         var rng = SeededRandom(seed: seed)
         let lab = try await SyncLab(.sqlite, seed: seed)
@@ -128,6 +128,7 @@ import Testing
             .string(["Hawa Maïga", "Aminata Touré", "Fatouma Cissé"].randomElement(using: &rng)! + " \(Int.random(in: 1...99, using: &rng))")
         }
 
+        var erasedIDs: Set<String> = []
         for _ in 0..<40 {
             let laptop = lab.laptops.randomElement(using: &rng)!
             let people = try laptop.store.records(form: "participant")
@@ -143,7 +144,9 @@ import Testing
             case 20..<40 where !people.isEmpty:
                 // Consent withdrawn: the name and phone cleared in the same write, as the CLI requires.
                 let p = people.randomElement(using: &rng)!
-                if p.values["consent"] == .string("yes") {
+                if !p.state.erased.isEmpty {
+                    try laptop.store.edit(id: p.id, set: ["age_band": .string("36_59")], catalog: SyncLab.forms)
+                } else if p.values["consent"] == .string("yes") {
                     try laptop.store.edit(id: p.id, set: ["consent": .string("no")], unset: ["name", "phone"], catalog: SyncLab.forms)
                 } else {
                     try laptop.store.edit(id: p.id, set: ["consent": .string("yes"), "name": name(&rng)], catalog: SyncLab.forms)
@@ -151,11 +154,16 @@ import Testing
             case 40..<65 where !people.isEmpty:
                 // Correcting a name (only where this laptop still sees consent) or another field.
                 let p = people.randomElement(using: &rng)!
-                if p.values["consent"] == .string("yes") {
+                if p.values["consent"] == .string("yes") && p.state.erased.isEmpty {
                     try laptop.store.edit(id: p.id, set: ["name": name(&rng)], catalog: SyncLab.forms)
                 } else {
                     try laptop.store.edit(id: p.id, set: ["community": .string("Bara \(Int.random(in: 1...9, using: &rng))")], catalog: SyncLab.forms)
                 }
+            case 65..<72 where !people.isEmpty:
+                // A person asks to be forgotten: erased on this laptop, while others may still be editing the name.
+                let p = people.randomElement(using: &rng)!
+                try laptop.store.erase(id: p.id, by: laptop.name, catalog: SyncLab.forms)
+                erasedIDs.insert(p.id)
             default:
                 do { try await laptop.sync() } catch is SyncError {}
             }
@@ -164,6 +172,15 @@ import Testing
         lab.faults.duplicate = 0
         for _ in 0..<2 { for laptop in lab.laptops { try await laptop.sync() } }
 
+        // An erased value is kept nowhere on any laptop: not in the record, its history or the change log.
+        for laptop in lab.laptops {
+            for id in erasedIDs {
+                #expect(try laptop.store.record(id)?.state.erased == ["name", "phone"], "seed \(seed): \(laptop.name) \(id)")
+                #expect(try laptop.store.history(id).allSatisfy { !["name", "phone"].contains($0.superseded.field) })
+                let logged = try laptop.store.changes().filter { $0.change.recordID == id }
+                #expect(logged.allSatisfy { $0.change.values["name"] == nil && $0.change.values["phone"] == nil }, "seed \(seed)")
+            }
+        }
         let service = try await lab.serviceState()
         for laptop in lab.laptops {
             #expect(try SyncLab.state(laptop.store) == service, "seed \(seed): \(laptop.name) differs from the service")
@@ -171,8 +188,20 @@ import Testing
         // The oracle: the highest write of each field, then the form's rule (a field that does not apply is empty).
         let best = try Self.highestWrites(lab, form: "participant")
         var withdrawn = 0
+        // Erasures merge by union: every field any laptop erased is empty, whatever was written after.
+        var erasures: [String: Set<String>] = [:]
+        for laptop in lab.laptops {
+            for (_, change) in try laptop.store.changes(localOnly: true) {
+                if case .list(let l)?? = change.values[erasedField] { erasures[change.recordID, default: []].formUnion(l) }
+            }
+        }
+        #expect(Set(erasures.keys) == erasedIDs, "seed \(seed)")
         for (id, fields) in best {
-            let merged = fields.compactMapValues { $0.1 }
+            var merged = fields.compactMapValues { $0.1 }
+            if let erased = erasures[id] {
+                for f in erased { merged[f] = nil }
+                merged[erasedField] = .list(erased.sorted())
+            }
             let expected = Relevance.settled(merged, form: form)
             #expect(service[id] == expected, "seed \(seed): \(id)")
             #expect(service[id]?["consent"] != .string("no") || service[id]?["name"] == nil, "seed \(seed): a name without consent")

@@ -29,7 +29,8 @@ public enum Merge {
             if change.stamp == current { continue }
             let incomingPrev = change.prev[field] ?? .zero
             if change.stamp > current {
-                if current != .zero {
+                // Who erased is a label of the tombstone: the latest wins, the others are not kept as history.
+                if current != .zero && field != erasedByField {
                     let old = state.values[field] ?? state.withheld[field]
                     // The writer had not seen the value it beats: two concurrent writes.
                     let conflict = incomingPrev < current && old != incoming
@@ -41,6 +42,7 @@ public enum Merge {
                 state.prevs[field] = incomingPrev
                 changedAny = true
             } else {
+                if field == erasedByField { continue }
                 // The incoming write loses; keep its value. It conflicts unless the winner's writer had seen it.
                 let winnerPrev = state.prevs[field] ?? .zero
                 let conflict = winnerPrev < change.stamp && (state.values[field] ?? state.withheld[field]) != incoming

@@ -33,6 +33,22 @@ extension SQLiteBackend {
         }
     }
 
+    /// Erases a record's identifying values (see ``SyncBackend/erase(project:record:by:)``).
+    public func erase(project: String, record: String, by: String) async throws -> [String] {
+        guard let owner = try await store.project(ofRecord: record), owner == project else {
+            throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'")
+        }
+        let forms = try await currentForms(project: project)
+        let store = store
+        do {
+            return try await offload {
+                try store.erase(id: record, by: by, catalog: forms) { db, fields in try Self.purgeAnswers(db, record: record, fields: fields) }
+            }
+        } catch StoreError.refused(let message) {
+            throw ServiceError.badRequest(message)
+        }
+    }
+
     /// The live records of a project (see ``SyncBackend/records(project:form:)``).
     public func records(project: String, form: String?) async throws -> [LiveRecord] {
         try await store.liveRecords(project: project, form: form).map { LiveRecord(id: $0.id, form: $0.form, values: $0.values) }

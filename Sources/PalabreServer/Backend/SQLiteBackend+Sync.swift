@@ -42,9 +42,14 @@ extension SQLiteBackend {
                 let nodeBatches = 1 + (try Int.fetchOne(db, sql: "SELECT count(*) FROM batches WHERE node = ?", arguments: [request.node]) ?? 0)
                 let response = PushOutcome.response(to: request, outcome, serverTime: serverTime, nodeBatches: nodeBatches)
                 let stamp = Timestamp.text(date)
+                var stored = response.serialized
+                for (record, fields) in outcome.erased {
+                    try Self.purgeAnswers(db, record: record, fields: Set(fields))
+                    stored = ErasurePurge.strip(stored, record: record, fields: Set(fields)) ?? stored
+                }
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO batches (node, batch, device_id, response, created) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [request.node, request.batch, device.id, response.serialized, stamp])
+                    arguments: [request.node, request.batch, device.id, stored, stamp])
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO device_nodes (device_id, node, first_seen) VALUES (?, ?, ?)",
                     arguments: [device.id, request.node, stamp])
@@ -82,5 +87,15 @@ extension SQLiteBackend {
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM projects WHERE code = ?", arguments: [code]) == true
             })
         try PushPolicy.checkProjects(request, device: device, known: known)
+    }
+
+    /// Strips a record's erased fields from the stored answers to batches (the store purged its own tables).
+    static func purgeAnswers(_ db: Database, record: String, fields: Set<String>) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT node, batch, response FROM batches WHERE instr(response, ?) > 0", arguments: [record]) {
+            guard let stripped = ErasurePurge.strip(row["response"], record: record, fields: fields) else { continue }
+            try db.execute(
+                sql: "UPDATE batches SET response = ? WHERE node = ? AND batch = ?",
+                arguments: [stripped, row["node"] as String, row["batch"] as String])
+        }
     }
 }

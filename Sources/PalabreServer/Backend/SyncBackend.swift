@@ -72,6 +72,14 @@ public protocol SyncBackend: DashboardSessionStore {
     /// - Throws: ``ServiceError/notFound(_:)`` when the record is not in the project or has no open conflict there.
     func resolve(project: String, record: String, field: String, action: ResolveAction) async throws
 
+    /// Erases a record's identifying values (its form's sensitive and contact fields) from the merged record, its
+    /// history, the change log, what is set aside and the stored answers to batches, with a write by the service that
+    /// every device then pulls and that wins over every write of those fields. Returns the fields erased.
+    ///
+    /// - Throws: ``ServiceError/notFound(_:)`` when the record is not in the project, ``ServiceError/badRequest(_:)``
+    ///   when its form has no identifying field or `by` is empty.
+    func erase(project: String, record: String, by: String) async throws -> [String]
+
     /// The live (not deleted) records of a project, of one form or all, oldest first.
     func records(project: String, form: String?) async throws -> [LiveRecord]
 

@@ -116,6 +116,50 @@ extension PostgresBackend {
         }
     }
 
+    /// Erases a record's identifying values (see ``SyncBackend/erase(project:record:by:)``): one transaction, the
+    /// record locked, stamped by the service after every stamp the record has.
+    public func erase(project: String, record: String, by: String) async throws -> [String] {
+        let by = by.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !by.isEmpty, by.count <= 200 else { throw ServiceError.badRequest("say who erases (--by), in at most 200 characters") }
+        let node = try await ownNode()
+        let forms = try await currentForms(project: project)
+        let clock = now
+        let logger = logger
+        return try await transaction { db in
+            var found: RecordRow?
+            for try await c in try await db.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(Self.recordColumns) FROM records WHERE id = $1 FOR UPDATE",
+                    binds: Self.binds(record)), logger: logger
+            ).decode(RecordColumns.self) {
+                found = Self.recordRow(c)
+            }
+            guard let row = found, row.project == project else {
+                throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'")
+            }
+            let stored = try row.decode()
+            var state = stored.state
+            let fields = (forms[state.form]?.fields ?? []).filter { $0.sensitive || $0.contact }.map(\.name)
+            guard !fields.isEmpty else {
+                throw ServiceError.badRequest(
+                    "a '\(state.form)' holds no identifying value (no sensitive or contact field): nothing to erase")
+            }
+            var hlcClock = HybridLogicalClock(last: state.updated.hlc)
+            let stamp = Stamp(hlc: hlcClock.send(now: clock()), node: node)
+            let change = Change(
+                recordID: record, form: state.form, formVersion: state.formVersion, project: project, stamp: stamp,
+                values: [erasedField: .list(fields), erasedByField: .string(by)])
+            Merge.apply(change, to: &state)
+            let updated = RecordRow(state: state, created: stored.created)
+            try await db.run(
+                "UPDATE records SET vals = \(updated.vals), stamps = \(updated.stamps), updated_hlc = \(updated.updatedHLC) WHERE id = \(record)",
+                logger)
+            try await Self.purgeErased(db, record: record, fields: state.erased, logger: logger)
+            try await Self.appendToLog([(project, record, stamp.hlc.rawValue, node, change.serialized)], db, logger: logger)
+            return fields
+        }
+    }
+
     /// The node the service's own writes (resolved conflicts) are stamped with: made once, shared by every instance.
     package func ownNode() async throws -> String {
         try await metaValue("node") { makeNodeID() }

@@ -12,6 +12,8 @@ extension PostgresBackend {
         var changes: [(project: String, record: String, hlc: Int64, node: String, body: String)] = []
         var history: [(record: String, s: Superseded)] = []
         var setAside: [(record: String, body: String, reason: String, held: Bool)] = []
+        /// Records whose erasure grew in this batch, with every field now erased: their copies are purged.
+        var erased: [String: Set<String>] = [:]
     }
 
     /// Applies a batch in one transaction (see ``SyncBackend/push(_:from:)`` and the type's notes on concurrency).
@@ -196,11 +198,28 @@ extension PostgresBackend {
             touched.insert(change.recordID)
             states[change.recordID] = (state, created)
             known.insert(key)
-            writes.changes.append((change.project, change.recordID, change.stamp.hlc.rawValue, change.stamp.node, change.serialized))
+            let erased = state.erased
+            if erased != (current?.state.erased ?? []) {
+                writes.erased[change.recordID] = erased
+                outcome.erased[change.recordID] = erased.sorted()
+            }
+            // A write of an erased field is logged without it (as a field store does).
+            let body = erased.isEmpty ? change.serialized : (try FieldStore.strip(change.serialized, fields: erased) ?? change.serialized)
+            writes.changes.append((change.project, change.recordID, change.stamp.hlc.rawValue, change.stamp.node, body))
             for s in superseded { writes.history.append((change.recordID, s)) }
             outcome.conflicts += superseded.filter(\.conflict).count
             outcome.applied += 1
             outcome.maxHLC = max(outcome.maxHLC, change.stamp.hlc)
+        }
+        // What this batch wrote before an erasure in the same batch goes too.
+        for (record, fields) in writes.erased {
+            writes.history.removeAll { $0.record == record && fields.contains($0.s.field) }
+            for i in writes.changes.indices where writes.changes[i].record == record {
+                if let stripped = try FieldStore.strip(writes.changes[i].body, fields: fields) { writes.changes[i].body = stripped }
+            }
+            for i in writes.setAside.indices where writes.setAside[i].record == record {
+                if let stripped = try FieldStore.strip(writes.setAside[i].body, fields: fields) { writes.setAside[i].body = stripped }
+            }
         }
         for id in touched.sorted() {
             guard let (state, created) = states[id] else { continue }
@@ -212,6 +231,9 @@ extension PostgresBackend {
 
     /// Writes what a merge produced: records, history, set-aside changes (the change log comes last, in `push`).
     private static func write(_ w: Writes, _ db: PostgresConnection, origin: String, created: String, logger: Logger) async throws {
+        for (record, fields) in w.erased.sorted(by: { $0.key < $1.key }) {
+            try await purgeErased(db, record: record, fields: fields, logger: logger)
+        }
         for (rows, isNew) in [(w.newRecords, true), (w.updatedRecords, false)] where !rows.isEmpty {
             let ids = rows.map(\.id), forms = rows.map(\.form), versions = rows.map { Int64($0.formVersion) }, projects = rows.map(\.project)
             let vals = rows.map(\.vals), stamps = rows.map(\.stamps), deleted = rows.map(\.deleted)
@@ -252,6 +274,37 @@ extension PostgresBackend {
                 SELECT r, b, why, \(origin), \(created), h
                 FROM unnest(\(s.map(\.record)), \(s.map(\.body)), \(s.map(\.reason)), \(s.map(\.held))) AS u(r, b, why, h)
                 """, logger)
+        }
+    }
+
+    /// Removes what the service kept of a record's erased fields: history, their values in the change log, in what is
+    /// set aside and in the stored answers to batches (the erasure itself stays: it is the tombstone).
+    static func purgeErased(_ db: PostgresConnection, record: String, fields: Set<String>, logger: Logger) async throws {
+        try await db.run("DELETE FROM history WHERE record_id = \(record) AND field = ANY(\(fields.sorted()))", logger)
+        var logged: [(Int64, String, String)] = []
+        for try await row in try await db.query("SELECT hlc, node, body FROM changes WHERE record_id = \(record)", logger: logger).decode(
+            (Int64, String, String).self)
+        {
+            if let stripped = try FieldStore.strip(row.2, fields: fields) { logged.append((row.0, row.1, stripped)) }
+        }
+        for (hlc, node, body) in logged {
+            try await db.run("UPDATE changes SET body = \(body) WHERE record_id = \(record) AND hlc = \(hlc) AND node = \(node)", logger)
+        }
+        var aside: [(Int64, String)] = []
+        for try await row in try await db.query("SELECT id, body FROM set_aside WHERE record_id = \(record)", logger: logger).decode(
+            (Int64, String).self)
+        {
+            if let stripped = try FieldStore.strip(row.1, fields: fields) { aside.append((row.0, stripped)) }
+        }
+        for (id, body) in aside { try await db.run("UPDATE set_aside SET body = \(body) WHERE id = \(id)", logger) }
+        var answers: [(String, String, String)] = []
+        for try await row in try await db.query(
+            "SELECT node, batch, response FROM batches WHERE strpos(response, \(record)) > 0", logger: logger
+        ).decode((String, String, String).self) {
+            if let stripped = ErasurePurge.strip(row.2, record: record, fields: fields) { answers.append((row.0, row.1, stripped)) }
+        }
+        for (node, batch, response) in answers {
+            try await db.run("UPDATE batches SET response = \(response) WHERE node = \(node) AND batch = \(batch)", logger)
         }
     }
 
