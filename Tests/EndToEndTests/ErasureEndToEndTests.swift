@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// A person asks to be forgotten: erased on the service while one of three laptops, offline, is correcting that
+/// person's name. Every store ends with the tombstone and without the values, in no byte of any file, with the
+/// offline laptop's other edit kept.
+@Suite("Erasure end to end", .serialized)
+struct ErasureEndToEndTests {
+    static let name = "Hawa Maïga Touré", corrected = "Hawa Maïga Cissé", phone = "+223 70 11 22 33"
+
+    static var databases: [String] { ["central.sqlite"] + (TestDatabase.baseURL != nil ? ["postgres"] : []) }
+
+    @Test("erasure reaches every copy", arguments: databases)
+    func anErasureReachesTheServiceAndThreeLaptopsOneOfThemOfflineAndEditingThePerson(database: String) throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let service = try Service(box, database: database == "postgres" ? try TestDatabase.freshURL() : database)
+        defer { service.stop() }
+        try service.createProject("p")
+        let coordinator = try service.enroll("coordinator", role: "coordinator", project: "p")
+        let tokens = try ["a", "b", "c"].map { try service.enroll("laptop-\($0)", role: "facilitator", project: "p") }
+        try service.start()
+        var laptops: [Laptop] = []
+        for (n, token) in zip(["a", "b", "c"], tokens) {
+            laptops.append(Laptop(box, n))
+            try laptops.last!.setUp(project: "p", url: service.url, token: token)
+        }
+        let (a, b, c) = (laptops[0], laptops[1], laptops[2])
+        let session = try a.addSession("Vestibule de la paix")
+        let person = try a.add(
+            "participant",
+            [
+                "session": session, "consent": "yes", "name": Self.name, "phone": Self.phone, "sex": "female", "age_band": "18_24",
+                "role": "youth",
+            ])
+        for l in laptops { try l.syncOK() }
+        #expect(try c.run(["show", person]).stdout.contains(Self.name), "every laptop holds the person before")
+        let before = try holding(box)
+        #expect(before.count >= 3, "the check sees the values before: \(before)")
+
+        // Laptop c goes offline and corrects the name and the age band; meanwhile the service erases the person.
+        let edit = try c.run(["edit", person, "--set", "name=\(Self.corrected)", "--set", "age_band=25_35"])
+        #expect(edit.status == 0, "\(edit)")
+        let erase = try service.admin(["erase", person, "--project", "p", "--by", "coordinator Gao"])
+        #expect(erase.status == 0 && erase.stdout.contains("erased name, phone"), "\(erase)")
+        try a.syncOK()
+        try b.syncOK()
+        // c comes back: its name correction is dropped everywhere, its age band kept.
+        try c.syncOK()
+        for l in laptops { try l.syncOK() }
+
+        for l in laptops {
+            let shown = try l.run(["show", person])
+            #expect(shown.status == 0, "\(shown)")
+            #expect(!shown.stdout.contains("Hawa") && !shown.stdout.contains("+223"), "\(l.name): \(shown.stdout)")
+            #expect(
+                shown.stdout.contains("erased for good: Full name, Phone number") && shown.stdout.contains("by coordinator Gao"), "\(shown.stdout)")
+            #expect(shown.stdout.contains("25"), "the offline edit of the age band is kept: \(shown.stdout)")
+            let history = try l.run(["show", person, "--history"])
+            #expect(!history.stdout.contains("Hawa"), "\(l.name): \(history.stdout)")
+        }
+        let central = try service.records(token: coordinator).first { $0["id"] as? String == person }
+        let values = try #require(central?["values"] as? [String: Any])
+        #expect(values["name"] == nil && values["phone"] == nil && values["age_band"] as? String == "25_35", "\(values)")
+        #expect(values["_erased"] as? [String] == ["name", "phone"], "the tombstone: \(values)")
+
+        // No byte of any file left in the test's folder (every laptop's store and log, and the service's database when
+        // it is SQLite) holds the values.
+        let after = try holding(box)
+        #expect(after.isEmpty, "\(after)")
+        // A write of an erased field is refused by name, and the record stays editable otherwise.
+        let again = try a.run(["edit", person, "--set", "name=Hawa"])
+        #expect(again.status != 0 && again.stderr.contains("erased for good"), "\(again)")
+        #expect(try a.run(["edit", person, "--set", "role=elder"]).status == 0)
+    }
+
+    /// The files of the test's folder that hold the person's name, corrected name or phone.
+    func holding(_ box: Sandbox) throws -> [String] {
+        let all = FileManager.default.enumerator(atPath: box.dir.path)?.compactMap { $0 as? String } ?? []
+        return all.filter { name in
+            let data = (try? Data(contentsOf: box.dir.appendingPathComponent(name))) ?? Data()
+            return [Self.name, Self.corrected, Self.phone].contains { data.range(of: Data($0.utf8)) != nil }
+        }
+    }
+}
