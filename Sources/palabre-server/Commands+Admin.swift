@@ -175,6 +175,35 @@ extension PalabreServerCommand {
     }
 }
 
+extension PalabreServerCommand {
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let a facilitator's laptop hold the names of a session's people it did not capture (need to know).",
+            discussion: """
+                A facilitator's laptop receives names and phone numbers only of the people it captured and of their
+                sessions; of the others it receives sex, age band, role and session, so counts still add up. Assigning a
+                session (or one participant) to a device lets it receive their names from its next sync on (changes it
+                pulled before stay as they came).
+
+                Example: palabre-server assign 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --project vestibules-gao --to bara-laptop --by "coordinator Gao"
+                """
+        )
+        @OptionGroup var options: DatabaseOptions
+        @Argument(help: "The record's id (a session, or one participant).") var record: String
+        @Option(help: "The record's project.") var project: String
+        @Option(help: "The device's name or id (see 'palabre-server devices').") var to: String
+        @Option(help: "Who assigns (a name or role).") var by: String
+
+        func run() async throws {
+            bootstrapLogging(level: .warning)
+            try await guarded {
+                try await options.openBackend().assign(project: project, record: record.lowercased(), device: to, by: by)
+                print("assigned \(record.lowercased()) to \(to): its people's names reach that laptop from its next sync")
+            }
+        }
+    }
+}
+
 /// Plain-text tables for the terminal.
 enum Table {
     /// `2026-11-02 08:45:12Z`.

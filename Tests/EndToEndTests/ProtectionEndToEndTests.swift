@@ -106,6 +106,9 @@ struct ProtectionEndToEndTests {
         let session = try a.addSession("Vestibule de la paix")
         let p0 = try participant(a, session, names[0], phone: phone)
         try a.syncOK()
+        // b co-facilitates a's session: the coordinator lets it hold that session's names (need to know).
+        let assign = try service.admin(["assign", session, "--project", "p", "--to", "laptop-b", "--by", "coordinator"])
+        #expect(assign.status == 0, "\(assign)")
 
         #expect(try b.run(["protect"], environment: pass).status == 0)
         #expect(try b.run(["sync"], environment: pass).status == 0)
@@ -139,6 +142,7 @@ struct ProtectionEndToEndTests {
         // A new passphrase and token, then one sync: the names this laptop may hold are back, sealed again.
         #expect(try b.run(["protect"], environment: pass).status == 0)
         let again = try service.enroll("laptop-b2", role: "facilitator", project: "p")
+        #expect(try service.admin(["assign", session, "--project", "p", "--to", "laptop-b2", "--by", "coordinator"]).status == 0)
         #expect(try b.run(["remote", "set", service.url, "--token", again], environment: pass).status == 0)
         let resync = try b.run(["sync"], environment: pass)
         #expect(resync.status == 0, "\(resync)")
@@ -147,5 +151,58 @@ struct ProtectionEndToEndTests {
         let mine = try b.run(["show", p1], environment: pass)
         #expect(mine.stdout.contains(names[1]), "its own capture, pulled back: \(mine)")
         #expect(try leaked().isEmpty, "restored names are sealed")
+    }
+
+    /// Need to know: a laptop receives names and phone numbers only of its own people and of sessions assigned to it;
+    /// of the others, the rest, so counts still add up.
+    @Test func aLaptopReceivesNamesOnlyOfItsOwnPeopleAndOfSessionsAssignedToIt() throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let service = try Service(box)
+        defer { service.stop() }
+        try service.createProject("p")
+        let ta = try service.enroll("laptop-a", role: "facilitator", project: "p")
+        let tc = try service.enroll("laptop-c", role: "facilitator", project: "p")
+        let coordinator = try service.enroll("coordinator", role: "coordinator", project: "p")
+        try service.start()
+        let a = Laptop(box, "a")
+        let c = Laptop(box, "c")
+        try a.setUp(project: "p", url: service.url, token: ta)
+        try c.setUp(project: "p", url: service.url, token: tc)
+        let first = try a.addSession("Vestibule de Bara")
+        let second = try a.addSession("Espace des femmes")
+        func person(_ on: Laptop, _ session: String, _ name: String) throws -> String {
+            try on.add(
+                "participant",
+                [
+                    "session": session, "consent": "yes", "name": name, "phone": "+223 76 00 00 0\(name.count % 10)", "sex": "female",
+                    "age_band": "25_35", "role": "women_group",
+                ])
+        }
+        let p1 = try person(a, first, "Aminata Touré")
+        let p2 = try person(a, second, "Kadidia Maïga")
+        try a.syncOK()
+        #expect(try service.admin(["assign", first, "--project", "p", "--to", "laptop-c", "--by", "coordinator"]).status == 0)
+        try c.syncOK()
+        let own = try person(c, second, "Oumou Sangaré")
+        try c.syncOK()
+        let assigned = try c.run(["show", p1])
+        #expect(assigned.stdout.contains("Aminata Touré") && assigned.stdout.contains("+223"), "assigned session: \(assigned.stdout)")
+        let other = try c.run(["show", p2])
+        #expect(other.status == 0 && !other.stdout.contains("Kadidia") && !other.stdout.contains("+223"), "\(other.stdout)")
+        #expect(other.stdout.contains("25"), "the rest arrives: \(other.stdout)")
+        #expect(try c.run(["show", own]).stdout.contains("Oumou Sangaré"), "its own people")
+        let listed = try c.run(["list", "participant", "--json"])
+        #expect([p1, p2, own].allSatisfy(listed.stdout.contains), "every participant counted: \(listed.stdout)")
+        let stores = try FileManager.default.contentsOfDirectory(atPath: box.dir.path).filter { $0.hasPrefix("c.sqlite") }
+        for f in stores {
+            let data = try Data(contentsOf: box.dir.appendingPathComponent(f))
+            #expect(data.range(of: Data("Kadidia".utf8)) == nil, "\(f) holds a name it has no need to know")
+        }
+        // The coordinator, and the service, still hold every name.
+        #expect(try service.records(token: coordinator).contains { ($0["values"] as? [String: Any])?["name"] as? String == "Kadidia Maïga" })
+        // Assigning a device of another project, or a record that is not there, is refused by name.
+        let bad = try service.admin(["assign", first, "--project", "p", "--to", "nobody", "--by", "coordinator"])
+        #expect(bad.status != 0 && bad.stderr.contains("nobody"), "\(bad)")
     }
 }

@@ -36,5 +36,6 @@ enum CentralSchema {
         DashboardSchema.migration,
         ("central v4: published forms", { db in try db.execute(sql: SharedSchema.publishedForms) }),
         ("central v5: the forms each device holds", { db in try db.execute(sql: SharedSchema.devicesFormsHeld) }),
+        ("central v6: records assigned to devices", { db in try db.execute(sql: SharedSchema.assignments) }),
     ]
 }

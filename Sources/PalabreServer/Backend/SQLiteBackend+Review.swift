@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PalabreCore
 import PalabreStore
 
@@ -52,5 +53,53 @@ extension SQLiteBackend {
     /// The live records of a project (see ``SyncBackend/records(project:form:)``).
     public func records(project: String, form: String?) async throws -> [LiveRecord] {
         try await store.liveRecords(project: project, form: form).map { LiveRecord(id: $0.id, form: $0.form, values: $0.values) }
+    }
+}
+
+extension SQLiteBackend {
+    /// Assigns a record to a device (see ``SyncBackend/assign(project:record:device:by:)``).
+    public func assign(project: String, record: String, device: String, by: String) async throws {
+        guard let owner = try await store.project(ofRecord: record), owner == project else {
+            throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'")
+        }
+        let stamp = Timestamp.text(now())
+        try await store.hostWrite { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, project FROM devices WHERE (id = ? OR name = ?) AND revoked IS NULL",
+                    arguments: [device.lowercased(), device]), (row["project"] as String?) == project
+            else {
+                throw ServiceError.notFound("no device of project '\(project)' is named '\(device)' (see 'palabre-server devices')")
+            }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO assignments (record_id, device_id, assigned, assigned_by) VALUES (?, ?, ?, ?)",
+                arguments: [record, row["id"] as String, stamp, by])
+        }
+    }
+
+    /// Creating nodes and values of records (see ``SyncBackend/origins(of:)``).
+    public func origins(of ids: [String]) async throws -> [String: (node: String, values: [String: Value])] {
+        guard !ids.isEmpty else { return [:] }
+        return try await store.hostRead { db in
+            var out: [String: (node: String, values: [String: Value])] = [:]
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let sql = "SELECT id, created_node, vals FROM records WHERE id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))"
+                for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(chunk)) {
+                    out[row["id"]] = (row["created_node"], try ValueMap.decodePresent(row["vals"]))
+                }
+            }
+            return out
+        }
+    }
+
+    /// A device's nodes and assigned records (see ``SyncBackend/reach(of:)``).
+    public func reach(of deviceID: String) async throws -> (nodes: Set<String>, assigned: Set<String>) {
+        try await store.hostRead { db in
+            (
+                Set(try String.fetchAll(db, sql: "SELECT node FROM device_nodes WHERE device_id = ?", arguments: [deviceID])),
+                Set(try String.fetchAll(db, sql: "SELECT record_id FROM assignments WHERE device_id = ?", arguments: [deviceID]))
+            )
+        }
     }
 }

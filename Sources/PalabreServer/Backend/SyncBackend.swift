@@ -80,6 +80,18 @@ public protocol SyncBackend: DashboardSessionStore {
     ///   when its form has no identifying field or `by` is empty.
     func erase(project: String, record: String, by: String) async throws -> [String]
 
+    /// Lets a device hold by name the people of a record (a session) it did not capture (need to know).
+    ///
+    /// - Throws: ``ServiceError/notFound(_:)`` for a record not in the project or a device not of it.
+    func assign(project: String, record: String, device: String, by: String) async throws
+
+    /// Of these records, their creating node and current values (need to know looks at who made them and what they
+    /// refer to).
+    func origins(of ids: [String]) async throws -> [String: (node: String, values: [String: Value])]
+
+    /// The nodes a device pushed from, and the records assigned to it.
+    func reach(of deviceID: String) async throws -> (nodes: Set<String>, assigned: Set<String>)
+
     /// The live (not deleted) records of a project, of one form or all, oldest first.
     func records(project: String, form: String?) async throws -> [LiveRecord]
 

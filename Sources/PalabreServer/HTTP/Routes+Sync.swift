@@ -36,6 +36,11 @@ extension Routes {
         var page = try await backend.pull(
             project: project, after: after, limit: Int(limit),
             excludingNode: request.query("node"))
+        if device.role == .facilitator {
+            // Need to know: names and phone numbers only of its own people and those assigned to it.
+            let forms = try await backend.projectForms(project).union
+            page.changeTexts = try await NeedToKnow.filter(page.changeTexts, for: device, forms: forms, backend: backend)
+        }
         if device.role.masksSensitiveFields {
             // Masked as every version of the form says: a field any version marked sensitive stays masked.
             let forms = try await backend.projectForms(project).union

@@ -37,6 +37,7 @@ public enum CentralCopy {
             ]
         ),
         ("device_nodes", [.text("device_id"), .text("node"), .text("first_seen")]),
+        ("assignments", [.text("record_id"), .text("device_id"), .text("assigned"), .text("assigned_by")]),
         ("published_forms", [.text("project"), .text("name"), .int("version"), .text("source"), .text("published"), .text("published_by")]),
         ("batches", [.text("node"), .text("batch"), .text("device_id"), .text("response"), .text("created")]),
         (

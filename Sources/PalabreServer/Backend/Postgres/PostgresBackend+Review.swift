@@ -285,3 +285,67 @@ extension PostgresBackend {
 }
 
 extension PostgresBackend: ExportWriter {}
+
+extension PostgresBackend {
+    /// Assigns a record to a device (see ``SyncBackend/assign(project:record:device:by:)``).
+    public func assign(project: String, record: String, device: String, by: String) async throws {
+        let stamp = Timestamp.text(now())
+        let logger = logger
+        try await transaction { db in
+            var owner: String?
+            for try await p in try await db.query("SELECT project FROM records WHERE id = \(record)", logger: logger).decode(String.self) {
+                owner = p
+            }
+            guard owner == project else { throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'") }
+            var found: String?
+            for try await (id, p) in try await db.query(
+                "SELECT id, project FROM devices WHERE (id = \(device.lowercased()) OR name = \(device)) AND revoked IS NULL", logger: logger
+            ).decode((String, String?).self) where p == project {
+                found = id
+            }
+            guard let id = found else {
+                throw ServiceError.notFound("no device of project '\(project)' is named '\(device)' (see 'palabre-server devices')")
+            }
+            try await db.run(
+                """
+                INSERT INTO assignments (record_id, device_id, assigned, assigned_by) VALUES (\(record), \(id), \(stamp), \(by))
+                ON CONFLICT (record_id, device_id) DO UPDATE SET assigned = EXCLUDED.assigned, assigned_by = EXCLUDED.assigned_by
+                """, logger)
+        }
+    }
+
+    /// Creating nodes and values of records (see ``SyncBackend/origins(of:)``).
+    public func origins(of ids: [String]) async throws -> [String: (node: String, values: [String: Value])] {
+        guard !ids.isEmpty else { return [:] }
+        let logger = logger
+        return try await withReadConnection { db in
+            var out: [String: (node: String, values: [String: Value])] = [:]
+            for try await (id, node, vals) in try await db.query(
+                "SELECT id, created_node, vals FROM records WHERE id = ANY(\(ids))", logger: logger
+            ).decode((String, String, String).self) {
+                out[id] = (node, try ValueMap.decodePresent(vals))
+            }
+            return out
+        }
+    }
+
+    /// A device's nodes and assigned records (see ``SyncBackend/reach(of:)``).
+    public func reach(of deviceID: String) async throws -> (nodes: Set<String>, assigned: Set<String>) {
+        let logger = logger
+        return try await withReadConnection { db in
+            var nodes: Set<String> = []
+            for try await n in try await db.query("SELECT node FROM device_nodes WHERE device_id = \(deviceID)", logger: logger).decode(
+                String.self)
+            {
+                nodes.insert(n)
+            }
+            var assigned: Set<String> = []
+            for try await r in try await db.query("SELECT record_id FROM assignments WHERE device_id = \(deviceID)", logger: logger).decode(
+                String.self)
+            {
+                assigned.insert(r)
+            }
+            return (nodes, assigned)
+        }
+    }
+}

@@ -89,6 +89,7 @@ enum PostgresSchema {
         ("v2: published forms", SharedSchema.publishedForms),
         ("v3: the forms each device holds", SharedSchema.devicesFormsHeld),
         ("v4: changes held for a form version", "ALTER TABLE set_aside ADD COLUMN held BOOLEAN NOT NULL DEFAULT false"),
+        ("v5: records assigned to devices", SharedSchema.assignments),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock.

@@ -41,4 +41,12 @@ enum SharedSchema {
         device_id TEXT NOT NULL, device TEXT NOT NULL, role TEXT NOT NULL, project TEXT NOT NULL, forms TEXT NOT NULL,
         format TEXT NOT NULL, view TEXT NOT NULL, created TEXT NOT NULL
         """
+
+    /// `assignments`: records a coordinator assigned to a device, whose people it may then hold by name (need to know).
+    static let assignments = """
+        CREATE TABLE assignments (
+            record_id TEXT NOT NULL, device_id TEXT NOT NULL, assigned TEXT NOT NULL, assigned_by TEXT NOT NULL,
+            PRIMARY KEY (record_id, device_id)
+        )
+        """
 }
