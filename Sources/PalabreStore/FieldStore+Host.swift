@@ -92,6 +92,27 @@ extension FieldStore {
         return key
     }
 
+    /// A secret already kept in `meta`, without making one.
+    public func storedSecret(named name: String) async throws -> Data? {
+        try await pool.read { db in
+            guard try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [name]) != nil else { return nil }
+            return try Self.secret(db, named: name).withUnsafeBytes { Data($0) }
+        }
+    }
+
+    /// Forgets a secret kept in `meta` (it is kept elsewhere now): its page is overwritten (`secure_delete`) and the
+    /// write-ahead log truncated, so no copy of it stays in the files.
+    public func forgetSecret(named name: String) async throws {
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.inTransaction {
+                try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [name])
+                return .commit
+            }
+            _ = try db.checkpoint(.truncate)
+        }
+    }
+
     /// The store's settings for a copy to another database: the service's node and its pseudonym secret.
     public func settingsToCopy() async throws -> [(key: String, value: String)] {
         try await pool.read { db in

@@ -11,7 +11,7 @@ extension PalabreServerCommand {
             abstract: "Run the service until SIGTERM or SIGINT (requests in flight finish; a push is applied whole or not at all).",
             discussion: """
                 Settings by option, else environment ($PALABRE_DATABASE, $PALABRE_HOST, $PALABRE_PORT, $PALABRE_FORMS, \
-                $PALABRE_MAX_CLOCK_AHEAD, $PALABRE_LOG_LEVEL), else the default. The database is created when absent. \
+                $PALABRE_MAX_CLOCK_AHEAD, $PALABRE_LOG_LEVEL, $PALABRE_SMALL_CELLS, $PALABRE_PSEUDONYM_KEY_FILE), else the default. The database is created when absent. \
                 With --demo, a fresh database gets project 'demo' holding the sample data set and three enrolled devices, \
                 and the commands to try are printed.
 
@@ -43,6 +43,12 @@ extension PalabreServerCommand {
             name: .customLong("max-connections"),
             help: "With PostgreSQL: the size of each of this instance's two connection pools, writes and reads (default 16).")
         var maxConnections = 16
+        @Option(
+            name: .customLong("pseudonym-key-file"),
+            help: ArgumentHelp(
+                "Keep the secret behind analysts' pseudonyms in this file (0600, made when absent; a secret in the database moves to it) instead of the database, so a backup or copy of the database cannot link pseudonyms to names (default: $PALABRE_PSEUDONYM_KEY_FILE, else in the database).",
+                valueName: "file"))
+        var pseudonymKeyFile: String?
         @Flag(help: "Prepare a demonstration on this database (idempotent), then serve.") var demo = false
         @Option(help: "The demo's data set (default: samples/demo.jsonl of the checkout).") var samples: String?
 
@@ -100,6 +106,7 @@ extension PalabreServerCommand {
                 let backend = try await options.openBackend(
                     forms: catalog, maxClockAhead: .seconds(settings.maxClockAheadMinutes * 60),
                     maxConnections: maxConnections, logger: logger, connect: false)
+                backend.pseudonymSecret.keep(inFile: pseudonymKeyFile ?? environment("PALABRE_PSEUDONYM_KEY_FILE"))
                 var configuration = ServerConfiguration(host: settings.host, port: settings.port, maxBodyBytes: maxBodyMB << 20)
                 configuration.smallCells = settings.smallCells
                 let shownHost = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
@@ -118,6 +125,8 @@ extension PalabreServerCommand {
                 if let postgres = backend as? PostgresBackend { app.addServices(postgres) }
                 app.beforeServerStarts {
                     if let postgres = backend as? PostgresBackend { try await prepare(postgres) }
+                    // A key file that cannot be used stops the service before it answers anyone.
+                    if backend.pseudonymSecret.path != nil { try await backend.preparePseudonymSecret() }
                     if let samples {
                         let report = try await DemoSetup.prepare(backend, samples: samples)
                         // Written straight to the descriptor: the tokens must show before the service blocks, even when piped.

@@ -155,6 +155,55 @@ struct ProtectionEndToEndTests {
 
     /// Need to know: a laptop receives names and phone numbers only of its own people and of sessions assigned to it;
     /// of the others, the rest, so counts still add up.
+    @Test func thePseudonymSecretMovesOutOfTheDatabaseIntoAKeyFileAndPseudonymsStayTheSame() throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let plain = try Service(box, name: "plain")
+        defer { plain.stop() }
+        try plain.createProject("p")
+        let ta = try plain.enroll("laptop-a", role: "facilitator", project: "p")
+        let analyst = try plain.enroll("analyste", role: "analyst", project: "p")
+        try plain.start()
+        let a = Laptop(box, "a")
+        try a.setUp(project: "p", url: plain.url, token: ta)
+        let s = try a.addSession("Vestibule de Bara")
+        _ = try a.add(
+            "participant",
+            ["session": s, "consent": "yes", "name": "Aminata Touré", "sex": "female", "age_band": "25_35", "role": "women_group"])
+        try a.syncOK()
+        let path = "/v1/export?format=jsonl&form=participant"
+        let before = try plain.http("GET", path, token: analyst)
+        #expect(before.status == 200 && before.body.contains("anon-") && !before.body.contains("Aminata"), "\(before)")
+        plain.stop()
+
+        let key = box.path("pseudonym.key")
+        let keyed = try Service(box, serveOptions: ["--pseudonym-key-file", key], name: "keyed")
+        defer { keyed.stop() }
+        try keyed.start()
+        let after = try keyed.http("GET", path, token: analyst)
+        #expect(after.status == 200 && after.body == before.body, "the same pseudonyms from the secret in its file: \(after)")
+        let mode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let hex = try String(contentsOfFile: key, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(hex.count == 64 && hex.allSatisfy(\.isHexDigit))
+        keyed.stop()
+        for f in try FileManager.default.contentsOfDirectory(atPath: box.dir.path) where f.hasPrefix("central.sqlite") {
+            let data = try Data(contentsOf: box.dir.appendingPathComponent(f))
+            #expect(data.range(of: Data(hex.utf8)) == nil, "\(f) still holds the pseudonym secret")
+        }
+
+        // A key file others can read stops the service before it answers anyone.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: key)
+        let exposed = try Service(box, serveOptions: ["--pseudonym-key-file", key], name: "exposed")
+        defer { exposed.stop() }
+        do {
+            try exposed.start()
+            Issue.record("a service with a key file readable by others started")
+        } catch {
+            #expect("\(error)".contains("chmod 600 \(key)"), "\(error)")
+        }
+    }
+
     @Test func aLaptopReceivesNamesOnlyOfItsOwnPeopleAndOfSessionsAssignedToIt() throws {
         let box = try Sandbox(initialised: false)
         defer { box.remove() }

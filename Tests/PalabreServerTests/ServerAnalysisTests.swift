@@ -52,6 +52,44 @@ import Testing
         #expect(texts[0] != texts[1], "two services with different secrets give different pseudonyms")
     }
 
+    @Test(arguments: BackendKind.all) func aKeyFileTakesTheSecretOutOfTheDatabaseAndRefusesOneThatDisagrees(_ kind: BackendKind) async throws {
+        let fx = try await loadedFixture(kind)
+        func export() async throws -> String {
+            try await fx.app().test(.router) { client in
+                try await client.send(.get, "/v1/export?format=jsonl&form=participant", token: fx.tokens["analyst"]).text
+            }
+        }
+        let before = try await export()
+        let key = fx.dir.appendingPathComponent("pseudonym.key").path
+        fx.backend.pseudonymSecret.keep(inFile: key)
+        try await fx.backend.preparePseudonymSecret()
+        #expect(try await export() == before, "the database's secret moved to the file: the same pseudonyms")
+        let mode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        // The database no longer holds it: kept there again, a new secret is made and every pseudonym changes.
+        fx.backend.pseudonymSecret.keep(inFile: nil)
+        let fresh = try await export()
+        #expect(fresh != before)
+        // Now the file and the database disagree: refused, not a silent change of every pseudonym.
+        fx.backend.pseudonymSecret.keep(inFile: key)
+        await #expect(throws: ServiceError.self) { try await fx.backend.preparePseudonymSecret() }
+        try FileManager.default.removeItem(atPath: key)
+        try await fx.backend.preparePseudonymSecret()
+        #expect(try await export() == fresh, "with the old file gone, the database's secret moves to a new one")
+
+        for (contents, rule) in [("not a secret\n", "64 hexadecimal"), (String(repeating: "ab", count: 31) + "\n", "64 hexadecimal")] {
+            try contents.write(toFile: key, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
+            await #expect { try await fx.backend.preparePseudonymSecret() } throws: { "\($0)".contains(rule) }
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: key)
+        await #expect { try await fx.backend.preparePseudonymSecret() } throws: { "\($0)".contains("chmod 600") }
+        try FileManager.default.removeItem(atPath: key)
+        try FileManager.default.createSymbolicLink(atPath: key, withDestinationPath: "/etc/hostname")
+        await #expect { try await fx.backend.preparePseudonymSecret() } throws: { "\($0)".contains("not a regular file") }
+    }
+
     @Test(arguments: BackendKind.all) func coordinatorsGetTheValuesAndEveryExportIsLogged(_ kind: BackendKind) async throws {
         let fx = try await loadedFixture(kind)
         try await fx.app().test(.router) { client in

@@ -65,8 +65,13 @@ extension SQLiteBackend: ExportWriter {
         }
     }
 
-    /// The secret behind pseudonyms: 32 random bytes made once and kept in the service's database, never exported.
-    func pseudonymKey() async throws -> Data {
-        try await store.secret(named: "pseudonym_key")
+    /// The secret behind pseudonyms when it is kept in the database: 32 random bytes made once, never exported.
+    func storedPseudonymKey(create: Bool) async throws -> Data? {
+        create ? try await store.secret(named: "pseudonym_key") : try await store.storedSecret(named: "pseudonym_key")
     }
+
+    /// Forgets the database's copy of the secret (it is in the key file now).
+    func forgetStoredPseudonymKey() async throws { try await store.forgetSecret(named: "pseudonym_key") }
+
+    public func preparePseudonymSecret() async throws { _ = try await pseudonymKey() }
 }

@@ -26,6 +26,8 @@ public final class SQLiteBackend: SyncBackend {
     public let maxClockAhead: Duration
     /// Each project's compiled forms.
     public let formCache = FormCache()
+    /// Where the secret behind analysts' pseudonyms is kept.
+    public let pseudonymSecret = PseudonymSecret()
     let logger: Logger
     let now: @Sendable () -> Date
 

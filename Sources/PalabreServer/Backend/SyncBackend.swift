@@ -95,6 +95,12 @@ public protocol SyncBackend: DashboardSessionStore {
     /// The live (not deleted) records of a project, of one form or all, oldest first.
     func records(project: String, form: String?) async throws -> [LiveRecord]
 
+    /// Where the secret behind analysts' pseudonyms is kept: the database, or a key file (``PseudonymSecret``).
+    var pseudonymSecret: PseudonymSecret { get }
+
+    /// Checks the pseudonym key file, moving the database's secret into it the first time, before the service answers.
+    func preparePseudonymSecret() async throws
+
     /// Writes an export to a temporary file or folder and logs it; sensitive fields pseudonymised for analysts.
     func export(_ request: ExportRequest, for device: Device) async throws -> String
 

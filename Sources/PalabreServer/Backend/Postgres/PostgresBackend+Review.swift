@@ -266,16 +266,38 @@ extension PostgresBackend {
         }
     }
 
-    /// The secret behind pseudonyms: made once, kept in `meta`, the same for every instance.
-    func pseudonymKey() async throws -> Data {
-        let hex = try await metaValue("pseudonym_key") {
-            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.hex
+    /// The secret behind pseudonyms when it is kept in the database: made once, kept in `meta`, the same for every
+    /// instance.
+    func storedPseudonymKey(create: Bool) async throws -> Data? {
+        let hex: String
+        if create {
+            hex = try await metaValue("pseudonym_key") { SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.hex }
+        } else {
+            let logger = logger
+            let found = try await withReadConnection { db in
+                try await db.query("SELECT value FROM meta WHERE key = 'pseudonym_key'", logger: logger).collect().first?.decode(String.self)
+            }
+            guard let found else { return nil }
+            hex = found
         }
         guard let key = Data(hex: hex), key.count == 32 else {
             throw ServiceError.unavailable("meta.pseudonym_key is not a 32-byte hexadecimal secret: the database was edited by hand")
         }
         return key
     }
+
+    /// Forgets the database's copy of the secret (it is in the key file now). PostgreSQL keeps a deleted row until it
+    /// is vacuumed: the table is vacuumed at once (what write-ahead log segments and backups made before still hold is
+    /// beyond the service's reach).
+    func forgetStoredPseudonymKey() async throws {
+        let logger = logger
+        try await withConnection { db in
+            try await db.run("DELETE FROM meta WHERE key = 'pseudonym_key'", logger)
+            try await db.run("VACUUM meta", logger)
+        }
+    }
+
+    public func preparePseudonymSecret() async throws { _ = try await pseudonymKey() }
 
     package static func binds(_ values: String...) -> PostgresBindings {
         var b = PostgresBindings()

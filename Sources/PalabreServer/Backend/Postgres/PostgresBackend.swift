@@ -41,6 +41,8 @@ public final class PostgresBackend: SyncBackend, Service, Sendable {
     public let maxClockAhead: Duration
     /// Each project's compiled forms.
     public let formCache = FormCache()
+    /// Where the secret behind analysts' pseudonyms is kept.
+    public let pseudonymSecret = PseudonymSecret()
     /// Where the database is, without the password (for logs).
     public let description: String
     /// Connections for transactions that write (pushes, resolutions, administration).

@@ -6,9 +6,7 @@ import PalabreStore
 /// What a backend says to take part in the one export pipeline: where its pseudonym secret is, how it writes a
 /// project's records with the shared exporter, and how it keeps a line of the export log. The policy (who sees
 /// pseudonyms, which contact fields are dropped, where the file goes, what is logged) is ``runExport(_:for:)``'s.
-protocol ExportWriter: SyncBackend {
-    /// The secret behind pseudonyms: made once, kept in the service's database, never exported.
-    func pseudonymKey() async throws -> Data
+protocol ExportWriter: PseudonymSecretStore {
     /// Writes a project's records with ``PalabreStore/FieldStore/export(_:to:catalog:options:progress:)``.
     func writeExport(
         _ format: ExportOptions.Format, to path: String, in directory: URL, catalog: FormCatalog, options: ExportOptions) async throws

@@ -1,0 +1,98 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// Where a service keeps the secret behind analysts' pseudonyms (DESIGN.md, *Protection*).
+///
+/// By default it is in the service's database. With a key file (`palabre-server serve --pseudonym-key-file`, or
+/// `$PALABRE_PSEUDONYM_KEY_FILE`) it lives outside it, so that a backup, a dump or a copy of the database handed to
+/// someone does not carry the one secret that links a pseudonym back to a name: whoever holds the records and the
+/// secret can test every name of a village against an analyst's export.
+///
+/// The first time a key file is used, a secret already in the database moves to it (the file is written, then the
+/// database forgets its copy), so the pseudonyms stay the same; a file that disagrees with the database's secret is
+/// refused rather than silently changing every pseudonym.
+public final class PseudonymSecret: Sendable {
+    private let file = Mutex<String?>(nil)
+
+    public init() {}
+
+    /// Keeps the secret in this file (nil: in the database).
+    public func keep(inFile path: String?) { file.withLock { $0 = path } }
+
+    /// The key file, when there is one.
+    public var path: String? { file.withLock { $0 } }
+
+    /// The secret in a key file: read (checked: a regular file of this user, readable by no one else, 64 hexadecimal
+    /// characters), or made from `stored` (the database's) or at random and written 0600.
+    static func key(inFile path: String, stored: Data?) throws -> Data {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFREG else {
+                throw ServiceError.unavailable("the pseudonym key file \(path) is not a regular file (a link or a folder): give a file of its own")
+            }
+            guard info.st_uid == geteuid() else {
+                throw ServiceError.unavailable(
+                    "the pseudonym key file \(path) belongs to another user (uid \(info.st_uid)): it must be the service's own")
+            }
+            guard info.st_mode & 0o077 == 0 else {
+                throw ServiceError.unavailable(
+                    "the pseudonym key file \(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))): chmod 600 \(path)")
+            }
+            let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let key = Data(hex: text), key.count == 32 else {
+                throw ServiceError.unavailable(
+                    "the pseudonym key file \(path) does not hold a secret of 64 hexadecimal characters: it was damaged or edited")
+            }
+            if let stored, stored != key {
+                throw ServiceError.unavailable(
+                    "the pseudonym key file \(path) holds another secret than the database: every pseudonym would change. "
+                        + "Use the file that came with this database, or move the file away to move the database's secret into a new one")
+            }
+            return key
+        }
+        guard errno == ENOENT else {
+            throw ServiceError.unavailable("the pseudonym key file \(path) cannot be read: \(String(cString: strerror(errno)))")
+        }
+        let key = stored ?? SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        // Written whole under a temporary name, synced, then renamed: a crash leaves the old state or the new one.
+        let temporary = path + ".new-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw ServiceError.unavailable("the pseudonym key file \(path) cannot be made: \(String(cString: strerror(errno)))")
+        }
+        let bytes = Array((key.hex + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw ServiceError.unavailable("the pseudonym key file \(path) cannot be written: \(String(cString: strerror(errno)))")
+        }
+        return key
+    }
+}
+
+/// What a backend does to keep its pseudonym secret in its database, or to forget it there.
+protocol PseudonymSecretStore: SyncBackend {
+    /// The secret in the database: nil when there is none and `create` is false.
+    func storedPseudonymKey(create: Bool) async throws -> Data?
+    /// Removes the database's copy (it is in the key file now), leaving no old page with it where the engine allows.
+    func forgetStoredPseudonymKey() async throws
+}
+
+extension PseudonymSecretStore {
+    /// The secret behind pseudonyms, wherever it is kept (``PseudonymSecret``).
+    func pseudonymKey() async throws -> Data {
+        guard let path = pseudonymSecret.path else {
+            guard let key = try await storedPseudonymKey(create: true) else {
+                throw ServiceError.unavailable("the service's pseudonym secret could not be made")
+            }
+            return key
+        }
+        let stored = try await storedPseudonymKey(create: false)
+        let key = try PseudonymSecret.key(inFile: path, stored: stored)
+        if stored != nil { try await forgetStoredPseudonymKey() }
+        return key
+    }
+}
