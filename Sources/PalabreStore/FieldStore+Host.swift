@@ -100,23 +100,32 @@ extension FieldStore {
         }
     }
 
-    /// Forgets a secret kept in `meta` (it is kept elsewhere now): its page is overwritten (`secure_delete`) and the
-    /// write-ahead log truncated, so no copy of it stays in the files.
-    public func forgetSecret(named name: String) async throws {
+    /// What `meta` keeps in place of a secret that moved elsewhere (``forgetSecret(named:leaving:)``).
+    public func secretMark(named name: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [name + "_moved"]) }
+    }
+
+    /// Forgets a secret kept in `meta` (it is kept elsewhere now), keeping `mark` (its fingerprint) instead: its page is
+    /// overwritten (`secure_delete`) and the write-ahead log truncated, so no copy of it stays in the files.
+    public func forgetSecret(named name: String, leaving mark: String) async throws {
         try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.inTransaction {
                 try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [name])
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [name + "_moved", mark])
                 return .commit
             }
             _ = try db.checkpoint(.truncate)
         }
     }
 
-    /// The store's settings for a copy to another database: the service's node and its pseudonym secret.
+    /// The store's settings for a copy to another database: the service's node and its pseudonym secret (or the
+    /// fingerprint of the key file it moved to).
     public func settingsToCopy() async throws -> [(key: String, value: String)] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('pseudonym_key', 'node')").map { ($0["key"], $0["value"]) }
+            try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('pseudonym_key', 'pseudonym_key_moved', 'node')").map {
+                ($0["key"], $0["value"])
+            }
         }
     }
 }

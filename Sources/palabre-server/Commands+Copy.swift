@@ -45,10 +45,9 @@ extension PalabreServerCommand {
                 postgres.close()
                 for (table, count) in report.rows { print("\(table)\t\(count)") }
                 printError("copied \(from) into \(DatabaseOptions.shown(to)); start the service with --database on it")
-                if try await sqlite.store.storedSecret(named: "pseudonym_key") == nil {
+                if try await sqlite.store.secretMark(named: "pseudonym_key") != nil {
                     printError(
-                        "the pseudonym secret is not in \(from) (kept in a key file, or never made): when a key file holds it, start the service on the copy with the same --pseudonym-key-file, or every pseudonym changes"
-                    )
+                        "the pseudonym secret is in a key file, not in \(from): start the service on the copy with the same --pseudonym-key-file")
                 }
             }
         }

@@ -52,7 +52,9 @@ import Testing
         #expect(texts[0] != texts[1], "two services with different secrets give different pseudonyms")
     }
 
-    @Test(arguments: BackendKind.all) func aKeyFileTakesTheSecretOutOfTheDatabaseAndRefusesOneThatDisagrees(_ kind: BackendKind) async throws {
+    @Test(arguments: BackendKind.all) func aKeyFileTakesTheSecretOutOfTheDatabaseAndOnlyThatFileOrACopyIsAcceptedAfter(
+        _ kind: BackendKind
+    ) async throws {
         let fx = try await loadedFixture(kind)
         func export() async throws -> String {
             try await fx.app().test(.router) { client in
@@ -67,17 +69,27 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
-        // The database no longer holds it: kept there again, a new secret is made and every pseudonym changes.
+        // The database keeps only the key's fingerprint: without the file, or with no file at another path (a second
+        // instance), it is refused rather than a new secret made that would change every pseudonym.
         fx.backend.pseudonymSecret.keep(inFile: nil)
-        let fresh = try await export()
-        #expect(fresh != before)
-        // Now the file and the database disagree: refused, not a silent change of every pseudonym.
-        fx.backend.pseudonymSecret.keep(inFile: key)
-        await #expect(throws: ServiceError.self) { try await fx.backend.preparePseudonymSecret() }
-        try FileManager.default.removeItem(atPath: key)
-        try await fx.backend.preparePseudonymSecret()
-        #expect(try await export() == fresh, "with the old file gone, the database's secret moves to a new one")
+        await #expect { try await fx.backend.preparePseudonymSecret() } throws: { "\($0)".contains("moved to a key file") }
+        let copy = fx.dir.appendingPathComponent("copy.key").path
+        fx.backend.pseudonymSecret.keep(inFile: copy)
+        await #expect { try await fx.backend.preparePseudonymSecret() } throws: { "\($0)".contains("copy that file here") }
+        #expect(!FileManager.default.fileExists(atPath: copy))
+        // Another service's file is refused; a copy of this one's works.
+        let other = try await loadedFixture(kind)
+        let otherKey = other.dir.appendingPathComponent("pseudonym.key").path
+        other.backend.pseudonymSecret.keep(inFile: otherKey)
+        try await other.backend.preparePseudonymSecret()
+        fx.backend.pseudonymSecret.keep(inFile: otherKey)
+        await #expect { try await fx.backend.preparePseudonymSecret() } throws: { "\($0)".contains("another secret") }
+        try FileManager.default.copyItem(atPath: key, toPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: copy)
+        fx.backend.pseudonymSecret.keep(inFile: copy)
+        #expect(try await export() == before, "a copy of the file gives the same pseudonyms")
 
+        fx.backend.pseudonymSecret.keep(inFile: key)
         for (contents, rule) in [("not a secret\n", "64 hexadecimal"), (String(repeating: "ab", count: 31) + "\n", "64 hexadecimal")] {
             try contents.write(toFile: key, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)

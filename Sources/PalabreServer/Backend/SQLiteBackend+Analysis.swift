@@ -71,7 +71,9 @@ extension SQLiteBackend: ExportWriter {
     }
 
     /// Forgets the database's copy of the secret (it is in the key file now).
-    func forgetStoredPseudonymKey() async throws { try await store.forgetSecret(named: "pseudonym_key") }
+    func forgetStoredPseudonymKey(mark: String) async throws { try await store.forgetSecret(named: "pseudonym_key", leaving: mark) }
+
+    func pseudonymKeyMark() async throws -> String? { try await store.secretMark(named: "pseudonym_key") }
 
     public func preparePseudonymSecret() async throws { _ = try await pseudonymKey() }
 }

@@ -289,11 +289,23 @@ extension PostgresBackend {
     /// Forgets the database's copy of the secret (it is in the key file now). PostgreSQL keeps a deleted row until it
     /// is vacuumed: the table is vacuumed at once (what write-ahead log segments and backups made before still hold is
     /// beyond the service's reach).
-    func forgetStoredPseudonymKey() async throws {
+    func forgetStoredPseudonymKey(mark: String) async throws {
         let logger = logger
         try await withConnection { db in
-            try await db.run("DELETE FROM meta WHERE key = 'pseudonym_key'", logger)
+            try await db.run(
+                """
+                WITH gone AS (DELETE FROM meta WHERE key = 'pseudonym_key')
+                INSERT INTO meta (key, value) VALUES ('pseudonym_key_moved', \(mark))
+                ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+                """, logger)
             try await db.run("VACUUM meta", logger)
+        }
+    }
+
+    func pseudonymKeyMark() async throws -> String? {
+        let logger = logger
+        return try await withReadConnection { db in
+            try await db.query("SELECT value FROM meta WHERE key = 'pseudonym_key_moved'", logger: logger).collect().first?.decode(String.self)
         }
     }
 

@@ -23,9 +23,17 @@ public final class PseudonymSecret: Sendable {
     /// The key file, when there is one.
     public var path: String? { file.withLock { $0 } }
 
+    /// What the database keeps of a secret moved to a key file: a fingerprint, which tells the file that belongs to it
+    /// and reveals nothing of the secret (a hash of 256 random bits).
+    static func mark(of key: Data) -> String {
+        "sha256:" + SHA256.hash(data: Data("palabre pseudonym key\n".utf8) + key).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// The secret in a key file: read (checked: a regular file of this user, readable by no one else, 64 hexadecimal
-    /// characters), or made from `stored` (the database's) or at random and written 0600.
-    static func key(inFile path: String, stored: Data?) throws -> Data {
+    /// characters, the one `stored` or `mark` says), or made from `stored` (the database's) or at random and written
+    /// 0600. `mark` is the fingerprint a database keeps after its secret moved to a file: that file must be given, not a
+    /// new one made (a second instance of the service needs a copy of the first one's file).
+    static func key(inFile path: String, stored: Data?, mark: String?) throws -> Data {
         var info = stat()
         if lstat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFREG else {
@@ -44,6 +52,11 @@ public final class PseudonymSecret: Sendable {
                 throw ServiceError.unavailable(
                     "the pseudonym key file \(path) does not hold a secret of 64 hexadecimal characters: it was damaged or edited")
             }
+            if let mark, mark != Self.mark(of: key) {
+                throw ServiceError.unavailable(
+                    "the pseudonym key file \(path) holds another secret than the one this database's was moved to: every pseudonym would change. "
+                        + "Give the file the secret was moved to (every instance of the service needs a copy of it)")
+            }
             if let stored, stored != key {
                 throw ServiceError.unavailable(
                     "the pseudonym key file \(path) holds another secret than the database: every pseudonym would change. "
@@ -53,6 +66,11 @@ public final class PseudonymSecret: Sendable {
         }
         guard errno == ENOENT else {
             throw ServiceError.unavailable("the pseudonym key file \(path) cannot be read: \(String(cString: strerror(errno)))")
+        }
+        if mark != nil {
+            throw ServiceError.unavailable(
+                "the pseudonym key file \(path) does not exist, and this database's secret was moved to a key file: copy that file here "
+                    + "(0600; every instance of the service uses the same), or every pseudonym would change")
         }
         let key = stored ?? SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         // Written whole under a temporary name, synced, then renamed: a crash leaves the old state or the new one.
@@ -77,22 +95,32 @@ public final class PseudonymSecret: Sendable {
 protocol PseudonymSecretStore: SyncBackend {
     /// The secret in the database: nil when there is none and `create` is false.
     func storedPseudonymKey(create: Bool) async throws -> Data?
-    /// Removes the database's copy (it is in the key file now), leaving no old page with it where the engine allows.
-    func forgetStoredPseudonymKey() async throws
+    /// The fingerprint the database keeps once its secret moved to a key file (``PseudonymSecret/mark(of:)``).
+    func pseudonymKeyMark() async throws -> String?
+    /// Removes the database's copy (it is in the key file now), leaving no old page with it where the engine allows,
+    /// and keeps the key's fingerprint instead.
+    func forgetStoredPseudonymKey(mark: String) async throws
 }
 
 extension PseudonymSecretStore {
     /// The secret behind pseudonyms, wherever it is kept (``PseudonymSecret``).
     func pseudonymKey() async throws -> Data {
+        let stored = try await storedPseudonymKey(create: false)
+        let mark = stored == nil ? try await pseudonymKeyMark() : nil
         guard let path = pseudonymSecret.path else {
+            if mark != nil {
+                throw ServiceError.unavailable(
+                    "this database's pseudonym secret was moved to a key file: give it (--pseudonym-key-file or $PALABRE_PSEUDONYM_KEY_FILE), or every pseudonym would change"
+                )
+            }
+            if let stored { return stored }
             guard let key = try await storedPseudonymKey(create: true) else {
                 throw ServiceError.unavailable("the service's pseudonym secret could not be made")
             }
             return key
         }
-        let stored = try await storedPseudonymKey(create: false)
-        let key = try PseudonymSecret.key(inFile: path, stored: stored)
-        if stored != nil { try await forgetStoredPseudonymKey() }
+        let key = try PseudonymSecret.key(inFile: path, stored: stored, mark: mark)
+        if stored != nil { try await forgetStoredPseudonymKey(mark: PseudonymSecret.mark(of: key)) }
         return key
     }
 }
