@@ -11,7 +11,8 @@ extension PalabreServerCommand {
             abstract: "Run the service until SIGTERM or SIGINT (requests in flight finish; a push is applied whole or not at all).",
             discussion: """
                 Settings by option, else environment ($PALABRE_DATABASE, $PALABRE_HOST, $PALABRE_PORT, $PALABRE_FORMS, \
-                $PALABRE_MAX_CLOCK_AHEAD, $PALABRE_LOG_LEVEL, $PALABRE_SMALL_CELLS, $PALABRE_PSEUDONYM_KEY_FILE), else the default. The database is created when absent. \
+                $PALABRE_MAX_CLOCK_AHEAD, $PALABRE_LOG_LEVEL, $PALABRE_SMALL_CELLS, $PALABRE_PSEUDONYM_KEY_FILE, \
+                $PALABRE_RETENTION_SWEEP_MINUTES), else the default. The database is created when absent. \
                 With --demo, a fresh database gets project 'demo' holding the sample data set and three enrolled devices, \
                 and the commands to try are printed.
 
@@ -49,6 +50,12 @@ extension PalabreServerCommand {
                 "Keep the secret behind analysts' pseudonyms in this file (0600, made when absent; a secret in the database moves to it) instead of the database, so a backup or copy of the database cannot link pseudonyms to names (default: $PALABRE_PSEUDONYM_KEY_FILE, else in the database).",
                 valueName: "file"))
         var pseudonymKeyFile: String?
+        @Option(
+            name: .customLong("retention-sweep-minutes"),
+            help: ArgumentHelp(
+                "How often the service erases identifying values whose project's retention period is over (see 'palabre-server project retention'), after a sweep at start; 0: only by 'palabre-server erase --expired' (default: $PALABRE_RETENTION_SWEEP_MINUTES, or 60).",
+                valueName: "minutes"))
+        var retentionSweepMinutes: String?
         @Flag(help: "Prepare a demonstration on this database (idempotent), then serve.") var demo = false
         @Option(help: "The demo's data set (default: samples/demo.jsonl of the checkout).") var samples: String?
 
@@ -65,6 +72,7 @@ extension PalabreServerCommand {
             var maxClockAheadMinutes: Int
             var level: Logger.Level
             var smallCells = 5
+            var retentionSweepMinutes = 60
         }
 
         func settings() throws -> Settings {
@@ -88,7 +96,12 @@ extension PalabreServerCommand {
             guard let k = Int(small.value), (1...1000).contains(k) else {
                 throw ValidationError("\(small.source): '\(small.value)' is not a number of people from 1 to 1000")
             }
-            return Settings(host: host.value, port: p, maxClockAheadMinutes: minutes, level: l, smallCells: k)
+            let sweep = setting(retentionSweepMinutes, "PALABRE_RETENTION_SWEEP_MINUTES", "60")
+            guard let every = Int(sweep.value), (0...10_080).contains(every) else {
+                throw ValidationError("\(sweep.source): '\(sweep.value)' is not a number of minutes from 0 (no sweep while serving) to 10080")
+            }
+            return Settings(
+                host: host.value, port: p, maxClockAheadMinutes: minutes, level: l, smallCells: k, retentionSweepMinutes: every)
         }
 
         func validate() throws {
@@ -123,6 +136,13 @@ extension PalabreServerCommand {
                 // PostgreSQL's pools are a service of the application: started before it listens, closed after its last
                 // answer on a graceful shutdown.
                 if let postgres = backend as? PostgresBackend { app.addServices(postgres) }
+                // Retention sweeps start once the database is migrated and checked, then run every so often.
+                let ready = ReadyGate()
+                if settings.retentionSweepMinutes > 0 {
+                    app.addServices(
+                        RetentionService(
+                            backend: backend, every: .seconds(settings.retentionSweepMinutes * 60), ready: ready, logger: logger))
+                }
                 app.beforeServerStarts {
                     if let postgres = backend as? PostgresBackend { try await prepare(postgres) }
                     // A key file that cannot be used stops the service before it answers anyone.
@@ -133,6 +153,7 @@ extension PalabreServerCommand {
                         let text = DemoSetup.instructions(report, url: "http://\(shownHost):\(settings.port)", database: database)
                         FileHandle.standardOutput.write(Data((text + "\n").utf8))
                     }
+                    ready.open()
                 }
                 do {
                     try await app.runService()

@@ -79,6 +79,82 @@ struct ErasureEndToEndTests {
         #expect(try a.run(["edit", person, "--set", "role=elder"]).status == 0)
     }
 
+    /// Retention with the real binaries: a bad period is refused and changes nothing; names captured today (one on a
+    /// laptop whose clock says 2001) are not due today; 31 days on (the admin command run under datefudge), they are
+    /// erased, and the laptops receive the tombstone at their next sync.
+    @Test("retention erases names after the project's period", arguments: databases)
+    func retentionErasesNamesAfterTheProjectsPeriodOnTheServiceAndTheLaptops(database: String) throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let service = try Service(box, database: database == "postgres" ? try TestDatabase.freshURL() : database)
+        defer { service.stop() }
+        try service.createProject("p")
+        let tokens = try ["a", "b"].map { try service.enroll("laptop-\($0)", role: "facilitator", project: "p") }
+        for (args, code, words) in [
+            (["--days", "-3", "--by", "coordinator"], Int32(64), "--days: '-3'"),
+            (["--days", "30"], 64, "--by"),
+            (["--days", "99999", "--by", "coordinator"], 64, "36500"),
+        ] {
+            let r = try service.admin(["project", "retention", "p"] + args)
+            #expect(r.status == code && r.stderr.contains(words), "\(args): \(r)")
+        }
+        let unknown = try service.admin(["project", "retention", "nope", "--days", "30", "--by", "coordinator"])
+        #expect(unknown.status == 66 && unknown.stderr.contains("nope"), "\(unknown)")
+        #expect(try service.admin(["project", "retention", "p"]).stdout.contains("for ever"), "nothing was set by refused commands")
+        let set = try service.admin(["project", "retention", "p", "--days", "30", "--by", "coordinator Gao"])
+        #expect(set.status == 0 && set.stdout.contains("30 days"), "\(set)")
+        #expect(try service.admin(["project", "list"]).stdout.contains("names kept 30 days"))
+        try service.start()
+        let a = Laptop(box, "a"), b = Laptop(box, "b")
+        try a.setUp(project: "p", url: service.url, token: tokens[0])
+        try b.setUp(project: "p", url: service.url, token: tokens[1])
+        let session = try a.addSession("Vestibule de la paix")
+        let person = try a.add(
+            "participant",
+            [
+                "session": session, "consent": "yes", "name": Self.name, "phone": Self.phone, "sex": "female", "age_band": "18_24",
+                "role": "youth",
+            ])
+        try a.syncOK()
+        // Laptop b's clock battery is flat: it says 2001, and its records are stamped so.
+        let own = try b.addSession("Espace des femmes", at: "2001-01-01")
+        let flat = try b.add(
+            "participant",
+            ["session": own, "consent": "yes", "name": Self.corrected, "sex": "female", "age_band": "25_35", "role": "youth"],
+            at: "2001-01-01")
+        let created = try b.show(flat)["created"] as? String ?? ""
+        #expect(created < "2002", "datefudge puts laptop b in 2001: \(created)")
+        try b.syncOK(at: "2001-01-01")
+
+        let today = try service.admin(["erase", "--expired", "--project", "p", "--dry-run"])
+        #expect(today.status == 0 && today.stdout.contains("0 record(s) due"), "a 2001 stamp is not believed: \(today)")
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        let later = formatter.string(from: Date().addingTimeInterval(31 * 86_400)) + " UTC"
+        let admin = { (args: [String]) in
+            try E2E.run(try E2E.datefudge(), [later, service.binary] + args + ["--database", service.database], in: box.dir, timeout: 60)
+        }
+        let dry = try admin(["erase", "--expired", "--dry-run"])
+        #expect(dry.status == 0 && dry.stdout.contains("2 record(s) due") && dry.stdout.contains(person) && dry.stdout.contains(flat), "\(dry)")
+        #expect(try a.run(["show", person]).stdout.contains(Self.name), "a dry run erases nothing")
+        let swept = try admin(["erase", "--expired"])
+        #expect(swept.status == 0 && swept.stdout.contains("p: 2 record(s) erased (retention 30 days)"), "\(swept)")
+        #expect(try admin(["erase", "--expired"]).stdout.contains("p: 0 record(s) erased"), "nothing twice")
+
+        // Both laptops pull the tombstones (and push nothing after: their clocks are behind the erasure's stamp).
+        try a.syncOK()
+        try b.syncOK(at: "2001-01-01")
+        for (laptop, id) in [(a, person), (b, flat), (a, flat), (b, person)] {
+            let shown = try laptop.run(["show", id])
+            #expect(shown.status == 0 && shown.stdout.contains("by retention (30 days)"), "\(laptop.name) \(id): \(shown)")
+            #expect(!shown.stdout.contains("Hawa"), "\(shown.stdout)")
+        }
+        let left = try holding(box)
+        #expect(left.isEmpty, "no file keeps the names: \(left)")
+    }
+
     /// The files of the test's folder that hold the person's name, corrected name or phone.
     func holding(_ box: Sandbox) throws -> [String] {
         let all = FileManager.default.enumerator(atPath: box.dir.path)?.compactMap { $0 as? String } ?? []

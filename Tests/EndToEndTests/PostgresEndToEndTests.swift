@@ -60,6 +60,7 @@ struct PostgresEndToEnd {
         defer { box.remove() }
         let sqlite = try Service(box, name: "sqlite")
         try sqlite.createProject("p")
+        #expect(try sqlite.admin(["project", "retention", "p", "--days", "30", "--by", "coordinator"]).status == 0)
         let tokenA = try sqlite.enroll("laptop-a", role: "facilitator", project: "p")
         let tokenB = try sqlite.enroll("laptop-b", role: "facilitator", project: "p")
         try sqlite.start()
@@ -79,6 +80,8 @@ struct PostgresEndToEnd {
         #expect(copy.stdout.contains("changes\t2") && copy.stdout.contains("devices\t2"), "\(copy)")
         let again = try E2E.run(try E2E.serverBinary(), ["copy", "--from", sqlite.database, "--to", url], in: box.dir)
         #expect(again.status == 65 && again.stderr.contains("empty"), "a second copy is refused: \(again)")
+        let kept = try E2E.run(try E2E.serverBinary(), ["project", "retention", "p", "--database", url], in: box.dir)
+        #expect(kept.stdout.contains("30 days") && kept.stdout.contains("by coordinator"), "the retention period moves too: \(kept)")
 
         // The PostgreSQL service takes the old one's address: the laptops change nothing.
         let postgres = try Service(box, database: url, name: "postgres")

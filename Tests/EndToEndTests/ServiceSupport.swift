@@ -206,9 +206,10 @@ final class Service: @unchecked Sendable {
     /// Everything the running (or last) process logged.
     var log: String { child?.stderr ?? "" }
 
-    /// `palabre-server ARGS --database DB`, which works while the service runs.
+    /// `palabre-server ARGS --database DB`, which works while the service runs (generous: a fresh PostgreSQL schema is
+    /// migrated first, behind every other test doing the same on two cores).
     func admin(_ args: [String]) throws -> RunResult {
-        try E2E.run(binary, args + ["--database", database], in: box.dir, timeout: 30)
+        try E2E.run(binary, args + ["--database", database], in: box.dir, timeout: 90)
     }
 
     /// Creates a project.

@@ -37,5 +37,6 @@ enum CentralSchema {
         ("central v4: published forms", { db in try db.execute(sql: SharedSchema.publishedForms) }),
         ("central v5: the forms each device holds", { db in try db.execute(sql: SharedSchema.devicesFormsHeld) }),
         ("central v6: records assigned to devices", { db in try db.execute(sql: SharedSchema.assignments) }),
+        ("central v7: retention of identifying values", { db in try db.execute(sql: SharedSchema.retention) }),
     ]
 }

@@ -80,6 +80,24 @@ public protocol SyncBackend: DashboardSessionStore {
     ///   when its form has no identifying field or `by` is empty.
     func erase(project: String, record: String, by: String) async throws -> [String]
 
+    /// Sets how many days a project keeps identifying values before ``sweepRetention(project:dryRun:)`` erases them;
+    /// 0 keeps them for ever.
+    ///
+    /// - Throws: ``ServiceError/notFound(_:)`` for an unknown project, ``ServiceError/badRequest(_:)`` for a period
+    ///   out of range or an empty `by`.
+    func setRetention(project: String, days: Int, by: String) async throws
+
+    /// The retention periods set, by project (a project never set keeps its values for ever).
+    func retentionPolicies() async throws -> [RetentionPolicy]
+
+    /// Notes, at `now`, the arrival of the project's records of these forms not noted yet (on the project's first
+    /// sweep, at their creation, clamped between `projectCreated` and `now`), then returns those not yet done whose
+    /// period started (the later of arrival and creation, milliseconds) before `cutoff`. One transaction.
+    func retentionDue(project: String, forms: [String], now: Int64, projectCreated: Int64, cutoff: Int64) async throws -> [RetentionDue]
+
+    /// Marks records as done with retention (their identifying values are erased).
+    func retentionDone(_ ids: [String]) async throws
+
     /// Lets a device hold by name the people of a record (a session) it did not capture (need to know).
     ///
     /// - Throws: ``ServiceError/notFound(_:)`` for a record not in the project or a device not of it.

@@ -10,7 +10,7 @@ import PostgresNIO
 ///
 /// Everything the service holds is copied as it is: projects, devices (token hashes, revocations), the nodes each
 /// device pushed from, the answers to applied batches (so a batch sent again after the move is still answered, not
-/// applied twice), records, the change log, history, set-aside changes, the export log, the pseudonym secret (so
+/// applied twice), records, the change log, history, set-aside changes, the export log, retention periods and when each record arrived, the pseudonym secret (so
 /// pseudonyms stay the same) and the service's node. Change-log positions keep their numbers, and every project's
 /// next position starts after the highest one, so the cursors laptops hold stay valid: nobody pulls again, nobody
 /// misses a change. Dashboard sessions are not copied (people sign in again).
@@ -38,6 +38,8 @@ public enum CentralCopy {
         ),
         ("device_nodes", [.text("device_id"), .text("node"), .text("first_seen")]),
         ("assignments", [.text("record_id"), .text("device_id"), .text("assigned"), .text("assigned_by")]),
+        ("retention", [.text("project"), .int("days"), .optionalText("set_at"), .optionalText("set_by"), .optionalText("watched_since")]),
+        ("retention_seen", [.text("record_id"), .text("project"), .int("seen"), .bool("done")]),
         ("published_forms", [.text("project"), .text("name"), .int("version"), .text("source"), .text("published"), .text("published_by")]),
         ("batches", [.text("node"), .text("batch"), .text("device_id"), .text("response"), .text("created")]),
         (

@@ -90,6 +90,7 @@ enum PostgresSchema {
         ("v3: the forms each device holds", SharedSchema.devicesFormsHeld),
         ("v4: changes held for a form version", "ALTER TABLE set_aside ADD COLUMN held BOOLEAN NOT NULL DEFAULT false"),
         ("v5: records assigned to devices", SharedSchema.assignments),
+        ("v6: retention of identifying values", SharedSchema.retention),
     ]
 
     /// Applies the migrations not yet applied, in one transaction under an advisory lock.

@@ -49,4 +49,16 @@ enum SharedSchema {
             PRIMARY KEY (record_id, device_id)
         )
         """
+
+    /// `retention`: how many days a project keeps identifying values (0: for ever), who set it, and since when the
+    /// service notes when each of its records arrived (`retention_seen`, the start of a record's period).
+    static let retention = """
+        CREATE TABLE retention (
+            project TEXT PRIMARY KEY NOT NULL, days INTEGER NOT NULL DEFAULT 0, set_at TEXT, set_by TEXT, watched_since TEXT
+        );
+        CREATE TABLE retention_seen (
+            record_id TEXT PRIMARY KEY NOT NULL, project TEXT NOT NULL, seen BIGINT NOT NULL, done BOOLEAN NOT NULL DEFAULT FALSE
+        );
+        CREATE INDEX retention_seen_open ON retention_seen(project, seen) WHERE NOT done
+        """
 }
