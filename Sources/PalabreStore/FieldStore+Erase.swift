@@ -10,11 +10,12 @@ extension FieldStore {
     ///
     /// - Throws: ``StoreError/notFound(id:)``; ``StoreError/refused(_:)`` when the form has no identifying field or `by`
     ///   is empty.
-    @discardableResult
     ///
-    /// `inside` runs in the same transaction with the fields erased (the service purges its own tables there).
+    /// `inside` runs in the same transaction with the fields erased (the service purges its own tables there). With
+    /// `unlessErased`, a record whose identifying fields are all erased already is left as it is (and `[]` returned).
+    @discardableResult
     public func erase(
-        id: String, by: String, catalog: FormCatalog, inside: ((Database, Set<String>) throws -> Void)? = nil
+        id: String, by: String, catalog: FormCatalog, unlessErased: Bool = false, inside: ((Database, Set<String>) throws -> Void)? = nil
     ) throws(StoreError) -> [String] {
         let by = by.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !by.isEmpty, by.count <= 200 else { throw StoreError.refused("say who erases (--by), in at most 200 characters") }
@@ -26,13 +27,14 @@ extension FieldStore {
                 guard !fields.isEmpty else {
                     throw StoreError.refused("a '\(form.name)' holds no identifying value (no sensitive or contact field): nothing to erase")
                 }
+                if unlessErased, Set(fields).isSubset(of: record.state.erased) { return [] }
                 try self.writeLocal(
                     db, record: record, values: [erasedField: .list(fields), erasedByField: .string(by)], formVersion: record.state.formVersion)
                 try inside?(db, Set(fields))
                 return fields
             }
         }
-        try? checkpointAfterErasure()
+        if !fields.isEmpty { try? checkpointAfterErasure() }
         return fields
     }
 

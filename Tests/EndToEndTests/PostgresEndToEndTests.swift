@@ -71,6 +71,8 @@ struct PostgresEndToEnd {
         _ = try a.addSession("Espace de dialogue des femmes")
         try a.syncOK()
         #expect((try b.syncOK()["received"] as? NSNumber)?.intValue == 2)
+        // A sweep notes when the records arrived (what starts their period): that moves too.
+        #expect(try sqlite.admin(["erase", "--expired", "--dry-run"]).stdout.contains("p: 0 record(s) due"))
         let port = sqlite.port
         sqlite.stop()
 
@@ -78,6 +80,7 @@ struct PostgresEndToEnd {
         let copy = try E2E.run(try E2E.serverBinary(), ["copy", "--from", sqlite.database, "--to", url], in: box.dir)
         #expect(copy.status == 0, "\(copy)")
         #expect(copy.stdout.contains("changes\t2") && copy.stdout.contains("devices\t2"), "\(copy)")
+        #expect(copy.stdout.contains("retention_seen\t2"), "\(copy)")
         let again = try E2E.run(try E2E.serverBinary(), ["copy", "--from", sqlite.database, "--to", url], in: box.dir)
         #expect(again.status == 65 && again.stderr.contains("empty"), "a second copy is refused: \(again)")
         let kept = try E2E.run(try E2E.serverBinary(), ["project", "retention", "p", "--database", url], in: box.dir)

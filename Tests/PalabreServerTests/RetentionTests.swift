@@ -116,14 +116,22 @@ struct RetentionTests {
         let forgotten = Self.person("Hawa Oubliée", session: session.recordID, hlc: clock.stamp(counter: 3))
         try await Self.push([session, first, forgotten], as: "fac1", fx)
         _ = try await fx.backend.erase(project: "p1", record: forgotten.recordID, by: "coordinator")
-        // Retention set, and the service first sweeps, two months after the records came: they are due at once.
-        clock.advance(days: 60)
+        // Fifty days on, a laptop whose clock says ten years ago is heard from for the first time.
+        clock.advance(days: 50)
+        let flat = Self.person("Oumou Pile", session: session.recordID, hlc: clock.stamp(counter: 4, minusDays: 3650), node: "b000000000000002")
+        try await Self.push([flat], as: "fac2", node: "b000000000000002", fx)
+        // Retention set, and the service first sweeps, two months after the first records came: they are due at once;
+        // the flat-clock record, ten days after the service first heard from its laptop, is not.
+        clock.advance(days: 10)
         try await fx.backend.setRetention(project: "p1", days: 30, by: "coordinator")
         #expect(try await fx.backend.retentionPolicies().map(\.days) == [30])
         let before = try await fx.changeCount()
         let sweep = try await fx.backend.sweepRetention(project: "p1")
         #expect(sweep.first?.erased == [first.recordID], "the erased one is not erased again: \(sweep)")
         #expect(try await fx.changeCount() == before + 1)
+        #expect(try await Self.name(flat.recordID, fx) == .string("Oumou Pile"))
+        clock.advance(days: 21)
+        #expect(try await fx.backend.sweepRetention(project: "p1").first?.erased == [flat.recordID])
         let forgottenBy = try await fx.backend.storedRecord(forgotten.recordID)?.state.values[erasedByField]
         #expect(forgottenBy == .string("coordinator"))
         // Turning retention off stops it.
@@ -174,7 +182,53 @@ struct RetentionTests {
             erased = try await Self.name(person.recordID, fx) == nil
         }
         #expect(erased, "the service erased the record once ready")
+        // And again at a later sweep, for a record that arrives afterwards.
+        let next = Self.person("Nana Suivante", session: session.recordID, hlc: clock.stamp(counter: 3))
+        try await Self.push([next], as: "fac1", fx)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await Self.name(next.recordID, fx) == .string("Nana Suivante"), "its day has not passed")
+        clock.advance(days: 2)
+        erased = false
+        for _ in 0..<250 where !erased {
+            try await Task.sleep(for: .milliseconds(20))
+            erased = try await Self.name(next.recordID, fx) == nil
+        }
+        #expect(erased, "a later sweep erased the later record")
         task.cancel()
         _ = try? await task.value
+    }
+
+    /// Two sweeps at once (the running service and `erase --expired`, or two instances) erase each record once.
+    @Test(arguments: BackendKind.all)
+    func sweepsRunningAtOnceEraseEachRecordOnce(_ kind: BackendKind) async throws {
+        let clock = Clock(Date())
+        let fx = try await ServerFixture(kind, now: { clock.now })
+        try await fx.backend.setRetention(project: "p1", days: 30, by: "coordinator")
+        let session = sessionChange(node: "a000000000000001", hlc: clock.stamp(counter: 1))
+        let people = (0..<20).map { Self.person("Personne \($0)", session: session.recordID, hlc: clock.stamp(counter: Int64(2 + $0))) }
+        try await Self.push([session] + people, as: "fac1", fx)
+        _ = try await fx.backend.sweepRetention()
+        clock.advance(days: 31)
+        let backend = fx.backend
+        let sweeps = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 { group.addTask { try await backend.sweepRetention(project: "p1").flatMap(\.erased) } }
+            return try await group.reduce(into: [[String]]()) { $0.append($1) }
+        }
+        #expect(sweeps.flatMap { $0 }.sorted() == people.map(\.recordID).sorted(), "each erased by exactly one sweep: \(sweeps)")
+        let erasures = try await fx.backend.loggedChanges().filter { $0.values[erasedField] != nil }
+        #expect(erasures.count == people.count, "one erasure per record in the change log")
+    }
+
+    /// A sweep of a project no form was ever stored for leaves it so: the project gets its forms from the service's
+    /// forms when it is first used, not the built-in ones from a command run without `--forms`.
+    @Test(arguments: BackendKind.all)
+    func aSweepStoresNoFormsForAProjectThatHasNone(_ kind: BackendKind) async throws {
+        let fx = try await ServerFixture(kind)
+        try await fx.backend.createProject(code: "empty", name: "Empty")
+        try await fx.backend.setRetention(project: "empty", days: 30, by: "coordinator")
+        #expect(try await fx.backend.storedFormCount(project: "empty") == 0)
+        let sweep = try await fx.backend.sweepRetention(project: "empty")
+        #expect(sweep.first?.erased == [])
+        #expect(try await fx.backend.storedFormCount(project: "empty") == 0)
     }
 }

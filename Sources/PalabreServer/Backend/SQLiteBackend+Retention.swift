@@ -29,32 +29,36 @@ extension SQLiteBackend {
 
     /// Notes arrivals and finds the records due (see ``SyncBackend/retentionDue(project:forms:now:projectCreated:cutoff:)``).
     public func retentionDue(project: String, forms: [String], now: Int64, projectCreated: Int64, cutoff: Int64) async throws -> [RetentionDue] {
-        guard !forms.isEmpty else { return [] }
         let at = Timestamp.text(Date(timeIntervalSince1970: Double(now) / 1000))
         return try await store.hostWrite { db in
             let watched = try String.fetchOne(db, sql: "SELECT watched_since FROM retention WHERE project = ?", arguments: [project]) != nil
-            let marks = forms.map { _ in "?" }.joined(separator: ",")
-            // The creation time is the stamp's wall clock (created_hlc >> 16).
-            let seen = watched ? "?" : "MIN(MAX(created_hlc >> 16, ?), ?)"
+            // The creation time is the stamp's wall clock (created_hlc >> 16); a node's first contact is ISO 8601 text.
+            let heard = """
+                (SELECT MIN(CAST(ROUND((julianday(d.first_seen) - 2440587.5) * 86400000) AS INTEGER)) FROM device_nodes d
+                 WHERE d.node = r.created_node)
+                """
+            let seen = watched ? "?" : "MIN(MAX(created_hlc >> 16, COALESCE(\(heard), ?)), ?)"
             let seenArguments: [any DatabaseValueConvertible] = watched ? [now] : [projectCreated, now]
             try db.execute(
                 sql: """
                     INSERT INTO retention_seen (record_id, project, seen)
                     SELECT id, project, \(seen) FROM records r
-                    WHERE project = ? AND form IN (\(marks)) AND NOT EXISTS (SELECT 1 FROM retention_seen s WHERE s.record_id = r.id)
-                    """, arguments: StatementArguments(seenArguments + [project] + forms))
+                    WHERE project = ? AND NOT EXISTS (SELECT 1 FROM retention_seen s WHERE s.record_id = r.id)
+                    """, arguments: StatementArguments(seenArguments + [project]))
             try db.execute(
                 sql: """
                     INSERT INTO retention (project, watched_since) VALUES (?, ?)
                     ON CONFLICT (project) DO UPDATE SET watched_since = COALESCE(watched_since, excluded.watched_since)
                     """, arguments: [project, at])
-            guard cutoff > Int64.min else { return [] }
+            guard cutoff > Int64.min, !forms.isEmpty else { return [] }
             return try Row.fetchAll(
                 db,
                 sql: """
                     SELECT r.id, r.form, r.vals FROM retention_seen s JOIN records r ON r.id = s.record_id
-                    WHERE s.project = ? AND NOT s.done AND MAX(s.seen, r.created_hlc >> 16) < ? ORDER BY s.seen, r.id
-                    """, arguments: [project, cutoff]
+                    WHERE s.project = ? AND NOT s.done AND r.form IN (\(forms.map { _ in "?" }.joined(separator: ",")))
+                      AND MAX(s.seen, r.created_hlc >> 16) < ?
+                    ORDER BY s.seen, r.id
+                    """, arguments: StatementArguments([project] + forms + [cutoff])
             ).map { row in RetentionDue(id: row["id"], form: row["form"], values: try ValueMap.decodePresent(row["vals"])) }
         }
     }

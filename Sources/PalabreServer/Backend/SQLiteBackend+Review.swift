@@ -36,6 +36,15 @@ extension SQLiteBackend {
 
     /// Erases a record's identifying values (see ``SyncBackend/erase(project:record:by:)``).
     public func erase(project: String, record: String, by: String) async throws -> [String] {
+        try await erase(project: project, record: record, by: by, unlessErased: false)
+    }
+
+    /// Erases unless erased already (see ``SyncBackend/eraseUnlessErased(project:record:by:)``).
+    public func eraseUnlessErased(project: String, record: String, by: String) async throws -> [String] {
+        try await erase(project: project, record: record, by: by, unlessErased: true)
+    }
+
+    func erase(project: String, record: String, by: String, unlessErased: Bool) async throws -> [String] {
         guard let owner = try await store.project(ofRecord: record), owner == project else {
             throw ServiceError.notFound("there is no record '\(record)' in project '\(project)'")
         }
@@ -43,7 +52,9 @@ extension SQLiteBackend {
         let store = store
         do {
             return try await offload {
-                try store.erase(id: record, by: by, catalog: forms) { db, fields in try Self.purgeAnswers(db, record: record, fields: fields) }
+                try store.erase(id: record, by: by, catalog: forms, unlessErased: unlessErased) { db, fields in
+                    try Self.purgeAnswers(db, record: record, fields: fields)
+                }
             }
         } catch StoreError.refused(let message) {
             throw ServiceError.badRequest(message)

@@ -80,6 +80,11 @@ public protocol SyncBackend: DashboardSessionStore {
     ///   when its form has no identifying field or `by` is empty.
     func erase(project: String, record: String, by: String) async throws -> [String]
 
+    /// Erases as ``erase(project:record:by:)`` unless every identifying field is erased already (by a person, or by a
+    /// sweep running at the same time in another process or instance), checked in the erasing transaction; returns
+    /// the fields erased, none when it did nothing.
+    func eraseUnlessErased(project: String, record: String, by: String) async throws -> [String]
+
     /// Sets how many days a project keeps identifying values before ``sweepRetention(project:dryRun:)`` erases them;
     /// 0 keeps them for ever.
     ///
@@ -90,9 +95,11 @@ public protocol SyncBackend: DashboardSessionStore {
     /// The retention periods set, by project (a project never set keeps its values for ever).
     func retentionPolicies() async throws -> [RetentionPolicy]
 
-    /// Notes, at `now`, the arrival of the project's records of these forms not noted yet (on the project's first
-    /// sweep, at their creation, clamped between `projectCreated` and `now`), then returns those not yet done whose
-    /// period started (the later of arrival and creation, milliseconds) before `cutoff`. One transaction.
+    /// Notes, at `now`, the arrival of every record of the project not noted yet, whatever its form (on the project's
+    /// first sweep, at its creation, no earlier than the first time the service heard from the node that created it,
+    /// or than `projectCreated` when that is unknown, and no later than `now`), then returns the records of these
+    /// forms not yet done whose period started (the later of arrival and creation, milliseconds) before `cutoff`
+    /// (none when `cutoff` is `Int64.min`). One transaction.
     func retentionDue(project: String, forms: [String], now: Int64, projectCreated: Int64, cutoff: Int64) async throws -> [RetentionDue]
 
     /// Marks records as done with retention (their identifying values are erased).

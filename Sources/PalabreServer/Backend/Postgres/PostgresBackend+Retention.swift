@@ -33,23 +33,24 @@ extension PostgresBackend {
 
     /// Notes arrivals and finds the records due (see ``SyncBackend/retentionDue(project:forms:now:projectCreated:cutoff:)``).
     public func retentionDue(project: String, forms: [String], now: Int64, projectCreated: Int64, cutoff: Int64) async throws -> [RetentionDue] {
-        guard !forms.isEmpty else { return [] }
         let at = Timestamp.text(Date(timeIntervalSince1970: Double(now) / 1000))
         let logger = logger
         return try await transaction { db in
             // One sweep at a time per project, across instances: the others wait, then find the arrivals noted.
-            try await db.run("SELECT pg_advisory_xact_lock(hashtextextended(\(project), \(PostgresSchema.lockKey)))", logger)
+            try await db.run("SELECT pg_advisory_xact_lock(hashtextextended(\(project), \(Int64(PostgresSchema.lockKey))))", logger)
             let watched =
                 try await db.query(
                     "SELECT watched_since FROM retention WHERE project = \(project) AND watched_since IS NOT NULL", logger: logger
                 ).collect().isEmpty == false
-            // The creation time is the stamp's wall clock (created_hlc >> 16).
+            // The creation time is the stamp's wall clock (created_hlc >> 16); a node's first contact is ISO 8601 text.
             try await db.run(
                 """
                 INSERT INTO retention_seen (record_id, project, seen)
-                SELECT id, project, CASE WHEN \(watched) THEN \(now) ELSE LEAST(GREATEST(created_hlc >> 16, \(projectCreated)), \(now)) END
+                SELECT id, project, CASE WHEN \(watched) THEN \(now) ELSE LEAST(GREATEST(created_hlc >> 16, COALESCE(
+                    (SELECT MIN((EXTRACT(EPOCH FROM d.first_seen::timestamptz) * 1000)::bigint) FROM device_nodes d WHERE d.node = r.created_node),
+                    \(projectCreated))), \(now)) END
                 FROM records r
-                WHERE project = \(project) AND form = ANY(\(forms)) AND NOT EXISTS (SELECT 1 FROM retention_seen s WHERE s.record_id = r.id)
+                WHERE project = \(project) AND NOT EXISTS (SELECT 1 FROM retention_seen s WHERE s.record_id = r.id)
                 ON CONFLICT DO NOTHING
                 """, logger)
             try await db.run(
@@ -57,12 +58,12 @@ extension PostgresBackend {
                 INSERT INTO retention (project, watched_since) VALUES (\(project), \(at))
                 ON CONFLICT (project) DO UPDATE SET watched_since = COALESCE(retention.watched_since, excluded.watched_since)
                 """, logger)
-            guard cutoff > Int64.min else { return [] }
+            guard cutoff > Int64.min, !forms.isEmpty else { return [] }
             var due: [RetentionDue] = []
             let rows = try await db.query(
                 """
                 SELECT r.id, r.form, r.vals FROM retention_seen s JOIN records r ON r.id = s.record_id
-                WHERE s.project = \(project) AND NOT s.done AND GREATEST(s.seen, r.created_hlc >> 16) < \(cutoff) ORDER BY s.seen, r.id
+                WHERE s.project = \(project) AND NOT s.done AND r.form = ANY(\(forms)) AND GREATEST(s.seen, r.created_hlc >> 16) < \(cutoff) ORDER BY s.seen, r.id
                 """, logger: logger)
             for try await (id, form, vals) in rows.decode((String, String, String).self) {
                 due.append(RetentionDue(id: id, form: form, values: try ValueMap.decodePresent(vals)))

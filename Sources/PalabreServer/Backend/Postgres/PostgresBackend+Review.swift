@@ -119,6 +119,16 @@ extension PostgresBackend {
     /// Erases a record's identifying values (see ``SyncBackend/erase(project:record:by:)``): one transaction, the
     /// record locked, stamped by the service after every stamp the record has.
     public func erase(project: String, record: String, by: String) async throws -> [String] {
+        try await erase(project: project, record: record, by: by, unlessErased: false)
+    }
+
+    /// Erases unless erased already (see ``SyncBackend/eraseUnlessErased(project:record:by:)``): checked under the
+    /// record's row lock, so two sweeps at once erase it once.
+    public func eraseUnlessErased(project: String, record: String, by: String) async throws -> [String] {
+        try await erase(project: project, record: record, by: by, unlessErased: true)
+    }
+
+    func erase(project: String, record: String, by: String, unlessErased: Bool) async throws -> [String] {
         let by = by.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !by.isEmpty, by.count <= 200 else { throw ServiceError.badRequest("say who erases (--by), in at most 200 characters") }
         let node = try await ownNode()
@@ -144,6 +154,7 @@ extension PostgresBackend {
                 throw ServiceError.badRequest(
                     "a '\(state.form)' holds no identifying value (no sensitive or contact field): nothing to erase")
             }
+            if unlessErased, Set(fields).isSubset(of: state.erased) { return [] }
             var hlcClock = HybridLogicalClock(last: state.updated.hlc)
             let stamp = Stamp(hlc: hlcClock.send(now: clock()), node: node)
             let change = Change(

@@ -11,8 +11,9 @@ import PostgresNIO
 /// without reshaping them. One difference: the change log is numbered per project (`changes.seq`, from
 /// `projects.last_seq`), which is what lets several instances write while pull cursors stay exact.
 enum PostgresSchema {
-    /// `pg_advisory_xact_lock` key of the migrations ("PALB").
-    static let lockKey: Int64 = 0x5041_4C42
+    /// First half of the migrations' `pg_advisory_xact_lock` key ("PALB"); the second is the schema's hash, so services
+    /// sharing one database in schemas of their own (and the tests, one schema each) never wait for each other.
+    static let lockKey: Int32 = 0x5041_4C42
 
     static let migrations: [(String, String)] = [
         (
@@ -98,7 +99,7 @@ enum PostgresSchema {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
-                try await connection.run("SELECT pg_advisory_xact_lock(\(lockKey))", logger)
+                try await connection.run("SELECT pg_advisory_xact_lock(\(lockKey), hashtext(\(schema ?? "")))", logger)
                 // A schema of its own named by the URL's search_path (checked to be a plain name) is made on first use.
                 if let schema { try await connection.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger) }
                 try await connection.run("CREATE TABLE IF NOT EXISTS palabre_migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)", logger)

@@ -57,11 +57,13 @@ extension SyncBackend {
     /// ``erase(project:record:by:)`` (so the tombstone reaches every laptop at its next sync), and notes when records
     /// newly arrived, which starts their period.
     ///
-    /// A record's period starts when it reached the service (as a sweep first noticed it), or when it was created if
-    /// that is later: a laptop whose clock is years behind (a flat clock battery) cannot make the service erase a name
-    /// captured today. Records already there when the service first watched a project start at their creation, but no
-    /// earlier than the project's own creation. The service runs a sweep at start and every hour
-    /// (`palabre-server serve --retention-sweep-minutes`); `palabre-server erase --expired` runs one now.
+    /// A record's period starts when it reached the service (as a sweep first noticed it, whatever its form), or when
+    /// it was created if that is later: a laptop whose clock is years behind (a flat clock battery) cannot make the
+    /// service erase a name captured today. Records already there when the service first watched a project (a
+    /// database upgraded from before retention) start at their creation, but no earlier than the first time the
+    /// service heard from the laptop that created them. The service runs a sweep at start and every hour
+    /// (`palabre-server serve --retention-sweep-minutes`); `palabre-server erase --expired` runs one now. Sweeps
+    /// running at once (the service and the command, or two instances) erase a record once.
     ///
     /// - Parameters:
     ///   - only: one project, or every project.
@@ -71,19 +73,20 @@ extension SyncBackend {
         var sweeps: [RetentionSweep] = []
         for project in try await projects() where only == nil || project.code == only {
             let policy = policies[project.code] ?? RetentionPolicy(project: project.code, days: 0)
+            var sweep = RetentionSweep(project: project.code, days: policy.days)
+            // A project without stored forms has no record yet; reading its forms would store the built-in ones.
+            guard try await storedFormCount(project: project.code) > 0 else {
+                sweeps.append(sweep)
+                continue
+            }
             let forms = try await currentForms(project: project.code)
             var identifying: [String: Set<String>] = [:]
             for name in forms.names {
                 let fields = (forms[name]?.fields ?? []).filter { $0.sensitive || $0.contact }.map(\.name)
                 if !fields.isEmpty { identifying[name] = Set(fields) }
             }
-            var sweep = RetentionSweep(project: project.code, days: policy.days)
-            guard !identifying.isEmpty else {
-                sweeps.append(sweep)
-                continue
-            }
             let now = serverTime()
-            let cutoff = policy.days > 0 ? now - Int64(policy.days) * 86_400_000 : Int64.min
+            let cutoff = policy.days > 0 && !identifying.isEmpty ? now - Int64(policy.days) * 86_400_000 : Int64.min
             let due = try await retentionDue(
                 project: project.code, forms: identifying.keys.sorted(), now: now, projectCreated: HLC.milliseconds(project.created), cutoff: cutoff)
             var done: [String] = []
@@ -98,8 +101,10 @@ extension SyncBackend {
                     continue
                 }
                 do {
-                    _ = try await erase(project: project.code, record: record.id, by: policy.erasedBy)
-                    sweep.erased.append(record.id)
+                    // Checked again in the erasing transaction: a sweep running meanwhile may have erased it.
+                    if try await !eraseUnlessErased(project: project.code, record: record.id, by: policy.erasedBy).isEmpty {
+                        sweep.erased.append(record.id)
+                    }
                     done.append(record.id)
                 } catch {
                     sweep.failed.append((record.id, "\(error)"))

@@ -51,7 +51,12 @@ public struct RetentionService: Service {
 
 /// Opens once, from the start-up code, for services that must wait until the database is ready.
 public final class ReadyGate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Bool, Never>])>((false, []))
+    private struct State {
+        var open = false
+        var next: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+    }
+    private let state = Mutex(State())
 
     public init() {}
 
@@ -59,29 +64,29 @@ public final class ReadyGate: Sendable {
     public func open() {
         let waiters = state.withLock { s in
             s.open = true
-            defer { s.waiters = [] }
-            return s.waiters
+            defer { s.waiters = [:] }
+            return s.waiters.values
         }
         for w in waiters { w.resume(returning: true) }
     }
 
-    /// Waits until the gate opens; false when the task is cancelled first.
+    /// Waits until the gate opens; false when this task is cancelled first (other waiters go on waiting).
     func wait() async -> Bool {
-        await withTaskCancellationHandler {
+        let id = state.withLock { s in
+            defer { s.next += 1 }
+            return s.next
+        }
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
                 let resumeNow = state.withLock { s -> Bool in
                     if s.open || Task.isCancelled { return true }
-                    s.waiters.append(c)
+                    s.waiters[id] = c
                     return false
                 }
                 if resumeNow { c.resume(returning: !Task.isCancelled) }
             }
         } onCancel: {
-            let waiters = state.withLock { s in
-                defer { s.waiters = [] }
-                return s.waiters
-            }
-            for w in waiters { w.resume(returning: false) }
+            state.withLock { s in s.waiters.removeValue(forKey: id) }?.resume(returning: false)
         }
     }
 }
