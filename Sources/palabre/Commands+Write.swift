@@ -61,7 +61,8 @@ extension Palabre {
                     guard isInteractive else {
                         throw CLIFailure(Words(lang).giveValuesOrUseATerminal, code: 64)
                     }
-                    let prompter = Prompter(form: form, store: store, lang: lang, labels: options.labels(store), started: started)
+                    var prompter = Prompter(form: form, store: store, lang: lang, labels: options.labels(store), started: started)
+                    prompter.verbose = options.verbose
                     guard let answers = try prompter.run() else {
                         throw CLIFailure(Words(lang).nothingSaved, code: 1)
                     }
@@ -78,6 +79,13 @@ extension Palabre {
                     let saved = try store.record(id)?.values ?? values
                     _ = try Prompter.captureRepeats(
                         of: form, id: id, values: saved, catalog: all, store: store, lang: lang, labels: options.labels(store))
+                    // A session in one sitting: its participants and initiatives, the session already set.
+                    var sitting = Sitting(parent: form, id: id, catalog: all, store: store, lang: lang, labels: options.labels(store))
+                    sitting.verbose = options.verbose
+                    let made = try sitting.run()
+                    if made.contains(where: { $0.saved > 0 }) {
+                        print(Words(lang).sittingSummary(made.map { ($0.form.title.text(options.labels(store)), $0.saved) }))
+                    }
                 }
                 warnIfClockBehind(store, lang)
             }

@@ -19,6 +19,9 @@ struct StoreOptions: ParsableArguments {
             """)
     var lang: String?
 
+    @Flag(help: "When an answer breaks a rule of the form, show the rule's expression beside its message.")
+    var verbose = false
+
     /// The store path chosen by option, environment or default.
     var storePath: String {
         if let store { return store }

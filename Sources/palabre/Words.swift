@@ -330,11 +330,67 @@ struct Words: Sendable {
     // MARK: Interactive capture
 
     var captureIntro: String {
-        t("Entrée pour passer un champ facultatif, Ctrl-C pour abandonner.", "Enter skips an optional field, Ctrl-C gives up.")
+        t(
+            "Entrée garde la réponse entre crochets ou passe un champ facultatif, « < » revient à la question précédente, « - » efface une réponse facultative, Ctrl-C abandonne.",
+            "Enter keeps the answer in brackets or skips an optional field, '<' goes back one question, '-' clears an optional answer, Ctrl-C gives up."
+        )
     }
-    var severalChoices: String { t("numéros ou codes séparés par des espaces", "numbers or codes separated by spaces") }
-    var oneChoice: String { t("numéro ou code", "number or code") }
-    var dateFormat: String { t("AAAA-MM-JJ", "YYYY-MM-DD") }
+    var severalChoices: String {
+        t("numéros, codes ou libellés séparés par des espaces ou des virgules", "numbers, codes or labels separated by spaces or commas")
+    }
+    var oneChoice: String { t("numéro, code ou libellé", "number, code or label") }
+    var dateFormat: String { t("JJ/MM/AAAA ou AAAA-MM-JJ", "YYYY-MM-DD or DD/MM/YYYY") }
+    var numberOrSearch: String { t("numéro, ou un mot du titre ou du lieu", "number, or a word of the title or place") }
+    var recordIDOrSearch: String { t("un mot du titre ou du lieu, ou l'identifiant", "a word of the title or place, or the id") }
+    func noRecordMatches(_ text: String) -> String {
+        t("aucun enregistrement ne contient « \(terminalSafe(text)) »", "no record holds '\(terminalSafe(text))'")
+    }
+    func severalRecordsMatch(_ n: Int) -> String {
+        t("\(n) enregistrements correspondent : choisissez par numéro", "\(n) records match: pick one by number")
+    }
+    var atFirstQuestion: String { t("c'est la première question", "this is the first question") }
+    var reviewTitle: String { t("Vos réponses :", "Your answers:") }
+    var saveOrChange: String {
+        t("Tapez un numéro pour changer cette réponse. Enregistrer ? [O/n] ", "Type a number to change that answer. Save? [Y/n] ")
+    }
+    var changeToFix: String {
+        t(
+            "Tapez le numéro d'une réponse pour la corriger, ou « non » pour abandonner > ",
+            "Type the number of an answer to correct it, or 'no' to give up > ")
+    }
+    /// The words that say yes, or no, once folded (no case, no accents).
+    var yesWords: Set<String> { lang == .fr ? ["o", "oui", "ok", "d'accord"] : ["y", "yes", "ok"] }
+    var noWords: Set<String> { lang == .fr ? ["n", "non"] : ["n", "no"] }
+    var answerYesNoOrNumber: String {
+        t("répondez oui, non, ou le numéro d'une réponse à changer", "answer yes, no, or the number of an answer to change")
+    }
+    var answerNumberOrNo: String {
+        t("répondez par le numéro d'une réponse à corriger, ou non", "answer with the number of an answer to correct, or no")
+    }
+    var answerYesOrNo: String { t("répondez oui ou non", "answer yes or no") }
+    func addChild(_ what: String, first: Bool) -> String {
+        first ? t("Ajouter : \(what) ? [O/n] ", "Add: \(what)? [Y/n] ") : t("Un(e) autre (\(what)) ? [O/n] ", "Another (\(what))? [Y/n] ")
+    }
+    func addChildQuick(_ what: String, first: Bool) -> String {
+        let fr =
+            first
+            ? "Ajouter : \(what) ? (r : plusieurs anonymes en lignes rapides) [O/r/n] " : "Un(e) autre (\(what)) ? (r : en lignes rapides) [O/r/n] "
+        let en = first ? "Add: \(what)? (q: several anonymous, in quick lines) [Y/q/n] " : "Another (\(what))? (q: in quick lines) [Y/q/n] "
+        return t(fr, en)
+    }
+    func sittingSummary(_ made: [(String, Int)]) -> String {
+        t("Saisi dans la foulée : ", "Captured in this sitting: ") + made.map { "\($0.1) × \($0.0)" }.joined(separator: ", ")
+    }
+    var quickLetter: String { t("r", "q") }
+    var answerYesNoQuick: String { t("répondez oui, non, ou r pour les lignes rapides", "answer yes, no, or q for quick lines") }
+    var nothingSavedForThisOne: String { t("celui-ci n'a pas été enregistré", "this one was not saved") }
+    func quickIntro(_ what: String, fields: [String], example: String) -> String {
+        t(
+            "Lignes rapides (\(what), sans nom) : une ligne par personne, avec \(fields.joined(separator: ", ")) dans n'importe quel ordre, par code, libellé ou ses premières lettres (« \(example) ») ; « 12x \(example) » pour douze personnes pareilles. Ligne vide pour finir.",
+            "Quick lines (\(what), unnamed): one line per person with \(fields.joined(separator: ", ")) in any order, by code, label or its first letters ('\(example)'); '12x \(example)' for twelve people alike. An empty line ends."
+        )
+    }
+    func quickPrompt(_ saved: Int) -> String { t("[\(saved) enregistré(s)] > ", "[\(saved) saved] > ") }
     var timeFormat: String { t("HH:MM", "HH:MM") }
     var dateTimeFormat: String { t("AAAA-MM-JJ HH:MM", "YYYY-MM-DD HH:MM") }
     var passphrasePrompt: String { t("Phrase secrète : ", "Passphrase: ") }

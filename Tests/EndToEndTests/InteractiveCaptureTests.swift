@@ -6,7 +6,7 @@ import Testing
 @Suite("Interactive capture")
 struct InteractiveCaptureTests {
     /// Drives a command in a pty: for each step, waits until the output since the last answer contains every
-    /// `expect` text and ends with a prompt ("> ", "[Y/n] ", "[O/n] "), then types `send`. After the last step it
+    /// `expect` text and ends with a prompt ("> ", "[Y/n] ", "[O/n] ", "[Y/q/n] ", "[O/r/n] "), then types `send`. After the last step it
     /// waits for the process to end. Gives up after `timeout` seconds (killing the child) so a test cannot hang.
     static let driver = #"""
         import json, os, pty, select, signal, sys, time
@@ -35,7 +35,7 @@ struct InteractiveCaptureTests {
             out += data
             since += data
 
-        prompts = (b"> ", b"[Y/n] ", b"[O/n] ")
+        prompts = (b"> ", b"[Y/n] ", b"[O/n] ", b"[Y/q/n] ", b"[O/r/n] ")
         steps_done = 0
         stuck = None
         for step in spec["steps"]:
@@ -106,11 +106,13 @@ struct InteractiveCaptureTests {
     }
 
     /// Runs `palabre ARGS --store … --forms … --lang LANG` in a pty through the steps.
-    func drive(_ box: Sandbox, _ args: [String], lang: String = "en", forms: String = E2E.formsDir, steps: [Step]) throws -> Outcome {
+    func drive(
+        _ box: Sandbox, _ args: [String], lang: String = "en", forms: String = E2E.formsDir, term: String = "dumb", steps: [Step]
+    ) throws -> Outcome {
         let script = try box.write("drive.py", Self.driver)
         let argv = [box.binary] + args + ["--store", box.store, "--forms", forms, "--lang", lang]
         var env = E2E.environment(home: box.dir)
-        env["TERM"] = "dumb"
+        env["TERM"] = term
         let spec: [String: Any] = [
             "argv": argv, "env": env, "timeout": 20,
             "steps": steps.map { ["expect": $0.expect, "send": $0.send] as [String: Any] },
@@ -134,8 +136,8 @@ struct InteractiveCaptureTests {
         let steps = [
             Step("Dialogue session", "[1/21] Session title *", send: "\n"),  // empty required field
             Step("this field is required", "[1/21] Session title *", send: "Vestibule de la paix à Bara\n"),
-            Step("[2/21] Session date *", "(YYYY-MM-DD)", send: "2026-02-30\n"),  // no such day
-            Step("'2026-02-30' is not a date", "[2/21] Session date *", send: "2026-09-08\n"),
+            Step("[2/21] Session date *", "(YYYY-MM-DD or DD/MM/YYYY)", send: "2026-02-30\n"),  // no such day
+            Step("'2026-02-30' does not exist: February 2026 has 28 days (no 30)", "[2/21] Session date *", send: "2026-09-08\n"),
             Step("[3/21] Region *", "7. Gao  (gao)", send: "atlantis\n"),  // region code that does not exist
             Step("session.region: 'atlantis' is not one of", "[3/21] Region *", send: "7\n"),  // picked by number
             // Cascading selects: the cercles of Gao only, then the communes of the cercle chosen.
@@ -144,7 +146,7 @@ struct InteractiveCaptureTests {
             Step("[6/21] Commune", "2. Bara  (ansongo_bara)", send: "2\n"),  // 5 (cercle as text) does not apply
             Step("[8/21] Locality", send: "Bara\n"),  // nor 7 (commune as text)
             Step("[9/21] Session format *", send: "intergenerational\n"),  // picked by code
-            Step("[10/21] Topics discussed", "(numbers or codes separated by spaces)", send: "2 3\n"),
+            Step("[10/21] Topics discussed", "(numbers, codes or labels separated by spaces or commas)", send: "2 3\n"),
             Step("[12/21] Facilitators", send: "\n"),  // 11 (themes_other) does not apply
             Step("[13/21] Main language of the session", send: "\n"),
             Step("[15/21] Number of women present", send: "-4\n"),  // breaks ". >= 0 and . <= 10000"
@@ -155,7 +157,9 @@ struct InteractiveCaptureTests {
             Step("[19/21]", send: "\n"),
             Step("[20/21]", send: "\n"),
             Step("[21/21] GPS location", send: "\n"),
-            Step("Save? [Y/n]", send: "y\n"),
+            Step("Your answers:", "1. Session title : Vestibule de la paix à Bara", "10. Topics discussed : ", "Save? [Y/n]", send: "y\n"),
+            Step("Add: Participant? (q: several anonymous, in quick lines) [Y/q/n]", send: "n\n"),
+            Step("Add: Community initiative?", send: "n\n"),
         ]
         let o = try drive(box, ["add", "session"], steps: steps)
         #expect(o.stuck == nil, "\(o)")
@@ -321,12 +325,13 @@ struct InteractiveCaptureTests {
             Step("[2/9] Consentement à être nommé(e) *", "2. Non  (no)", send: "2\n"),
             // name and phone do not apply when consent is no
             Step("[5/9] Sexe *", send: "\n"),
-            Step("ce champ est obligatoire", "[5/9] Sexe *", send: "femme\n"),
-            Step("participant.sex: 'femme' n'est pas l'un de female, male", send: "1\n"),
+            Step("ce champ est obligatoire", "[5/9] Sexe *", send: "chamelle\n"),
+            Step("participant.sex: 'chamelle' n'est pas l'un de female, male", send: "FEMME\n"),  // a label, any case
             Step("[6/9] Tranche d'âge *", send: "2\n"),
             Step("[7/9] Qualité ou rôle dans la communauté *", send: "1\n"),
             Step("[9/9] Communauté", send: "\n"),
-            Step("Enregistrer ? [O/n]", send: "n\n"),
+            Step("Vos réponses :", "5. Sexe : Femme", "Enregistrer ? [O/n]", send: "95 200\n"),  // not a yes
+            Step("répondez oui, non, ou le numéro d'une réponse à changer", "Enregistrer ? [O/n]", send: "n\n"),
         ]
         let o = try drive(box, ["add", "participant"], lang: "fr", steps: steps)
         #expect(o.stuck == nil && o.stepsDone == steps.count, "\(o)")
@@ -334,5 +339,100 @@ struct InteractiveCaptureTests {
         #expect(o.exit == 1, "\(o)")
         #expect(o.transcript.contains("rien n'a été enregistré"), "\(o)")
         #expect(try box.dump() == before)
+    }
+
+    /// A whole session in one sitting, in French: answers by label in any case, a date as 02/11/2026, an impossible date
+    /// and a rule's message (not its expression), back one question with `<`, the review and a change from it; then
+    /// its participants with the session already set, one asked in full and thirteen in two quick lines.
+    @Test func aSessionAndItsParticipantsAreCapturedInOneSittingInFrench() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let steps = [
+            Step("[1/21] Titre de la séance *", send: "Vestibule de la paix à Bara\n"),
+            Step("[2/21] Date de la séance *", "(JJ/MM/AAAA ou AAAA-MM-JJ)", send: "31/11/2026\n"),
+            Step("n'existe pas : novembre 2026 n'a que 30 jours (pas de 31)", send: "01/01/1999\n"),
+            Step("La date doit être postérieure au 1er janvier 2000.", send: "02/11/2026\n"),
+            Step("[3/21] Région *", "(numéro, code ou libellé)", send: "GAO\n"),
+            Step("[4/21] Cercle", send: "<\n"),
+            Step("[3/21] Région *", "[Gao] > ", send: "\n"),  // Enter keeps it
+            Step("[4/21] Cercle", send: "Ansongo\n"),
+            Step("[6/21] Commune", send: "bara\n"),
+            Step("[8/21] Localité", send: "Bara\n"),
+            Step("[9/21] Format de la séance *", send: "vestibule\n"),  // the start of a label
+            Step("[10/21] Thèmes abordés", send: "foncier, pâturages\n"),
+            Step("[12/21] Facilitateurs", send: "\n"),
+            Step("[13/21] Langue principale", send: "songhai\n"),  // Songhaï, without its accent
+            Step("[15/21] Nombre de femmes", send: "-4\n"),
+            Step("Le nombre doit être compris entre 0 et 10 000.", send: "14\n"),
+            Step("[16/21] Nombre d'hommes", send: "9\n"),
+            Step("[17/21]", send: "\n"), Step("[18/21]", send: "\n"), Step("[19/21]", send: "\n"), Step("[20/21]", send: "\n"),
+            Step("[21/21]", send: "\n"),
+            Step(
+                "Vos réponses :", "3. Région : Gao", "10. Thèmes abordés : Foncier, Pâturages et couloirs de transhumance",
+                "13. Langue principale de la séance : Songhaï", "Enregistrer ? [O/n]", send: "16\n"),
+            Step("[16/21] Nombre d'hommes présents", "[9] > ", send: "11\n"),
+            Step("16. Nombre d'hommes présents : 11", "Enregistrer ? [O/n]", send: "oui\n"),
+            Step("Ajouter : Participant(e) ? (r : plusieurs anonymes en lignes rapides) [O/r/n]", send: "o\n"),
+            Step("[1/8] Consentement à être nommé(e) *", send: "oui\n"),
+            Step("[2/8] Prénom et nom *", send: "Aminata Maïga\n"),
+            Step("[3/8] Téléphone", send: "\n"),
+            Step("[4/8] Sexe *", send: "femme\n"),
+            Step("[5/8] Tranche d'âge *", send: "18_24\n"),
+            Step("[6/8] Qualité ou rôle", send: "jeune\n"),
+            Step("[8/8] Communauté", send: "\n"),
+            Step("Vos réponses :", "2. Prénom et nom : Aminata Maïga", "Enregistrer ? [O/n]", send: "\n"),
+            Step("Un(e) autre (Participant(e)) ?", "[O/r/n]", send: "r\n"),
+            Step("Lignes rapides", "[0 enregistré(s)] > ", send: "F 18_24 jeune\n"),
+            Step("✓ Femme, 18 à 24 ans, Jeune", "[1 enregistré(s)] > ", send: "12x H 25_35 notable\n"),
+            Step("✓ 12 × Homme, 25 à 35 ans, Notable, sage", "[13 enregistré(s)] > ", send: "F chameau\n"),
+            Step("'chameau'", "[13 enregistré(s)] > ", send: "\n"),
+            Step("Un(e) autre (Participant(e)) ?", send: "n\n"),
+            Step("Ajouter : Initiative communautaire ?", send: "n\n"),
+        ]
+        let o = try drive(box, ["add", "session"], lang: "fr", steps: steps)
+        #expect(o.stuck == nil && o.stepsDone == steps.count && o.exit == 0, "\(o)")
+        #expect(!o.transcript.contains("2000-01-01"), "the rule's message, not its expression: \(o)")
+        #expect(o.transcript.contains("Saisi dans la foulée : 14 × Participant(e)"), "\(o)")
+        let session = try #require(try box.list("session").first)
+        let sv = values(session)
+        #expect(sv["region"] as? String == "gao" && sv["cercle_code"] as? String == "ansongo" && sv["commune_code"] as? String == "ansongo_bara")
+        #expect(sv["date"] as? String == "2026-11-02" && sv["format"] as? String == "intergenerational")
+        #expect(sv["themes"] as? [String] == ["land", "pasture"] && sv["language"] as? String == "songhay")
+        #expect(sv["women_count"] as? Int == 14 && sv["men_count"] as? Int == 11)
+        let people = try box.list("participant").map(values)
+        #expect(people.count == 14 && people.allSatisfy { $0["session"] as? String == session["id"] as? String }, "\(people)")
+        #expect(people.filter { $0["consent"] as? String == "no" && $0["name"] == nil }.count == 13, "quick lines name nobody")
+        #expect(
+            people.filter { $0["sex"] as? String == "male" && $0["age_band"] as? String == "25_35" && $0["role"] as? String == "elder" }.count == 12)
+        #expect(people.contains { $0["name"] as? String == "Aminata Maïga" && $0["sex"] as? String == "female" })
+    }
+
+    /// The line editor on a terminal that can move its cursor: Ctrl-A and Ctrl-E, the arrows, Ctrl-U; ↑ goes back one
+    /// question; a reference picked by a word of its title; the save question takes only yes or no (or a number).
+    @Test func theLineEditorMovesWithinALineAndUpGoesBackAQuestion() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let well = try box.add("initiative", ["title": "Puits pastoral de Bara", "type": "well"])
+        _ = try box.add("initiative", ["title": "École de Tassiga", "type": "school"])
+        let ctrlA = "\u{01}", ctrlE = "\u{05}", ctrlU = "\u{15}", left = "\u{1B}[D", up = "\u{1B}[A"
+        let steps = [
+            Step("[1/5] Initiative *", send: "PUITS\n"),  // a word of the title, any case
+            Step("[2/5] Follow-up date *", send: "2026\(ctrlA)20/11/\(ctrlE)\n"),
+            Step("[3/5] Status observed *", send: up),
+            Step("[2/5] Follow-up date *", "[2026-11-20] > ", send: "\n"),
+            Step("[3/5] Status observed *", send: "in progres\(left)\(left)\(left)\(left)\(left)\(left)\(left)\(ctrlE)s\n"),
+            Step("[4/5] Progress (%)", send: "4\(left)\(left)\(ctrlE)0\n"),
+            Step("[5/5] Notes", send: "Bon état\(ctrlU)Travaux en cours\n"),
+            Step("Your answers:", "1. Initiative : Puits pastoral de Bara", "Save? [Y/n]", send: "maybe\n"),
+            Step("answer yes, no, or the number of an answer to change", "Save? [Y/n]", send: "4\n"),
+            Step("[4/5] Progress (%)", "[40] > ", send: "45\n"),
+            Step("4. Progress (%) : 45", "Save? [Y/n]", send: "yes\n"),
+        ]
+        let o = try drive(box, ["add", "followup"], term: "xterm-256color", steps: steps)
+        #expect(o.stuck == nil && o.stepsDone == steps.count && o.exit == 0, "\(o)")
+        let v = values(try #require(try box.list("followup").first))
+        #expect(v["initiative"] as? String == well, "\(v)")
+        #expect(v["date"] as? String == "2026-11-20" && v["status"] as? String == "in_progress", "\(v)")
+        #expect(v["progress"] as? Int == 45 && v["notes"] as? String == "Travaux en cours", "\(v)")
     }
 }

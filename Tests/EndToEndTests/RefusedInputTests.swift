@@ -86,7 +86,7 @@ struct RefusedInputTests {
     @Test func impossibleDateExits65() throws {
         try expectRefused(
             { _ in ["add", "followup", "--set", "initiative=x", "--set", "date=2026-02-30", "--set", "status=funded"] },
-            code: 65, stderr: ["followup.date: '2026-02-30' is not a date"])
+            code: 65, stderr: ["followup.date: '2026-02-30' does not exist: February 2026 has 28 days (no 30)"])
     }
 
     @Test func choiceThatDoesNotExistExits65AndListsTheChoices() throws {

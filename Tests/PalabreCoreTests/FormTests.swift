@@ -470,7 +470,23 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
     let f = try field("date")
     #expect(try FieldParser.parse("2024-02-29", for: f, form: "p") == .string("2024-02-29"))
     #expect(try FieldParser.parse("2026-12-31", for: f, form: "p") == .string("2026-12-31"))
-    for text in ["2026-02-30", "2023-02-29", "1900-02-29", "2026-13-01", "2026-04-31", "2026-00-10", "2026-1-10", "10/01/2026"] {
+    // Day first, as written in French, with / - or . between.
+    for (text, date) in [("10/01/2026", "2026-01-10"), ("2/11/2026", "2026-11-02"), ("02-11-2026", "2026-11-02"), ("29.02.2024", "2024-02-29")] {
+        #expect(try FieldParser.parse(text, for: f, form: "p") == .string(date), "\(text)")
+    }
+    // Well formed but not in the calendar: said so, with the month's length.
+    for (text, y, m, d) in [
+        ("2026-02-30", 2026, 2, 30), ("2023-02-29", 2023, 2, 29), ("1900-02-29", 1900, 2, 29), ("2026-04-31", 2026, 4, 31),
+        ("31/11/2026", 2026, 11, 31),
+    ] {
+        #expect(throws: ValidationError(form: "p", field: "date", value: text, rule: .noSuchDate(year: y, month: m, day: d))) {
+            try FieldParser.parse(text, for: f, form: "p")
+        }
+    }
+    #expect(
+        ValidationError(form: "p", field: "date", value: "31/11/2026", rule: .noSuchDate(year: 2026, month: 11, day: 31)).message(.fr)
+            .contains("n'existe pas : novembre 2026 n'a que 30 jours (pas de 31)"))
+    for text in ["2026-13-01", "2026-00-10", "2026-1-10", "13/13/2026", "1/2/26", "2026/11/02", "32/01/2026", "1899-12-31"] {
         #expect(throws: ValidationError(form: "p", field: "date", value: text, rule: .wrongType(.date))) {
             try FieldParser.parse(text, for: f, form: "p")
         }
@@ -546,7 +562,9 @@ private func rules(_ errors: [ValidationError]) -> [String: ValidationError.Rule
 @Test func selectOneTakesAChoiceName() throws {
     let f = try field("consent")
     #expect(try FieldParser.parse(" yes ", for: f, form: "p") == .string("yes"))
-    #expect(throws: ValidationError.self) { try FieldParser.parse("Yes", for: f, form: "p") }
+    // A code or a label in either language, in any case and without accents, is the choice it names.
+    for text in ["Yes", "YES", "oui", "Oui"] { #expect(try FieldParser.parse(text, for: f, form: "p") == .string("yes"), "\(text)") }
+    #expect(throws: ValidationError.self) { try FieldParser.parse("peut-être", for: f, form: "p") }
 }
 
 @Test func referencesAreNormalisedToLowercase() throws {
@@ -725,5 +743,40 @@ func valueRoundTripsThroughJSONText(_ value: Value) throws {
 @Test func changeJSONWithMalformedPrevIsRefused() {
     #expect(throws: JSONError.self) {
         try Change(json: JSON.parse(#"{"record":"r","form":"f","form_version":1,"project":"p","hlc":1,"node":"n","values":{},"prev":{"a":[1]}}"#))
+    }
+}
+
+@Test func aChoiceIsFoundByCodeOrLabelInEitherLanguageIgnoringCaseAndAccents() throws {
+    let regions: [Any] = [
+        ["name": "kayes", "label": ["fr": "Kayes", "en": "Kayes"]], ["name": "kidal", "label": ["fr": "Kidal", "en": "Kidal"]],
+        ["name": "tombouctou", "label": ["fr": "Tombouctou", "en": "Timbuktu"]], ["name": "menaka", "label": ["fr": "Ménaka", "en": "Ménaka"]],
+    ]
+    let topics: [Any] = [
+        ["name": "land", "label": ["fr": "Foncier", "en": "Land"]], ["name": "water", "label": ["fr": "Accès à l'eau", "en": "Access to water"]],
+        ["name": "pasture", "label": ["fr": "Pâturages et couloirs de transhumance", "en": "Pasture"]],
+        ["name": "security", "label": ["fr": "Sécurité", "en": "Security"]],
+    ]
+    let compiled = FormCompiler.compile(
+        tree(
+            fields: [
+                ["name": "region", "type": "select_one", "label": "Region", "choices": "regions"],
+                ["name": "themes", "type": "select_multiple", "label": "Themes", "choices": "topics"],
+            ], choices: ["regions": regions, "topics": topics]), file: "t.yaml")
+    let form = try #require(compiled.0, "\(compiled.1)")
+    let region = try #require(form.field("region"))
+    for text in ["tombouctou", "Tombouctou", "TOMBOUCTOU", "Timbuktu", "tomb"] {
+        #expect(region.matchChoice(text)?.name == "tombouctou", "\(text)")
+    }
+    #expect(region.matchChoice("menaka")?.name == "menaka", "Ménaka without its accent")
+    #expect(region.matchChoice("to") == nil, "two letters are not enough to start a label")
+    #expect(region.matchChoice("k") == nil && region.matchChoice("ka") == nil, "Kayes or Kidal? neither")
+    #expect(region.matchChoice("atlantis") == nil)
+    let themes = try #require(form.field("themes"))
+    #expect(try FieldParser.parse("foncier, pâturages", for: themes, form: "p") == .list(["land", "pasture"]))
+    #expect(try FieldParser.parse("Accès à l'eau; Sécurité", for: themes, form: "p") == .list(["water", "security"]))
+    #expect(try FieldParser.parse("Accès à l'eau", for: themes, form: "p") == .list(["water"]), "one label with spaces")
+    #expect(try FieldParser.parse("land WATER", for: themes, form: "p") == .list(["land", "water"]))
+    #expect(throws: ValidationError(form: "p", field: "themes", value: "poisson", rule: .notAChoice(["land", "water", "pasture", "security"]))) {
+        try FieldParser.parse("foncier, poisson", for: themes, form: "p")
     }
 }

@@ -27,8 +27,11 @@ public enum FieldParser {
             else { throw fail(.wrongType(.decimal)) }
             return .decimal(d)
         case .date, .today:
-            guard isDate(text) else { throw fail(.wrongType(.date)) }
-            return .string(text)
+            switch readDate(text) {
+            case .day(let d): return .string(d.text)
+            case .noSuchDay(let y, let m, let d): throw fail(.noSuchDate(year: y, month: m, day: d))
+            case .unreadable: throw fail(.wrongType(.date))
+            }
         case .time:
             guard let t = DateTimeText.timeOfDay(text) else { throw fail(.wrongType(.time)) }
             return .string(t)
@@ -43,15 +46,20 @@ public enum FieldParser {
         case .calculate, .deviceid:
             return .string(text)
         case .selectOne:
-            guard field.choice(text) != nil else { throw fail(.notAChoice(field.choices.map(\.name))) }
-            return .string(text)
+            guard let choice = field.matchChoice(text) else { throw fail(.notAChoice(field.choices.map(\.name))) }
+            return .string(choice.name)
         case .selectMultiple:
+            // One choice whose label has spaces ("Gestion de l'eau"), else choices separated by commas when there is
+            // one (labels may hold spaces), else by spaces.
+            if let whole = field.matchChoice(text), text.contains(where: \.isWhitespace) { return .list([whole.name]) }
+            let separators: (Character) -> Bool =
+                text.contains(",") || text.contains(";") ? { $0 == "," || $0 == ";" } : { $0 == " " || $0 == "\t" }
             var picked: [String] = []
-            for name in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init) {
-                guard field.choice(name) != nil else {
-                    throw ValidationError(form: form, field: field.name, value: name, rule: .notAChoice(field.choices.map(\.name)))
+            for token in text.split(whereSeparator: separators).map({ trimmed(String($0)) }) where !token.isEmpty {
+                guard let choice = field.matchChoice(token) else {
+                    throw ValidationError(form: form, field: field.name, value: token, rule: .notAChoice(field.choices.map(\.name)))
                 }
-                if !picked.contains(name) { picked.append(name) }
+                if !picked.contains(choice.name) { picked.append(choice.name) }
             }
             return .list(picked)
         case .geopoint:
@@ -211,6 +219,39 @@ public enum FieldParser {
         guard s.utf8.contains(where: { $0 == 32 || $0 == 0xC2 || $0 == 0xE2 || $0 == 95 }) else { return s }
         // Thin and non-breaking spaces are what French keyboards and spreadsheets put between thousands.
         return s.filter { $0 != " " && $0 != "\u{00A0}" && $0 != "\u{202F}" && $0 != "_" }
+    }
+
+    /// What a typed date reads as.
+    public enum TypedDate: Equatable, Sendable {
+        case day(CivilDate)
+        /// Well formed, but the calendar has no such day (`2026-11-31`).
+        case noSuchDay(year: Int, month: Int, day: Int)
+        case unreadable
+    }
+
+    /// Reads a date as people type it: `2026-11-02`, or day first as in French, `2/11/2026`, `02/11/2026`,
+    /// `02-11-2026` or `02.11.2026`, from 1900.
+    public static func readDate(_ text: String) -> TypedDate {
+        let parts: [Substring]
+        let dayFirst: Bool
+        if let iso = CivilDate(text, earliestYear: 1900) { return .day(iso) }
+        if text.count == 10, text.split(separator: "-").map(\.count) == [4, 2, 2] {
+            parts = text.split(separator: "-")
+            dayFirst = false
+        } else {
+            parts = text.split(whereSeparator: { $0 == "/" || $0 == "-" || $0 == "." })
+            guard parts.count == 3, (1...2).contains(parts[0].count), (1...2).contains(parts[1].count), parts[2].count == 4 else {
+                return .unreadable
+            }
+            dayFirst = true
+        }
+        guard parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }), parts.count == 3,
+            let a = Int(parts[0]), let b = Int(parts[1]), let c = Int(parts[2])
+        else { return .unreadable }
+        let (y, m, d) = dayFirst ? (c, b, a) : (a, b, c)
+        guard y >= 1900, (1...12).contains(m), d >= 1 else { return .unreadable }
+        if let day = CivilDate(year: y, month: m, day: d) { return .day(day) }
+        return d <= 31 ? .noSuchDay(year: y, month: m, day: d) : .unreadable
     }
 
     /// Whether `s` is a real calendar date written `YYYY-MM-DD`, from `earliestYear` (1900 for values a facilitator

@@ -127,6 +127,13 @@ public struct Choice: Hashable, Sendable {
     /// Other columns of the choice (`region` of a cercle), read by a field's `choice_filter`.
     public var attributes: [String: String] = [:]
 
+    /// Text as choices are matched: no case, no accents, one space between words, `_` and `-` as spaces.
+    public static func fold(_ text: String) -> String {
+        let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
+        let spaced = String(folded.map { $0 == "_" || $0 == "-" || $0 == "’" ? " " : $0 })
+        return spaced.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
     /// Builds a choice.
     public init(name: String, label: LocalizedText, attributes: [String: String] = [:]) {
         self.name = name
@@ -191,6 +198,20 @@ public struct Field: Hashable, Sendable {
 
     /// The choice with this code.
     public func choice(_ name: String) -> Choice? { choices.first { $0.name == name } }
+
+    /// The choice a person meant by `text`: its code as stored, else its code or its label in any language ignoring
+    /// case and accents (`tombouctou`, `Tombouctou`, `TOMBOUCTOU`, `oui`), else the one choice whose label starts so
+    /// (three letters at least); nil when none or several.
+    public func matchChoice(_ text: String) -> Choice? {
+        if let exact = choice(text) { return exact }
+        let key = Choice.fold(text)
+        guard !key.isEmpty else { return nil }
+        let named = choices.filter { c in Choice.fold(c.name) == key || c.label.texts.values.contains { Choice.fold($0) == key } }
+        if named.count == 1 { return named[0] }
+        guard named.isEmpty, key.count >= 3 else { return nil }
+        let started = choices.filter { c in c.label.texts.values.contains { Choice.fold($0).hasPrefix(key) } }
+        return started.count == 1 ? started[0] : nil
+    }
 
     /// The choices that apply given the other answers: all of them, or those the `choice_filter` keeps.
     public func choices(given context: ExpressionContext) -> [Choice] {

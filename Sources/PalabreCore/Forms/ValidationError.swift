@@ -25,6 +25,8 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
         case referenceToOtherForm(expected: String, actual: String)
         case deleted
         case tooLong(Int)
+        /// A date the calendar does not have (`2026-11-31`).
+        case noSuchDate(year: Int, month: Int, day: Int)
         case other(String)
 
         /// Whether the rule is that an answer is missing.
@@ -86,6 +88,15 @@ public struct ValidationError: Error, Hashable, Sendable, CustomStringConvertibl
                 return fr ? "désigne un enregistrement supprimé" : "is a deleted record"
             case .tooLong(let max):
                 return fr ? "dépasse \(max) caractères" : "is longer than \(max) characters"
+            case .noSuchDate(let y, let m, let d):
+                let months =
+                    fr
+                    ? ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+                    : ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+                let days = CivilDate.days(inMonth: m, of: y)
+                return fr
+                    ? "n'existe pas : \(months[m - 1]) \(y) n'a que \(days) jours (pas de \(d))"
+                    : "does not exist: \(months[m - 1]) \(y) has \(days) days (no \(d))"
             case .other(let m):
                 return m
             }
