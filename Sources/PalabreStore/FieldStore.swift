@@ -251,6 +251,32 @@ public final class FieldStore: Sendable {
 
     // MARK: - Reading
 
+    /// The full id of the record a person named: its whole id, or any unique start of it of at least 4 characters (as git takes a commit), or
+    /// any unique end of at least 6 characters (what lists show: ids begin with their creation time, so records of one
+    /// sitting share a long start while their ends differ). Case is ignored.
+    ///
+    /// - Throws: ``StoreError/notFound(id:)`` when none matches, ``StoreError/ambiguous(id:matches:)`` when several do.
+    public func resolveID(_ text: String) throws(StoreError) -> String {
+        let key = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !key.isEmpty, key.count <= 36, key.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { throw StoreError.notFound(id: text) }
+        return try run {
+            try pool.read { db in
+                if key.count == 36, try Bool.fetchOne(db, sql: "SELECT 1 FROM records WHERE id = ?", arguments: [key]) == true { return key }
+                guard key.count >= 4 else { throw StoreError.notFound(id: text) }
+                var found = try String.fetchAll(db, sql: "SELECT id FROM records WHERE id LIKE ? || '%' ORDER BY id LIMIT 4", arguments: [key])
+                if found.isEmpty, key.count >= 6 {
+                    found = try String.fetchAll(db, sql: "SELECT id FROM records WHERE id LIKE '%' || ? ORDER BY id LIMIT 4", arguments: [key])
+                }
+                guard let first = found.first else { throw StoreError.notFound(id: text) }
+                guard found.count == 1 else { throw StoreError.ambiguous(id: text, matches: found.map { Self.shortID($0) }) }
+                return first
+            }
+        }
+    }
+
+    /// What lists show of an id: its last 8 characters, random, which ``resolveID(_:)`` takes back.
+    public static func shortID(_ id: String) -> String { String(id.suffix(8)) }
+
     /// The record with this id (deleted or not), or nil.
     public func record(_ id: String) throws(StoreError) -> StoredRecord? {
         try run {

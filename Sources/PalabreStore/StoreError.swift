@@ -19,6 +19,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case formFile(String, problems: [String])
     /// A record is deleted and must be restored before it is edited.
     case deleted(id: String)
+    /// A short id that names several records (some of them given).
+    case ambiguous(id: String, matches: [String])
     /// An operation that does not apply to the record as it is (deleting a deleted record…).
     case refused(String)
     /// The store is protected and locked: what is asked needs its passphrase (`palabre unlock`).
@@ -50,6 +52,11 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 : "the store is locked: 'palabre unlock' opens it for the day (passphrase)"
         case .notFound(let id):
             return fr ? "aucun enregistrement n'a l'identifiant '\(id)'" : "no record has the id '\(id)'"
+        case .ambiguous(let id, let matches):
+            let shown = matches.prefix(3).joined(separator: ", ") + (matches.count > 3 ? "…" : "")
+            return fr
+                ? "'\(id)' désigne plusieurs enregistrements (\(shown)) : donnez plus de caractères de l'identifiant"
+                : "'\(id)' names several records (\(shown)): give more characters of the id"
         case .invalid(let errors):
             return errors.map { $0.message(lang) }.joined(separator: "\n")
         case .importRejected(let file, let problems):

@@ -39,14 +39,25 @@ extension Palabre {
                 }
                 let records = try store.records().map { (form: $0.form, id: $0.id, values: $0.values) }
                 // Which fields feed which indicator, as the forms in use declare it.
-                let map = IndicatorMap.declared(by: try options.catalog(lang, store))
+                let catalog = try options.catalog(lang, store)
+                let map = IndicatorMap.declared(by: catalog)
                 let ind = Indicators(
                     records: records, map: map, filter: .init(region: region, from: from, to: to), today: asOf ?? Validator.today())
                 if json {
                     print(ind.json.serialized)
                     return
                 }
-                for line in Words(lang).indicators(ind) { print(line) }
+                // Codes are shown by their labels in the language chosen; JSON keeps the codes.
+                let shown = options.labels(store)
+                let lines = Words(lang).indicators(ind) { part, key, code in
+                    guard let form = map.form(part).flatMap({ catalog[$0] }), let field = map.field(part, key).flatMap(form.field),
+                        let rank = field.choices.firstIndex(where: { $0.name == code })
+                    else { return (code, Int.max) }
+                    var labels = shown
+                    labels.fallback = form.defaultLanguage
+                    return (field.choices[rank].label.text(labels), rank)
+                }
+                for line in lines { print(line) }
             }
         }
     }

@@ -62,7 +62,7 @@ extension Palabre {
                         return display(v, field, lang)
                     }.prefix(3).joined(separator: " · ")
                     printSafe(
-                        "\(r.id)  \(r.form.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.isDeleted ? Words(lang).deletedMark + " " : "")\(summary)"
+                        "\(FieldStore.shortID(r.id))  \(r.form.padding(toLength: 11, withPad: " ", startingAt: 0)) \(r.isDeleted ? Words(lang).deletedMark + " " : "")\(summary)"
                     )
                 }
                 if records.isEmpty { FileHandle.standardError.write(Data((Words(lang).noRecords + "\n").utf8)) }
@@ -76,7 +76,7 @@ extension Palabre {
             discussion: "Example: palabre show 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --history"
         )
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id.") var id: String
+        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
         @Flag(help: "Also show replaced values and conflicts.") var history = false
         @Flag(help: "Print JSON.") var json = false
 
@@ -85,7 +85,7 @@ extension Palabre {
             let lang = options.language(store)
             try guarded(lang) {
                 let catalog = try options.catalog(lang, store, reading: true)
-                guard let r = try store.record(id.lowercased()) else { throw StoreError.notFound(id: id) }
+                guard let r = try store.record(try store.resolveID(id)) else { throw StoreError.notFound(id: id) }
                 let form = catalog[r.form]
                 let entries = history ? try store.history(r.id) : []
                 if json {
@@ -126,16 +126,35 @@ extension Palabre {
                     let by: String = if case .string(let b)? = values[erasedByField] { b } else { "?" }
                     printSafe(Words(lang).erasure(names, at: isoString(r.state.stamps[erasedField]?.hlc ?? HLC(rawValue: 0)), by: by))
                 }
-                printSafe(Words(lang).captured(at: isoString(r.created.hlc), by: r.created.node, updated: isoString(r.state.updated.hlc)))
+                let identity = try? store.identity()
+                // A node is named by its device when it is this laptop's; another laptop's node by its id.
+                func writer(_ node: String) -> String {
+                    if let identity, identity.node == node { return identity.device }
+                    return Words(lang).otherDevice(String(node.prefix(8)))
+                }
+                printSafe(Words(lang).captured(at: shortTime(r.created.hlc), by: writer(r.created.node), updated: shortTime(r.state.updated.hlc)))
                 if history {
                     print(Words(lang).history)
                     if entries.isEmpty { print(Words(lang).noReplacedValues) }
+                    func shown(_ value: Value?, _ field: String) -> String {
+                        value.map { v in form?.field(field).map { display(v, $0, labels) } ?? v.displayString } ?? "∅"
+                    }
                     for e in entries {
                         let s = e.superseded
-                        let label = form?.field(s.field)?.label.text(lang) ?? s.field
-                        let shown = s.value.map { v in form?.field(s.field).map { display(v, $0, lang) } ?? v.displayString } ?? "∅"
+                        let label = form?.field(s.field)?.label.text(labels) ?? s.field
+                        // What replaced it: the value written with the winning stamp (a later entry, or the current one).
+                        let replacement: String
+                        if let later = entries.first(where: { $0.superseded.field == s.field && $0.superseded.stamp == s.winner }) {
+                            replacement = shown(later.superseded.value, s.field)
+                        } else if r.state.stamps[s.field] == s.winner {
+                            replacement = shown(values[s.field], s.field)
+                        } else {
+                            replacement = "?"
+                        }
                         printSafe(
-                            "  \(isoString(s.stamp.hlc))  \(label): \(shown)  → \(isoString(s.winner.hlc))"
+                            "  "
+                                + Words(lang).historyLine(
+                                    label, from: shown(s.value, s.field), to: replacement, by: writer(s.winner.node), at: shortTime(s.winner.hlc))
                                 + (s.conflict ? "  " + Words(lang).conflictMark : ""))
                     }
                 }
@@ -157,6 +176,14 @@ func display(_ v: Value, _ field: Field, _ lang: LabelLanguage) -> String {
     default:
         return v.displayString
     }
+}
+
+/// A moment as people read it, to the minute, in the laptop's time zone: `2026-11-20 14:02`.
+func shortTime(_ hlc: HLC) -> String {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.dateFormat = "yyyy-MM-dd HH:mm"
+    return f.string(from: Date(timeIntervalSince1970: Double(hlc.wallMilliseconds) / 1000))
 }
 
 /// An ISO 8601 time, to the second.

@@ -84,7 +84,8 @@ extension Palabre {
             // Pulled records are settled with the forms, as on the service; a forms folder with mistakes does not stop a sync.
             let forms = try? options.catalog(lang, store)
             let terminal = isatty(2) == 1 && !json
-            let summary = try await remote.run(before: { if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }) { transport in
+            let openBefore = (try? store.conflicts().count) ?? 0
+            var summary = try await remote.run(before: { if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }) { transport in
                 var client = SyncClient(store: store, transport: transport, forms: forms)
                 client.reloadForms = { try? options.catalog(lang, store) }
                 var summary = try await client.sync { p in
@@ -95,10 +96,15 @@ extension Palabre {
                 return summary
             }
             if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            // The count said is what 'palabre conflicts' lists: a conflict the service saw when this push arrived and the
+            // same one met again when pulling are one conflict, and one listed already before the sync still counts.
+            let open = (try? store.conflicts().count) ?? summary.conflicts
+            summary.conflicts = open
             if json {
                 var members: [(String, JSON)] = [
                     ("sent", .number(String(summary.sent))), ("received", .number(String(summary.received))),
-                    ("conflicts", .number(String(summary.conflicts))), ("batches", .number(String(summary.batches))),
+                    ("conflicts", .number(String(summary.conflicts))), ("new_conflicts", .number(String(max(0, open - openBefore)))),
+                    ("batches", .number(String(summary.batches))),
                     (
                         "set_aside",
                         .array(
@@ -215,7 +221,7 @@ extension Palabre {
             discussion: "Example: palabre resolve 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e status --restore"
         )
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id.") var id: String
+        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
         @Argument(help: "The field.") var field: String
         @Flag(help: "Keep the current value.") var keep = false
         @Flag(help: "Restore the value that lost.") var restore = false
@@ -229,7 +235,7 @@ extension Palabre {
             let lang = options.language(store)
             try guarded(lang) {
                 let catalog = try options.catalog(lang, store)
-                try store.resolve(recordID: id.lowercased(), field: field, restore: restore, catalog: catalog)
+                try store.resolve(recordID: try store.resolveID(id), field: field, restore: restore, catalog: catalog)
                 print(restore ? Words(lang).valueRestored : Words(lang).valueKept)
             }
         }

@@ -68,7 +68,7 @@ extension Palabre {
                     }
                     values = answers
                 } else {
-                    values = try parseAssignments(sets, form: form, lang)
+                    values = try parseAssignments(sets, form: form, lang, store: store)
                     values = try applyDefaults(form, values)
                 }
                 let id = try store.create(form: form, values: values, started: started, labels: lang)
@@ -95,10 +95,16 @@ extension Palabre {
     struct Edit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change fields of a record; the record as edited must still be valid.",
-            discussion: "Example: palabre edit 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --set status=funded --unset partner"
+            discussion: """
+                Without --set or --unset, in a terminal, every question is asked again with the record's answer as the
+                default (Enter keeps it), then the review before saving; only what changed is written.
+
+                Example: palabre edit 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --set status=funded --unset partner
+                         palabre edit 8b0c1d2e
+                """
         )
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id.") var id: String
+        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
         @Option(name: .customLong("set"), help: "A new value: field=value (repeatable).") var sets: [String] = []
         @Option(name: .customLong("unset"), help: "A field to clear (repeatable).") var unsets: [String] = []
 
@@ -106,11 +112,15 @@ extension Palabre {
             let store = try options.openStore()
             let lang = options.language(store)
             try guarded(lang) {
-                if sets.isEmpty && unsets.isEmpty { throw CLIFailure(Words(lang).giveASetOrUnset, code: 64) }
                 let catalog = try options.catalog(lang, store)
-                guard let record = try store.record(id.lowercased()) else { throw StoreError.notFound(id: id) }
+                guard let record = try store.record(try store.resolveID(id)) else { throw StoreError.notFound(id: id) }
                 let form = try catalog.form(record.form)
-                let values = try parseAssignments(sets, form: form, lang)
+                if sets.isEmpty && unsets.isEmpty {
+                    guard isInteractive else { throw CLIFailure(Words(lang).giveASetOrUnset, code: 64) }
+                    try editAsking(record, form: form, store: store, catalog: catalog, lang: lang)
+                    return
+                }
+                let values = try parseAssignments(sets, form: form, lang, store: store)
                 // In an edit, `--set field=` with nothing after the `=` clears the field, like --unset.
                 let emptied = sets.compactMap { s -> String? in
                     guard let eq = s.firstIndex(of: "="), s[s.index(after: eq)...].allSatisfy(\.isWhitespace) else { return nil }
@@ -120,6 +130,30 @@ extension Palabre {
                 print(changed ? Words(lang).edited(record.id) : Words(lang).nothingChanged)
             }
         }
+
+        /// Asks every question with the record's answer as the default, then writes what changed.
+        func editAsking(_ record: StoredRecord, form: Form, store: FieldStore, catalog: FormCatalog, lang: Language) throws {
+            if record.isDeleted { throw StoreError.deleted(id: record.id) }
+            if record.holdsSealedValues { throw StoreError.locked }
+            var prompter = Prompter(form: form, store: store, lang: lang, labels: options.labels(store))
+            prompter.verbose = options.verbose
+            prompter.initial = record.values
+            prompter.skipped = record.state.erased
+            guard let answers = try prompter.run() else { throw CLIFailure(Words(lang).nothingChanged, code: 1) }
+            var set: [String: Value] = [:]
+            var unset: [String] = []
+            for f in form.fields where !f.type.isComputed && !f.readOnly && f.type != .note && !record.state.erased.contains(f.name) {
+                let now = answers[f.name]
+                guard now != record.values[f.name] else { continue }
+                if let now { set[f.name] = now } else { unset.append(f.name) }
+            }
+            guard !set.isEmpty || !unset.isEmpty else {
+                print(Words(lang).nothingChanged)
+                return
+            }
+            let changed = try store.edit(id: record.id, set: set, unset: unset, catalog: catalog, labels: lang)
+            print(changed ? Words(lang).edited(record.id) : Words(lang).nothingChanged)
+        }
     }
 
     struct Delete: ParsableCommand {
@@ -128,7 +162,7 @@ extension Palabre {
             discussion: "Example: palabre delete 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e"
         )
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id.") var id: String
+        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
 
         func run() throws { try writeTombstone(options, id, deleted: true) }
     }
@@ -139,7 +173,7 @@ extension Palabre {
             discussion: "Example: palabre restore 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e"
         )
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id.") var id: String
+        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
 
         func run() throws { try writeTombstone(options, id, deleted: false) }
     }
@@ -156,7 +190,7 @@ extension Palabre {
                 Example: palabre erase 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --by "Aminata, animatrice"
                 """)
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id.") var id: String
+        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
         @Option(help: "Who erases (your name or role), kept in the tombstone.") var by: String
         @Flag(help: "Do not ask for confirmation.") var yes = false
 
@@ -173,7 +207,7 @@ extension Palabre {
                         throw CLIFailure(words.nothingChanged, code: 1)
                     }
                 }
-                let fields = try store.erase(id: id.lowercased(), by: by, catalog: catalog)
+                let fields = try store.erase(id: try store.resolveID(id), by: by, catalog: catalog)
                 print(words.erased(fields.joined(separator: ", ")))
             }
         }
@@ -225,8 +259,8 @@ extension Palabre {
 func writeTombstone(_ options: StoreOptions, _ rawID: String, deleted: Bool) throws {
     let store = try options.openStore()
     let lang = options.language(store)
-    let id = rawID.lowercased()
     try guarded(lang) {
+        let id = try store.resolveID(rawID)
         if deleted { try store.delete(id: id) } else { try store.restore(id: id) }
         print(deleted ? Words(lang).deleted(id) : Words(lang).restored(id))
     }

@@ -204,7 +204,9 @@ func printError(_ message: String) {
 var isInteractive: Bool { isatty(0) == 1 && isatty(1) == 1 }
 
 /// Parses `field=value` assignments against a form into values, refusing unknown fields with the known ones listed.
-func parseAssignments(_ sets: [String], form: Form, _ lang: Language) throws -> [String: Value] {
+///
+/// A reference may name its record as lists show it (a unique start or end of the id): `store` finds the whole id.
+func parseAssignments(_ sets: [String], form: Form, _ lang: Language, store: FieldStore? = nil) throws -> [String: Value] {
     var values: [String: Value] = [:]
     var problems: [PalabreCore.ValidationError] = []
     for s in sets {
@@ -223,8 +225,14 @@ func parseAssignments(_ sets: [String], form: Form, _ lang: Language) throws -> 
             continue
         }
         if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+        var text = raw
+        if field.type == .reference, !RecordID.isValid(raw.trimmingCharacters(in: .whitespaces).lowercased()), let store,
+            let whole = try? store.resolveID(raw)
+        {
+            text = whole
+        }
         do {
-            values[name] = try FieldParser.parse(raw, for: field, form: form.name)
+            values[name] = try FieldParser.parse(text, for: field, form: form.name)
         } catch {
             problems.append(error)
         }

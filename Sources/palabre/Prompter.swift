@@ -19,6 +19,10 @@ struct Prompter {
     var started: String
     /// Show the form's rule expressions beside their messages (`--verbose`).
     var verbose = false
+    /// The answers a record has (an edit): each question shows its own as the default, kept with Enter.
+    var initial: [String: Value] = [:]
+    /// Fields not asked at all (an erased name: it cannot be written again).
+    var skipped: Set<String> = []
 
     init(
         form: Form, store: FieldStore, lang: Language, labels: LabelLanguage? = nil, preset: [String: Value] = [:],
@@ -58,7 +62,7 @@ struct Prompter {
     /// answer.
     func run() throws -> [String: Value]? {
         let words = Words(lang)
-        var values = preset
+        var values = initial.merging(preset) { _, p in p }
         let validator = Validator(form: form) { id in
             guard let r = try? store.record(id) else { return nil }
             return ReferenceTarget(form: r.form, deleted: r.isDeleted)
@@ -76,7 +80,7 @@ struct Prompter {
             return field.relevant?.isTrue(Calculation.context(form: form, labels: lang) { known[$0] }) ?? true
         }
         say("\(form.title.text(labels)) — \(words.captureIntro)\n")
-        let asked = form.fields.filter { !$0.type.isComputed && preset[$0.name] == nil }
+        let asked = form.fields.filter { !$0.type.isComputed && preset[$0.name] == nil && !skipped.contains($0.name) }
         let total = asked.count
         var index = 0
         var trail: [Int] = []

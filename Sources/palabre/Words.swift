@@ -111,6 +111,11 @@ struct Words: Sendable {
         t("  saisi le \(created) par \(node), modifié le \(updated)", "  captured \(created) by \(node), updated \(updated)")
     }
     var history: String { t("Historique :", "History:") }
+    /// `Statut : Proposée → Financée (bara-laptop, 2026-11-20 14:02)`.
+    func historyLine(_ label: String, from: String, to: String, by: String, at: String) -> String {
+        t("\(label) : \(from) → \(to) (\(by), \(at))", "\(label): \(from) → \(to) (\(by), \(at))")
+    }
+    func otherDevice(_ node: String) -> String { t("autre appareil \(node)", "other device \(node)") }
     var noReplacedValues: String { t("  (aucune valeur remplacée)", "  (no replaced values)") }
     var conflictMark: String { t("[conflit]", "[conflict]") }
 
@@ -166,14 +171,23 @@ struct Words: Sendable {
     }
 
     /// The indicators as lines of text.
-    func indicators(_ ind: Indicators) -> [String] {
+    /// The indicators as lines; `label` gives a code's label (`gao` → `Gao`, `18_24` → `18 à 24 ans`) by part and
+    /// indicator key.
+    func indicators(_ ind: Indicators, label: (IndicatorMap.Part, String, String) -> (text: String, rank: Int) = { ($2, 0) }) -> [String] {
         func pct(_ x: Double?) -> String { x.map { String(format: "%.0f %%", $0 * 100) } ?? "-" }
-        func list(_ d: [String: Int]) -> String { d.keys.sorted().map { "\($0) \(d[$0]!)" }.joined(separator: ", ") }
+        // In the form's order of choices (age bands youngest first), codes no form knows after them.
+        func list(_ d: [String: Int], _ part: IndicatorMap.Part? = nil, _ key: String = "") -> String {
+            let shown: [(code: String, text: String, rank: Int)] = d.keys.map { code in
+                let l: (text: String, rank: Int) = part.map { label($0, key, code) } ?? (code, 0)
+                return (code, l.text, l.rank)
+            }
+            return shown.sorted { ($0.rank, $0.code) < ($1.rank, $1.code) }.map { "\($0.text) \(d[$0.code]!)" }.joined(separator: ", ")
+        }
         return [
             t("Séances : ", "Sessions: ") + "\(ind.sessions)",
-            "  " + t("par région : ", "by region: ") + list(ind.sessionsByRegion),
+            "  " + t("par région : ", "by region: ") + list(ind.sessionsByRegion, .sessions, "region"),
             "  " + t("par mois : ", "by month: ") + list(ind.sessionsByMonth),
-            "  " + t("par format : ", "by format: ") + list(ind.sessionsByFormat),
+            "  " + t("par format : ", "by format: ") + list(ind.sessionsByFormat, .sessions, "format"),
             t(
                 "Participants : \(ind.participants) (\(ind.registered) enregistrés, \(ind.counted) comptés)",
                 "Participants: \(ind.participants) (\(ind.registered) registered, \(ind.counted) counted)"),
@@ -181,14 +195,14 @@ struct Words: Sendable {
                 + t(
                     "femmes \(ind.women) (\(pct(ind.shareWomen))), jeunes \(ind.youth) (\(pct(ind.shareYouth)))",
                     "women \(ind.women) (\(pct(ind.shareWomen))), youth \(ind.youth) (\(pct(ind.shareYouth)))"),
-            "  " + t("par tranche d'âge : ", "by age band: ") + list(ind.byAgeBand),
-            "  " + t("par rôle : ", "by role: ") + list(ind.byRole),
+            "  " + t("par tranche d'âge : ", "by age band: ") + list(ind.byAgeBand, .participants, "age_band"),
+            "  " + t("par rôle : ", "by role: ") + list(ind.byRole, .participants, "role"),
             t(
                 "Initiatives : \(ind.initiatives.count), bénéficiaires \(ind.beneficiaries), coût estimé ",
                 "Initiatives: \(ind.initiatives.count), beneficiaries \(ind.beneficiaries), estimated cost ")
                 + "\(Value.format(ind.estimatedCost)) FCFA",
-            "  " + t("par type : ", "by type: ") + list(ind.initiativesByType),
-            "  " + t("par statut : ", "by status: ") + list(ind.initiativesByStatus),
+            "  " + t("par type : ", "by type: ") + list(ind.initiativesByType, .initiatives, "type"),
+            "  " + t("par statut : ", "by status: ") + list(ind.initiativesByStatus, .initiatives, "status"),
             "  " + t("sans suivi depuis 90 jours : ", "without a follow-up in 90 days: ") + "\(ind.withoutRecentFollowup.count)",
         ]
     }
@@ -241,8 +255,8 @@ struct Words: Sendable {
     }
     func synced(_ s: SyncSummary) -> String {
         t(
-            "envoyés \(s.sent), reçus \(s.received), conflits \(s.conflicts), mis de côté \(s.setAside.count)",
-            "sent \(s.sent), received \(s.received), conflicts \(s.conflicts), set aside \(s.setAside.count)")
+            "envoyés \(s.sent), reçus \(s.received), conflits ouverts \(s.conflicts), mis de côté \(s.setAside.count)",
+            "sent \(s.sent), received \(s.received), open conflicts \(s.conflicts), set aside \(s.setAside.count)")
     }
     func setAside(_ record: String, _ reason: String, held: Bool = false) -> String {
         held

@@ -109,4 +109,19 @@ import Testing
     @Test func everyFigureMatchesAnIndependentCountOfTheSamples() throws { try compare(region: nil) }
 
     @Test func aRegionFilterMatchesAnIndependentCountToo() throws { try compare(region: "tombouctou") }
+
+    /// The figures as people read them: codes by their labels in the language chosen, in the form's order of choices.
+    @Test func theTextShowsLabelsInTheLanguageChosenNotCodes() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        try box.importDemo()
+        let fr = try box.palabre(["indicators", "--as-of", "2026-12-01"], lang: "fr")
+        #expect(fr.status == 0, "\(fr)")
+        #expect(fr.stdout.contains("par région : Tombouctou 3, Gao 9"), "regions in the form's order: \(fr.stdout)")
+        #expect(fr.stdout.contains("par tranche d'âge : Moins de 18 ans 17, 18 à 24 ans 52"), "\(fr.stdout)")
+        #expect(fr.stdout.contains("Proposée 4") && fr.stdout.contains("Puits 2"), "\(fr.stdout)")
+        for code in ["18_24", "gao ", "under_18", "proposed", "women_group"] { #expect(!fr.stdout.contains(code), "\(code) in \(fr.stdout)") }
+        let en = try box.palabre(["indicators", "--as-of", "2026-12-01"], lang: "en")
+        #expect(en.stdout.contains("by region: Timbuktu 3, Gao 9") && en.stdout.contains("Under 18 17"), "\(en.stdout)")
+    }
 }

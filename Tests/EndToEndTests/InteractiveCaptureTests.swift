@@ -435,4 +435,32 @@ struct InteractiveCaptureTests {
         #expect(v["date"] as? String == "2026-11-20" && v["status"] as? String == "in_progress", "\(v)")
         #expect(v["progress"] as? Int == 45 && v["notes"] as? String == "Travaux en cours", "\(v)")
     }
+
+    /// `palabre edit ID` without --set, the record named by the end of its id as lists show it: every question with
+    /// the record's answer as the default; only what changed is written, and the history says from what to what.
+    @Test func editWithoutSetAsksEveryQuestionWithTheCurrentAnswers() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let initiative = try box.add("initiative", ["title": "Puits pastoral de Bara", "type": "well"])
+        let id = try box.add("followup", ["initiative": initiative, "date": "2026-11-20", "status": "in_progress", "progress": "40"])
+        let short = String(id.suffix(8))
+        #expect(try box.palabre(["list", "followup"]).stdout.hasPrefix(short + "  followup"), "lists show the short id")
+        let steps = [
+            Step("[1/5] Initiative *", "[Puits pastoral de Bara] > ", send: "\n"),
+            Step("[2/5] Follow-up date *", "[2026-11-20] > ", send: "25/11/2026\n"),
+            Step("[3/5] Status observed *", "[In progress] > ", send: "\n"),
+            Step("[4/5] Progress (%)", "[40] > ", send: "-\n"),  // cleared
+            Step("[5/5] Notes", send: "\n"),
+            Step("2. Follow-up date : 2026-11-25", "4. Progress (%) : —", "Save? [Y/n]", send: "y\n"),
+        ]
+        let o = try drive(box, ["edit", short], steps: steps)
+        #expect(o.stuck == nil && o.stepsDone == steps.count && o.exit == 0, "\(o)")
+        let v = values(try box.show(id))
+        #expect(v["date"] as? String == "2026-11-25" && v["progress"] == nil && v["status"] as? String == "in_progress", "\(v)")
+        #expect(v["initiative"] as? String == initiative)
+        let history = try box.palabre(["show", short, "--history"])
+        #expect(history.stdout.contains("Follow-up date: 2026-11-20 → 2026-11-25 ("), "\(history)")
+        #expect(history.stdout.contains("Progress (%): 40 → ∅ ("), "\(history)")
+        #expect(!history.stdout.contains("Status observed:"), "an answer kept is not written again: \(history)")
+    }
 }

@@ -182,4 +182,36 @@ struct RecordLifecycleTests {
         let all = try box.list("participant")
         #expect(found.count < all.count)
     }
+
+    /// A record is named by its whole id, any unique start of it (4 characters at least, as git), or the end that lists
+    /// show; several matches are said with what to do, and a reference given with --set takes a short id too.
+    @Test func recordsAreNamedByAUniqueStartOrTheEndListsShow() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let a = try box.add("initiative", ["title": "Puits de Bara", "type": "well"])
+        let b = try box.add("initiative", ["title": "École de Tassiga", "type": "school"])
+        let shortA = String(a.suffix(8))
+        let listed = try box.palabre(["list", "initiative"]).stdout
+        #expect(listed.contains(shortA + "  initiative") && !listed.contains(a), "\(listed)")
+        for name in [a, a.uppercased(), shortA, String(a.suffix(6))] {
+            #expect(values(try box.show(name))["title"] as? String == "Puits de Bara", "\(name)")
+        }
+        // Created within the same second, the two ids share their start (the time): a start names both.
+        let common = String(zip(a, b).prefix { $0 == $1 }.map(\.0))
+        if common.count >= 4 {
+            let r = try box.palabre(["show", String(common.prefix(max(4, common.count)))])
+            #expect(r.status != 0 && r.stderr.contains("names several records") && r.stderr.contains(shortA), "\(r)")
+        }
+        let unique = String(a.prefix(common.count + 1))
+        #expect(values(try box.show(unique))["title"] as? String == "Puits de Bara", "a start long enough to be unique: \(unique)")
+        for bad in ["01a", "zzzz", String(a.suffix(5))] {
+            let r = try box.palabre(["show", bad])
+            #expect(r.status != 0 && r.stderr.contains("no record has the id '\(bad)'"), "\(bad): \(r)")
+        }
+        #expect(try box.palabre(["edit", shortA, "--set", "status=funded"]).status == 0)
+        #expect(values(try box.show(a))["status"] as? String == "funded")
+        let f = try box.palabre(["add", "followup", "--set", "initiative=\(shortA)", "--set", "date=2026-11-20", "--set", "status=funded"])
+        #expect(f.status == 0, "\(f)")
+        #expect(values(try box.show(f.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))["initiative"] as? String == a)
+    }
 }

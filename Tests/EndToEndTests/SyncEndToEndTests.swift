@@ -109,10 +109,15 @@ extension SyncEndToEnd {
             // Both edit the same field before syncing; b writes last, so b's stamp is the higher one and wins.
             #expect(try a.run(["edit", id, "--set", "title=Titre de A"]).status == 0)
             #expect(try b.run(["edit", id, "--set", "title=Titre de B"]).status == 0)
+            // Each sync's conflict count is what `palabre conflicts` then lists on that laptop (the service's view of the
+            // push and the pulled winner are one conflict, not two).
             for laptop in [a, b, a] {
-                let r = try laptop.sync(json: true)
-                #expect(r.status == 0, "\(laptop.name): \(r)")
+                let summary = try laptop.syncOK()
+                #expect((summary["conflicts"] as? NSNumber)?.intValue == (try laptop.conflicts().count), "\(laptop.name): \(summary)")
             }
+            #expect((try a.syncOK()["new_conflicts"] as? NSNumber)?.intValue == 0, "a sync that meets no new conflict says so")
+            let plain = try a.run(["sync"])
+            #expect(plain.status == 0 && plain.stdout.contains("open conflicts 1") && plain.stdout.contains("see 'palabre conflicts'"), "\(plain)")
             #expect(values(try a.show(id))["title"] as? String == "Titre de B")
             #expect(values(try b.show(id))["title"] as? String == "Titre de B")
 

@@ -144,3 +144,8 @@ extension FormCatalog {
     /// Every form of the catalog, latest versions, for a ``Seal``.
     var latestForms: [Form] { names.compactMap { self[$0] } }
 }
+
+extension StoredRecord {
+    /// Whether some of its values are still sealed as read (the store is locked, or was wiped).
+    public var holdsSealedValues: Bool { Seal.holdsSealed(state) }
+}
