@@ -27,6 +27,6 @@ struct Palabre: AsyncParsableCommand {
     /// their folders hold names and phone numbers, so they are readable by their owner only (0600, folders 0700).
     static func main() async {
         umask(0o077)
-        await main(nil)
+        await localizedMain()
     }
 }
