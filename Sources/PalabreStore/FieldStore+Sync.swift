@@ -515,3 +515,33 @@ extension FieldStore {
         try run { try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM set_aside WHERE origin = 'service'") ?? 0 } }
     }
 }
+
+extension FieldStore {
+    /// Keeps the device names the service gave for nodes (a pull answer's `devices`).
+    public func noteDeviceNames(_ names: [String: String]) throws(StoreError) {
+        guard !names.isEmpty else { return }
+        try run {
+            try pool.write { db in
+                for (node, device) in names {
+                    try db.execute(
+                        sql: "INSERT INTO device_names (node, device) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET device = excluded.device",
+                        arguments: [node, device])
+                }
+            }
+        }
+    }
+
+    /// The device names known for nodes: this store's own node and what the service told (none on a store opened
+    /// read-only before it was upgraded).
+    public func deviceNames() throws(StoreError) -> [String: String] {
+        try run {
+            try pool.read { db in
+                var names: [String: String] = [:]
+                if try db.tableExists("device_names") {
+                    for row in try Row.fetchAll(db, sql: "SELECT node, device FROM device_names") { names[row["node"]] = row["device"] }
+                }
+                return names
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@ enum Schema {
     /// reads "nothing received"). A read-only open does not need them.
     static let readCompatible: Set<String> = [
         "v2: records by project, conflicts by record", "v3: forms received from the service", "v4: changes held for a form version",
+        "v5: names of the devices that wrote",
     ]
 
     static var migrator: DatabaseMigrator {
@@ -92,6 +93,10 @@ enum Schema {
         m.registerMigration("v4: changes held for a form version") { db in
             // A change of a form or version the receiver does not have yet is held (applied when it arrives), not refused.
             try db.execute(sql: "ALTER TABLE set_aside ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
+        }
+        m.registerMigration("v5: names of the devices that wrote") { db in
+            // Node id → device name, as the service names them in pull answers, so history says who wrote a value.
+            try db.execute(sql: "CREATE TABLE device_names (node TEXT PRIMARY KEY NOT NULL, device TEXT NOT NULL) WITHOUT ROWID")
         }
         return m
     }

@@ -293,6 +293,7 @@ public struct SyncClient: Sendable {
                 forms: settling)
             summary.received += outcome.applied
             summary.conflicts += outcome.conflicts
+            try store.noteDeviceNames(page.devices)
             progress?(.pulling(received: summary.received))
             if !page.more { return }
         }

@@ -6,35 +6,76 @@ import PalabreSync
 
 extension Palabre {
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Export the store's records for Excel, R, pandas or Power BI: CSV, JSON Lines or SQLite.",
-            discussion: """
-                csv: a folder with one file per form (UTF-8 that Excel opens with accents intact), one column per field in
-                form order, select_multiple also as one 0/1 column per choice (themes/water), geopoints as _latitude and
-                _longitude, then id, created, updated, device. jsonl: one record a line. sqlite: one typed table per form,
-                and views joining records to the records they reference (participant_session, initiative_session…).
-                Deleted records are left out unless --include-deleted (then a 'deleted' column marks them).
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Exporte les enregistrements de la base de données pour Excel, R, pandas ou Power BI : CSV, JSON Lines ou SQLite.",
+                    "Export the store's records for Excel, R, pandas or Power BI: CSV, JSON Lines or SQLite."),
+                discussion: tr(
+                    """
+                    csv : un dossier avec un fichier par formulaire (en UTF-8, qu'Excel ouvre avec les accents intacts), une \
+                    colonne par champ dans l'ordre du formulaire, chaque select_multiple aussi en une colonne 0/1 par choix \
+                    (themes/water), les coordonnées GPS en _latitude et _longitude, puis id, created, updated, device. jsonl : \
+                    un enregistrement par ligne. sqlite : une table typée par formulaire, et des vues qui relient les \
+                    enregistrements à ceux qu'ils référencent (participant_session, initiative_session…).
+                    Les enregistrements supprimés sont omis, sauf avec --include-deleted (une colonne « deleted » les signale alors).
 
-                With --remote, the merged data set is downloaded from the service (the store's remote and token), as that
-                token's role may see it: analysts get sensitive fields as stable pseudonyms and no phone numbers.
+                    Avec --remote, le jeu de données fusionné est téléchargé depuis le serveur (celui de la base de données, avec \
+                    son jeton), tel que le rôle de ce jeton permet de le voir : les analystes reçoivent les champs sensibles sous \
+                    forme de pseudonymes stables, et aucun numéro de téléphone.
 
-                Example: palabre export --format csv --out exports/ --labels fr
-                         palabre export --format sqlite --out palabre.sqlite --since 2026-10-01
-                         palabre export --remote --format csv --out merged/
-                """
-        )
+                    Exemple : palabre export --format csv --out exports/ --labels fr
+                              palabre export --format sqlite --out palabre.sqlite --since 2026-10-01
+                              palabre export --remote --format csv --out merged/
+                    """,
+                    """
+                    csv: a folder with one file per form (UTF-8 that Excel opens with accents intact), one column per field in \
+                    form order, select_multiple also as one 0/1 column per choice (themes/water), geopoints as _latitude and \
+                    _longitude, then id, created, updated, device. jsonl: one record a line. sqlite: one typed table per form, \
+                    and views joining records to the records they reference (participant_session, initiative_session…).
+                    Deleted records are left out unless --include-deleted (then a 'deleted' column marks them).
+
+                    With --remote, the merged data set is downloaded from the service (the store's remote and token), as that \
+                    token's role may see it: analysts get sensitive fields as stable pseudonyms and no phone numbers.
+
+                    Example: palabre export --format csv --out exports/ --labels fr
+                             palabre export --format sqlite --out palabre.sqlite --since 2026-10-01
+                             palabre export --remote --format csv --out merged/
+                    """)
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Option(help: "csv, jsonl or sqlite.") var format: ExportOptions.Format
-        @Option(help: "Where to write: a folder for csv, a file for jsonl and sqlite.") var out: String
-        @Option(name: .customLong("form"), help: "Only this form (repeatable).") var forms: [String] = []
-        @Option(help: "Only records changed on or after this day (YYYY-MM-DD).") var since: String?
-        @Option(help: "Choice labels in this language (fr or en) instead of codes.") var labels: Language?
-        @Flag(help: "Keep deleted records, marked in a 'deleted' column.") var includeDeleted = false
-        @Flag(help: "Download the merged data set from the service instead of exporting this store.") var remote = false
+        @Option(help: trHelp("csv, jsonl ou sqlite.", "csv, jsonl or sqlite.")) var format: ExportOptions.Format
+        @Option(
+            help: trHelp(
+                "Où écrire : un dossier pour csv, un fichier pour jsonl et sqlite.", "Where to write: a folder for csv, a file for jsonl and sqlite.")
+        ) var out: String
+        @Option(name: .customLong("form"), help: trHelp("Seulement ce formulaire (répétable).", "Only this form (repeatable).")) var forms: [String] =
+            []
+        @Option(
+            help: trHelp(
+                "Seulement les enregistrements modifiés ce jour-là ou après (AAAA-MM-JJ).", "Only records changed on or after this day (YYYY-MM-DD).")
+        ) var since: String?
+        @Option(
+            help: trHelp(
+                "Les libellés des choix dans cette langue (fr ou en) au lieu des codes.",
+                "Choice labels in this language (fr or en) instead of codes.")) var labels: Language?
+        @Flag(
+            help: trHelp(
+                "Garde les enregistrements supprimés, signalés dans une colonne « deleted ».", "Keep deleted records, marked in a 'deleted' column."))
+        var includeDeleted = false
+        @Flag(
+            help: trHelp(
+                "Télécharge le jeu de données fusionné depuis le serveur au lieu d'exporter cette base de données.",
+                "Download the merged data set from the service instead of exporting this store.")) var remote = false
         @Flag(
             help: ArgumentHelp(
-                "On a protected store, write names and phone numbers in the clear (unlocked first).",
-                discussion: "Without it, a protected store's export shows sensitive fields as 🔒 and leaves phone numbers out."))
+                tr(
+                    "Sur une base de données protégée (déverrouillée au préalable), écrit les noms et les numéros de téléphone en clair.",
+                    "On a protected store, write names and phone numbers in the clear (unlocked first)."),
+                discussion: tr(
+                    "Sans cette option, l'export d'une base de données protégée affiche les champs sensibles sous la forme 🔒 et omet les numéros de téléphone.",
+                    "Without it, a protected store's export shows sensitive fields as 🔒 and leaves phone numbers out.")))
         var includeNames = false
 
         func run() async throws {

@@ -6,14 +6,22 @@ import PalabreSync
 
 extension Palabre {
     struct Forms: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "List, show, check, convert (XLSForm) and publish the form definitions.",
-            subcommands: [ListForms.self, ShowForm.self, Check.self, Convert.self, Publish.self],
-            defaultSubcommand: ListForms.self
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Liste, affiche, vérifie, convertit (XLSForm) et publie les définitions de formulaires.",
+                    "List, show, check, convert (XLSForm) and publish the form definitions."),
+                subcommands: [ListForms.self, ShowForm.self, Check.self, Convert.self, Publish.self],
+                defaultSubcommand: ListForms.self
+            )
+        }
 
         struct ListForms: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the forms: name, version, fields.")
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(
+                    commandName: "list",
+                    abstract: tr("Liste les formulaires : nom, version, champs.", "List the forms: name, version, fields."))
+            }
             @OptionGroup var options: StoreOptions
 
             func run() throws {
@@ -32,11 +40,18 @@ extension Palabre {
         }
 
         struct ShowForm: ParsableCommand {
-            static let configuration = CommandConfiguration(
-                commandName: "show", abstract: "Show a form's fields, types, rules and choices.",
-                discussion: "Example: palabre forms show participant --lang fr")
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(
+                    commandName: "show",
+                    abstract: tr(
+                        "Affiche les champs d'un formulaire, leurs types, leurs règles et leurs choix.",
+                        "Show a form's fields, types, rules and choices."),
+                    discussion: tr(
+                        "Exemple : palabre forms show participant --lang fr",
+                        "Example: palabre forms show participant --lang fr"))
+            }
             @OptionGroup var options: StoreOptions
-            @Argument(help: "The form.") var form: String
+            @Argument(help: trHelp("Le formulaire.", "The form.")) var form: String
 
             func run() throws {
                 let lang = options.language(nil)
@@ -76,17 +91,32 @@ extension Palabre {
         }
 
         struct Check: ParsableCommand {
-            static let configuration = CommandConfiguration(
-                abstract: "Report every mistake in the forms, with file and field; exits 65 when there is one.",
-                discussion: """
-                    Without files, checks the forms in use. With files (NAME.yaml, or an XLSForm FILE.xlsx), checks those,
-                    their references resolved against the forms in use.
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(
+                    abstract: tr(
+                        "Signale chaque erreur des formulaires, avec le fichier et le champ ; sort avec le code 65 s'il y en a une.",
+                        "Report every mistake in the forms, with file and field; exits 65 when there is one."),
+                    discussion: tr(
+                        """
+                        Sans fichier, vérifie les formulaires utilisés. Avec des fichiers (NOM.yaml, ou un XLSForm FICHIER.xlsx), \
+                        vérifie ceux-ci, en résolvant leurs références avec les formulaires utilisés.
 
-                    Examples: palabre forms check --forms ./forms
-                              palabre forms check enquete_menage.xlsx
-                    """)
+                        Exemples : palabre forms check --forms ./forms
+                                   palabre forms check enquete_menage.xlsx
+                        """,
+                        """
+                        Without files, checks the forms in use. With files (NAME.yaml, or an XLSForm FILE.xlsx), checks those, \
+                        their references resolved against the forms in use.
+
+                        Examples: palabre forms check --forms ./forms
+                                  palabre forms check enquete_menage.xlsx
+                        """))
+            }
             @OptionGroup var options: StoreOptions
-            @Argument(help: "Form files to check (YAML or XLSForm .xlsx); default: the forms in use.") var files: [String] = []
+            @Argument(
+                help: trHelp(
+                    "Les fichiers de formulaires à vérifier (YAML ou XLSForm .xlsx) ; par défaut : les formulaires utilisés.",
+                    "Form files to check (YAML or XLSForm .xlsx); default: the forms in use.")) var files: [String] = []
 
             func run() throws {
                 let store = options.storeIfAny()
@@ -140,17 +170,31 @@ extension Palabre {
         }
 
         struct Convert: ParsableCommand {
-            static let configuration = CommandConfiguration(
-                abstract: "Convert an XLSForm (.xlsx) to Palabre's YAML form files, one per form (a repeat is a form).",
-                discussion: """
-                    The YAML files are the same model: check them, edit them, publish them. Types Palabre cannot capture \
-                    are refused by name with their row; nothing is written then.
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(
+                    abstract: tr(
+                        "Convertit un XLSForm (.xlsx) en fichiers de formulaires YAML de Palabre, un par formulaire (une répétition est un formulaire).",
+                        "Convert an XLSForm (.xlsx) to Palabre's YAML form files, one per form (a repeat is a form)."),
+                    discussion: tr(
+                        """
+                        Les fichiers YAML décrivent le même modèle : vérifiez-les, modifiez-les, publiez-les. Les types que Palabre \
+                        ne sait pas saisir sont refusés, avec leur nom et leur ligne ; rien n'est alors écrit.
 
-                    Example: palabre forms convert enquete_menage.xlsx --out forms/
-                    """)
+                        Exemple : palabre forms convert enquete_menage.xlsx --out forms/
+                        """,
+                        """
+                        The YAML files are the same model: check them, edit them, publish them. Types Palabre cannot capture \
+                        are refused by name with their row; nothing is written then.
+
+                        Example: palabre forms convert enquete_menage.xlsx --out forms/
+                        """))
+            }
             @OptionGroup var options: StoreOptions
-            @Argument(help: "The XLSForm workbook (.xlsx).") var file: String
-            @Option(help: "The folder to write NAME.yaml files into (default: the current folder).") var out: String = "."
+            @Argument(help: trHelp("Le classeur XLSForm (.xlsx).", "The XLSForm workbook (.xlsx).")) var file: String
+            @Option(
+                help: trHelp(
+                    "Le dossier où écrire les fichiers NOM.yaml (par défaut : le dossier courant).",
+                    "The folder to write NAME.yaml files into (default: the current folder).")) var out: String = "."
 
             func run() throws {
                 let lang = options.language(options.storeIfAny())
@@ -184,18 +228,35 @@ extension Palabre {
         }
 
         struct Publish: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(
-                abstract: "Publish form files as the project's next versions on the service (a coordinator's laptop).",
-                discussion: """
-                    The service checks them exactly as 'palabre forms check' does and against every earlier version \
-                    (fields and choices may be added, labels, hints and rules changed; a field never changes type, a \
-                    choice is never removed), publishes all or none, and applies the changes it held for them. Every \
-                    laptop receives them at its next 'palabre sync'. Needs a coordinator's or an admin's token.
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(
+                    abstract: tr(
+                        "Publie des fichiers de formulaires sur le serveur comme prochaines versions du projet (depuis l'ordinateur d'un coordinateur).",
+                        "Publish form files as the project's next versions on the service (a coordinator's laptop)."),
+                    discussion: tr(
+                        """
+                        Le serveur les vérifie exactement comme « palabre forms check » et par rapport à toutes les versions \
+                        précédentes (on peut ajouter des champs et des choix, changer les libellés, les indications et les règles ; \
+                        un champ ne change jamais de type, un choix n'est jamais retiré), les publie tous ou aucun, et applique les \
+                        modifications qu'il gardait en attente de ces versions. Chaque ordinateur les reçoit à sa prochaine \
+                        synchronisation (« palabre sync »). Il faut le jeton d'un coordinateur ou d'un administrateur.
 
-                    Example: palabre forms publish followup.yaml
-                    """)
+                        Exemple : palabre forms publish followup.yaml
+                        """,
+                        """
+                        The service checks them exactly as 'palabre forms check' does and against every earlier version \
+                        (fields and choices may be added, labels, hints and rules changed; a field never changes type, a \
+                        choice is never removed), publishes all or none, and applies the changes it held for them. Every \
+                        laptop receives them at its next 'palabre sync'. Needs a coordinator's or an admin's token.
+
+                        Example: palabre forms publish followup.yaml
+                        """))
+            }
             @OptionGroup var options: StoreOptions
-            @Argument(help: "Form files (NAME.yaml, named after the form), or XLSForm workbooks (.xlsx).") var files: [String]
+            @Argument(
+                help: trHelp(
+                    "Des fichiers de formulaires (NOM.yaml, du nom du formulaire), ou des classeurs XLSForm (.xlsx).",
+                    "Form files (NAME.yaml, named after the form), or XLSForm workbooks (.xlsx).")) var files: [String]
 
             func run() async throws {
                 let store = try options.openStore()

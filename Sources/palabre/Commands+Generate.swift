@@ -5,18 +5,29 @@ import PalabreStore
 
 extension Palabre {
     struct Generate: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Write a generated data set with the samples' shape (for benchmarks and trials), importable with 'palabre import'.",
-            discussion: """
-                The same seed gives the same file. CSV has one column per field of every form plus 'form' and 'id'.
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Écrit un jeu de données généré, de la même forme que les exemples (pour les mesures de performance et les essais), à importer avec « palabre import ».",
+                    "Write a generated data set with the samples' shape (for benchmarks and trials), importable with 'palabre import'."),
+                discussion: tr(
+                    """
+                    La même graine donne le même fichier. Le CSV a une colonne par champ de chaque formulaire, plus « form » et « id ».
 
-                Example: palabre generate --records 100000 --out /tmp/big.jsonl
-                         palabre generate --records 100000 --out /tmp/big.csv
-                """
-        )
-        @Option(help: "How many records.") var records: Int = 100_000
-        @Option(help: "The file to write (.jsonl or .csv).") var out: String
-        @Option(help: "The random seed.") var seed: UInt64 = 2026
+                    Exemple : palabre generate --records 100000 --out /tmp/big.jsonl
+                              palabre generate --records 100000 --out /tmp/big.csv
+                    """,
+                    """
+                    The same seed gives the same file. CSV has one column per field of every form plus 'form' and 'id'.
+
+                    Example: palabre generate --records 100000 --out /tmp/big.jsonl
+                             palabre generate --records 100000 --out /tmp/big.csv
+                    """)
+            )
+        }
+        @Option(help: trHelp("Le nombre d'enregistrements.", "How many records.")) var records: Int = 100_000
+        @Option(help: trHelp("Le fichier à écrire (.jsonl ou .csv).", "The file to write (.jsonl or .csv).")) var out: String
+        @Option(help: trHelp("La graine du générateur aléatoire.", "The random seed.")) var seed: UInt64 = 2026
         @OptionGroup var options: StoreOptions
 
         func run() throws {

@@ -6,23 +6,42 @@ import PalabreSync
 
 extension Palabre {
     struct IndicatorsCommand: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "indicators",
-            abstract: "The programme's indicators from this store: sessions, participants (share of women and youth), initiatives.",
-            discussion: """
-                Participants are counted once: registered participants of a session, or its headcounts when nobody was
-                registered. Youth means under 25. Initiatives without a follow-up in 90 days are listed.
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                commandName: "indicators",
+                abstract: tr(
+                    "Calcule les indicateurs du programme à partir de cette base de données : séances, participants (part des femmes et des jeunes), initiatives.",
+                    "The programme's indicators from this store: sessions, participants (share of women and youth), initiatives."),
+                discussion: tr(
+                    """
+                    Chaque participant est compté une fois : les participants enregistrés d'une séance ou, si personne n'y a été \
+                    enregistré, ses décomptes de présence. Les jeunes sont les moins de 25 ans. Les initiatives sans suivi depuis \
+                    90 jours sont listées.
 
-                Example: palabre indicators --region gao --from 2026-09-01 --to 2026-11-30
-                """
-        )
+                    Exemple : palabre indicators --region gao --from 2026-09-01 --to 2026-11-30
+                    """,
+                    """
+                    Participants are counted once: registered participants of a session, or its headcounts when nobody was \
+                    registered. Youth means under 25. Initiatives without a follow-up in 90 days are listed.
+
+                    Example: palabre indicators --region gao --from 2026-09-01 --to 2026-11-30
+                    """)
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Option(help: "Only this region.") var region: String?
-        @Option(help: "Only sessions from this day (YYYY-MM-DD).") var from: String?
-        @Option(help: "Only sessions up to this day (YYYY-MM-DD).") var to: String?
-        @Option(help: "The day the 90-day follow-up rule counts from (default: today).") var asOf: String?
-        @Flag(help: "Print JSON.") var json = false
-        @Flag(help: "The indicators of the merged data set on the service (the store's remote and token), as JSON.") var remote = false
+        @Option(help: trHelp("Seulement cette région.", "Only this region.")) var region: String?
+        @Option(help: trHelp("Seulement les séances à partir de ce jour (AAAA-MM-JJ).", "Only sessions from this day (YYYY-MM-DD).")) var from:
+            String?
+        @Option(help: trHelp("Seulement les séances jusqu'à ce jour (AAAA-MM-JJ).", "Only sessions up to this day (YYYY-MM-DD).")) var to: String?
+        @Option(
+            help: trHelp(
+                "Le jour à partir duquel compte la règle des 90 jours sans suivi (par défaut : aujourd'hui).",
+                "The day the 90-day follow-up rule counts from (default: today).")) var asOf: String?
+        @Flag(help: trHelp("Affiche en JSON.", "Print JSON.")) var json = false
+        @Flag(
+            help: trHelp(
+                "Les indicateurs du jeu de données fusionné sur le serveur (celui de la base de données, avec son jeton), en JSON.",
+                "The indicators of the merged data set on the service (the store's remote and token), as JSON.")) var remote = false
 
         func run() async throws {
             let store = try options.openStore(.readOnly)

@@ -5,21 +5,34 @@ import PalabreStore
 
 extension Palabre {
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "List records, oldest first.",
-            discussion: """
-                --where field=value keeps records whose field has that value (for select_multiple: includes it).
-                With --json, prints a JSON array of {"id", "form", "values", …} objects. Without it, control characters
-                in values (terminal escape sequences) are shown as \\u{1B}, \\n, … rather than sent to the terminal.
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr("Liste les enregistrements, du plus ancien au plus récent.", "List records, oldest first."),
+                discussion: tr(
+                    """
+                    --where champ=valeur garde les enregistrements dont le champ a cette valeur (pour un select_multiple : dont \
+                    le champ la contient).
+                    Avec --json, affiche un tableau JSON d'objets {"id", "form", "values", …}. Sans --json, les caractères de \
+                    contrôle des valeurs (séquences d'échappement du terminal) sont affichés sous la forme \\u{1B}, \\n, … au \
+                    lieu d'être envoyés au terminal.
 
-                Example: palabre list participant --where sex=female --where age_band=18_24 --json
-                """
-        )
+                    Exemple : palabre list participant --where sex=female --where age_band=18_24 --json
+                    """,
+                    """
+                    --where field=value keeps records whose field has that value (for select_multiple: includes it).
+                    With --json, prints a JSON array of {"id", "form", "values", …} objects. Without it, control characters \
+                    in values (terminal escape sequences) are shown as \\u{1B}, \\n, … rather than sent to the terminal.
+
+                    Example: palabre list participant --where sex=female --where age_band=18_24 --json
+                    """)
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Argument(help: "Only records of this form.") var form: String?
-        @Option(name: .customLong("where"), help: "A condition field=value (repeatable).") var conditions: [String] = []
-        @Flag(help: "Print JSON.") var json = false
-        @Flag(help: "Include deleted records.") var deleted = false
+        @Argument(help: trHelp("Seulement les enregistrements de ce formulaire.", "Only records of this form.")) var form: String?
+        @Option(name: .customLong("where"), help: trHelp("Une condition champ=valeur (répétable).", "A condition field=value (repeatable)."))
+        var conditions: [String] = []
+        @Flag(help: trHelp("Affiche en JSON.", "Print JSON.")) var json = false
+        @Flag(help: trHelp("Inclut les enregistrements supprimés.", "Include deleted records.")) var deleted = false
 
         func run() throws {
             let store = try options.openStore(.readOnly)
@@ -71,14 +84,23 @@ extension Palabre {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Show one record, optionally with the history of its values.",
-            discussion: "Example: palabre show 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --history"
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Affiche un enregistrement, avec au besoin l'historique de ses valeurs.",
+                    "Show one record, optionally with the history of its values."),
+                discussion: tr(
+                    "Exemple : palabre show 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --history",
+                    "Example: palabre show 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --history")
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
-        @Flag(help: "Also show replaced values and conflicts.") var history = false
-        @Flag(help: "Print JSON.") var json = false
+        @Argument(
+            help: trHelp(
+                "L'identifiant de l'enregistrement, ou son début ou ses derniers caractères, tels que les listes les affichent.",
+                "The record's id, or its start or its last characters as lists show them.")) var id: String
+        @Flag(help: trHelp("Affiche aussi les valeurs remplacées et les conflits.", "Also show replaced values and conflicts.")) var history = false
+        @Flag(help: trHelp("Affiche en JSON.", "Print JSON.")) var json = false
 
         func run() throws {
             let store = try options.openStore(.readOnly)
@@ -127,10 +149,11 @@ extension Palabre {
                     printSafe(Words(lang).erasure(names, at: isoString(r.state.stamps[erasedField]?.hlc ?? HLC(rawValue: 0)), by: by))
                 }
                 let identity = try? store.identity()
-                // A node is named by its device when it is this laptop's; another laptop's node by its id.
+                let named = (try? store.deviceNames()) ?? [:]
+                // A node is named by its device: this laptop's own name, else the name the service gave when pulling.
                 func writer(_ node: String) -> String {
                     if let identity, identity.node == node { return identity.device }
-                    return Words(lang).otherDevice(String(node.prefix(8)))
+                    return named[node].map { terminalSafe($0) } ?? Words(lang).otherDevice(String(node.prefix(8)))
                 }
                 printSafe(Words(lang).captured(at: shortTime(r.created.hlc), by: writer(r.created.node), updated: shortTime(r.state.updated.hlc)))
                 if history {

@@ -6,15 +6,24 @@ import PalabreSync
 
 extension Palabre {
     struct Remote: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Show or set the central service this store syncs with.",
-            discussion: "Example: palabre remote set http://10.0.0.5:8080 --token plb_4f…",
-            subcommands: [ShowRemote.self, SetRemote.self],
-            defaultSubcommand: ShowRemote.self
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Affiche ou définit le serveur central avec lequel cette base de données se synchronise.",
+                    "Show or set the central service this store syncs with."),
+                discussion: tr(
+                    "Exemple : palabre remote set http://10.0.0.5:8080 --token plb_4f…",
+                    "Example: palabre remote set http://10.0.0.5:8080 --token plb_4f…"),
+                subcommands: [ShowRemote.self, SetRemote.self],
+                defaultSubcommand: ShowRemote.self
+            )
+        }
 
         struct ShowRemote: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the remote (the token is masked).")
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(
+                    commandName: "show", abstract: tr("Affiche le serveur (le jeton est masqué).", "Show the remote (the token is masked)."))
+            }
             @OptionGroup var options: StoreOptions
 
             func run() throws {
@@ -39,10 +48,16 @@ extension Palabre {
         }
 
         struct SetRemote: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "set", abstract: "Set the service URL and this laptop's token.")
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(
+                    commandName: "set",
+                    abstract: tr(
+                        "Définit l'adresse du serveur et le jeton de cet ordinateur.", "Set the service URL and this laptop's token."))
+            }
             @OptionGroup var options: StoreOptions
-            @Argument(help: "The service URL, e.g. http://10.0.0.5:8080") var url: String
-            @Option(help: "The token given by 'palabre-server enroll'.") var token: String
+            @Argument(help: trHelp("L'adresse du serveur, par exemple http://10.0.0.5:8080", "The service URL, e.g. http://10.0.0.5:8080")) var url:
+                String
+            @Option(help: trHelp("Le jeton donné par « palabre-server enroll ».", "The token given by 'palabre-server enroll'.")) var token: String
 
             func run() throws {
                 let store = try options.openStore()
@@ -63,17 +78,29 @@ extension Palabre {
     }
 
     struct Sync: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Send this store's changes to the service and receive everyone else's, until both agree.",
-            discussion: """
-                Interrupted (no link, a cut, Ctrl-C), nothing is lost: the next 'palabre sync' finishes the job without
-                sending acknowledged changes again. Exit code 69 when the service cannot be reached.
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Envoie au serveur les modifications de cette base de données et reçoit celles de tous les autres, jusqu'à ce que les deux concordent.",
+                    "Send this store's changes to the service and receive everyone else's, until both agree."),
+                discussion: tr(
+                    """
+                    En cas d'interruption (pas de liaison, coupure, Ctrl-C), rien n'est perdu : le « palabre sync » suivant \
+                    termine le travail sans renvoyer les modifications dont le serveur a accusé réception. Code de sortie 69 quand \
+                    le serveur est injoignable.
 
-                Example: palabre sync
-                """
-        )
+                    Exemple : palabre sync
+                    """,
+                    """
+                    Interrupted (no link, a cut, Ctrl-C), nothing is lost: the next 'palabre sync' finishes the job without \
+                    sending acknowledged changes again. Exit code 69 when the service cannot be reached.
+
+                    Example: palabre sync
+                    """)
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Flag(help: "Print the summary as JSON.") var json = false
+        @Flag(help: trHelp("Affiche le bilan en JSON.", "Print the summary as JSON.")) var json = false
 
         func run() async throws {
             let store = try options.openStore()
@@ -138,21 +165,36 @@ extension Palabre {
     }
 
     struct Node: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Show this store's node id, or give it a new one (a store copied from another laptop).",
-            discussion: """
-                Every write is stamped with the store's node id, chosen at random when the store was created. The service
-                binds a node to the first device that pushed from it, so a store copied to a second laptop is refused
-                there ('node … belongs to device …'). On the copy, 'palabre node renew' picks a new node id and stamps
-                the changes not yet sent again under it, in one transaction; then 'palabre sync' goes through.
-                Example: palabre node renew
-                """,
-            subcommands: [ShowNode.self, RenewNode.self],
-            defaultSubcommand: ShowNode.self
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Affiche l'identifiant de nœud de cette base de données, ou lui en donne un nouveau (base de données copiée depuis un autre ordinateur).",
+                    "Show this store's node id, or give it a new one (a store copied from another laptop)."),
+                discussion: tr(
+                    """
+                    Chaque écriture est marquée de l'identifiant de nœud de la base de données, tiré au hasard à sa création. Le \
+                    serveur lie un nœud au premier appareil qui a envoyé des modifications depuis ce nœud : une base de données \
+                    copiée sur un deuxième ordinateur y est donc refusée (« node … belongs to device … »). Sur la copie, \
+                    « palabre node renew » choisit un nouvel identifiant de nœud et marque de nouveau sous celui-ci les \
+                    modifications pas encore envoyées, en une seule transaction ; « palabre sync » passe alors.
+                    Exemple : palabre node renew
+                    """,
+                    """
+                    Every write is stamped with the store's node id, chosen at random when the store was created. The service \
+                    binds a node to the first device that pushed from it, so a store copied to a second laptop is refused \
+                    there ('node … belongs to device …'). On the copy, 'palabre node renew' picks a new node id and stamps \
+                    the changes not yet sent again under it, in one transaction; then 'palabre sync' goes through.
+                    Example: palabre node renew
+                    """),
+                subcommands: [ShowNode.self, RenewNode.self],
+                defaultSubcommand: ShowNode.self
+            )
+        }
 
         struct ShowNode: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the node id.")
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(commandName: "show", abstract: tr("Affiche l'identifiant de nœud.", "Print the node id."))
+            }
             @OptionGroup var options: StoreOptions
 
             func run() throws {
@@ -162,7 +204,11 @@ extension Palabre {
         }
 
         struct RenewNode: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "renew", abstract: "Give the store a new node id.")
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(
+                    commandName: "renew",
+                    abstract: tr("Donne un nouvel identifiant de nœud à la base de données.", "Give the store a new node id."))
+            }
             @OptionGroup var options: StoreOptions
 
             func run() throws {
@@ -177,12 +223,16 @@ extension Palabre {
     }
 
     struct Conflicts: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "List concurrent writes that lost, to keep the winner or restore the loser.",
-            discussion: "Example: palabre conflicts --json"
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Liste les écritures concurrentes qui ont perdu, pour garder la valeur gagnante ou restaurer la perdante.",
+                    "List concurrent writes that lost, to keep the winner or restore the loser."),
+                discussion: tr("Exemple : palabre conflicts --json", "Example: palabre conflicts --json")
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: trHelp("Affiche en JSON.", "Print JSON.")) var json = false
 
         func run() throws {
             let store = try options.openStore(.readOnly)
@@ -216,15 +266,24 @@ extension Palabre {
     }
 
     struct Resolve: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Close a conflict: keep the current value, or restore the one that lost (a new write that syncs).",
-            discussion: "Example: palabre resolve 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e status --restore"
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Clôt un conflit : garde la valeur actuelle, ou restaure celle qui a perdu (une nouvelle écriture, qui se synchronise).",
+                    "Close a conflict: keep the current value, or restore the one that lost (a new write that syncs)."),
+                discussion: tr(
+                    "Exemple : palabre resolve 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e status --restore",
+                    "Example: palabre resolve 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e status --restore")
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
-        @Argument(help: "The field.") var field: String
-        @Flag(help: "Keep the current value.") var keep = false
-        @Flag(help: "Restore the value that lost.") var restore = false
+        @Argument(
+            help: trHelp(
+                "L'identifiant de l'enregistrement, ou son début ou ses derniers caractères, tels que les listes les affichent.",
+                "The record's id, or its start or its last characters as lists show them.")) var id: String
+        @Argument(help: trHelp("Le champ.", "The field.")) var field: String
+        @Flag(help: trHelp("Garde la valeur actuelle.", "Keep the current value.")) var keep = false
+        @Flag(help: trHelp("Restaure la valeur qui a perdu.", "Restore the value that lost.")) var restore = false
 
         func validate() throws {
             if keep == restore { throw ArgumentParser.ValidationError("give exactly one of --keep or --restore") }

@@ -5,13 +5,21 @@ import PalabreStore
 
 extension Palabre {
     struct Init: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Create this laptop's store, or rename it: device, project and language (only init creates a store).",
-            discussion: "Example: palabre init --device gao-laptop-3 --project vestibules-gao --lang fr"
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Crée la base de données de cet ordinateur, ou en change l'appareil, le projet et la langue (seul init crée une base de données).",
+                    "Create this laptop's store, or rename it: device, project and language (only init creates a store)."),
+                discussion: tr(
+                    "Exemple : palabre init --device gao-laptop-3 --project vestibules-gao --lang fr",
+                    "Example: palabre init --device gao-laptop-3 --project vestibules-gao --lang fr")
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Option(help: "A name for this laptop, shown to coordinators.") var device: String?
-        @Option(help: "The project code records are captured for.") var project: String?
+        @Option(help: trHelp("Un nom pour cet ordinateur, visible par les coordinateurs.", "A name for this laptop, shown to coordinators."))
+        var device: String?
+        @Option(help: trHelp("Le code du projet pour lequel les enregistrements sont saisis.", "The project code records are captured for."))
+        var project: String?
 
         func run() throws {
             let store = try options.openStore(.create)
@@ -31,21 +39,44 @@ extension Palabre {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Validate and save a new record; prints its id.",
-            discussion: """
-                In a terminal without --set, asks each relevant field in form order, then offers the form's repeats (records
-                that belong to this one). Otherwise give values with --set. Computed fields (calculate, start, end, today,
-                deviceid) are filled in by Palabre.
-                select_multiple: space-separated choice names; dates: YYYY-MM-DD; times: HH:MM; geopoints: 'lat lon'.
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Ajoute un nouvel enregistrement après l'avoir vérifié ; affiche son identifiant.",
+                    "Validate and save a new record; prints its id."),
+                discussion: tr(
+                    """
+                    Dans un terminal et sans --set, pose la question de chaque champ pertinent dans l'ordre du formulaire \
+                    (« < » ou ↑ revient en arrière), montre toutes les réponses avant d'enregistrer, puis propose les \
+                    répétitions du formulaire et les enregistrements qui s'y rattachent : après une séance, ses participants \
+                    (un par un, ou anonymes en lignes rapides « F 18_24 jeune ») et ses initiatives. Sinon, donnez les valeurs \
+                    avec --set. Les champs calculés (calculate, start, end, today, deviceid) sont remplis par Palabre.
+                    Choix : numéro, code ou libellé ; plusieurs choix séparés par des virgules ou des espaces ; dates : \
+                    AAAA-MM-JJ ou JJ/MM/AAAA ; heures : HH:MM ; coordonnées GPS (geopoint) : « lat lon ».
 
-                Example: palabre add session --set title="Vestibule de Bara" --set date=2026-09-08 --set region=gao \\
-                  --set locality=Bara --set format=intergenerational --set themes="water pasture"
-                """
-        )
+                    Exemple : palabre add session --set title="Vestibule de Bara" --set date=2026-09-08 --set region=gao \\
+                      --set locality=Bara --set format=intergenerational --set themes="water pasture"
+                    """,
+                    """
+                    In a terminal without --set, asks each relevant field in form order ('<' or up goes back), shows every \
+                    answer before saving, then offers the form's repeats and the records that refer to it: after a session, \
+                    its participants (one by one, or anonymous in quick lines 'F 18_24 youth') and its initiatives. \
+                    Otherwise give values with --set. Computed fields (calculate, start, end, today, deviceid) are filled \
+                    in by Palabre.
+                    Choices: number, code or label; several separated by commas or spaces; dates: YYYY-MM-DD or \
+                    DD/MM/YYYY; times: HH:MM; geopoints: 'lat lon'.
+
+                    Example: palabre add session --set title="Vestibule de Bara" --set date=2026-09-08 --set region=gao \\
+                      --set locality=Bara --set format=intergenerational --set themes="water pasture"
+                    """)
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The form: session, participant, initiative, followup…") var form: String
-        @Option(name: .customLong("set"), help: "A value: field=value (repeatable).") var sets: [String] = []
+        @Argument(
+            help: trHelp("Le formulaire : session, participant, initiative, followup…", "The form: session, participant, initiative, followup…"))
+        var form: String
+        @Option(name: .customLong("set"), help: trHelp("Une valeur : champ=valeur (répétable).", "A value: field=value (repeatable).")) var sets:
+            [String] = []
 
         func run() throws {
             let store = try options.openStore()
@@ -93,20 +124,37 @@ extension Palabre {
     }
 
     struct Edit: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Change fields of a record; the record as edited must still be valid.",
-            discussion: """
-                Without --set or --unset, in a terminal, every question is asked again with the record's answer as the
-                default (Enter keeps it), then the review before saving; only what changed is written.
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Modifie des champs d'un enregistrement ; l'enregistrement modifié doit rester valide.",
+                    "Change fields of a record; the record as edited must still be valid."),
+                discussion: tr(
+                    """
+                    Sans --set ni --unset, dans un terminal, chaque question est posée de nouveau avec la réponse de \
+                    l'enregistrement comme valeur par défaut (Entrée la garde), puis les réponses sont présentées pour relecture \
+                    avant d'enregistrer ; seul ce qui a changé est écrit.
 
-                Example: palabre edit 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --set status=funded --unset partner
-                         palabre edit 8b0c1d2e
-                """
-        )
+                    Exemple : palabre edit 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --set status=funded --unset partner
+                              palabre edit 8b0c1d2e
+                    """,
+                    """
+                    Without --set or --unset, in a terminal, every question is asked again with the record's answer as the \
+                    default (Enter keeps it), then the review before saving; only what changed is written.
+
+                    Example: palabre edit 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --set status=funded --unset partner
+                             palabre edit 8b0c1d2e
+                    """)
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
-        @Option(name: .customLong("set"), help: "A new value: field=value (repeatable).") var sets: [String] = []
-        @Option(name: .customLong("unset"), help: "A field to clear (repeatable).") var unsets: [String] = []
+        @Argument(
+            help: trHelp(
+                "L'identifiant de l'enregistrement, ou son début ou ses derniers caractères, tels que les listes les affichent.",
+                "The record's id, or its start or its last characters as lists show them.")) var id: String
+        @Option(name: .customLong("set"), help: trHelp("Une nouvelle valeur : champ=valeur (répétable).", "A new value: field=value (repeatable)."))
+        var sets: [String] = []
+        @Option(name: .customLong("unset"), help: trHelp("Un champ à vider (répétable).", "A field to clear (repeatable).")) var unsets: [String] = []
 
         func run() throws {
             let store = try options.openStore()
@@ -157,42 +205,80 @@ extension Palabre {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Delete a record (kept as a tombstone with its history; 'palabre restore' brings it back).",
-            discussion: "Example: palabre delete 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e"
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Supprime un enregistrement (il reste marqué comme supprimé, avec son historique ; « palabre restore » le restaure).",
+                    "Delete a record (kept as a tombstone with its history; 'palabre restore' brings it back)."),
+                discussion: tr(
+                    "Exemple : palabre delete 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e",
+                    "Example: palabre delete 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e")
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
+        @Argument(
+            help: trHelp(
+                "L'identifiant de l'enregistrement, ou son début ou ses derniers caractères, tels que les listes les affichent.",
+                "The record's id, or its start or its last characters as lists show them.")) var id: String
 
         func run() throws { try writeTombstone(options, id, deleted: true) }
     }
 
     struct Restore: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Bring back a deleted record.",
-            discussion: "Example: palabre restore 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e"
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr("Restaure un enregistrement supprimé.", "Bring back a deleted record."),
+                discussion: tr(
+                    "Exemple : palabre restore 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e",
+                    "Example: palabre restore 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e")
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
+        @Argument(
+            help: trHelp(
+                "L'identifiant de l'enregistrement, ou son début ou ses derniers caractères, tels que les listes les affichent.",
+                "The record's id, or its start or its last characters as lists show them.")) var id: String
 
         func run() throws { try writeTombstone(options, id, deleted: false) }
     }
 
     struct Erase: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Erase a person's name and phone for good (consent withdrawn, or asked to be forgotten).",
-            discussion: """
-                The record's sensitive and contact fields are removed from this laptop (the record, its history, the change
-                log), and at the next sync from the service and every other laptop, leaving only when and by whom. It wins
-                over any write of those fields, even one made later on a laptop that has not synced yet. Sex, age band,
-                role and the session stay, so the counts do not change. It cannot be undone; asks first unless --yes.
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Efface pour toujours le nom et le téléphone d'une personne (consentement retiré, ou demande d'effacement).",
+                    "Erase a person's name and phone for good (consent withdrawn, or asked to be forgotten)."),
+                discussion: tr(
+                    """
+                    Les champs sensibles et de contact de l'enregistrement sont retirés de cet ordinateur (l'enregistrement, son \
+                    historique, le journal des modifications) puis, à la prochaine synchronisation, du serveur et de tous les \
+                    autres ordinateurs ; il ne reste que la date de l'effacement et son auteur. L'effacement l'emporte sur toute \
+                    écriture de ces champs, même faite plus tard sur un ordinateur qui n'a pas encore synchronisé. Le sexe, la \
+                    tranche d'âge, le rôle et la séance restent : les décomptes ne changent pas. C'est irréversible ; une \
+                    confirmation est demandée, sauf avec --yes.
 
-                Example: palabre erase 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --by "Aminata, animatrice"
-                """)
+                    Exemple : palabre erase 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --by "Aminata, animatrice"
+                    """,
+                    """
+                    The record's sensitive and contact fields are removed from this laptop (the record, its history, the change \
+                    log), and at the next sync from the service and every other laptop, leaving only when and by whom. It wins \
+                    over any write of those fields, even one made later on a laptop that has not synced yet. Sex, age band, \
+                    role and the session stay, so the counts do not change. It cannot be undone; asks first unless --yes.
+
+                    Example: palabre erase 0193f1c2-7a3e-7b1d-9c4e-2f6a8b0c1d2e --by "Aminata, animatrice"
+                    """)
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The record's id, or its start or its last characters as lists show them.") var id: String
-        @Option(help: "Who erases (your name or role), kept in the tombstone.") var by: String
-        @Flag(help: "Do not ask for confirmation.") var yes = false
+        @Argument(
+            help: trHelp(
+                "L'identifiant de l'enregistrement, ou son début ou ses derniers caractères, tels que les listes les affichent.",
+                "The record's id, or its start or its last characters as lists show them.")) var id: String
+        @Option(
+            help: trHelp(
+                "Qui efface (votre nom ou votre rôle), conservé dans la trace de l'effacement.",
+                "Who erases (your name or role), kept in the tombstone.")) var by: String
+        @Flag(help: trHelp("Ne demande pas de confirmation.", "Do not ask for confirmation.")) var yes = false
 
         func run() throws {
             let store = try options.openStore()
@@ -214,24 +300,48 @@ extension Palabre {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Import records from JSON Lines or CSV: all valid, or nothing imported and every bad line listed.",
-            discussion: """
-                JSON Lines: one {"form": …, "id": …, "values": {…}} per line (the shape 'palabre list --json' prints).
-                CSV (.csv): a header of field names, optional 'form' and 'id' columns; empty cells are no value.
-                Records already in the store with the same values are left alone, so importing twice is harmless: a line
-                without an id is recognised by its content (form, values, and how many identical lines came before it in
-                the file), so a longer version of a file imports only its new lines. A line of another file identical to one
-                imported before is taken for it too: --again imports such lines as new records.
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                abstract: tr(
+                    "Importe des enregistrements depuis un fichier JSON Lines ou CSV : tous valides, sinon rien n'est importé et chaque ligne fautive est listée.",
+                    "Import records from JSON Lines or CSV: all valid, or nothing imported and every bad line listed."),
+                discussion: tr(
+                    """
+                    JSON Lines : un objet {"form": …, "id": …, "values": {…}} par ligne (la forme qu'affiche « palabre list --json »).
+                    CSV (.csv) : une ligne d'en-tête avec les noms des champs, des colonnes « form » et « id » facultatives ; une \
+                    cellule vide ne donne aucune valeur.
+                    Les enregistrements déjà présents dans la base de données avec les mêmes valeurs sont laissés tels quels : \
+                    importer deux fois est donc sans danger. Une ligne sans id est reconnue à son contenu (formulaire, valeurs, et \
+                    nombre de lignes identiques qui la précèdent dans le fichier) : une version plus longue d'un fichier \
+                    n'importe que ses nouvelles lignes. Une ligne d'un autre fichier identique à une ligne déjà importée est, elle \
+                    aussi, prise pour celle-ci : --again importe ces lignes comme de nouveaux enregistrements.
 
-                Example: palabre import samples/demo.jsonl
-                         palabre import participants.csv --form participant
-                """
-        )
+                    Exemple : palabre import samples/demo.jsonl
+                              palabre import participants.csv --form participant
+                    """,
+                    """
+                    JSON Lines: one {"form": …, "id": …, "values": {…}} per line (the shape 'palabre list --json' prints).
+                    CSV (.csv): a header of field names, optional 'form' and 'id' columns; empty cells are no value.
+                    Records already in the store with the same values are left alone, so importing twice is harmless: a line \
+                    without an id is recognised by its content (form, values, and how many identical lines came before it in \
+                    the file), so a longer version of a file imports only its new lines. A line of another file identical to one \
+                    imported before is taken for it too: --again imports such lines as new records.
+
+                    Example: palabre import samples/demo.jsonl
+                             palabre import participants.csv --form participant
+                    """)
+            )
+        }
         @OptionGroup var options: StoreOptions
-        @Argument(help: "The file to import (.jsonl or .csv).") var file: String
-        @Option(help: "The form of every line, when the file does not say.") var form: String?
-        @Flag(help: "Import lines without an id as new records even when identical lines were imported before.") var again = false
+        @Argument(help: trHelp("Le fichier à importer (.jsonl ou .csv).", "The file to import (.jsonl or .csv).")) var file: String
+        @Option(
+            help: trHelp(
+                "Le formulaire de toutes les lignes, quand le fichier ne l'indique pas.", "The form of every line, when the file does not say."))
+        var form: String?
+        @Flag(
+            help: trHelp(
+                "Importe les lignes sans id comme de nouveaux enregistrements, même si des lignes identiques ont déjà été importées.",
+                "Import lines without an id as new records even when identical lines were imported before.")) var again = false
 
         func run() throws {
             let store = try options.openStore()

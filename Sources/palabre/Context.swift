@@ -5,21 +5,38 @@ import PalabreStore
 
 /// Options every command that touches the store shares.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The store file (default: $PALABRE_STORE or ~/.local/share/palabre/store.sqlite).")
+    @Option(
+        name: .long,
+        help: trHelp(
+            "Le fichier de la base de données (par défaut : $PALABRE_STORE ou ~/.local/share/palabre/store.sqlite).",
+            "The store file (default: $PALABRE_STORE or ~/.local/share/palabre/store.sqlite)."))
     var store: String?
 
-    @Option(name: .long, help: "A folder of form definitions to use instead of the built-in forms (default: $PALABRE_FORMS).")
+    @Option(
+        name: .long,
+        help: trHelp(
+            "Un dossier de définitions de formulaires à utiliser à la place des formulaires intégrés (par défaut : $PALABRE_FORMS).",
+            "A folder of form definitions to use instead of the built-in forms (default: $PALABRE_FORMS)."))
     var forms: String?
 
     @Option(
         name: .long,
-        help: """
+        help: trHelp(
+            """
+            Langue des questions et des messages : fr ou en (par défaut : $PALABRE_LANG, celle de la base de données, ou celle \
+            du système) ; ou une langue dans laquelle un formulaire a des libellés (bm, ses, tmh, ff, ar…) : ses libellés \
+            sont affichés, les mots propres à Palabre restent en français ou en anglais.
+            """,
+            """
             Language of prompts and messages: fr or en (default: $PALABRE_LANG, the store's, or the locale); or a language \
             a form is labelled in (bm, ses, tmh, ff, ar…): its labels are shown, Palabre's own words stay French or English.
-            """)
+            """))
     var lang: String?
 
-    @Flag(help: "When an answer breaks a rule of the form, show the rule's expression beside its message.")
+    @Flag(
+        help: trHelp(
+            "Quand une réponse enfreint une règle du formulaire, affiche l'expression de la règle à côté de son message.",
+            "When an answer breaks a rule of the form, show the rule's expression beside its message."))
     var verbose = false
 
     /// The store path chosen by option, environment or default.

@@ -135,10 +135,13 @@ struct QuickLine {
             }
     }
 
-    /// An example line from the first choice of each field.
+    /// An example line: the first word of a choice's label (`Femme`), or a code where codes are numbers (`18_24`).
     func example(_ labels: LabelLanguage) -> String {
-        fields.compactMap { $0.choices.first.map { c in c.label.text(labels).split(separator: " ").first.map(String.init) ?? c.name } }
-            .joined(separator: " ")
+        fields.compactMap { f -> String? in
+            let numbered = f.choices.filter { $0.name.contains(where: \.isNumber) }
+            if let code = (numbered.dropFirst().first ?? numbered.first)?.name { return code }
+            return f.choices.first.map { c in c.label.text(labels).split(separator: " ").first.map(String.init) ?? c.name }
+        }.joined(separator: " ")
     }
 
     /// The values of a line, and how many people it stands for (`12x …`).

@@ -74,4 +74,29 @@ struct FrenchTests {
         #expect(r.status == 65, "\(r)")
         #expect(r.stderr.contains("n'est pas l'un de"), "\(r)")
     }
+
+    /// With French chosen (by --lang, $PALABRE_LANG or the store's language), `--help` is French, the argument parser's
+    /// frame and errors included; English stays English.
+    @Test func helpAndTheParsersErrorsAreInTheLanguageChosen() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let english = ["OVERVIEW", "USAGE:", "The store file", "Show help information", "Validate and save", "(default: "]
+        for args in [["add", "--help", "--lang", "fr"], ["help", "add", "--lang", "fr"], ["sync", "--help", "--lang", "fr"]] {
+            let r = try E2E.run(box.binary, args, in: box.dir, environment: ["PALABRE_STORE": box.store])
+            #expect(r.status == 0 && r.stdout.hasPrefix("PRÉSENTATION :") && r.stdout.contains("UTILISATION :"), "\(args): \(r)")
+            #expect(r.stdout.contains("Affiche cette aide.") && r.stdout.contains("par défaut"), "\(args): \(r)")
+            for word in english { #expect(!r.stdout.contains(word), "\(args): '\(word)' in\n\(r.stdout)") }
+        }
+        // The store's language, set at init, is enough (box's store was made with --lang en: make a French one).
+        let fr = box.path("fr.sqlite")
+        #expect(try E2E.run(box.binary, ["init", "--store", fr, "--lang", "fr"], in: box.dir).status == 0)
+        let byStore = try E2E.run(box.binary, ["--help"], in: box.dir, environment: ["PALABRE_STORE": fr])
+        #expect(byStore.stdout.hasPrefix("PRÉSENTATION :") && byStore.stdout.contains("SOUS-COMMANDES :"), "\(byStore)")
+        let byEnv = try E2E.run(box.binary, ["list", "--help"], in: box.dir, environment: ["PALABRE_LANG": "fr", "PALABRE_STORE": box.store])
+        #expect(byEnv.stdout.hasPrefix("PRÉSENTATION :"), "\(byEnv)")
+        let missing = try E2E.run(box.binary, ["show", "--lang", "fr"], in: box.dir, environment: ["PALABRE_STORE": box.store])
+        #expect(missing.status == 64 && missing.stderr.contains("Erreur : il manque l'argument '<id>'"), "\(missing)")
+        let inEnglish = try E2E.run(box.binary, ["add", "--help", "--lang", "en"], in: box.dir, environment: ["PALABRE_STORE": fr])
+        #expect(inEnglish.stdout.hasPrefix("OVERVIEW: Validate and save") && !inEnglish.stdout.contains("PRÉSENTATION"), "\(inEnglish)")
+    }
 }

@@ -128,6 +128,11 @@ extension SyncEndToEnd {
             #expect(conflict["lost"] as? String == "Titre de A")
             #expect(conflict["current"] as? String == "Titre de B")
             #expect(conflict["form"] as? String == "session")
+            // History names who wrote, by the device names the service gave, not node ids.
+            let history = try a.run(["show", id, "--history"]).stdout
+            #expect(history.contains("Session title: Titre de A → Titre de B (laptop-b, "), "\(history)")
+            let onB = try b.run(["show", id, "--history"]).stdout
+            #expect(onB.contains("by laptop-a,"), "captured on laptop a, named so on b: \(onB)")
 
             let resolved = try a.run(["resolve", id, "title", "--restore"])
             #expect(resolved.status == 0, "\(resolved)")

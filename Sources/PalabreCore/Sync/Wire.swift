@@ -199,24 +199,33 @@ public enum Wire {
         public var more: Bool
         /// The service's clock, milliseconds since 1970.
         public var serverTime: Int64
+        /// The names of the devices whose nodes wrote the changes (node → device name), so laptops name who wrote a
+        /// value; optional, absent from older services.
+        public var devices: [String: String] = [:]
 
         /// Builds one.
-        public init(changes: [Change], next: Int64, more: Bool, serverTime: Int64) {
+        public init(changes: [Change], next: Int64, more: Bool, serverTime: Int64, devices: [String: String] = [:]) {
             self.changes = changes
             self.next = next
             self.more = more
             self.serverTime = serverTime
+            self.devices = devices
         }
 
         /// The JSON text, from changes already serialised (the service stores them as text).
-        public static func serialized(changeTexts: [String], next: Int64, more: Bool, serverTime: Int64) -> String {
+        public static func serialized(
+            changeTexts: [String], next: Int64, more: Bool, serverTime: Int64, devices: [String: String] = [:]
+        ) -> String {
             var out = "{\"changes\":["
             for (i, c) in changeTexts.enumerated() {
                 if i > 0 { out += "," }
                 out += c
             }
-            out += "],\"next\":\(next),\"more\":\(more),\"server_time\":\(serverTime)}"
-            return out
+            out += "],\"next\":\(next),\"more\":\(more),\"server_time\":\(serverTime)"
+            if !devices.isEmpty {
+                out += ",\"devices\":" + JSON.object(devices.keys.sorted().map { ($0, JSON.string(devices[$0]!)) }).serialized
+            }
+            return out + "}"
         }
 
         /// Reads one.
@@ -233,7 +242,11 @@ public enum Wire {
                     throw Malformed("changes[\(i)]: \(error.message)")
                 }
             }
-            self.init(changes: changes, next: next, more: more, serverTime: serverTime)
+            var devices: [String: String] = [:]
+            if case .object(let members)? = json["devices"] {
+                for (node, name) in members { if case .string(let n) = name { devices[node] = n } }
+            }
+            self.init(changes: changes, next: next, more: more, serverTime: serverTime, devices: devices)
         }
     }
 

@@ -99,3 +99,25 @@ extension SQLiteBackend {
         }
     }
 }
+
+extension SQLiteBackend {
+    /// Device names of nodes (see ``SyncBackend/deviceNames(project:nodes:)``).
+    public func deviceNames(project: String, nodes: Set<String>) async throws -> [String: String] {
+        guard !nodes.isEmpty else { return [:] }
+        let list = nodes.sorted()
+        return try await store.hostRead { db in
+            var names: [String: String] = [:]
+            // A node belongs to the first device that pushed from it.
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT n.node, d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id
+                    WHERE d.project = ? AND n.node IN (\(list.map { _ in "?" }.joined(separator: ","))) ORDER BY n.first_seen DESC
+                    """, arguments: StatementArguments([project] + list))
+            {
+                names[row["node"]] = row["name"]
+            }
+            return names
+        }
+    }
+}

@@ -12,6 +12,10 @@ public struct PullPage: Equatable, Sendable {
     public var more: Bool
     /// The service's clock, milliseconds since 1970.
     public var serverTime: Int64
+    /// Names of the devices whose nodes wrote the changes (filled in by the route).
+    public var devices: [String: String] = [:]
+    /// The nodes that wrote the changes.
+    public var nodes: Set<String> = []
 
     /// Builds one.
     public init(changeTexts: [String], next: Int64, more: Bool, serverTime: Int64) {
@@ -23,7 +27,7 @@ public struct PullPage: Equatable, Sendable {
 
     /// The `Wire.PullResponse` JSON text.
     public var serialized: String {
-        Wire.PullResponse.serialized(changeTexts: changeTexts, next: next, more: more, serverTime: serverTime)
+        Wire.PullResponse.serialized(changeTexts: changeTexts, next: next, more: more, serverTime: serverTime, devices: devices)
     }
 }
 
@@ -71,6 +75,9 @@ public protocol SyncBackend: DashboardSessionStore {
     ///
     /// - Throws: ``ServiceError/notFound(_:)`` when the record is not in the project or has no open conflict there.
     func resolve(project: String, record: String, field: String, action: ResolveAction) async throws
+
+    /// The names of the project's devices that wrote from these nodes (node → device name; unknown nodes left out).
+    func deviceNames(project: String, nodes: Set<String>) async throws -> [String: String]
 
     /// Erases a record's identifying values (its form's sensitive and contact fields) from the merged record, its
     /// history, the change log, what is set aside and the stored answers to batches, with a write by the service that

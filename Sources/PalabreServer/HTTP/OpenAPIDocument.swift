@@ -582,6 +582,12 @@ components:
         next: {type: integer, format: int64, description: The cursor to ask after next time.}
         more: {type: boolean, description: Whether more changes wait after `next`.}
         server_time: {type: integer, format: int64}
+        devices:
+          type: object
+          description: >-
+            The names of the devices whose nodes wrote these changes (node id to device name), so laptops name who
+            wrote a value. Absent when the page holds none the service can name.
+          additionalProperties: {type: string}
     FormsResponse:
       type: object
       required: [project, tag, forms]

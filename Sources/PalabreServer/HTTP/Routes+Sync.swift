@@ -49,6 +49,8 @@ extension Routes {
                 return Redaction.masked(change, form: forms[change.form]).serialized
             }
         }
+        // Who wrote them, by device name, so a laptop's history says "bara-laptop" rather than a node id.
+        page.devices = try await backend.deviceNames(project: project, nodes: page.nodes)
         return .json(page.serialized)
     }
 

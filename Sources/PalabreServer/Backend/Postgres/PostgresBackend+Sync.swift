@@ -427,3 +427,23 @@ extension Stamp {
         var node: String
     }
 }
+
+extension PostgresBackend {
+    /// Device names of nodes (see ``SyncBackend/deviceNames(project:nodes:)``).
+    public func deviceNames(project: String, nodes: Set<String>) async throws -> [String: String] {
+        guard !nodes.isEmpty else { return [:] }
+        let list = nodes.sorted()
+        let logger = logger
+        return try await withReadConnection { db in
+            var names: [String: String] = [:]
+            // A node belongs to the first device that pushed from it.
+            let rows = try await db.query(
+                """
+                SELECT n.node, d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id
+                WHERE d.project = \(project) AND n.node = ANY(\(list)) ORDER BY n.first_seen DESC
+                """, logger: logger)
+            for try await (node, name) in rows.decode((String, String).self) { names[node] = name }
+            return names
+        }
+    }
+}

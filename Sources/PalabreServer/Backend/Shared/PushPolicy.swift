@@ -35,7 +35,9 @@ enum PullPaging {
     ) -> PullPage {
         let limit = max(1, limit)
         let page = rows.prefix(limit)
-        let texts = page.compactMap { row in excludingNode != nil && row.node == excludingNode ? nil : row.body }
-        return PullPage(changeTexts: texts, next: page.last?.seq ?? cursor, more: rows.count > limit, serverTime: serverTime)
+        let kept = page.filter { row in excludingNode == nil || row.node != excludingNode }
+        var out = PullPage(changeTexts: kept.map(\.body), next: page.last?.seq ?? cursor, more: rows.count > limit, serverTime: serverTime)
+        out.nodes = Set(kept.map(\.node))
+        return out
     }
 }
