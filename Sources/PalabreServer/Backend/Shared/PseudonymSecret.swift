@@ -124,3 +124,34 @@ extension PseudonymSecretStore {
         return key
     }
 }
+
+extension SyncBackend {
+    /// Where the pseudonym secret is and whether it can be used as the service would (`palabre-server doctor`),
+    /// writing nothing: the file is checked as the service checks it, never made or moved.
+    ///
+    /// - Throws: ``ServiceError/unavailable(_:)`` saying what is wrong and what to do.
+    public func pseudonymSecretStatus(file: String?) async throws -> String {
+        guard let store = self as? any PseudonymSecretStore else { return "not kept by this backend" }
+        let stored = try await store.storedPseudonymKey(create: false)
+        let mark = stored == nil ? try await store.pseudonymKeyMark() : nil
+        guard let file else {
+            if mark != nil {
+                throw ServiceError.unavailable(
+                    "this database's pseudonym secret was moved to a key file, and none is given: --pseudonym-key-file FILE (or $PALABRE_PSEUDONYM_KEY_FILE)"
+                )
+            }
+            return stored == nil
+                ? "not made yet (made at the first pseudonymised export)"
+                : "in the database (a backup of the database carries it; --pseudonym-key-file moves it out)"
+        }
+        guard FileManager.default.fileExists(atPath: file) || (try? FileManager.default.destinationOfSymbolicLink(atPath: file)) != nil else {
+            if mark != nil {
+                throw ServiceError.unavailable(
+                    "the pseudonym key file \(file) does not exist, and this database's secret was moved to a key file: copy that file here (0600)")
+            }
+            return "\(file) does not exist yet: the service makes it at start\(stored == nil ? "" : " and moves the database's secret into it")"
+        }
+        _ = try PseudonymSecret.key(inFile: file, stored: stored, mark: mark)
+        return "in \(file) (0600, the one this database's secret belongs to)"
+    }
+}

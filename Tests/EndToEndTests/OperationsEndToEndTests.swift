@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// Running the service for years: `palabre-server backup` and `doctor`, with the real binaries.
+@Suite("Operations")
+struct OperationsEndToEndTests {
+    /// A backup taken while laptops push is one consistent database: it passes SQLite's checks and `doctor`, and a
+    /// service started on it answers a laptop with everything pushed before the backup began.
+    @Test func aBackupTakenWhileLaptopsPushIsAWholeDatabaseAServiceCanRunOn() throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let service = try Service(box)
+        defer { service.stop() }
+        try service.createProject("p")
+        let tokens = try ["a", "b", "c"].map { try service.enroll("laptop-\($0)", role: "facilitator", project: "p") }
+        try service.start()
+        let a = Laptop(box, "a"), b = Laptop(box, "b")
+        try a.setUp(project: "p", url: service.url, token: tokens[0])
+        try b.setUp(project: "p", url: service.url, token: tokens[1])
+        let data = box.path("g.jsonl")
+        #expect(try a.run(["generate", "--records", "400", "--out", data]).status == 0)
+        #expect(try a.run(["import", data]).status == 0)
+        try a.syncOK()
+        let before = try service.count("SELECT count(*) FROM records")
+        #expect(before >= 400)
+        // Laptop b pushes its own records while the backup runs.
+        #expect(try b.run(["generate", "--records", "400", "--out", box.path("h.jsonl")]).status == 0)
+        #expect(try b.run(["import", box.path("h.jsonl")]).status == 0)
+        let pushing = try b.start(["sync"], tag: "b-sync")
+        let copy = box.path("backup.sqlite")
+        let backup = try service.admin(["backup", "--to", copy])
+        #expect(backup.status == 0 && backup.stdout.contains("integrity ok"), "\(backup)")
+        #expect(pushing.finish(timeout: 120).status == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: copy)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600, "a backup holds names: its owner's only")
+        #expect(!FileManager.default.fileExists(atPath: copy + "-wal"), "one file, no log beside it")
+        let again = try service.admin(["backup", "--to", copy])
+        #expect(again.status == 65 && again.stderr.contains("never overwrites"), "\(again)")
+        let doctor = try E2E.run(service.binary, ["doctor", "--database", copy], in: box.dir)
+        #expect(doctor.status == 0 && doctor.stdout.contains("✓ database") && doctor.stdout.contains("integrity ok"), "\(doctor)")
+
+        // A service on the copy: laptop c, enrolled before the backup, pulls at least what a had pushed.
+        let restored = try Service(box, database: "backup.sqlite", name: "restored")
+        defer { restored.stop() }
+        try restored.start()
+        let c = Laptop(box, "c")
+        try c.setUp(project: "p", url: restored.url, token: tokens[2])
+        let pulled = try c.syncOK()
+        #expect((pulled["received"] as? NSNumber)?.intValue ?? 0 >= before, "\(pulled)")
+    }
+
+    @Test func backupRefusesPostgreSQLAndAMissingDatabaseSayingWhatToDo() throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let binary = try E2E.serverBinary()
+        let pg = try E2E.run(binary, ["backup", "--to", "x.dump", "--database", "postgres://u:secret@db.example/palabre"], in: box.dir)
+        #expect(pg.status == 64 && pg.stderr.contains("pg_dump --format=custom --file=x.dump") && !pg.stderr.contains("secret"), "\(pg)")
+        let none = try E2E.run(binary, ["backup", "--to", "x.sqlite", "--database", "nothere.sqlite"], in: box.dir)
+        #expect(none.status == 66 && none.stderr.contains("nothere.sqlite"), "\(none)")
+        #expect(!FileManager.default.fileExists(atPath: box.path("x.sqlite")) && !FileManager.default.fileExists(atPath: box.path("nothere.sqlite")))
+    }
+
+    /// `doctor` says what is wrong, in words, and exits 1: a damaged database, a forms folder with a mistake, a pseudonym
+    /// key file others can read, a clock that went back after a laptop was heard.
+    @Test func doctorFindsWhatIsWrongAndSaysWhatToDo() throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let service = try Service(box)
+        defer { service.stop() }
+        try service.createProject("p")
+        let token = try service.enroll("laptop-a", role: "facilitator", project: "p")
+        try service.start()
+        let a = Laptop(box, "a")
+        try a.setUp(project: "p", url: service.url, token: token)
+        _ = try a.addSession("Vestibule de la paix")
+        try a.syncOK()
+        let healthy = try service.admin(["doctor"])
+        #expect(healthy.status == 0, "\(healthy)")
+        for line in ["✓ database", "✓ projects: 1, devices: 1 enrolled", "✓ published forms", "clock:", "disk:", "✓ pseudonym secret"] {
+            #expect(healthy.stdout.contains(line), "\(line): \(healthy)")
+        }
+        // A clock an hour behind the last time a laptop was heard.
+        let behind = try E2E.run(try E2E.datefudge(), ["1 hour ago", service.binary, "doctor", "--database", service.database], in: box.dir)
+        #expect(behind.status == 1 && behind.stdout.contains("✗ clock") && behind.stdout.contains("went back"), "\(behind)")
+        // A forms folder with a mistake, and a key file readable by others.
+        let forms = box.path("forms")
+        try FileManager.default.createDirectory(atPath: forms, withIntermediateDirectories: true)
+        try "form: broken\nversion: 1\ntitle: x\nfields:\n  - name: a\n    type: nonsense\n".write(
+            toFile: forms + "/broken.yaml", atomically: true, encoding: .utf8)
+        let key = box.path("pseudonym.key")
+        try String(repeating: "ab", count: 32).write(toFile: key, atomically: true, encoding: .utf8)
+        chmod(key, 0o644)
+        let wrong = try service.admin(["doctor", "--forms", forms, "--pseudonym-key-file", key])
+        #expect(wrong.status == 1, "\(wrong)")
+        #expect(wrong.stdout.contains("✗ forms folder \(forms)") && wrong.stdout.contains("would not start"), "\(wrong)")
+        #expect(wrong.stdout.contains("✗ pseudonym secret") && wrong.stdout.contains("chmod 600"), "\(wrong)")
+        service.stop()
+        // A damaged database: a page in the middle overwritten.
+        let handle = try #require(FileHandle(forWritingAtPath: service.database))
+        try handle.seek(toOffset: 8192)
+        handle.write(Data(repeating: 0x5A, count: 4096))
+        try handle.close()
+        let damaged = try service.admin(["doctor"])
+        #expect(damaged.status == 1 && damaged.stdout.contains("✗ database"), "\(damaged)")
+    }
+}
