@@ -65,7 +65,7 @@ extension FieldStore {
                         do throws(ValidationError) {
                             let v: Value
                             if item.textual, case .string(let s) = raw {
-                                v = try FieldParser.parse(s, for: field, form: form.name)
+                                v = try FieldParser.parse(s, for: field, form: form.name, dayFirst: false)
                             } else {
                                 v = try FieldParser.coerce(raw, for: field, form: form.name)
                             }

@@ -185,7 +185,8 @@ extension Palabre {
             if record.holdsSealedValues { throw StoreError.locked }
             var prompter = Prompter(form: form, store: store, lang: lang, labels: options.labels(store))
             prompter.verbose = options.verbose
-            prompter.initial = record.values
+            // The form's own fields only: the erasure's tombstone and fields of other versions are not answers.
+            prompter.initial = record.values.filter { form.field($0.key) != nil && !record.state.erased.contains($0.key) }
             prompter.skipped = record.state.erased
             guard let answers = try prompter.run() else { throw CLIFailure(Words(lang).nothingChanged, code: 1) }
             var set: [String: Value] = [:]
@@ -286,14 +287,19 @@ extension Palabre {
             let words = Words(lang)
             try guarded(lang) {
                 let catalog = try options.catalog(lang, store, reading: true)
+                // Named first, so the question says which record it is (a short id may name another than meant).
+                let whole = try store.resolveID(id)
                 if !yes {
                     guard isInteractive else { throw CLIFailure(words.eraseNeedsYes, code: 64) }
+                    let record = try store.record(whole)
+                    let title = record.flatMap { r in catalog[r.form].map { $0.title.text(options.labels(store)) } } ?? record?.form ?? ""
+                    print("\(title) \(whole)")
                     FileHandle.standardOutput.write(Data(words.eraseQuestion.utf8))
-                    guard let answer = readLine(), ["o", "oui", "y", "yes"].contains(answer.lowercased()) else {
+                    guard let answer = readLine().map(Choice.fold), words.yesWords.contains(answer) else {
                         throw CLIFailure(words.nothingChanged, code: 1)
                     }
                 }
-                let fields = try store.erase(id: try store.resolveID(id), by: by, catalog: catalog)
+                let fields = try store.erase(id: whole, by: by, catalog: catalog)
                 print(words.erased(fields.joined(separator: ", ")))
             }
         }

@@ -243,10 +243,14 @@ func parseAssignments(_ sets: [String], form: Form, _ lang: Language, store: Fie
         }
         if raw.trimmingCharacters(in: .whitespaces).isEmpty { continue }
         var text = raw
-        if field.type == .reference, !RecordID.isValid(raw.trimmingCharacters(in: .whitespaces).lowercased()), let store,
-            let whole = try? store.resolveID(raw)
-        {
-            text = whole
+        if field.type == .reference, !RecordID.isValid(raw.trimmingCharacters(in: .whitespaces).lowercased()), let store {
+            do {
+                text = try store.resolveID(raw)
+            } catch .ambiguous(let id, let matches) {
+                throw StoreError.ambiguous(id: id, matches: matches)
+            } catch {
+                // Not a record's id at all: the parser names the field and the rule.
+            }
         }
         do {
             values[name] = try FieldParser.parse(text, for: field, form: form.name)

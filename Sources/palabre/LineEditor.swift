@@ -87,22 +87,23 @@ final class LineEditor: @unchecked Sendable {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
-        guard tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0 else { return readPlain(prompt: prompt, allowBack: allowBack) }
-        defer { tcsetattr(STDIN_FILENO, TCSAFLUSH, &original) }
+        guard tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0 else { return readPlain(prompt: prompt, allowBack: allowBack) }
+        // Input typed ahead (pasted quick lines) stays for the next read: TCSANOW, never a flush.
+        defer { tcsetattr(STDIN_FILENO, TCSANOW, &original) }
 
         self.prompt = prompt
         promptWidth = Self.width(prompt)
         s = State(historyIndex: history.count)
         write(prompt)
-        s.cursorRow = promptWidth / columns()
+        s.cursorRow = Self.row(of: promptWidth, columns: columns())
         while true {
             guard let byte = readByte() else { return s.buffer.isEmpty ? .end : finish() }
             switch byte {
             case 0x0D, 0x0A:
                 return finish()
             case 0x03:  // Ctrl-C: give up, as the signal would
-                write("^C\r\n")
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &original)
+                endLine("^C")
+                tcsetattr(STDIN_FILENO, TCSANOW, &original)
                 signal(SIGINT, SIG_DFL)
                 raise(SIGINT)
                 return .end
@@ -145,7 +146,7 @@ final class LineEditor: @unchecked Sendable {
                 switch readEscape() {
                 case "A":
                     if allowBack {
-                        write("\r\n")
+                        endLine("")
                         return .back
                     }
                     browse(by: -1)
@@ -171,7 +172,7 @@ final class LineEditor: @unchecked Sendable {
                 s.cursor += 1
                 if s.cursor == s.buffer.count, (promptWidth + s.buffer.count) % columns() != 0 {
                     write(String(c))  // typing at the end: no redraw
-                    s.cursorRow = (promptWidth + s.cursor) / columns()
+                    s.cursorRow = Self.row(of: promptWidth + s.cursor, columns: columns())
                 } else {
                     refresh()
                 }
@@ -180,6 +181,18 @@ final class LineEditor: @unchecked Sendable {
     }
 
     private func refresh() { s.cursorRow = redraw() }
+
+    /// Ends the line being edited below all of it (a wrapped answer included), after `mark`.
+    private func endLine(_ mark: String) {
+        s.cursor = s.buffer.count
+        refresh()
+        write(mark + "\r\n")
+    }
+
+    /// The row (from 0) of a column position: at the very end of a full row the terminal waits to wrap, still on it.
+    static func row(of position: Int, columns: Int) -> Int {
+        position > 0 && position % columns == 0 ? position / columns - 1 : position / columns
+    }
 
     private func finish() -> Input {
         s.cursor = s.buffer.count
@@ -212,7 +225,8 @@ final class LineEditor: @unchecked Sendable {
         let cols = columns()
         var out = ""
         if s.cursorRow > 0 { out += "\u{1B}[\(s.cursorRow)A" }
-        out += "\r" + prompt + String(s.buffer) + "\u{1B}[J"
+        // Cleared before drawing: clearing after would erase the last column of a full row the cursor waits on.
+        out += "\r\u{1B}[J" + prompt + String(s.buffer)
         let end = promptWidth + s.buffer.count
         let at = promptWidth + s.cursor
         var endRow = end / cols
@@ -254,6 +268,9 @@ final class LineEditor: @unchecked Sendable {
 
     /// The rest of an escape sequence after ESC: `A` for `ESC [ A`, `3~` for `ESC [ 3 ~`; empty for a lone ESC.
     private func readEscape() -> String {
+        // A lone Esc is not followed within 50 ms by the rest of a sequence: it does nothing, and eats no key.
+        var ready = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        guard poll(&ready, 1, 50) > 0 else { return "" }
         guard let first = readByte(), first == UInt8(ascii: "[") || first == UInt8(ascii: "O") else { return "" }
         var text = ""
         while let b = readByte() {

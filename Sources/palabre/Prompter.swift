@@ -132,7 +132,8 @@ struct Prompter {
                 let f = asked[i]
                 say("  \(i + 1). \(text(f.label, computed(values))) : \(values[f.name].map { shownValue($0, of: f) } ?? "—")\n")
             }
-            let problems = validator.problems(computed(values))
+            // Fields not asked (erased for good) are not this capture's to fix.
+            let problems = validator.problems(computed(values)).filter { !skipped.contains($0.field ?? "") }
             for p in problems { say("  ✗ " + problemText(p) + "\n") }
             say("\n")
             guard case .line(let line) = LineEditor.shared.read(prompt: problems.isEmpty ? words.saveOrChange : words.changeToFix) else {
@@ -188,7 +189,12 @@ struct Prompter {
         }
         // A cascading select with nothing left to choose (no commune listed for this cercle) is not asked; a required
         // one cannot be answered at all: said at once rather than asked in vain.
+        // An answer the filter no longer offers (the cercle changed after going back) is not kept.
+        if field.choiceFilter != nil, case .string(let code)? = values[field.name], !options.contains(where: { $0.0 == code }) {
+            values[field.name] = nil
+        }
         if field.choiceFilter != nil, options.isEmpty {
+            values[field.name] = nil
             if !required { return .answered }
             say("  ✗ " + words.nothingToChoose(field.label.text(labels)) + "\n")
             return .fatal
@@ -209,8 +215,15 @@ struct Prompter {
             case .geopoint: typeHint = "latitude longitude"
             default: typeHint = ""
             }
-            let current = values[field.name].map { shownValue($0, of: field) } ?? field.defaultValue
-            let shownParts = [typeHint.isEmpty ? nil : "(\(typeHint))", current.map { "[\(terminalSafe($0))]" }].compactMap { $0 }
+            // An edit keeps what the record has: an empty field offers no default, Enter leaves it empty.
+            let editing = !initial.isEmpty
+            let current = values[field.name].map { shownValue($0, of: field) } ?? (editing ? nil : field.defaultValue)
+            // On one line, however long the answer (a summary): the editor redraws within the screen.
+            let brief = current.map { c -> String in
+                let line = terminalSafe(c).replacingOccurrences(of: "\n", with: " ")
+                return line.count > 40 ? String(line.prefix(39)) + "…" : line
+            }
+            let shownParts = [typeHint.isEmpty ? nil : "(\(typeHint))", brief.map { "[\($0)]" }].compactMap { $0 }
             let line: String
             switch LineEditor.shared.read(prompt: (shownParts + [">"]).joined(separator: " ") + " ", allowBack: true) {
             case .end: return .end
@@ -223,7 +236,7 @@ struct Prompter {
                 values[field.name] = nil
                 return .answered
             }
-            if answer.isEmpty, let d = field.defaultValue { answer = d }
+            if answer.isEmpty, !editing, let d = field.defaultValue { answer = d }
             if answer.isEmpty {
                 if required {
                     say("  ✗ " + (field.requiredMessage.map { $0.text(labels) } ?? words.required) + "\n")
@@ -233,6 +246,8 @@ struct Prompter {
                 return .answered
             }
             answer = picked(answer, field: field, options: options)
+            // The short id lists show (or a start of the id) names the record too.
+            if field.type == .reference, !RecordID.isValid(answer), let whole = try? store.resolveID(answer) { answer = whole }
             if field.type == .reference, !RecordID.isValid(answer), let target = field.referencedForm {
                 // Not a number of the list nor an id: a search by title, name or locality among the form's records.
                 let found = try search(target, answer)
@@ -277,7 +292,14 @@ struct Prompter {
         }
         switch field.type {
         case .selectMultiple:
-            if answer.contains(where: \.isWhitespace), field.matchChoice(answer) != nil { return answer }
+            // A whole label with spaces is one choice, unless the words are numbers of the list or codes.
+            let words = answer.split(whereSeparator: \.isWhitespace).map(String.init)
+            if words.count > 1, !answer.contains(","), !answer.contains(";"),
+                !words.allSatisfy({ Int($0).map { (1...options.count).contains($0) } ?? (field.choice($0) != nil) }),
+                field.matchChoice(answer, prefix: false) != nil
+            {
+                return answer
+            }
             let commas = answer.contains(",") || answer.contains(";")
             let tokens = answer.split(whereSeparator: { commas ? ($0 == "," || $0 == ";") : $0.isWhitespace })
             return tokens.map { byNumber($0.trimmingCharacters(in: .whitespaces)) }.joined(separator: ",")

@@ -463,4 +463,29 @@ struct InteractiveCaptureTests {
         #expect(history.stdout.contains("Progress (%): 40 → ∅ ("), "\(history)")
         #expect(!history.stdout.contains("Status observed:"), "an answer kept is not written again: \(history)")
     }
+
+    /// A person erased (consent withdrawn) can still have their other answers corrected by `edit`: the erased name is
+    /// not asked, and the review does not hold the save back for it.
+    @Test func anErasedPersonsOtherAnswersCanBeEditedInteractively() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let session = try box.addSession()
+        let id = try box.add(
+            "participant", ["session": session, "consent": "yes", "name": "Hawa Oubliée", "sex": "female", "age_band": "18_24", "role": "youth"])
+        #expect(try box.palabre(["erase", id, "--by", "coordination", "--yes"]).status == 0)
+        let steps = [
+            Step("[1/7] Session *", send: "\n"),  // name and phone are erased: not asked, not counted
+            Step("[2/7] Consent to be named *", "[Yes] > ", send: "\n"),
+            Step("[3/7] Sex *", send: "\n"),
+            Step("[4/7] Age group *", send: "\n"),
+            Step("[5/7] Role in the community *", "[Young person] > ", send: "elder\n"),
+            Step("[7/7]", send: "\n"),
+            Step("Your answers:", "5. Role in the community : Elder", "Save? [Y/n]", send: "y\n"),
+        ]
+        let o = try drive(box, ["edit", String(id.suffix(8))], steps: steps)
+        #expect(o.stuck == nil && o.stepsDone == steps.count && o.exit == 0, "\(o)")
+        #expect(!o.transcript.contains("✗"), "no problem held the save back: \(o)")
+        let v = values(try box.show(id))
+        #expect(v["role"] as? String == "elder" && v["name"] == nil, "\(v)")
+    }
 }

@@ -780,3 +780,26 @@ func valueRoundTripsThroughJSONText(_ value: Value) throws {
         try FieldParser.parse("foncier, poisson", for: themes, form: "p")
     }
 }
+
+@Test func codesSeparatedBySpacesStayCodesEvenWhenALabelReadsTheSame() throws {
+    let bands: [Any] = [
+        ["name": "1", "label": "0-1 an"], ["name": "2", "label": "1-2 ans"], ["name": "3", "label": "2-5 ans"],
+    ]
+    let compiled = FormCompiler.compile(
+        tree(fields: [["name": "ages", "type": "select_multiple", "label": "Ages", "choices": "bands"]], choices: ["bands": bands]), file: "t.yaml")
+    let ages = try #require(compiled.0?.field("ages"), "\(compiled.1)")
+    #expect(try FieldParser.parse("1 2", for: ages, form: "p") == .list(["1", "2"]), "two codes, not the label '1-2 ans'")
+    #expect(try FieldParser.parse("1-2 ans", for: ages, form: "p") == .list(["2"]), "the whole label")
+    #expect(try FieldParser.coerce(.list(["1", "2"]), for: ages, form: "p") == .list(["1", "2"]), "a JSON list is already split")
+}
+
+@Test func aFileTakesDatesAsYYYYMMDDOnlyWhereAPersonMayTypeThemDayFirst() throws {
+    let f = try field("date")
+    #expect(try FieldParser.parse("02/11/2026", for: f, form: "p") == .string("2026-11-02"))
+    // A spreadsheet's 11/02/2026 may be month first: a file says which it is by writing 2026-02-11.
+    #expect(throws: ValidationError(form: "p", field: "date", value: "11/02/2026", rule: .wrongType(.date))) {
+        try FieldParser.parse("11/02/2026", for: f, form: "p", dayFirst: false)
+    }
+    #expect(throws: ValidationError.self) { try FieldParser.coerce(.string("11/02/2026"), for: f, form: "p") }
+    #expect(try FieldParser.parse("2026-02-11", for: f, form: "p", dayFirst: false) == .string("2026-02-11"))
+}

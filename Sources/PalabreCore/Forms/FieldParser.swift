@@ -5,10 +5,12 @@ public enum FieldParser {
     /// Parses typed text for a field; the caller treats empty text as "no value" before calling.
     ///
     /// Integers and decimals accept spaces between thousands and a decimal comma (`2 500 000`, `2,5`), as French
-    /// speakers write them; select_multiple takes choice names separated by spaces; geopoints `lat lon`.
+    /// speakers write them; choices their code or label (``Field/matchChoice(_:)``), several separated by commas or
+    /// spaces; geopoints `lat lon`; dates `YYYY-MM-DD`, and with `dayFirst` (what a person types in Mali) also
+    /// `02/11/2026`. A file is read without `dayFirst`: a spreadsheet may have written `11/02/2026` month first.
     ///
     /// - Throws: ``ValidationError`` naming the field, the text and the rule.
-    public static func parse(_ raw: String, for field: Field, form: String) throws(ValidationError) -> Value {
+    public static func parse(_ raw: String, for field: Field, form: String, dayFirst: Bool = true) throws(ValidationError) -> Value {
         let text = trimmed(raw)
         func fail(_ rule: ValidationError.Rule) -> ValidationError {
             ValidationError(form: form, field: field.name, value: raw, rule: rule)
@@ -27,6 +29,10 @@ public enum FieldParser {
             else { throw fail(.wrongType(.decimal)) }
             return .decimal(d)
         case .date, .today:
+            // In a file, only YYYY-MM-DD: 11/02/2026 may be a spreadsheet's month first.
+            if !dayFirst, text.split(separator: "-", omittingEmptySubsequences: false).map(\.count) != [4, 2, 2] {
+                throw fail(.wrongType(.date))
+            }
             switch readDate(text) {
             case .day(let d): return .string(d.text)
             case .noSuchDay(let y, let m, let d): throw fail(.noSuchDate(year: y, month: m, day: d))
@@ -49,9 +55,15 @@ public enum FieldParser {
             guard let choice = field.matchChoice(text) else { throw fail(.notAChoice(field.choices.map(\.name))) }
             return .string(choice.name)
         case .selectMultiple:
-            // One choice whose label has spaces ("Gestion de l'eau"), else choices separated by commas when there is
-            // one (labels may hold spaces), else by spaces.
-            if let whole = field.matchChoice(text), text.contains(where: \.isWhitespace) { return .list([whole.name]) }
+            // One choice whose whole label has spaces ("Gestion de l'eau"), unless every word is a code of its own (codes
+            // `1 2` are two choices, even where a label "1-2 ans" reads the same); else choices separated by commas when
+            // there is one (labels may hold spaces), else by spaces.
+            if text.contains(where: \.isWhitespace), !text.contains(","), !text.contains(";"),
+                !text.split(whereSeparator: \.isWhitespace).allSatisfy({ field.choice(String($0)) != nil }),
+                let whole = field.matchChoice(text, prefix: false)
+            {
+                return .list([whole.name])
+            }
             let separators: (Character) -> Bool =
                 text.contains(",") || text.contains(";") ? { $0 == "," || $0 == ";" } : { $0 == " " || $0 == "\t" }
             var picked: [String] = []
@@ -80,14 +92,15 @@ public enum FieldParser {
 
     /// Converts a value read from JSON (an import line, a change) to the field's type, checking it.
     ///
-    /// A string is parsed as typed text, so `"12"` is accepted for an integer; numbers must fit the type.
+    /// A string is parsed as typed text, so `"12"` is accepted for an integer; numbers must fit the type; dates are
+    /// read as in a file (`YYYY-MM-DD` only, see ``parse(_:for:form:dayFirst:)``).
     public static func coerce(_ value: Value, for field: Field, form: String) throws(ValidationError) -> Value {
         func fail() -> ValidationError {
             ValidationError(form: form, field: field.name, value: value.displayString, rule: .wrongType(field.type))
         }
         switch (field.type, value) {
         case (_, .string(let s)):
-            return try parse(s, for: field, form: form)
+            return try parse(s, for: field, form: form, dayFirst: false)
         case (.integer, .integer):
             return value
         case (.integer, .decimal(let d)):
@@ -99,7 +112,15 @@ public enum FieldParser {
             guard d.isFinite else { throw fail() }
             return value
         case (.selectMultiple, .list(let names)):
-            return try parse(names.joined(separator: " "), for: field, form: form)
+            // Each element on its own: a JSON list is already split.
+            var picked: [String] = []
+            for name in names {
+                guard let choice = field.matchChoice(name) else {
+                    throw ValidationError(form: form, field: field.name, value: name, rule: .notAChoice(field.choices.map(\.name)))
+                }
+                if !picked.contains(choice.name) { picked.append(choice.name) }
+            }
+            return .list(picked)
         case (.geopoint, .geopoint(let lat, let lon)):
             if let rule = geopointRangeProblem(latitude: lat, longitude: lon) {
                 throw ValidationError(form: form, field: field.name, value: value.displayString, rule: rule)

@@ -202,13 +202,13 @@ public struct Field: Hashable, Sendable {
     /// The choice a person meant by `text`: its code as stored, else its code or its label in any language ignoring
     /// case and accents (`tombouctou`, `Tombouctou`, `TOMBOUCTOU`, `oui`), else the one choice whose label starts so
     /// (three letters at least); nil when none or several.
-    public func matchChoice(_ text: String) -> Choice? {
+    public func matchChoice(_ text: String, prefix: Bool = true) -> Choice? {
         if let exact = choice(text) { return exact }
         let key = Choice.fold(text)
         guard !key.isEmpty else { return nil }
         let named = choices.filter { c in Choice.fold(c.name) == key || c.label.texts.values.contains { Choice.fold($0) == key } }
         if named.count == 1 { return named[0] }
-        guard named.isEmpty, key.count >= 3 else { return nil }
+        guard prefix, named.isEmpty, key.count >= 3 else { return nil }
         let started = choices.filter { c in c.label.texts.values.contains { Choice.fold($0).hasPrefix(key) } }
         return started.count == 1 ? started[0] : nil
     }

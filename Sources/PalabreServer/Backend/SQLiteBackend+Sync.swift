@@ -112,7 +112,7 @@ extension SQLiteBackend {
                 db,
                 sql: """
                     SELECT n.node, d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id
-                    WHERE d.project = ? AND n.node IN (\(list.map { _ in "?" }.joined(separator: ","))) ORDER BY n.first_seen DESC
+                    WHERE (d.project = ? OR d.project IS NULL) AND n.node IN (\(list.map { _ in "?" }.joined(separator: ","))) ORDER BY n.first_seen DESC
                     """, arguments: StatementArguments([project] + list))
             {
                 names[row["node"]] = row["name"]

@@ -440,7 +440,7 @@ extension PostgresBackend {
             let rows = try await db.query(
                 """
                 SELECT n.node, d.name FROM device_nodes n JOIN devices d ON d.id = n.device_id
-                WHERE d.project = \(project) AND n.node = ANY(\(list)) ORDER BY n.first_seen DESC
+                WHERE (d.project = \(project) OR d.project IS NULL) AND n.node = ANY(\(list)) ORDER BY n.first_seen DESC
                 """, logger: logger)
             for try await (node, name) in rows.decode((String, String).self) { names[node] = name }
             return names
