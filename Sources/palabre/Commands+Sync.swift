@@ -101,12 +101,30 @@ extension Palabre {
         }
         @OptionGroup var options: StoreOptions
         @Flag(help: trHelp("Affiche le bilan en JSON.", "Print the summary as JSON.")) var json = false
+        @Flag(
+            name: .customLong("from-start"),
+            help: trHelp(
+                "Renvoie toutes les modifications de cette base de données et reçoit de nouveau tout (après la restauration du serveur depuis une sauvegarde) ; rien n'est appliqué deux fois.",
+                "Send every change of this store again and receive everything again (after the service was restored from a backup); nothing is applied twice."
+            ))
+        var fromStart = false
 
         func run() async throws {
             let store = try options.openStore()
             let lang = options.language(store)
             let words = Words(lang)
             let remote = try RemoteAccess.of(store, lang)
+            if fromStart {
+                // The service may have lost what it had acknowledged, and numbers its log anew: everything goes again
+                // (what it has is recognised and skipped) and comes again (merged, never applied twice).
+                try guarded(lang) {
+                    try store.updateSyncState { state in
+                        let heard = state.lastServerTime
+                        state = .fresh
+                        state.lastServerTime = heard
+                    }
+                }
+            }
             warnIfClockBehind(store, lang)
             // Pulled records are settled with the forms, as on the service; a forms folder with mistakes does not stop a sync.
             let forms = try? options.catalog(lang, store)

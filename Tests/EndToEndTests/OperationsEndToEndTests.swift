@@ -47,6 +47,27 @@ struct OperationsEndToEndTests {
         try c.setUp(project: "p", url: restored.url, token: tokens[2])
         let pulled = try c.syncOK()
         #expect((pulled["received"] as? NSNumber)?.intValue ?? 0 >= before, "\(pulled)")
+        restored.stop()
+
+        // The backup put in place of the database (the service stopped): what b pushed after the backup began is back
+        // once b syncs from the start, and nothing is applied twice.
+        let late = try b.addSession("Après la sauvegarde")
+        try b.syncOK()
+        let all = try service.count("SELECT count(*) FROM records")
+        service.stop()
+        let fm = FileManager.default
+        for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: service.database + suffix) }
+        try fm.copyItem(atPath: copy, toPath: service.database)
+        try service.restart()
+        #expect(try service.count("SELECT count(*) FROM records WHERE id = '\(late)'") == 0, "the backup does not have it")
+        try b.syncOK()
+        #expect(try service.count("SELECT count(*) FROM records WHERE id = '\(late)'") == 0, "a plain sync does not send it again")
+        let again2 = try b.run(["sync", "--from-start", "--json"], timeout: 120)
+        #expect(again2.status == 0, "\(again2)")
+        #expect(try service.count("SELECT count(*) FROM records") == all, "every record of b is on the service again")
+        let a2 = try a.run(["sync", "--from-start", "--json"], timeout: 120)
+        #expect(a2.status == 0, "\(a2)")
+        #expect(try a.list().count == all, "a holds everything again")
     }
 
     @Test func backupRefusesPostgreSQLAndAMissingDatabaseSayingWhatToDo() throws {
