@@ -56,6 +56,12 @@ extension PalabreServerCommand {
                 "How often the service erases identifying values whose project's retention period is over (see 'palabre-server project retention'), after a sweep at start; 0: only by 'palabre-server erase --expired' (default: $PALABRE_RETENTION_SWEEP_MINUTES, or 60).",
                 valueName: "minutes"))
         var retentionSweepMinutes: String?
+        @Option(
+            name: .customLong("metrics-token-file"),
+            help: ArgumentHelp(
+                "Serve GET /metrics (Prometheus) to a scraper sending 'Authorization: Bearer TOKEN', TOKEN being this file's first line (default: $PALABRE_METRICS_TOKEN holds the token itself; neither: no /metrics).",
+                valueName: "file"))
+        var metricsTokenFile: String?
         @Flag(help: "Prepare a demonstration on this database (idempotent), then serve.") var demo = false
         @Option(help: "The demo's data set (default: samples/demo.jsonl of the checkout).") var samples: String?
 
@@ -110,6 +116,24 @@ extension PalabreServerCommand {
             guard (1...1000).contains(maxConnections) else { throw ValidationError("--max-connections: '\(maxConnections)' is not from 1 to 1000") }
         }
 
+        /// The metrics token: the file's first line, else $PALABRE_METRICS_TOKEN; a file that cannot be read, or an empty or
+        /// short token, stops the service before it listens.
+        func metricsToken() throws -> String? {
+            var token: String?
+            if let file = metricsTokenFile {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw Failure("--metrics-token-file: '\(file)' cannot be read", code: 66)
+                }
+                token = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            } else if let env = environment("PALABRE_METRICS_TOKEN") {
+                token = env.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            if let token, token.count < 16 || token.contains(where: \.isWhitespace) {
+                throw Failure("the metrics token must be at least 16 characters without spaces (e.g. openssl rand -hex 24)", code: 64)
+            }
+            return token
+        }
+
         func run() async throws {
             let settings = try settings()
             bootstrapLogging(level: settings.level)
@@ -122,6 +146,7 @@ extension PalabreServerCommand {
                 backend.pseudonymSecret.keep(inFile: pseudonymKeyFile ?? environment("PALABRE_PSEUDONYM_KEY_FILE"))
                 var configuration = ServerConfiguration(host: settings.host, port: settings.port, maxBodyBytes: maxBodyMB << 20)
                 configuration.smallCells = settings.smallCells
+                configuration.metricsToken = try metricsToken()
                 let shownHost = settings.host == "0.0.0.0" ? "127.0.0.1" : settings.host
                 let samples = demo ? try demoSamples() : nil
                 let database = options.shown

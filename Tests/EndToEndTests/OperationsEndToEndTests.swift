@@ -124,4 +124,50 @@ struct OperationsEndToEndTests {
         let damaged = try service.admin(["doctor"])
         #expect(damaged.status == 1 && damaged.stdout.contains("✗ database"), "\(damaged)")
     }
+
+    /// `GET /metrics` in Prometheus's format, to the metrics token only: requests by route and status, pushes and
+    /// changes applied as the laptops' syncs made them, open connections, the database's size.
+    @Test func metricsAreServedToTheMetricsTokenOnlyAndCountWhatLaptopsDid() throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let secret = "m3tr1cs-" + UUID().uuidString
+        let tokenFile = box.path("metrics.token")
+        try (secret + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let service = try Service(box, serveOptions: ["--metrics-token-file", tokenFile])
+        defer { service.stop() }
+        try service.createProject("p")
+        let token = try service.enroll("laptop-a", role: "facilitator", project: "p")
+        try service.start()
+        let a = Laptop(box, "a")
+        try a.setUp(project: "p", url: service.url, token: token)
+        for i in 0..<3 { _ = try a.addSession("Séance \(i)") }
+        let summary = try a.syncOK()
+        let sent = (summary["sent"] as? NSNumber)?.intValue ?? -1
+        #expect(sent == 3, "\(summary)")
+
+        #expect(try service.http("GET", "/metrics").status == 401)
+        #expect(try service.http("GET", "/metrics", token: token).status == 401, "a device's token is not the metrics token")
+        let m = try service.http("GET", "/metrics", token: secret)
+        #expect(m.status == 200, "\(m)")
+        func value(_ series: String) -> Double? {
+            m.body.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        #expect(value("palabre_changes_applied_total") == Double(sent), "\(m.body)")
+        #expect((value("palabre_pushes_total") ?? 0) >= 1 && value("palabre_conflicts_total") == 0, "\(m.body)")
+        #expect(m.body.contains(#"palabre_http_requests_total{method="POST",route="/v1/sync/push",status="200"}"#), "\(m.body)")
+        #expect(m.body.contains(#"palabre_http_requests_total{method="GET",route="/metrics",status="401"} 2"#), "\(m.body)")
+        #expect(m.body.contains("palabre_http_request_duration_seconds_bucket"), "\(m.body)")
+        #expect((value("palabre_database_bytes") ?? 0) > 10_000, "\(m.body)")
+        #expect((value("palabre_open_connections") ?? 0) >= 1, "this scrape's own connection: \(m.body)")
+
+        // Without a metrics token there is no /metrics at all.
+        let plain = try Service(box, database: "other.sqlite", name: "plain")
+        defer { plain.stop() }
+        try plain.start()
+        #expect(try plain.http("GET", "/metrics", token: secret).status == 404)
+        let short = try E2E.run(
+            service.binary, ["serve", "--database", box.path("x.sqlite"), "--port", "0"], in: box.dir, timeout: 20,
+            environment: ["PALABRE_METRICS_TOKEN": "short"])
+        #expect(short.status == 64 && short.stderr.contains("at least 16 characters"), "\(short)")
+    }
 }

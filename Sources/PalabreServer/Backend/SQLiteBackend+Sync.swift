@@ -121,3 +121,12 @@ extension SQLiteBackend {
         }
     }
 }
+
+extension SQLiteBackend {
+    /// The file's size and its log's (see ``SyncBackend/databaseBytes()``).
+    public func databaseBytes() async throws -> Int64 {
+        ["", "-wal"].reduce(Int64(0)) { total, suffix in
+            total + ((try? FileManager.default.attributesOfItem(atPath: store.path + suffix)[.size] as? NSNumber)?.int64Value ?? 0)
+        }
+    }
+}

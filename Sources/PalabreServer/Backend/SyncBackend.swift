@@ -76,6 +76,9 @@ public protocol SyncBackend: DashboardSessionStore {
     /// - Throws: ``ServiceError/notFound(_:)`` when the record is not in the project or has no open conflict there.
     func resolve(project: String, record: String, field: String, action: ResolveAction) async throws
 
+    /// How many bytes the database takes (SQLite: the file and its write-ahead log; PostgreSQL: the database).
+    func databaseBytes() async throws -> Int64
+
     /// The names of the project's devices that wrote from these nodes (node → device name; unknown nodes left out).
     func deviceNames(project: String, nodes: Set<String>) async throws -> [String: String]
 

@@ -20,7 +20,9 @@ extension Routes {
                 "the batch holds \(batch.changes.count) changes, more than the \(configuration.maxBatchChanges) "
                     + "a batch may hold: nothing was applied; send them in batches of at most \(configuration.maxBatchChanges)")
         }
-        return .json(try await backend.push(batch, from: device).serialized)
+        let response = try await backend.push(batch, from: device)
+        metrics.pushed(response)
+        return .json(response.serialized)
     }
 
     /// `GET /v1/sync/pull?after=N&limit=M[&project=P][&node=NODE]`: a `Wire.PullResponse`.

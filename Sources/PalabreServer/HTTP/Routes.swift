@@ -8,6 +8,8 @@ struct Routes: Sendable {
     let configuration: ServerConfiguration
     /// The contract's text, read once at start.
     let openAPI: String?
+    /// The figures `GET /metrics` gives.
+    let metrics: ServiceMetrics
 
     /// Answers a request to an endpoint; the device's token, when needed, was checked by ``AuthMiddleware``.
     func respond(to endpoint: Endpoint, _ request: Request, _ context: PalabreRequestContext) async throws -> Response {

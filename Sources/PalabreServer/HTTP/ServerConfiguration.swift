@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     /// Analysts never see a count of fewer people than this in indicators and the dashboard
     /// (``Indicators/withholdingSmallCells(below:)``); 1 or less shows every count.
     public var smallCells = 5
+    /// The bearer token Prometheus scrapes `GET /metrics` with; nil: no `/metrics` at all (404).
+    public var metricsToken: String?
 
     /// Builds a configuration; every setting has the service's default.
     public init(

@@ -447,3 +447,13 @@ extension PostgresBackend {
         }
     }
 }
+
+extension PostgresBackend {
+    /// The database's size (see ``SyncBackend/databaseBytes()``).
+    public func databaseBytes() async throws -> Int64 {
+        let logger = logger
+        return try await withReadConnection { db in
+            try await db.query("SELECT pg_database_size(current_database())::bigint", logger: logger).collect().first?.decode(Int64.self) ?? 0
+        }
+    }
+}
