@@ -123,7 +123,7 @@ extension FieldStore {
     /// fingerprint of the key file it moved to).
     public func settingsToCopy() async throws -> [(key: String, value: String)] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('pseudonym_key', 'pseudonym_key_moved', 'node')").map {
+            try Row.fetchAll(db, sql: "SELECT key, value FROM meta WHERE key IN ('pseudonym_key', 'pseudonym_key_moved', 'node', 'log_epoch')").map {
                 ($0["key"], $0["value"])
             }
         }

@@ -30,6 +30,9 @@ public struct SyncState: Sendable, Equatable {
     public var pullsOwnChanges = false
     /// The service's clock at the last answer, milliseconds (`last_server_time`).
     public var lastServerTime: Int64?
+    /// The identity of the service's change log these positions belong to (`service_log`); another one means the
+    /// service was restored from a backup: everything is sent and received again.
+    public var serviceLog: String?
 
     public init() {}
 
@@ -40,7 +43,8 @@ public struct SyncState: Sendable, Equatable {
         static let pullCursor = "pull_cursor", pushCursor = "push_cursor", inflight = "push_inflight"
         static let ackedBatches = "acked_batches", pullsOwn = "pull_own", lastServerTime = "last_server_time"
         static let remoteURL = "remote_url", remoteToken = "remote_token"
-        static let all = [pullCursor, pushCursor, inflight, ackedBatches, pullsOwn, lastServerTime]
+        static let serviceLog = "service_log"
+        static let all = [pullCursor, pushCursor, inflight, ackedBatches, pullsOwn, lastServerTime, serviceLog]
     }
 
     /// Reads it inside a transaction.
@@ -58,6 +62,7 @@ public struct SyncState: Sendable, Equatable {
         s.ackedBatches = values[Key.ackedBatches].flatMap { Int($0) } ?? 0
         s.pullsOwnChanges = values[Key.pullsOwn] != nil
         s.lastServerTime = values[Key.lastServerTime].flatMap { Int64($0) }
+        s.serviceLog = values[Key.serviceLog]
         return s
     }
 
@@ -76,6 +81,7 @@ public struct SyncState: Sendable, Equatable {
         try put(Key.ackedBatches, ackedBatches == 0 ? nil : String(ackedBatches))
         try put(Key.pullsOwn, pullsOwnChanges ? "1" : nil)
         try put(Key.lastServerTime, lastServerTime.map(String.init))
+        try put(Key.serviceLog, serviceLog)
     }
 }
 

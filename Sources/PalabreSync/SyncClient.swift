@@ -42,6 +42,8 @@ public struct SyncSummary: Equatable, Sendable {
     public var received = 0
     /// Concurrent writes found, on either side.
     public var conflicts = 0
+    /// The service turned out restored from a backup (another change log): everything was sent and received again.
+    public var serviceRestored = false
     /// Changes the service set aside (shown to the user, kept here).
     public var setAside: [Wire.SetAsideEntry] = []
     /// Batches sent.
@@ -141,10 +143,43 @@ public struct SyncClient: Sendable {
         try await receiveForms(&summary)
         // Pulled records are settled with the forms now in use: the ones just received, when new ones came.
         let settling = summary.formsReceived.isEmpty ? forms : reloadForms?() ?? forms
-        try await push(&summary, progress)
-        try await settleSetAside(&summary)
-        try await pull(&summary, progress, forms: settling)
+        do {
+            try await push(&summary, progress)
+            try await settleSetAside(&summary)
+            try await pull(&summary, progress, forms: settling)
+        } catch is LogRenewed {
+            // The service was restored: this store's positions were reset; everything goes and comes again, once.
+            do {
+                try await push(&summary, progress)
+                try await pull(&summary, progress, forms: settling)
+            } catch is LogRenewed {
+                throw SyncError.service("the service's change log changed twice during one sync (restored again?): run 'palabre sync' again")
+            }
+        }
         return summary
+    }
+
+    /// The service's change log is another than the one this store's positions belong to (a restored database).
+    struct LogRenewed: Error {}
+
+    /// Notes the service's log identity from an answer. A different one than known resets the sync state (as
+    /// `palabre sync --from-start` does) and throws ``LogRenewed``; the first one seen is kept.
+    func checkLog(_ log: String?, _ summary: inout SyncSummary) throws {
+        guard let log else { return }
+        let known = try store.syncState().serviceLog
+        if known == log { return }
+        try store.updateSyncState { state in
+            if known != nil {
+                let heard = state.lastServerTime
+                state = .fresh
+                state.lastServerTime = heard
+            }
+            state.serviceLog = log
+        }
+        if known != nil {
+            summary.serviceRestored = true
+            throw LogRenewed()
+        }
     }
 
     /// Learns which of this device's changes the service set aside are still kept there (asked only while this store
@@ -210,6 +245,9 @@ public struct SyncClient: Sendable {
                 let setAside = response.setAside.compactMap { e in
                     byKey["\(e.record)|\(e.hlc)|\(e.node)"].map { SetAside(change: $0, reason: e.reason, held: e.held) }
                 }
+                // A restored service has this batch, but maybe not what it had acknowledged before: checked before
+                // acknowledging, so a reset sends this batch again too (recognised there, applied once).
+                try checkLog(response.log, &summary)
                 let acked = try store.acknowledgePush(upTo: last.seq, setAside: setAside, serverTime: HLC(wallMilliseconds: response.serverTime))
                 // The service has applied more batches from this node than this store ever had acknowledged: the store
                 // was restored from a backup or copied. From now on it pulls its own node's changes too, from the start.
@@ -282,6 +320,7 @@ public struct SyncClient: Sendable {
         while true {
             let cursor = try store.syncState().pullCursor
             let page = try await transport.pull(after: cursor, limit: pageSize, node: node)
+            try checkLog(page.log, &summary)
             if !refetched, let received, page.changes.contains(where: { $0.formVersion > (received[$0.form] ?? 0) }) {
                 refetched = true
                 let before = summary.formsReceived.count

@@ -222,3 +222,98 @@ extension PalabreServerCommand {
         }
     }
 }
+
+extension PalabreServerCommand {
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put a backup back in place of the SQLite database (the service stopped), or mark a database restored by other means.",
+            discussion: """
+                Stop the service first. The backup is checked (a central store of palabre-server, SQLite's integrity \
+                check) before anything is touched. A database already at --database is kept, renamed \
+                NAME.before-restore-TIMESTAMP with its -wal and -shm files, never deleted; without --replace it is \
+                refused. The restored database is brought up to this version's schema, and its change log gets a new \
+                identity: at their next sync, laptops see it and send everything again (what the service has is \
+                recognised, nothing is applied twice), so what reached the service after the backup comes back, and \
+                they receive everything again.
+
+                After pg_restore (PostgreSQL), or a SQLite file put in place by hand, run 'palabre-server restore \
+                --mark-restored' on that database so laptops know.
+
+                Example: palabre-server restore --from /var/backups/palabre/central-2026-12-01.sqlite --replace
+                         palabre-server restore --mark-restored --database postgres://palabre@db/palabre
+                """
+        )
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "The backup to restore (made by 'palabre-server backup').") var from: String?
+        @Flag(help: "Set the database in place aside (renamed, kept) and restore over it.") var replace = false
+        @Flag(name: .customLong("mark-restored"), help: "Only give the database's change log a new identity (it was restored by other means).")
+        var markRestored = false
+
+        func validate() throws {
+            if (from == nil) == !markRestored {
+                throw ValidationError("give --from BACKUP, or --mark-restored for a database restored by other means")
+            }
+        }
+
+        func run() async throws {
+            bootstrapLogging(level: .warning)
+            try await guarded {
+                if markRestored {
+                    let backend = try await options.openBackend()
+                    _ = try await backend.renewLogEpoch()
+                    print("\(options.shown): marked restored; laptops send and receive everything again at their next sync")
+                    return
+                }
+                guard let from else { return }
+                if PostgresBackend.isURL(options.path) {
+                    throw Failure(
+                        Backup.pgDumpRecipe(options.shown, to: from) + "\nthen: palabre-server restore --mark-restored --database URL", code: 64)
+                }
+                let fm = FileManager.default
+                guard fm.fileExists(atPath: from) else { throw Failure("--from: '\(from)' does not exist", code: 66) }
+                guard CentralCopy.isCentralStore(path: from) else {
+                    throw Failure("--from: '\(from)' is not a backup of palabre-server (a laptop's store, or not Palabre's)", code: 65)
+                }
+                var configuration = Configuration()
+                configuration.readonly = true
+                let source = try DatabaseQueue(path: from, configuration: configuration)
+                let integrity = try await source.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+                guard integrity == "ok" else {
+                    throw Failure("--from: '\(from)' is damaged (SQLite's integrity check: \(integrity)); nothing was changed", code: 65)
+                }
+                let target = options.path
+                guard !fm.fileExists(atPath: target) || replace else {
+                    throw Failure(
+                        "there is a database at \(target) already: stop the service, then restore with --replace (it is kept, renamed)", code: 65)
+                }
+                // Written under a temporary name, then renamed: a restore cut off leaves no half database in place.
+                let partial = target + ".restoring"
+                for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: partial + suffix) }
+                let destination = try DatabaseQueue(path: partial)
+                try source.backup(to: destination)
+                try destination.close()
+                try source.close()
+                var setAside: String?
+                if fm.fileExists(atPath: target) {
+                    let stamp = ISOTime.text(Date(), fraction: false).replacingOccurrences(of: ":", with: "")
+                    let aside = "\(target).before-restore-\(stamp)"
+                    for suffix in ["", "-wal", "-shm"] where fm.fileExists(atPath: target + suffix) {
+                        try fm.moveItem(atPath: target + suffix, toPath: aside + suffix)
+                    }
+                    setAside = aside
+                }
+                guard rename(partial, target) == 0 else {
+                    throw Failure("cannot put the restored database at \(target): \(String(cString: strerror(errno)))", code: 74)
+                }
+                // Opening it migrates a backup of an older version; the new log identity tells the laptops.
+                let backend = try await options.openBackend()
+                _ = try await backend.renewLogEpoch()
+                let projects = try await backend.projects()
+                let devices = try await backend.devices()
+                print("restored \(from) to \(target): \(projects.count) project(s), \(devices.count) device(s)")
+                if let setAside { print("the database that was there is kept as \(setAside)") }
+                print("start the service again; laptops send and receive everything again at their next sync")
+            }
+        }
+    }
+}

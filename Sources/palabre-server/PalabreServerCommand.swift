@@ -23,7 +23,7 @@ struct PalabreServerCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, ProjectCommand.self, Enroll.self, Devices.self, Revoke.self, Exports.self, Forms.self, SetAsideCommand.self, Copy.self,
-            Erase.self, Assign.self, Backup.self, Doctor.self,
+            Erase.self, Assign.self, Backup.self, Restore.self, Doctor.self,
         ]
     )
 

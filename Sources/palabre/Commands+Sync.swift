@@ -161,6 +161,7 @@ extension Palabre {
                     ("still_set_aside", .number(String(summary.stillSetAside?.count ?? 0))),
                     ("bytes_sent", .number(String(summary.bytesSent))), ("bytes_received", .number(String(summary.bytesReceived))),
                     ("forms_received", .array(summary.formsReceived.map { .string($0) })),
+                    ("service_restored", .bool(summary.serviceRestored)),
                 ]
                 if let ahead = summary.clockAheadBy {
                     members.append(("clock_ahead_ms", .number(String(ahead))))
@@ -168,6 +169,7 @@ extension Palabre {
                 }
                 print(JSON.object(members).serialized)
             } else {
+                if summary.serviceRestored { print(words.serviceRestored) }
                 print(words.synced(summary))
                 if !summary.formsReceived.isEmpty { print(words.formsReceived(summary.formsReceived)) }
                 if !summary.formsUnreadable.isEmpty { printError(words.formsUnreadable(summary.formsUnreadable)) }

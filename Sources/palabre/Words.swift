@@ -303,6 +303,11 @@ struct Words: Sendable {
             "\(n) modification(s) en attente de ces versions appliquée(s) ; \(left) toujours mise(s) de côté",
             "\(n) held change(s) of these versions applied; \(left) still set aside")
     }
+    var serviceRestored: String {
+        t(
+            "le serveur a été restauré depuis une sauvegarde : tout a été renvoyé et reçu de nouveau (rien n'est appliqué deux fois)",
+            "the service was restored from a backup: everything was sent and received again (nothing is applied twice)")
+    }
     var seeConflicts: String { t("  voir « palabre conflicts »", "  see 'palabre conflicts'") }
     func clockAhead(_ ms: Int64, restamped: Int) -> String {
         t(

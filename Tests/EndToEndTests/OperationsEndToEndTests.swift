@@ -49,25 +49,35 @@ struct OperationsEndToEndTests {
         #expect((pulled["received"] as? NSNumber)?.intValue ?? 0 >= before, "\(pulled)")
         restored.stop()
 
-        // The backup put in place of the database (the service stopped): what b pushed after the backup began is back
-        // once b syncs from the start, and nothing is applied twice.
+        // The backup put back with `restore` (the service stopped): its change log has a new identity, so at their next
+        // plain sync the laptops send everything again (b's session pushed after the backup comes back) and receive
+        // everything again; nothing is applied twice.
         let late = try b.addSession("Après la sauvegarde")
         try b.syncOK()
         let all = try service.count("SELECT count(*) FROM records")
         service.stop()
-        let fm = FileManager.default
-        for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: service.database + suffix) }
-        try fm.copyItem(atPath: copy, toPath: service.database)
+        let refused = try service.admin(["restore", "--from", copy])
+        #expect(refused.status == 65 && refused.stderr.contains("--replace"), "an existing database is not replaced unasked: \(refused)")
+        let restore = try service.admin(["restore", "--from", copy, "--replace"])
+        #expect(restore.status == 0 && restore.stdout.contains("kept as"), "\(restore)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: box.dir.path).filter { $0.contains(".before-restore-") }
+        #expect(!kept.isEmpty, "the database that was there is kept: \(kept)")
         try service.restart()
         #expect(try service.count("SELECT count(*) FROM records WHERE id = '\(late)'") == 0, "the backup does not have it")
-        try b.syncOK()
-        #expect(try service.count("SELECT count(*) FROM records WHERE id = '\(late)'") == 0, "a plain sync does not send it again")
-        let again2 = try b.run(["sync", "--from-start", "--json"], timeout: 120)
-        #expect(again2.status == 0, "\(again2)")
-        #expect(try service.count("SELECT count(*) FROM records") == all, "every record of b is on the service again")
-        let a2 = try a.run(["sync", "--from-start", "--json"], timeout: 120)
-        #expect(a2.status == 0, "\(a2)")
+        let resent = try b.syncOK()
+        #expect(resent["service_restored"] as? Bool == true, "\(resent)")
+        #expect(try service.count("SELECT count(*) FROM records WHERE id = '\(late)'") == 1, "b sent it again by itself")
+        #expect(try service.count("SELECT count(*) FROM records") == all, "every record is on the service again, once")
+        let plain = try a.run(["sync"], timeout: 120)
+        #expect(plain.status == 0 && plain.stdout.contains("restored from a backup"), "\(plain)")
         #expect(try a.list().count == all, "a holds everything again")
+        #expect((try b.syncOK()["service_restored"] as? Bool) == false, "said once")
+        // A database restored by other means (pg_restore, a file copied by hand) is marked so.
+        service.stop()
+        let marked = try service.admin(["restore", "--mark-restored"])
+        #expect(marked.status == 0 && marked.stdout.contains("marked restored"), "\(marked)")
+        try service.restart()
+        #expect((try a.syncOK()["service_restored"] as? Bool) == true)
     }
 
     @Test func backupRefusesPostgreSQLAndAMissingDatabaseSayingWhatToDo() throws {

@@ -150,6 +150,9 @@ public enum Wire {
         public var serverTime: Int64
         /// How many batches of this node the service has applied, this one included (optional).
         public var nodeBatches: Int?
+        /// The service's change log's identity (`log`): a restored database has a new one, which tells laptops to send
+        /// and receive everything again (their positions belong to the log they came from).
+        public var log: String?
 
         /// Builds one.
         public init(batch: String, applied: Int, duplicates: Int, conflicts: Int, setAside: [SetAsideEntry], serverTime: Int64) {
@@ -169,6 +172,7 @@ public enum Wire {
                 ("conflicts", .number(String(conflicts))), ("set_aside", .array(entries)), ("server_time", .number(String(serverTime))),
             ]
             if let nodeBatches { members.append(("node_batches", .number(String(nodeBatches)))) }
+            if let log { members.append(("log", .string(log))) }
             return JSON.object(members).serialized
         }
 
@@ -186,6 +190,7 @@ public enum Wire {
                 batch: batch, applied: Int(applied), duplicates: Int(json["duplicates"]?.intValue ?? 0),
                 conflicts: Int(json["conflicts"]?.intValue ?? 0), setAside: entries, serverTime: serverTime)
             nodeBatches = json["node_batches"]?.intValue.map { Int($0) }
+            log = json["log"]?.stringValue
         }
     }
 
@@ -202,6 +207,8 @@ public enum Wire {
         /// The names of the devices whose nodes wrote the changes (node → device name), so laptops name who wrote a
         /// value; optional, absent from older services.
         public var devices: [String: String] = [:]
+        /// The service's change log's identity (see ``PushResponse/log``).
+        public var log: String?
 
         /// Builds one.
         public init(changes: [Change], next: Int64, more: Bool, serverTime: Int64, devices: [String: String] = [:]) {
@@ -214,7 +221,7 @@ public enum Wire {
 
         /// The JSON text, from changes already serialised (the service stores them as text).
         public static func serialized(
-            changeTexts: [String], next: Int64, more: Bool, serverTime: Int64, devices: [String: String] = [:]
+            changeTexts: [String], next: Int64, more: Bool, serverTime: Int64, devices: [String: String] = [:], log: String? = nil
         ) -> String {
             var out = "{\"changes\":["
             for (i, c) in changeTexts.enumerated() {
@@ -225,6 +232,7 @@ public enum Wire {
             if !devices.isEmpty {
                 out += ",\"devices\":" + JSON.object(devices.keys.sorted().map { ($0, JSON.string(devices[$0]!)) }).serialized
             }
+            if let log { out += ",\"log\":" + JSON.string(log).serialized }
             return out + "}"
         }
 
@@ -247,6 +255,7 @@ public enum Wire {
                 for (node, name) in members { if case .string(let n) = name { devices[node] = n } }
             }
             self.init(changes: changes, next: next, more: more, serverTime: serverTime, devices: devices)
+            log = json["log"]?.stringValue
         }
     }
 

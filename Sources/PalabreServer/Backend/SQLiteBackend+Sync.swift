@@ -130,3 +130,31 @@ extension SQLiteBackend {
         }
     }
 }
+
+extension SQLiteBackend {
+    /// The change log's identity (see ``SyncBackend/logEpoch()``).
+    public func logEpoch() async throws -> String {
+        // Read first: only the very first answer writes it.
+        if let epoch = try await store.hostRead({ db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'log_epoch'") }) {
+            return epoch
+        }
+        return try await store.hostWrite { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('log_epoch', ?)", arguments: [LogEpoch.make()])
+            return try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'log_epoch'") ?? ""
+        }
+    }
+
+    /// A new identity for the change log (see ``SyncBackend/renewLogEpoch()``).
+    public func renewLogEpoch() async throws -> String {
+        let epoch = LogEpoch.make()
+        try await store.hostWrite { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_epoch', ?)", arguments: [epoch])
+        }
+        return epoch
+    }
+}
+
+/// The change log's identity: random, 16 hexadecimal characters.
+enum LogEpoch {
+    static func make() -> String { (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined() }
+}

@@ -16,6 +16,8 @@ public struct PullPage: Equatable, Sendable {
     public var devices: [String: String] = [:]
     /// The nodes that wrote the changes.
     public var nodes: Set<String> = []
+    /// The change log's identity (filled in by the route).
+    public var log: String?
 
     /// Builds one.
     public init(changeTexts: [String], next: Int64, more: Bool, serverTime: Int64) {
@@ -27,7 +29,7 @@ public struct PullPage: Equatable, Sendable {
 
     /// The `Wire.PullResponse` JSON text.
     public var serialized: String {
-        Wire.PullResponse.serialized(changeTexts: changeTexts, next: next, more: more, serverTime: serverTime, devices: devices)
+        Wire.PullResponse.serialized(changeTexts: changeTexts, next: next, more: more, serverTime: serverTime, devices: devices, log: log)
     }
 }
 
@@ -75,6 +77,12 @@ public protocol SyncBackend: DashboardSessionStore {
     ///
     /// - Throws: ``ServiceError/notFound(_:)`` when the record is not in the project or has no open conflict there.
     func resolve(project: String, record: String, field: String, action: ResolveAction) async throws
+
+    /// The change log's identity: made once, at random; ``renewLogEpoch()`` gives a restored database a new one.
+    func logEpoch() async throws -> String
+
+    /// Gives the change log a new identity (after a restore): laptops then send and receive everything again.
+    func renewLogEpoch() async throws -> String
 
     /// How many bytes the database takes (SQLite: the file and its write-ahead log; PostgreSQL: the database).
     func databaseBytes() async throws -> Int64

@@ -572,6 +572,12 @@ components:
           description: >-
             How many batches of this node the service has applied, this one included. A store that has had fewer
             acknowledged was restored from a backup or copied: it then pulls its own node's changes too.
+        log:
+          type: string
+          description: >-
+            The identity of the service's change log. It changes when the service's database is restored from a
+            backup (`palabre-server restore`): a device that knew another one sends all its changes again and pulls
+            from the start, since its positions belong to the old log.
     PullResponse:
       type: object
       required: [changes, next, more, server_time]
@@ -588,6 +594,9 @@ components:
             The names of the devices whose nodes wrote these changes (node id to device name), so laptops name who
             wrote a value. Absent when the page holds none the service can name.
           additionalProperties: {type: string}
+        log:
+          type: string
+          description: The identity of the service's change log, as in PushResponse.
     FormsResponse:
       type: object
       required: [project, tag, forms]

@@ -20,8 +20,9 @@ extension Routes {
                 "the batch holds \(batch.changes.count) changes, more than the \(configuration.maxBatchChanges) "
                     + "a batch may hold: nothing was applied; send them in batches of at most \(configuration.maxBatchChanges)")
         }
-        let response = try await backend.push(batch, from: device)
+        var response = try await backend.push(batch, from: device)
         metrics.pushed(response)
+        response.log = try await backend.logEpoch()
         return .json(response.serialized)
     }
 
@@ -53,6 +54,7 @@ extension Routes {
         }
         // Who wrote them, by device name, so a laptop's history says "bara-laptop" rather than a node id.
         page.devices = try await backend.deviceNames(project: project, nodes: page.nodes)
+        page.log = try await backend.logEpoch()
         return .json(page.serialized)
     }
 

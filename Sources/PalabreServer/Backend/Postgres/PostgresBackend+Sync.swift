@@ -457,3 +457,19 @@ extension PostgresBackend {
         }
     }
 }
+
+extension PostgresBackend {
+    /// The change log's identity (see ``SyncBackend/logEpoch()``), one for every instance.
+    public func logEpoch() async throws -> String { try await metaValue("log_epoch") { LogEpoch.make() } }
+
+    /// A new identity for the change log (see ``SyncBackend/renewLogEpoch()``).
+    public func renewLogEpoch() async throws -> String {
+        let epoch = LogEpoch.make()
+        let logger = logger
+        try await withConnection { db in
+            try await db.run(
+                "INSERT INTO meta (key, value) VALUES ('log_epoch', \(epoch)) ON CONFLICT (key) DO UPDATE SET value = excluded.value", logger)
+        }
+        return epoch
+    }
+}
