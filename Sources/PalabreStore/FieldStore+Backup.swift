@@ -14,22 +14,30 @@ extension FieldStore {
         public var integrity: String
     }
 
-    /// Writes a consistent copy of the whole store to `path` while the service goes on reading and writing (SQLite's
-    /// online backup, one snapshot), checks the copy (`integrity_check`), flushes it to disk and only then gives it
-    /// its name: a backup cut off half-way leaves no file that looks like one. Refuses a `path` that exists.
+    /// Writes a consistent copy of the SQLite database at `source` to `path` while its service goes on reading and
+    /// writing (SQLite's online backup, one snapshot). The source is opened read-only and never migrated: a backup taken
+    /// with a newer binary before the service restarts is still the database as the running service left it. The copy
+    /// is checked (`integrity_check`), flushed, and only then given its name, with a link that fails rather than replace
+    /// a file: a backup cut off half-way, or two at once to one name, never leave a file that looks whole.
     ///
     /// - Throws: ``StoreError/refused(_:)`` when `path` exists or the copy is damaged; ``StoreError/unreadable(path:reason:)``.
     @discardableResult
-    public func backup(to path: String) throws(StoreError) -> FileCheck {
+    public static func backup(of source: String, to path: String) throws(StoreError) -> FileCheck {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: path) else {
             throw StoreError.refused("\(path) exists: a backup never overwrites a file (give a new name, or remove it first)")
         }
-        let partial = path + ".partial"
-        for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: partial + suffix) }
+        let partial = path + ".partial-\(getpid())"
+        func cleanUp() { for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: partial + suffix) } }
+        cleanUp()
         do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(30)
+            let from = try DatabaseQueue(path: source, configuration: configuration)
             let destination = try DatabaseQueue(path: partial)
-            try pool.backup(to: destination)
+            try from.backup(to: destination)
+            try from.close()
             // One file, no write-ahead log beside it: what is copied is the whole backup.
             try destination.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
@@ -37,22 +45,27 @@ extension FieldStore {
             let integrity = try destination.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
             try destination.close()
             guard integrity == "ok" else {
-                try? fm.removeItem(atPath: partial)
+                cleanUp()
                 throw StoreError.refused("the copy failed SQLite's integrity check (\(integrity)); nothing was written to \(path)")
             }
-            try Self.flush(partial)
-            guard rename(partial, path) == 0 else {
-                throw StoreError.refused("cannot name the copy \(path): \(String(cString: strerror(errno)))")
+            try flush(partial)
+            // link() refuses an existing name: a file made meanwhile is never replaced.
+            guard link(partial, path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                cleanUp()
+                throw StoreError.refused("cannot name the copy \(path): \(reason)")
             }
-            try? Self.flush((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+            cleanUp()
+            let folder = (path as NSString).deletingLastPathComponent
+            try? flush(folder.isEmpty ? "." : folder)
             let bytes = (try? fm.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
             return FileCheck(bytes: bytes, integrity: integrity)
         } catch let e as StoreError {
-            for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: partial + suffix) }
+            cleanUp()
             throw e
         } catch {
-            for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: partial + suffix) }
-            throw StoreError.unreadable(path: self.path, reason: "\(error)")
+            cleanUp()
+            throw StoreError.unreadable(path: source, reason: "\(error)")
         }
     }
 

@@ -297,7 +297,9 @@ extension FieldStore {
 
     /// Re-stamps the unsent local changes inside a transaction, optionally under another node.
     static func restampUnsent(_ db: Database, correctedNow: Date, node newNode: String?) throws -> Int {
-        let cursor = try SyncState.read(db).pushCursor
+        // Changes the service had before a start-over (up to the resend floor) keep their stamps.
+        let state = try SyncState.read(db)
+        let cursor = max(state.pushCursor, state.resendFloor)
         let rows = try Row.fetchAll(db, sql: "SELECT seq, body FROM changes WHERE local = 1 AND seq > ? ORDER BY seq", arguments: [cursor])
         guard !rows.isEmpty else { return 0 }
         // A clock ahead: start again from the highest stamp the service may have seen (acknowledged and pulled changes).

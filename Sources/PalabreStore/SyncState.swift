@@ -33,6 +33,26 @@ public struct SyncState: Sendable, Equatable {
     /// The identity of the service's change log these positions belong to (`service_log`); another one means the
     /// service was restored from a backup: everything is sent and received again.
     public var serviceLog: String?
+    /// After ``startAgain()``: the last change the service had acknowledged before (`resend_floor`). Changes up to it
+    /// are sent again with their own stamps, never re-stamped (the service had them: a fresh stamp would make an old
+    /// value win over later edits), and no batch spans it.
+    public var resendFloor: Int64 = 0
+    /// After ``startAgain()``: the next push answer's `node_batches` is taken as what was acknowledged, rather than as
+    /// a sign this store was restored (`acked_batches` of -1).
+    public var ackedBaselinePending: Bool { ackedBatches < 0 }
+
+    /// Everything is to be sent and received again (`palabre sync --from-start`, or a service restored from a
+    /// backup): positions start over; what the clock knows, the log identity, the resend floor and whether own
+    /// changes are pulled stay.
+    public mutating func startAgain() {
+        let kept = self
+        self = .fresh
+        lastServerTime = kept.lastServerTime
+        serviceLog = kept.serviceLog
+        pullsOwnChanges = kept.pullsOwnChanges
+        resendFloor = max(kept.resendFloor, kept.pushCursor, kept.inflight?.upperBound ?? 0)
+        ackedBatches = -1
+    }
 
     public init() {}
 
@@ -43,8 +63,8 @@ public struct SyncState: Sendable, Equatable {
         static let pullCursor = "pull_cursor", pushCursor = "push_cursor", inflight = "push_inflight"
         static let ackedBatches = "acked_batches", pullsOwn = "pull_own", lastServerTime = "last_server_time"
         static let remoteURL = "remote_url", remoteToken = "remote_token"
-        static let serviceLog = "service_log"
-        static let all = [pullCursor, pushCursor, inflight, ackedBatches, pullsOwn, lastServerTime, serviceLog]
+        static let serviceLog = "service_log", resendFloor = "resend_floor"
+        static let all = [pullCursor, pushCursor, inflight, ackedBatches, pullsOwn, lastServerTime, serviceLog, resendFloor]
     }
 
     /// Reads it inside a transaction.
@@ -63,6 +83,7 @@ public struct SyncState: Sendable, Equatable {
         s.pullsOwnChanges = values[Key.pullsOwn] != nil
         s.lastServerTime = values[Key.lastServerTime].flatMap { Int64($0) }
         s.serviceLog = values[Key.serviceLog]
+        s.resendFloor = values[Key.resendFloor].flatMap { Int64($0) } ?? 0
         return s
     }
 
@@ -82,6 +103,7 @@ public struct SyncState: Sendable, Equatable {
         try put(Key.pullsOwn, pullsOwnChanges ? "1" : nil)
         try put(Key.lastServerTime, lastServerTime.map(String.init))
         try put(Key.serviceLog, serviceLog)
+        try put(Key.resendFloor, resendFloor == 0 ? nil : String(resendFloor))
     }
 }
 

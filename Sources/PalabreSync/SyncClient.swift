@@ -169,11 +169,7 @@ public struct SyncClient: Sendable {
         let known = try store.syncState().serviceLog
         if known == log { return }
         try store.updateSyncState { state in
-            if known != nil {
-                let heard = state.lastServerTime
-                state = .fresh
-                state.lastServerTime = heard
-            }
+            if known != nil { state.startAgain() }
             state.serviceLog = log
         }
         if known != nil {
@@ -226,7 +222,11 @@ public struct SyncClient: Sendable {
                     .filter { inflight.contains($0.seq) }
                 if unsent.first.map({ $0.seq <= state.pushCursor }) ?? true { unsent = [] }
             }
-            if unsent.isEmpty { unsent = try store.unsentChanges(limit: batchSize) }
+            if unsent.isEmpty {
+                unsent = try store.unsentChanges(limit: batchSize)
+                // After a start-over, a batch holds either changes the service had (their stamps kept) or new ones.
+                if state.pushCursor < state.resendFloor { unsent = unsent.filter { $0.seq <= state.resendFloor } }
+            }
             guard let first = unsent.first, let last = unsent.last else {
                 try store.updateSyncState { $0.inflight = nil }
                 return
@@ -248,10 +248,15 @@ public struct SyncClient: Sendable {
                 // A restored service has this batch, but maybe not what it had acknowledged before: checked before
                 // acknowledging, so a reset sends this batch again too (recognised there, applied once).
                 try checkLog(response.log, &summary)
+                let baseline = try store.syncState().ackedBaselinePending
                 let acked = try store.acknowledgePush(upTo: last.seq, setAside: setAside, serverTime: HLC(wallMilliseconds: response.serverTime))
                 // The service has applied more batches from this node than this store ever had acknowledged: the store
                 // was restored from a backup or copied. From now on it pulls its own node's changes too, from the start.
-                if let theirs = response.nodeBatches, theirs > acked {
+                // After a start-over, the service's count is the new baseline instead.
+                if baseline {
+                    let theirs = response.nodeBatches ?? acked
+                    try store.updateSyncState { $0.ackedBatches = theirs }
+                } else if let theirs = response.nodeBatches, theirs > acked {
                     try store.updateSyncState { state in
                         guard !state.pullsOwnChanges else { return }
                         state.pullsOwnChanges = true

@@ -34,9 +34,12 @@ extension PalabreServerCommand {
                 guard FileManager.default.fileExists(atPath: options.path) else {
                     throw Failure("there is no database at \(options.path) (--database, or $PALABRE_DATABASE)", code: 66)
                 }
-                guard let backend = try await options.openBackend() as? SQLiteBackend else { return }
+                guard CentralCopy.isCentralStore(path: options.path) else {
+                    throw Failure("\(options.path) is not a database of palabre-server (a laptop's store, or not Palabre's)", code: 65)
+                }
                 let started = Date()
-                let check = try backend.store.backup(to: to)
+                // Opened read-only, never migrated: the database as the running service keeps it.
+                let check = try FieldStore.backup(of: options.path, to: to)
                 let seconds = Date().timeIntervalSince(started)
                 print("backed up \(options.path) to \(to): \(Self.size(check.bytes)), integrity ok, \(String(format: "%.1f", seconds)) s")
                 if let key = environment("PALABRE_PSEUDONYM_KEY_FILE") {
@@ -69,7 +72,8 @@ extension PalabreServerCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the database, the forms, the disk, the clock and the pseudonym secret, and say what to do.",
             discussion: """
-                Changes nothing. Each line starts with ✓ (fine), ! (look at it soon) or ✗ (fix it now), and says what to \
+                Changes nothing, except that it brings a database of an older version up to this version's schema, as \
+                the service does when it starts (run it after the upgrade's restart). Each line starts with ✓ (fine), ! (look at it soon) or ✗ (fix it now), and says what to \
                 do. Run it after an upgrade, a restore, a move to another machine, or when laptops report trouble.
 
                 Exit codes: 0 nothing to fix now (warnings allowed); 1 something to fix.
@@ -255,6 +259,42 @@ extension PalabreServerCommand {
             }
         }
 
+        /// Erasures are never undone by a restore: those the replaced database holds (a person who asked to be
+        /// forgotten after the backup was made) are written again on the restored one. A record the backup does not hold
+        /// yet comes back when its laptop sends everything again: it is listed, to erase once it is there.
+        func carryErasures(from old: String, to backend: any SyncBackend) async throws {
+            var configuration = Configuration()
+            configuration.readonly = true
+            guard let queue = try? DatabaseQueue(path: old, configuration: configuration),
+                let rows = try? await queue.read({ db in
+                    try Row.fetchAll(db, sql: "SELECT id, project, vals FROM records WHERE instr(vals, '\"_erased\"') > 0").map {
+                        (id: $0["id"] as String, project: $0["project"] as String, vals: $0["vals"] as String)
+                    }
+                })
+            else {
+                print("the replaced database cannot be read: erasures made after the backup must be made again ('palabre-server erase')")
+                return
+            }
+            var carried = 0
+            var missing: [String] = []
+            for row in rows {
+                guard let values = try? ValueMap.decodePresent(row.vals), case .list(let fields)? = values[erasedField], !fields.isEmpty else {
+                    continue
+                }
+                let by: String = if case .string(let b)? = values[erasedByField] { b } else { "restore" }
+                do {
+                    if try await !backend.eraseUnlessErased(project: row.project, record: row.id, by: by).isEmpty { carried += 1 }
+                } catch ServiceError.notFound {
+                    missing.append("palabre-server erase \(row.id) --project \(row.project) --by \"\(by)\"")
+                }
+            }
+            if carried > 0 { print("\(carried) erasure(s) made after the backup were made again on the restored database") }
+            if !missing.isEmpty {
+                print("once the laptops have synced, erase again (these records are newer than the backup):")
+                for m in missing { print("  " + m) }
+            }
+        }
+
         func run() async throws {
             bootstrapLogging(level: .warning)
             try await guarded {
@@ -291,8 +331,19 @@ extension PalabreServerCommand {
                 for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: partial + suffix) }
                 let destination = try DatabaseQueue(path: partial)
                 try source.backup(to: destination)
+                // The new log identity is in the file before it takes the database's name: a restore cut off after the
+                // rename still tells the laptops.
+                let epoch = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+                try await destination.write { db in
+                    try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_epoch', ?)", arguments: [epoch])
+                }
+                try await destination.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
                 try destination.close()
                 try source.close()
+                if let handle = FileHandle(forUpdatingAtPath: partial) {
+                    try handle.synchronize()
+                    try handle.close()
+                }
                 var setAside: String?
                 if fm.fileExists(atPath: target) {
                     let stamp = ISOTime.text(Date(), fraction: false).replacingOccurrences(of: ":", with: "")
@@ -305,13 +356,15 @@ extension PalabreServerCommand {
                 guard rename(partial, target) == 0 else {
                     throw Failure("cannot put the restored database at \(target): \(String(cString: strerror(errno)))", code: 74)
                 }
-                // Opening it migrates a backup of an older version; the new log identity tells the laptops.
+                // Opening it migrates a backup of an older version.
                 let backend = try await options.openBackend()
-                _ = try await backend.renewLogEpoch()
                 let projects = try await backend.projects()
                 let devices = try await backend.devices()
                 print("restored \(from) to \(target): \(projects.count) project(s), \(devices.count) device(s)")
-                if let setAside { print("the database that was there is kept as \(setAside)") }
+                if let setAside {
+                    print("the database that was there is kept as \(setAside)")
+                    try await carryErasures(from: setAside, to: backend)
+                }
                 print("start the service again; laptops send and receive everything again at their next sync")
             }
         }

@@ -118,11 +118,7 @@ extension Palabre {
                 // The service may have lost what it had acknowledged, and numbers its log anew: everything goes again
                 // (what it has is recognised and skipped) and comes again (merged, never applied twice).
                 try guarded(lang) {
-                    try store.updateSyncState { state in
-                        let heard = state.lastServerTime
-                        state = .fresh
-                        state.lastServerTime = heard
-                    }
+                    try store.updateSyncState { $0.startAgain() }
                 }
             }
             warnIfClockBehind(store, lang)

@@ -20,6 +20,10 @@ struct OperationsEndToEndTests {
         let data = box.path("g.jsonl")
         #expect(try a.run(["generate", "--records", "400", "--out", data]).status == 0)
         #expect(try a.run(["import", data]).status == 0)
+        let session = try a.addSession("Vestibule de la paix")
+        let named = try a.add(
+            "participant",
+            ["session": session, "consent": "yes", "name": "Hawa Sauvegardée", "sex": "female", "age_band": "18_24", "role": "youth"])
         try a.syncOK()
         let before = try service.count("SELECT count(*) FROM records")
         #expect(before >= 400)
@@ -54,12 +58,16 @@ struct OperationsEndToEndTests {
         // everything again; nothing is applied twice.
         let late = try b.addSession("Après la sauvegarde")
         try b.syncOK()
+        // A person asks to be forgotten after the backup was made: a restore must not bring the name back.
+        #expect(try service.admin(["erase", named, "--project", "p", "--by", "coordination"]).status == 0)
         let all = try service.count("SELECT count(*) FROM records")
         service.stop()
         let refused = try service.admin(["restore", "--from", copy])
         #expect(refused.status == 65 && refused.stderr.contains("--replace"), "an existing database is not replaced unasked: \(refused)")
         let restore = try service.admin(["restore", "--from", copy, "--replace"])
         #expect(restore.status == 0 && restore.stdout.contains("kept as"), "\(restore)")
+        #expect(restore.stdout.contains("1 erasure(s) made after the backup were made again"), "\(restore)")
+        #expect(try service.count("SELECT count(*) FROM records WHERE id = '\(named)' AND instr(vals, 'Hawa') > 0") == 0)
         let kept = try FileManager.default.contentsOfDirectory(atPath: box.dir.path).filter { $0.contains(".before-restore-") }
         #expect(!kept.isEmpty, "the database that was there is kept: \(kept)")
         try service.restart()
@@ -179,5 +187,47 @@ struct OperationsEndToEndTests {
             service.binary, ["serve", "--database", box.path("x.sqlite"), "--port", "0"], in: box.dir, timeout: 20,
             environment: ["PALABRE_METRICS_TOKEN": "short"])
         #expect(short.status == 64 && short.stderr.contains("at least 16 characters"), "\(short)")
+    }
+
+    /// Sending everything again (`sync --from-start`) from a laptop whose clock is now ahead: the changes the service
+    /// already had keep their stamps; only the new one is re-stamped. A colleague's later edit of an old record stays.
+    @Test func startingOverWithAClockAheadReStampsOnlyWhatTheServiceNeverHad() throws {
+        let box = try Sandbox(initialised: false)
+        defer { box.remove() }
+        let service = try Service(box)
+        defer { service.stop() }
+        try service.createProject("p")
+        let tokens = try ["a", "b"].map { try service.enroll("laptop-\($0)", role: "facilitator", project: "p") }
+        try service.start()
+        let a = Laptop(box, "a"), b = Laptop(box, "b")
+        try a.setUp(project: "p", url: service.url, token: tokens[0])
+        try b.setUp(project: "p", url: service.url, token: tokens[1])
+        let old = try a.addSession("Titre de A")
+        try a.syncOK()
+        try b.syncOK()
+        #expect(try b.run(["edit", old, "--set", "title=Titre corrigé par B"]).status == 0)
+        try b.syncOK()
+        // Laptop a's clock now runs 30 minutes ahead (beyond the service's 10): its new change is refused, then re-stamped.
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        let ahead = formatter.string(from: Date().addingTimeInterval(30 * 60)) + " UTC"
+        #expect(
+            try a.run(
+                at: ahead,
+                [
+                    "add", "session", "--set", "title=Nouvelle", "--set", "date=2026-11-02", "--set", "region=gao",
+                    "--set", "locality=Bara", "--set", "format=women",
+                ]
+            ).status == 0)
+        let again = try a.run(at: ahead, ["sync", "--from-start", "--json"], timeout: 120)
+        #expect(again.status == 0, "\(again)")
+        let summary = try #require(E2E.json(again.stdout) as? [String: Any], "\(again)")
+        #expect((summary["restamped"] as? NSNumber)?.intValue == 1, "only the change the service never had: \(summary)")
+        try b.syncOK()
+        for laptop in [a, b] {
+            #expect(values(try laptop.show(old))["title"] as? String == "Titre corrigé par B", "\(laptop.name): b's later edit stays")
+        }
     }
 }

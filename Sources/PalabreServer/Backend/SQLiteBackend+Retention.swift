@@ -37,8 +37,9 @@ extension SQLiteBackend {
                 (SELECT MIN(CAST(ROUND((julianday(d.first_seen) - 2440587.5) * 86400000) AS INTEGER)) FROM device_nodes d
                  WHERE d.node = r.created_node)
                 """
-            let seen = watched ? "?" : "MIN(MAX(created_hlc >> 16, COALESCE(\(heard), ?)), ?)"
-            let seenArguments: [any DatabaseValueConvertible] = watched ? [now] : [projectCreated, now]
+            // Never before the project existed: a node first heard in another project does not date this one's records.
+            let seen = watched ? "?" : "MIN(MAX(created_hlc >> 16, COALESCE(\(heard), ?), ?), ?)"
+            let seenArguments: [any DatabaseValueConvertible] = watched ? [now] : [projectCreated, projectCreated, now]
             try db.execute(
                 sql: """
                     INSERT INTO retention_seen (record_id, project, seen)

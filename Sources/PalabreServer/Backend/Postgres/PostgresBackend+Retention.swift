@@ -48,7 +48,7 @@ extension PostgresBackend {
                 INSERT INTO retention_seen (record_id, project, seen)
                 SELECT id, project, CASE WHEN \(watched) THEN \(now) ELSE LEAST(GREATEST(created_hlc >> 16, COALESCE(
                     (SELECT MIN((EXTRACT(EPOCH FROM d.first_seen::timestamptz) * 1000)::bigint) FROM device_nodes d WHERE d.node = r.created_node),
-                    \(projectCreated))), \(now)) END
+                    \(projectCreated)), \(projectCreated)), \(now)) END
                 FROM records r
                 WHERE project = \(project) AND NOT EXISTS (SELECT 1 FROM retention_seen s WHERE s.record_id = r.id)
                 ON CONFLICT DO NOTHING

@@ -99,7 +99,7 @@ enum PostgresSchema {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
-                try await connection.run("SELECT pg_advisory_xact_lock(\(lockKey), hashtext(\(schema ?? "")))", logger)
+                try await connection.run("SELECT pg_advisory_xact_lock(\(lockKey), hashtext(lower(\(schema ?? "public"))))", logger)
                 // A schema of its own named by the URL's search_path (checked to be a plain name) is made on first use.
                 if let schema { try await connection.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger) }
                 try await connection.run("CREATE TABLE IF NOT EXISTS palabre_migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)", logger)
