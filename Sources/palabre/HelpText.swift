@@ -34,8 +34,18 @@ enum HelpLanguage {
     }
 }
 
-/// A text of the command-line help in the language of ``HelpLanguage``.
-func tr(_ fr: String, _ en: String) -> String { HelpLanguage.current == .fr ? fr : en }
+/// A text of the command-line help in the language of ``HelpLanguage``. In French the space before « ; : ? ! » and
+/// inside « » is made non-breaking, so the parser's wrapping never starts a line with the sign.
+func tr(_ fr: String, _ en: String) -> String {
+    guard HelpLanguage.current == .fr else { return en }
+    var text = fr
+    for (plain, bound) in [
+        (" ;", "\u{00A0};"), (" :", "\u{00A0}:"), (" ?", "\u{00A0}?"), (" !", "\u{00A0}!"), ("« ", "«\u{00A0}"), (" »", "\u{00A0}»"),
+    ] {
+        text = text.replacingOccurrences(of: plain, with: bound)
+    }
+    return text
+}
 
 /// The same, as the argument parser takes it.
 func trHelp(_ fr: String, _ en: String) -> ArgumentHelp { ArgumentHelp(tr(fr, en)) }
