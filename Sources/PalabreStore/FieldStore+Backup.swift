@@ -27,6 +27,11 @@ extension FieldStore {
         guard !fm.fileExists(atPath: path) else {
             throw StoreError.refused("\(path) exists: a backup never overwrites a file (give a new name, or remove it first)")
         }
+        let folder = (path as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        guard fm.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw StoreError.refused("\(path): the folder \(folder) does not exist (make it first)")
+        }
         let partial = path + ".partial-\(getpid())"
         func cleanUp() { for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: partial + suffix) } }
         cleanUp()
@@ -56,7 +61,6 @@ extension FieldStore {
                 throw StoreError.refused("cannot name the copy \(path): \(reason)")
             }
             cleanUp()
-            let folder = (path as NSString).deletingLastPathComponent
             try? flush(folder.isEmpty ? "." : folder)
             let bytes = (try? fm.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
             return FileCheck(bytes: bytes, integrity: integrity)

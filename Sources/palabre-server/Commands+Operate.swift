@@ -153,7 +153,8 @@ extension PalabreServerCommand {
                         "clock: this machine says \(ISOTime.text(now, fraction: false)), but a laptop was heard at \(ISOTime.text(latest, fraction: false)): the clock went back; set it right (timedatectl, NTP) before serving"
                     )
                 } else {
-                    say(clockSynchronised() == false ? .warn : .ok, clockLine(now))
+                    let synchronised = clockSynchronised()
+                    say(synchronised == false ? .warn : .ok, clockLine(now, synchronised: synchronised))
                 }
             } catch {
                 say(.bad, "database: cannot be read (\(error))")
@@ -216,9 +217,9 @@ extension PalabreServerCommand {
             return process.terminationStatus == 0 ? text == "yes" : nil
         }
 
-        func clockLine(_ now: Date) -> String {
+        func clockLine(_ now: Date, synchronised: Bool?) -> String {
             let time = "clock: \(ISOTime.text(now, fraction: false)) (UTC), no laptop heard later"
-            switch clockSynchronised() {
+            switch synchronised {
             case true?: return time + ", kept by NTP"
             case false?: return time + ", but not synchronised by NTP: laptops are re-stamped at this time, keep it right (timedatectl set-ntp true)"
             case nil: return time
@@ -333,7 +334,7 @@ extension PalabreServerCommand {
                 try source.backup(to: destination)
                 // The new log identity is in the file before it takes the database's name: a restore cut off after the
                 // rename still tells the laptops.
-                let epoch = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+                let epoch = LogEpoch.make()
                 try await destination.write { db in
                     try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_epoch', ?)", arguments: [epoch])
                 }

@@ -4,12 +4,15 @@ import PalabreCore
 import PalabreStore
 
 /// The language of `--help` and of the messages of the argument parser, chosen before anything is parsed, as the
-/// commands choose theirs: `--lang`, `$PALABRE_LANG`, the store's language (set at `palabre init --lang fr`), the
+/// commands choose theirs: `--lang`, `$PALABRE_LANG`, the store's language for help (set at `palabre init --lang fr`), the
 /// locale, else English.
 enum HelpLanguage {
     static let current: Language = choose(arguments: CommandLine.arguments, environment: ProcessInfo.processInfo.environment)
 
+    /// The store is opened to read its language only when help is asked for: every other command's start-up does not
+    /// pay for a second open of the store (its help texts are built but never shown).
     static func choose(arguments: [String], environment env: [String: String]) -> Language {
+        let wantsHelp = arguments.contains { $0 == "-h" || $0 == "--help" } || arguments.dropFirst().first == "help"
         func value(of option: String) -> String? {
             for (i, a) in arguments.enumerated() {
                 if a == option, i + 1 < arguments.count { return arguments[i + 1] }
@@ -22,7 +25,7 @@ enum HelpLanguage {
         let path =
             value(of: "--store") ?? env["PALABRE_STORE"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (NSHomeDirectory() + "/.local/share/palabre/store.sqlite")
-        if FileManager.default.fileExists(atPath: path), let store = try? FieldStore(path: path, mode: .readOnly),
+        if wantsHelp, FileManager.default.fileExists(atPath: path), let store = try? FieldStore(path: path, mode: .readOnly),
             let l = try? store.identity().language
         {
             return l

@@ -155,6 +155,6 @@ extension SQLiteBackend {
 }
 
 /// The change log's identity: random, 16 hexadecimal characters.
-enum LogEpoch {
-    static func make() -> String { (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined() }
+public enum LogEpoch {
+    public static func make() -> String { (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined() }
 }
